@@ -1,0 +1,435 @@
+//! Produce (key 0), v9–v12: flexible versions addressing topics by name. Kafka 4.x removed
+//! v0–v2 (KIP-896); v13 addresses topics by id and is not used yet.
+//!
+//! The request borrows the record batches it carries (`&'a [u8]`): the batches are written once,
+//! into the accumulator's buffers, and never copied into an intermediate structure.
+
+use super::{Decode, Encode, check_version};
+use crate::protocol::codec::{DecodeError, Reader, Writer};
+use crate::protocol::{ApiKey, ErrorCode, Request};
+
+/// Versions this crate speaks.
+pub const VERSIONS: (i16, i16) = (9, 12);
+
+/// Record data for one partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionProduceData<'a> {
+    /// Partition index.
+    pub index: i32,
+    /// One or more RecordBatch v2, back to back (null is allowed by the protocol).
+    pub records: Option<&'a [u8]>,
+}
+
+/// Record data for one topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicProduceData<'a> {
+    /// Topic name.
+    pub name: String,
+    /// Per-partition data.
+    pub partitions: Vec<PartitionProduceData<'a>>,
+}
+
+/// The Produce request body.
+///
+/// ```
+/// use kafka_producer::protocol::messages::{Encode, PartitionProduceData, ProduceRequest, TopicProduceData};
+/// let batch = [0u8; 3]; // normally a RecordBatch v2
+/// let req = ProduceRequest {
+///     transactional_id: None,
+///     acks: -1,
+///     timeout_ms: 30_000,
+///     topics: vec![TopicProduceData {
+///         name: "t".into(),
+///         partitions: vec![PartitionProduceData { index: 0, records: Some(&batch) }],
+///     }],
+/// };
+/// let mut buf = Vec::new();
+/// req.encode(9, &mut buf);
+/// assert_eq!(&buf[..7], &[0, 0xff, 0xff, 0, 0, 0x75, 0x30]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProduceRequest<'a> {
+    /// Transactional id, or `None` for a non-transactional producer.
+    pub transactional_id: Option<String>,
+    /// 0 (no response), 1 (leader) or -1 (all in-sync replicas).
+    pub acks: i16,
+    /// How long the broker may wait for replication, in milliseconds.
+    pub timeout_ms: i32,
+    /// Per-topic data.
+    pub topics: Vec<TopicProduceData<'a>>,
+}
+
+impl Request for ProduceRequest<'_> {
+    const API_KEY: ApiKey = ApiKey::Produce;
+    type Response = ProduceResponse;
+}
+
+impl Encode for ProduceRequest<'_> {
+    fn encode(&self, _version: i16, buf: &mut Vec<u8>) {
+        buf.put_nullable_string(self.transactional_id.as_deref(), true);
+        buf.put_i16(self.acks);
+        buf.put_i32(self.timeout_ms);
+        buf.put_array_len(self.topics.len(), true);
+        for t in &self.topics {
+            buf.put_string(&t.name, true);
+            buf.put_array_len(t.partitions.len(), true);
+            for p in &t.partitions {
+                buf.put_i32(p.index);
+                buf.put_nullable_bytes(p.records, true);
+                buf.put_empty_tagged_fields();
+            }
+            buf.put_empty_tagged_fields();
+        }
+        buf.put_empty_tagged_fields();
+    }
+}
+
+impl<'a> Decode<'a> for ProduceRequest<'a> {
+    fn decode(version: i16, r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        r.set_context("ProduceRequest");
+        check_version(r, version, VERSIONS)?;
+        let transactional_id = r.nullable_string("transactional_id", true)?;
+        let acks = r.i16("acks")?;
+        let timeout_ms = r.i32("timeout_ms")?;
+        let topics = r.array_of("topic_data", true, 3, |r| {
+            let name = r.string("name", true)?;
+            let partitions = r.array_of("partition_data", true, 6, |r| {
+                let index = r.i32("index")?;
+                let records = r.nullable_bytes("records", true)?;
+                r.skip_tagged_fields()?;
+                Ok(PartitionProduceData { index, records })
+            })?;
+            r.skip_tagged_fields()?;
+            Ok(TopicProduceData { name, partitions })
+        })?;
+        r.skip_tagged_fields()?;
+        Ok(ProduceRequest {
+            transactional_id,
+            acks,
+            timeout_ms,
+            topics,
+        })
+    }
+}
+
+/// A record the broker rejected, making it drop the whole batch (KIP-467).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    /// Index of the record within its batch.
+    pub batch_index: i32,
+    /// Why.
+    pub message: Option<String>,
+}
+
+/// The leader a broker points to when it answers `NOT_LEADER_OR_FOLLOWER` (KIP-951, v10+).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaderIdAndEpoch {
+    /// Leader id, -1 when unknown.
+    pub leader_id: i32,
+    /// Leader epoch, -1 when unknown.
+    pub leader_epoch: i32,
+}
+
+/// An endpoint named by a v10+ response for the new leaders it points to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeEndpoint {
+    /// Node id.
+    pub node_id: i32,
+    /// Host.
+    pub host: String,
+    /// Port.
+    pub port: i32,
+    /// Rack.
+    pub rack: Option<String>,
+}
+
+/// The result for one partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionProduceResponse {
+    /// Partition index.
+    pub index: i32,
+    /// Error, `NONE` on success.
+    pub error_code: ErrorCode,
+    /// Offset of the first record written.
+    pub base_offset: i64,
+    /// Broker append time when the topic uses LogAppendTime, else -1.
+    pub log_append_time_ms: i64,
+    /// Log start offset.
+    pub log_start_offset: i64,
+    /// Records that made the broker drop the batch.
+    pub record_errors: Vec<RecordError>,
+    /// Summary error message.
+    pub error_message: Option<String>,
+    /// Current leader hint (v10+ tag 0).
+    pub current_leader: Option<LeaderIdAndEpoch>,
+}
+
+/// The result for one topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicProduceResponse {
+    /// Topic name.
+    pub name: String,
+    /// Per-partition results.
+    pub partitions: Vec<PartitionProduceResponse>,
+}
+
+/// The Produce response body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProduceResponse {
+    /// Per-topic results.
+    pub responses: Vec<TopicProduceResponse>,
+    /// Quota throttle.
+    pub throttle_time_ms: i32,
+    /// Endpoints of the leaders named in `current_leader` hints (v10+ tag 0).
+    pub node_endpoints: Vec<NodeEndpoint>,
+}
+
+impl Encode for ProduceResponse {
+    fn encode(&self, version: i16, buf: &mut Vec<u8>) {
+        buf.put_array_len(self.responses.len(), true);
+        for t in &self.responses {
+            buf.put_string(&t.name, true);
+            buf.put_array_len(t.partitions.len(), true);
+            for p in &t.partitions {
+                buf.put_i32(p.index);
+                buf.put_i16(p.error_code.code());
+                buf.put_i64(p.base_offset);
+                buf.put_i64(p.log_append_time_ms);
+                buf.put_i64(p.log_start_offset);
+                buf.put_array_len(p.record_errors.len(), true);
+                for e in &p.record_errors {
+                    buf.put_i32(e.batch_index);
+                    buf.put_nullable_string(e.message.as_deref(), true);
+                    buf.put_empty_tagged_fields();
+                }
+                buf.put_nullable_string(p.error_message.as_deref(), true);
+                match p.current_leader {
+                    Some(l) if version >= 10 => {
+                        let mut sub = Vec::with_capacity(9);
+                        sub.put_i32(l.leader_id);
+                        sub.put_i32(l.leader_epoch);
+                        sub.put_empty_tagged_fields();
+                        buf.put_uvarint(1);
+                        buf.put_tagged_field(0, &sub);
+                    }
+                    _ => buf.put_empty_tagged_fields(),
+                }
+            }
+            buf.put_empty_tagged_fields();
+        }
+        buf.put_i32(self.throttle_time_ms);
+        if version >= 10 && !self.node_endpoints.is_empty() {
+            let mut sub = Vec::new();
+            sub.put_array_len(self.node_endpoints.len(), true);
+            for n in &self.node_endpoints {
+                sub.put_i32(n.node_id);
+                sub.put_string(&n.host, true);
+                sub.put_i32(n.port);
+                sub.put_nullable_string(n.rack.as_deref(), true);
+                sub.put_empty_tagged_fields();
+            }
+            buf.put_uvarint(1);
+            buf.put_tagged_field(0, &sub);
+        } else {
+            buf.put_empty_tagged_fields();
+        }
+    }
+}
+
+impl Decode<'_> for ProduceResponse {
+    fn decode(version: i16, r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        r.set_context("ProduceResponse");
+        check_version(r, version, VERSIONS)?;
+        let responses = r.array_of("responses", true, 3, |r| {
+            let name = r.string("name", true)?;
+            let partitions = r.array_of("partition_responses", true, 33, |r| {
+                let index = r.i32("index")?;
+                let error_code = ErrorCode(r.i16("error_code")?);
+                let base_offset = r.i64("base_offset")?;
+                let log_append_time_ms = r.i64("log_append_time_ms")?;
+                let log_start_offset = r.i64("log_start_offset")?;
+                let record_errors = r.array_of("record_errors", true, 6, |r| {
+                    let batch_index = r.i32("batch_index")?;
+                    let message = r.nullable_string("batch_index_error_message", true)?;
+                    r.skip_tagged_fields()?;
+                    Ok(RecordError {
+                        batch_index,
+                        message,
+                    })
+                })?;
+                let error_message = r.nullable_string("error_message", true)?;
+                let mut current_leader = None;
+                r.tagged_fields(|tag, sub| {
+                    if tag == 0 && version >= 10 {
+                        let leader_id = sub.i32("current_leader.leader_id")?;
+                        let leader_epoch = sub.i32("current_leader.leader_epoch")?;
+                        sub.skip_tagged_fields()?;
+                        current_leader = Some(LeaderIdAndEpoch {
+                            leader_id,
+                            leader_epoch,
+                        });
+                    }
+                    Ok(())
+                })?;
+                Ok(PartitionProduceResponse {
+                    index,
+                    error_code,
+                    base_offset,
+                    log_append_time_ms,
+                    log_start_offset,
+                    record_errors,
+                    error_message,
+                    current_leader,
+                })
+            })?;
+            r.skip_tagged_fields()?;
+            Ok(TopicProduceResponse { name, partitions })
+        })?;
+        let throttle_time_ms = r.i32("throttle_time_ms")?;
+        let mut node_endpoints = Vec::new();
+        r.tagged_fields(|tag, sub| {
+            if tag == 0 && version >= 10 {
+                node_endpoints = sub.array_of("node_endpoints", true, 11, |r| {
+                    let node_id = r.i32("node_id")?;
+                    let host = r.string("host", true)?;
+                    let port = r.i32("port")?;
+                    let rack = r.nullable_string("rack", true)?;
+                    r.skip_tagged_fields()?;
+                    Ok(NodeEndpoint {
+                        node_id,
+                        host,
+                        port,
+                        rack,
+                    })
+                })?;
+            }
+            Ok(())
+        })?;
+        Ok(ProduceResponse {
+            responses,
+            throttle_time_ms,
+            node_endpoints,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(version: i16) -> ProduceResponse {
+        ProduceResponse {
+            responses: vec![TopicProduceResponse {
+                name: "t".into(),
+                partitions: vec![PartitionProduceResponse {
+                    index: 2,
+                    error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
+                    base_offset: -1,
+                    log_append_time_ms: -1,
+                    log_start_offset: 0,
+                    record_errors: vec![RecordError {
+                        batch_index: 1,
+                        message: Some("bad".into()),
+                    }],
+                    error_message: None,
+                    current_leader: (version >= 10).then_some(LeaderIdAndEpoch {
+                        leader_id: 3,
+                        leader_epoch: 9,
+                    }),
+                }],
+            }],
+            throttle_time_ms: 5,
+            node_endpoints: if version >= 10 {
+                vec![NodeEndpoint {
+                    node_id: 3,
+                    host: "b3".into(),
+                    port: 9094,
+                    rack: Some("r".into()),
+                }]
+            } else {
+                vec![]
+            },
+        }
+    }
+
+    #[test]
+    fn request_bytes() {
+        let records = [0xde, 0xad];
+        let req = ProduceRequest {
+            transactional_id: None,
+            acks: 1,
+            timeout_ms: 1000,
+            topics: vec![TopicProduceData {
+                name: "t".into(),
+                partitions: vec![PartitionProduceData {
+                    index: 0,
+                    records: Some(&records),
+                }],
+            }],
+        };
+        let mut buf = Vec::new();
+        req.encode(9, &mut buf);
+        #[rustfmt::skip]
+        let expected = [
+            0,                // transactional id null
+            0, 1,             // acks
+            0, 0, 0x03, 0xe8, // timeout
+            2, 2, b't',       // one topic "t"
+            2, 0, 0, 0, 0,    // one partition, index 0
+            3, 0xde, 0xad,    // records, compact bytes
+            0, 0, 0,          // tags: partition, topic, request
+        ];
+        assert_eq!(buf, expected);
+        let back = ProduceRequest::decode(12, &mut Reader::new(&buf, "t")).unwrap();
+        assert_eq!(back, req);
+    }
+
+    #[test]
+    fn response_bytes_v9() {
+        let mut buf = Vec::new();
+        response(9).encode(9, &mut buf);
+        #[rustfmt::skip]
+        let expected = [
+            2, 2, b't',              // one topic "t"
+            2, 0, 0, 0, 2, 0, 6,     // one partition: 2, NOT_LEADER_OR_FOLLOWER
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // base offset -1
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // append time -1
+            0, 0, 0, 0, 0, 0, 0, 0,  // log start 0
+            2, 0, 0, 0, 1, 4, b'b', b'a', b'd', 0, // record errors
+            0,                       // error message null
+            0, 0,                    // partition tags, topic tags
+            0, 0, 0, 5,              // throttle
+            0,                       // tags
+        ];
+        assert_eq!(buf, expected);
+        assert_eq!(
+            ProduceResponse::decode(9, &mut Reader::new(&buf, "t")).unwrap(),
+            response(9)
+        );
+    }
+
+    #[test]
+    fn response_v10_tagged_leader_and_endpoints_round_trip() {
+        for v in 10..=12 {
+            let mut buf = Vec::new();
+            response(v).encode(v, &mut buf);
+            let mut r = Reader::new(&buf, "t");
+            assert_eq!(ProduceResponse::decode(v, &mut r).unwrap(), response(v));
+            assert!(r.is_empty());
+        }
+    }
+
+    #[test]
+    fn unknown_tags_are_skipped() {
+        // Partition-level tag 7 holding 2 bytes must be skipped by a v9 reader.
+        let mut buf = Vec::new();
+        response(9).encode(9, &mut buf);
+        // The partition's tagged-field byte is the 0 right after error_message (index 45).
+        assert_eq!(&buf[44..47], &[0, 0, 0]);
+        buf.splice(45..46, [1, 7, 2, 0xaa, 0xbb]);
+        assert_eq!(
+            ProduceResponse::decode(9, &mut Reader::new(&buf, "t")).unwrap(),
+            response(9)
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! The Kafka wire protocol, sans-IO: typed requests become bytes and bytes become typed
+//! responses. Nothing here touches a socket, a thread or a clock; `network/` does the I/O.
+//!
+//! - [`codec`]: primitives (fixed ints, varints, strings, bytes, arrays, UUIDs, tagged fields).
+//! - [`frame`]: the 4-byte size prefix.
+//! - [`header`]: request header v1/v2, response header v0/v1.
+//! - [`messages`]: ApiVersions, Metadata, Produce, InitProducerId.
+//! - [`record_batch`]: RecordBatch v2 (magic 2) writer and reader with CRC-32C.
+//! - [`error_code`]: every Kafka error code, retriable or not.
+//! - [`versions`]: choosing, per API, the highest version both sides support.
+//!
+//! ```
+//! use kafka_producer::protocol::{encode_request, decode_response, ApiKey};
+//! use kafka_producer::protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
+//!
+//! let mut wire = Vec::new();
+//! let req = ApiVersionsRequest::default();
+//! encode_request(&mut wire, &req, 3, 1, Some("my-client"));
+//! assert_eq!(&wire[4..6], &[0, 18]); // after the size prefix: api key 18
+//! ```
+
+pub mod codec;
+pub mod error_code;
+pub mod frame;
+pub mod header;
+pub mod messages;
+pub mod record_batch;
+pub mod versions;
+
+pub use codec::{DecodeError, DecodeErrorKind, Reader, Uuid, Writer};
+pub use error_code::ErrorCode;
+pub use header::{OwnedRequestHeader, RequestHeader, ResponseHeader};
+
+/// The APIs this crate speaks (numbered as in the Kafka protocol).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(i16)]
+pub enum ApiKey {
+    /// Produce (0): write record batches.
+    Produce = 0,
+    /// Metadata (3): brokers, topics, partitions, leaders.
+    Metadata = 3,
+    /// ApiVersions (18): which versions of which APIs the broker supports.
+    ApiVersions = 18,
+    /// InitProducerId (22): producer id and epoch for idempotence and transactions.
+    InitProducerId = 22,
+}
+
+impl ApiKey {
+    /// Every API this crate speaks.
+    pub const ALL: [ApiKey; 4] = [
+        ApiKey::Produce,
+        ApiKey::Metadata,
+        ApiKey::ApiVersions,
+        ApiKey::InitProducerId,
+    ];
+
+    /// The API for a raw key, if this crate speaks it.
+    pub fn from_i16(key: i16) -> Option<ApiKey> {
+        ApiKey::ALL.into_iter().find(|k| *k as i16 == key)
+    }
+
+    /// The API's name as in the protocol guide.
+    pub fn name(self) -> &'static str {
+        match self {
+            ApiKey::Produce => "Produce",
+            ApiKey::Metadata => "Metadata",
+            ApiKey::ApiVersions => "ApiVersions",
+            ApiKey::InitProducerId => "InitProducerId",
+        }
+    }
+
+    /// The versions this crate can encode and decode, inclusive.
+    pub fn supported_versions(self) -> (i16, i16) {
+        match self {
+            ApiKey::Produce => messages::produce::VERSIONS,
+            ApiKey::Metadata => messages::metadata::VERSIONS,
+            ApiKey::ApiVersions => messages::api_versions::VERSIONS,
+            ApiKey::InitProducerId => messages::init_producer_id::VERSIONS,
+        }
+    }
+
+    /// The first flexible version (KIP-482: compact types and tagged fields).
+    pub fn first_flexible_version(self) -> i16 {
+        match self {
+            ApiKey::Produce => 9,
+            ApiKey::Metadata => 9,
+            ApiKey::ApiVersions => 3,
+            ApiKey::InitProducerId => 2,
+        }
+    }
+
+    /// True when `version` of this API uses the flexible encoding.
+    pub fn is_flexible(self, version: i16) -> bool {
+        version >= self.first_flexible_version()
+    }
+
+    /// Whether requests of this version carry header v2 (else v1).
+    pub fn request_header_flexible(self, version: i16) -> bool {
+        self.is_flexible(version)
+    }
+
+    /// Whether responses of this version carry header v1 (else v0). ApiVersions responses
+    /// always use header v0, so that a client of any version can read them.
+    pub fn response_header_flexible(self, version: i16) -> bool {
+        self != ApiKey::ApiVersions && self.is_flexible(version)
+    }
+}
+
+impl std::fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.name(), *self as i16)
+    }
+}
+
+/// A request body: which API it belongs to and its response type.
+pub trait Request: messages::Encode {
+    /// The API.
+    const API_KEY: ApiKey;
+    /// The response body type.
+    type Response: for<'a> messages::Decode<'a>;
+}
+
+/// Writes one whole request: size prefix, header (v1 or v2 as the version requires) and body.
+pub fn encode_request<R: Request>(
+    buf: &mut Vec<u8>,
+    request: &R,
+    version: i16,
+    correlation_id: i32,
+    client_id: Option<&str>,
+) {
+    let at = frame::begin_frame(buf);
+    RequestHeader {
+        api_key: R::API_KEY,
+        api_version: version,
+        correlation_id,
+        client_id,
+    }
+    .encode(buf, R::API_KEY.request_header_flexible(version));
+    request.encode(version, buf);
+    frame::end_frame(buf, at);
+}
+
+/// Reads the response header of one frame's payload (the bytes after the size prefix) and
+/// returns the correlation id and a reader positioned at the body.
+pub fn decode_response_header<'a>(
+    api: ApiKey,
+    version: i16,
+    payload: &'a [u8],
+) -> Result<(i32, Reader<'a>), DecodeError> {
+    let mut r = Reader::new(payload, "ResponseHeader");
+    let header = ResponseHeader::decode(&mut r, api.response_header_flexible(version))?;
+    Ok((header.correlation_id, r))
+}
+
+/// Decodes one response frame payload (after the size prefix): header, then body, and checks
+/// that nothing is left over. Returns the correlation id with the body.
+pub fn decode_response<'a, T: messages::Decode<'a>>(
+    api: ApiKey,
+    version: i16,
+    payload: &'a [u8],
+) -> Result<(i32, T), DecodeError> {
+    let (correlation_id, mut r) = decode_response_header(api, version, payload)?;
+    let body = T::decode(version, &mut r)?;
+    r.finish("end of response")?;
+    Ok((correlation_id, body))
+}

@@ -1,0 +1,901 @@
+//! RecordBatch v2 (magic 2), the on-wire and on-disk format of Kafka records since 0.11.
+//!
+//! ```text
+//! baseOffset            int64    0
+//! batchLength           int32    8   bytes after this field
+//! partitionLeaderEpoch  int32   12
+//! magic                 int8    16   = 2
+//! crc                   uint32  17   CRC-32C of attributes .. end
+//! attributes            int16   21   bits 0-2 compression, 3 timestamp type, 4 transactional, 5 control
+//! lastOffsetDelta       int32   23
+//! baseTimestamp         int64   27
+//! maxTimestamp          int64   35
+//! producerId            int64   43
+//! producerEpoch         int16   51
+//! baseSequence          int32   53
+//! records count         int32   57
+//! records               ...     61   each: varint length, int8 attributes, varlong timestamp delta,
+//!                                    varint offset delta, varint key length + key, varint value
+//!                                    length + value, varint header count, headers
+//! ```
+//!
+//! [`RecordBatchBuilder`] writes records straight into a caller-provided buffer (the producer's
+//! pooled batch memory); [`RecordBatch::decode`] reads batches back with CRC verification and is
+//! safe on hostile input.
+
+use super::codec::{DecodeError, DecodeErrorKind, Reader, Writer, varint_len, varlong_len};
+use byteorder::{BigEndian, ByteOrder};
+
+/// Bytes of the batch header before the first record.
+pub const RECORD_BATCH_OVERHEAD: usize = 61;
+/// The magic byte of RecordBatch v2.
+pub const MAGIC_V2: i8 = 2;
+/// "No producer id": a batch of a non-idempotent producer.
+pub const NO_PRODUCER_ID: i64 = -1;
+/// "No producer epoch".
+pub const NO_PRODUCER_EPOCH: i16 = -1;
+/// "No sequence".
+pub const NO_SEQUENCE: i32 = -1;
+/// "No partition leader epoch" (the broker fills it in).
+pub const NO_PARTITION_LEADER_EPOCH: i32 = -1;
+
+const CRC_OFFSET: usize = 17;
+const ATTRIBUTES_OFFSET: usize = 21;
+const BATCH_LENGTH_OFFSET: usize = 8;
+/// Bytes from the start of the batch up to and including `batchLength`.
+const LOG_OVERHEAD: usize = 12;
+
+const COMPRESSION_MASK: i16 = 0x07;
+const TIMESTAMP_TYPE_MASK: i16 = 0x08;
+const TRANSACTIONAL_MASK: i16 = 0x10;
+const CONTROL_MASK: i16 = 0x20;
+
+/// A record header: a UTF-8 key and an optional byte value.
+///
+/// ```
+/// use kafka_producer::protocol::record_batch::Header;
+/// let h = Header::new("trace-id", b"abc".to_vec());
+/// assert_eq!(h.value.as_deref(), Some(&b"abc"[..]));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Header {
+    /// The header key.
+    pub key: String,
+    /// The header value; `None` is a null value.
+    pub value: Option<Vec<u8>>,
+}
+
+impl Header {
+    /// A header with a value.
+    pub fn new(key: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
+        Header {
+            key: key.into(),
+            value: Some(value.into()),
+        }
+    }
+
+    /// A header with a null value.
+    pub fn null(key: impl Into<String>) -> Self {
+        Header {
+            key: key.into(),
+            value: None,
+        }
+    }
+}
+
+/// The codec of a batch's records (attribute bits 0-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Compression {
+    /// No compression.
+    #[default]
+    None = 0,
+    /// gzip.
+    Gzip = 1,
+    /// Snappy (xerial framing).
+    Snappy = 2,
+    /// LZ4 frame.
+    Lz4 = 3,
+    /// Zstandard.
+    Zstd = 4,
+}
+
+impl Compression {
+    /// The codec of attribute bits 0-2, if valid.
+    pub fn from_attributes(attributes: i16) -> Option<Compression> {
+        match attributes & COMPRESSION_MASK {
+            0 => Some(Compression::None),
+            1 => Some(Compression::Gzip),
+            2 => Some(Compression::Snappy),
+            3 => Some(Compression::Lz4),
+            4 => Some(Compression::Zstd),
+            _ => None,
+        }
+    }
+}
+
+/// Which timestamp a batch carries (attribute bit 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TimestampType {
+    /// The producer's timestamp.
+    #[default]
+    CreateTime,
+    /// The broker's append time (set by the broker for `LogAppendTime` topics).
+    LogAppendTime,
+}
+
+/// Size of one record's body after its length prefix (Java `DefaultRecord.sizeOfBodyInBytes`).
+fn record_body_size(
+    offset_delta: i32,
+    timestamp_delta: i64,
+    key_len: Option<usize>,
+    value_len: Option<usize>,
+    headers: &[Header],
+) -> usize {
+    let mut size = 1 + varlong_len(timestamp_delta) + varint_len(offset_delta);
+    size += match key_len {
+        None => 1,
+        Some(n) => varint_len(n as i32) + n,
+    };
+    size += match value_len {
+        None => 1,
+        Some(n) => varint_len(n as i32) + n,
+    };
+    size += varint_len(headers.len() as i32);
+    for h in headers {
+        size += varint_len(h.key.len() as i32) + h.key.len();
+        size += match &h.value {
+            None => 1,
+            Some(v) => varint_len(v.len() as i32) + v.len(),
+        };
+    }
+    size
+}
+
+/// Bytes one record takes in a batch, length prefix included (Java `DefaultRecord.sizeInBytes`).
+pub fn record_size_in_bytes(
+    offset_delta: i32,
+    timestamp_delta: i64,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    headers: &[Header],
+) -> usize {
+    let body = record_body_size(
+        offset_delta,
+        timestamp_delta,
+        key.map(<[u8]>::len),
+        value.map(<[u8]>::len),
+        headers,
+    );
+    varint_len(body as i32) + body
+}
+
+/// An upper bound of the bytes a batch holding only this record takes (Java
+/// `AbstractRecords.estimateSizeInBytesUpperBound` for magic 2): used to size a new batch and to
+/// reject records larger than `max.request.size` before they are appended.
+///
+/// ```
+/// use kafka_producer::protocol::record_batch::estimate_size_upper_bound;
+/// assert!(estimate_size_upper_bound(Some(b"k"), Some(b"v"), &[]) < 100);
+/// ```
+pub fn estimate_size_upper_bound(
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    headers: &[Header],
+) -> usize {
+    RECORD_BATCH_OVERHEAD + record_size_in_bytes(i32::MAX, i64::MAX, key, value, headers)
+}
+
+/// Producer identity written into a batch's header (idempotent and transactional producers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProducerState {
+    /// Producer id, -1 when not idempotent.
+    pub producer_id: i64,
+    /// Producer epoch, -1 when not idempotent.
+    pub producer_epoch: i16,
+    /// Sequence of the batch's first record, -1 when not idempotent.
+    pub base_sequence: i32,
+    /// Whether the batch belongs to a transaction.
+    pub is_transactional: bool,
+}
+
+impl Default for ProducerState {
+    fn default() -> Self {
+        ProducerState {
+            producer_id: NO_PRODUCER_ID,
+            producer_epoch: NO_PRODUCER_EPOCH,
+            base_sequence: NO_SEQUENCE,
+            is_transactional: false,
+        }
+    }
+}
+
+/// Writes one RecordBatch v2 into a buffer it owns (normally taken from the producer's
+/// `BufferPool`), record by record, then fills in the header and CRC-32C.
+///
+/// The batch starts at the buffer's current end, so a caller may keep other bytes in front.
+///
+/// ```
+/// use kafka_producer::protocol::record_batch::{Header, RecordBatch, RecordBatchBuilder};
+/// let mut b = RecordBatchBuilder::new(Vec::with_capacity(16 * 1024), 16 * 1024);
+/// b.append(1_700_000_000_000, Some(b"key"), Some(b"value"), &[Header::new("h", b"v".to_vec())]);
+/// b.append(1_700_000_000_005, None, Some(b""), &[]);
+/// let bytes = b.finish().to_vec();
+/// let batch = RecordBatch::decode_all(&bytes).unwrap().remove(0);
+/// assert_eq!(batch.records.len(), 2);
+/// assert_eq!(batch.records[1].key, None);
+/// assert_eq!(batch.max_timestamp, 1_700_000_000_005);
+/// ```
+#[derive(Debug)]
+pub struct RecordBatchBuilder {
+    buf: Vec<u8>,
+    start: usize,
+    write_limit: usize,
+    base_offset: i64,
+    partition_leader_epoch: i32,
+    attributes: i16,
+    producer: ProducerState,
+    base_timestamp: Option<i64>,
+    max_timestamp: i64,
+    count: i32,
+}
+
+impl RecordBatchBuilder {
+    /// Starts a batch at the end of `buf`. `write_limit` is the size (in bytes, header included)
+    /// past which [`has_room_for`](Self::has_room_for) says no: `batch.size` in the producer.
+    pub fn new(mut buf: Vec<u8>, write_limit: usize) -> Self {
+        let start = buf.len();
+        buf.resize(start + RECORD_BATCH_OVERHEAD, 0);
+        RecordBatchBuilder {
+            buf,
+            start,
+            write_limit,
+            base_offset: 0,
+            partition_leader_epoch: NO_PARTITION_LEADER_EPOCH,
+            attributes: 0,
+            producer: ProducerState::default(),
+            base_timestamp: None,
+            max_timestamp: -1,
+            count: 0,
+        }
+    }
+
+    /// Sets the timestamp type bit.
+    pub fn set_timestamp_type(&mut self, t: TimestampType) {
+        match t {
+            TimestampType::CreateTime => self.attributes &= !TIMESTAMP_TYPE_MASK,
+            TimestampType::LogAppendTime => self.attributes |= TIMESTAMP_TYPE_MASK,
+        }
+    }
+
+    /// Sets the producer id, epoch, base sequence and transactional bit. May be called again
+    /// before a retry (a new epoch or sequence); call [`finish`](Self::finish) afterwards.
+    pub fn set_producer_state(&mut self, state: ProducerState) {
+        self.producer = state;
+        if state.is_transactional {
+            self.attributes |= TRANSACTIONAL_MASK;
+        } else {
+            self.attributes &= !TRANSACTIONAL_MASK;
+        }
+    }
+
+    /// The producer state the header will carry.
+    pub fn producer_state(&self) -> ProducerState {
+        self.producer
+    }
+
+    /// Sets the base offset (0 for a producer; brokers and tools set others).
+    pub fn set_base_offset(&mut self, base_offset: i64) {
+        self.base_offset = base_offset;
+    }
+
+    /// Number of records appended.
+    pub fn record_count(&self) -> i32 {
+        self.count
+    }
+
+    /// Bytes of the batch so far, header included.
+    pub fn size_in_bytes(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// The soft size limit given at creation.
+    pub fn write_limit(&self) -> usize {
+        self.write_limit
+    }
+
+    /// Whether a record fits under the write limit. The first record always fits (a batch is
+    /// sized for its first record), as in Java's `MemoryRecordsBuilder.hasRoomFor`.
+    pub fn has_room_for(
+        &self,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+    ) -> bool {
+        if self.count == 0 {
+            return true;
+        }
+        let delta = timestamp.wrapping_sub(self.base_timestamp.unwrap_or(timestamp));
+        self.size_in_bytes() + record_size_in_bytes(self.count, delta, key, value, headers)
+            <= self.write_limit
+    }
+
+    /// Appends a record and returns its offset delta within the batch.
+    pub fn append(
+        &mut self,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+    ) -> i32 {
+        let base = *self.base_timestamp.get_or_insert(timestamp);
+        let offset_delta = self.count;
+        let timestamp_delta = timestamp.wrapping_sub(base);
+        let body = record_body_size(
+            offset_delta,
+            timestamp_delta,
+            key.map(<[u8]>::len),
+            value.map(<[u8]>::len),
+            headers,
+        );
+        let buf = &mut self.buf;
+        buf.reserve(varint_len(body as i32) + body);
+        buf.put_varint(body as i32);
+        buf.put_i8(0); // record attributes: unused
+        buf.put_varlong(timestamp_delta);
+        buf.put_varint(offset_delta);
+        put_varint_bytes(buf, key);
+        put_varint_bytes(buf, value);
+        buf.put_varint(headers.len() as i32);
+        for h in headers {
+            put_varint_bytes(buf, Some(h.key.as_bytes()));
+            put_varint_bytes(buf, h.value.as_deref());
+        }
+        self.max_timestamp = self.max_timestamp.max(timestamp);
+        self.count += 1;
+        offset_delta
+    }
+
+    /// Writes the header fields and the CRC-32C, and returns the whole batch. May be called
+    /// again after [`set_producer_state`](Self::set_producer_state).
+    pub fn finish(&mut self) -> &[u8] {
+        let batch_len = self.size_in_bytes();
+        let h = &mut self.buf[self.start..];
+        BigEndian::write_i64(&mut h[0..8], self.base_offset);
+        BigEndian::write_i32(
+            &mut h[BATCH_LENGTH_OFFSET..LOG_OVERHEAD],
+            (batch_len - LOG_OVERHEAD) as i32,
+        );
+        BigEndian::write_i32(&mut h[12..16], self.partition_leader_epoch);
+        h[16] = MAGIC_V2 as u8;
+        BigEndian::write_i16(&mut h[21..23], self.attributes);
+        BigEndian::write_i32(&mut h[23..27], (self.count - 1).max(0));
+        let base_ts = self.base_timestamp.unwrap_or(-1);
+        BigEndian::write_i64(&mut h[27..35], base_ts);
+        BigEndian::write_i64(&mut h[35..43], self.max_timestamp);
+        BigEndian::write_i64(&mut h[43..51], self.producer.producer_id);
+        BigEndian::write_i16(&mut h[51..53], self.producer.producer_epoch);
+        BigEndian::write_i32(&mut h[53..57], self.producer.base_sequence);
+        BigEndian::write_i32(&mut h[57..61], self.count);
+        let crc = crc32c::crc32c(&h[ATTRIBUTES_OFFSET..]);
+        BigEndian::write_u32(&mut h[CRC_OFFSET..ATTRIBUTES_OFFSET], crc);
+        &self.buf[self.start..]
+    }
+
+    /// The batch bytes as last finished (call [`finish`](Self::finish) first).
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// Gives the buffer back (to return it to the pool).
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buf
+    }
+}
+
+fn put_varint_bytes(buf: &mut Vec<u8>, b: Option<&[u8]>) {
+    match b {
+        None => buf.put_varint(-1),
+        Some(b) => {
+            buf.put_varint(b.len() as i32);
+            buf.put_slice(b);
+        }
+    }
+}
+
+/// One decoded record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Record attributes (unused by Kafka today).
+    pub attributes: i8,
+    /// Timestamp minus the batch's base timestamp.
+    pub timestamp_delta: i64,
+    /// Offset minus the batch's base offset.
+    pub offset_delta: i32,
+    /// The key, `None` for a null key.
+    pub key: Option<Vec<u8>>,
+    /// The value, `None` for a null value (a tombstone).
+    pub value: Option<Vec<u8>>,
+    /// The headers.
+    pub headers: Vec<Header>,
+}
+
+/// One decoded RecordBatch v2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordBatch {
+    /// Offset of the first record.
+    pub base_offset: i64,
+    /// Partition leader epoch.
+    pub partition_leader_epoch: i32,
+    /// Raw attributes.
+    pub attributes: i16,
+    /// Offset delta of the last record.
+    pub last_offset_delta: i32,
+    /// Timestamp of the first record.
+    pub base_timestamp: i64,
+    /// Largest timestamp in the batch.
+    pub max_timestamp: i64,
+    /// Producer id, -1 when not idempotent.
+    pub producer_id: i64,
+    /// Producer epoch.
+    pub producer_epoch: i16,
+    /// Sequence of the first record.
+    pub base_sequence: i32,
+    /// The CRC-32C stored in (and verified against) the batch.
+    pub crc: u32,
+    /// The records.
+    pub records: Vec<Record>,
+}
+
+/// Smallest possible record: length, attributes, timestamp delta, offset delta, key length,
+/// value length, header count: one byte each.
+const MIN_RECORD_SIZE: usize = 7;
+
+impl RecordBatch {
+    /// The compression codec (`None` when the bits hold an unknown codec).
+    pub fn compression(&self) -> Option<Compression> {
+        Compression::from_attributes(self.attributes)
+    }
+
+    /// The timestamp type.
+    pub fn timestamp_type(&self) -> TimestampType {
+        if self.attributes & TIMESTAMP_TYPE_MASK != 0 {
+            TimestampType::LogAppendTime
+        } else {
+            TimestampType::CreateTime
+        }
+    }
+
+    /// Whether the batch belongs to a transaction.
+    pub fn is_transactional(&self) -> bool {
+        self.attributes & TRANSACTIONAL_MASK != 0
+    }
+
+    /// Whether the batch holds control records (transaction markers).
+    pub fn is_control(&self) -> bool {
+        self.attributes & CONTROL_MASK != 0
+    }
+
+    /// Absolute offset of a record of this batch.
+    pub fn offset_of(&self, record: &Record) -> i64 {
+        self.base_offset
+            .wrapping_add(i64::from(record.offset_delta))
+    }
+
+    /// Absolute timestamp of a record of this batch (for CreateTime batches).
+    pub fn timestamp_of(&self, record: &Record) -> i64 {
+        self.base_timestamp.wrapping_add(record.timestamp_delta)
+    }
+
+    /// Decodes every batch in `bytes` (a Produce request's or a log segment's records), which
+    /// must hold whole batches only.
+    pub fn decode_all(bytes: &[u8]) -> Result<Vec<RecordBatch>, DecodeError> {
+        let mut r = Reader::new(bytes, "RecordBatch");
+        let mut out = Vec::new();
+        while !r.is_empty() {
+            out.push(RecordBatch::decode(&mut r)?);
+        }
+        Ok(out)
+    }
+
+    /// Decodes one batch from `r`, verifying magic and CRC-32C.
+    pub fn decode(r: &mut Reader<'_>) -> Result<RecordBatch, DecodeError> {
+        r.set_context("RecordBatch");
+        let base_offset = r.i64("base_offset")?;
+        let len_at = r.offset();
+        let batch_length = r.i32("batch_length")?;
+        let min_len = (RECORD_BATCH_OVERHEAD - LOG_OVERHEAD) as i32;
+        if batch_length < min_len {
+            return Err(r.error_at(
+                "batch_length",
+                len_at,
+                DecodeErrorKind::InvalidLength(i64::from(batch_length)),
+            ));
+        }
+        let mut b = r.sub_reader("batch_length", batch_length as usize)?;
+        let partition_leader_epoch = b.i32("partition_leader_epoch")?;
+        let magic_at = b.offset();
+        let magic = b.i8("magic")?;
+        if magic != MAGIC_V2 {
+            return Err(b.error_at("magic", magic_at, DecodeErrorKind::UnsupportedMagic(magic)));
+        }
+        let crc_at = b.offset();
+        let crc = b.u32("crc")?;
+        let computed = crc32c::crc32c(b.rest());
+        if computed != crc {
+            return Err(b.error_at(
+                "crc",
+                crc_at,
+                DecodeErrorKind::CrcMismatch {
+                    stored: crc,
+                    computed,
+                },
+            ));
+        }
+        let attributes_at = b.offset();
+        let attributes = b.i16("attributes")?;
+        let last_offset_delta = b.i32("last_offset_delta")?;
+        let base_timestamp = b.i64("base_timestamp")?;
+        let max_timestamp = b.i64("max_timestamp")?;
+        let producer_id = b.i64("producer_id")?;
+        let producer_epoch = b.i16("producer_epoch")?;
+        let base_sequence = b.i32("base_sequence")?;
+        let count_at = b.offset();
+        let count = b.i32("records_count")?;
+        match Compression::from_attributes(attributes) {
+            Some(Compression::None) => {}
+            Some(_) => {
+                return Err(b.error_at(
+                    "attributes",
+                    attributes_at,
+                    DecodeErrorKind::InvalidValue(
+                        "compressed record batches are not supported yet",
+                    ),
+                ));
+            }
+            None => {
+                return Err(b.error_at(
+                    "attributes",
+                    attributes_at,
+                    DecodeErrorKind::InvalidValue("unknown compression codec"),
+                ));
+            }
+        }
+        if count < 0 {
+            return Err(b.error_at(
+                "records_count",
+                count_at,
+                DecodeErrorKind::InvalidLength(i64::from(count)),
+            ));
+        }
+        let needed = (count as u64).saturating_mul(MIN_RECORD_SIZE as u64);
+        if needed > b.remaining() as u64 {
+            return Err(b.error_at(
+                "records_count",
+                count_at,
+                DecodeErrorKind::LengthExceedsBuffer {
+                    length: needed,
+                    remaining: b.remaining(),
+                },
+            ));
+        }
+        let mut records = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            records.push(decode_record(&mut b)?);
+        }
+        b.finish("records")?;
+        Ok(RecordBatch {
+            base_offset,
+            partition_leader_epoch,
+            attributes,
+            last_offset_delta,
+            base_timestamp,
+            max_timestamp,
+            producer_id,
+            producer_epoch,
+            base_sequence,
+            crc,
+            records,
+        })
+    }
+}
+
+fn varint_bytes<'a>(
+    r: &mut Reader<'a>,
+    field: &'static str,
+) -> Result<Option<&'a [u8]>, DecodeError> {
+    let at = r.offset();
+    match r.varint(field)? {
+        -1 => Ok(None),
+        n if n < -1 => Err(r.error_at(field, at, DecodeErrorKind::InvalidLength(i64::from(n)))),
+        n => r.bytes_raw(field, n as usize).map(Some),
+    }
+}
+
+fn decode_record(r: &mut Reader<'_>) -> Result<Record, DecodeError> {
+    let len_at = r.offset();
+    let length = r.varint("record_length")?;
+    if length < 0 {
+        return Err(r.error_at(
+            "record_length",
+            len_at,
+            DecodeErrorKind::InvalidLength(i64::from(length)),
+        ));
+    }
+    let mut rr = r.sub_reader("record_length", length as usize)?;
+    let attributes = rr.i8("record_attributes")?;
+    let timestamp_delta = rr.varlong("timestamp_delta")?;
+    let offset_delta = rr.varint("offset_delta")?;
+    let key = varint_bytes(&mut rr, "key")?.map(<[u8]>::to_vec);
+    let value = varint_bytes(&mut rr, "value")?.map(<[u8]>::to_vec);
+    let count_at = rr.offset();
+    let header_count = rr.varint("header_count")?;
+    if header_count < 0 {
+        return Err(rr.error_at(
+            "header_count",
+            count_at,
+            DecodeErrorKind::InvalidLength(i64::from(header_count)),
+        ));
+    }
+    // Each header takes at least 2 bytes (key length and value length).
+    if header_count as usize > rr.remaining() / 2 {
+        return Err(rr.error_at(
+            "header_count",
+            count_at,
+            DecodeErrorKind::LengthExceedsBuffer {
+                length: header_count as u64 * 2,
+                remaining: rr.remaining(),
+            },
+        ));
+    }
+    let mut headers = Vec::with_capacity(header_count as usize);
+    for _ in 0..header_count {
+        let key_at = rr.offset();
+        let key = varint_bytes(&mut rr, "header_key")?
+            .ok_or_else(|| rr.error_at("header_key", key_at, DecodeErrorKind::UnexpectedNull))?;
+        let key = std::str::from_utf8(key)
+            .map_err(|_| rr.error_at("header_key", key_at, DecodeErrorKind::InvalidUtf8))?
+            .to_owned();
+        let value = varint_bytes(&mut rr, "header_value")?.map(<[u8]>::to_vec);
+        headers.push(Header { key, value });
+    }
+    rr.finish("record_length")?;
+    Ok(Record {
+        attributes,
+        timestamp_delta,
+        offset_delta,
+        key,
+        value,
+        headers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn three_records() -> Vec<u8> {
+        let mut b = RecordBatchBuilder::new(Vec::new(), 1024);
+        b.append(1000, Some(b"k1"), Some(b"v1"), &[]);
+        b.append(
+            1002,
+            None,
+            Some(b"v2"),
+            &[Header::new("a", b"1".to_vec()), Header::null("b")],
+        );
+        b.append(999, Some(b""), None, &[]);
+        b.finish().to_vec()
+    }
+
+    #[test]
+    fn known_batch_bytes_and_crc() {
+        let mut b = RecordBatchBuilder::new(Vec::new(), 1024);
+        b.append(0x10, Some(b"k"), Some(b"v"), &[]);
+        let bytes = b.finish().to_vec();
+        #[rustfmt::skip]
+        let mut expected: Vec<u8> = vec![
+            0, 0, 0, 0, 0, 0, 0, 0,        // base offset
+            0, 0, 0, 0x3a,                 // batch length: 70 - 12 = 58
+            0xff, 0xff, 0xff, 0xff,        // partition leader epoch -1
+            2,                             // magic
+            0, 0, 0, 0,                    // crc (filled below)
+            0, 0,                          // attributes
+            0, 0, 0, 0,                    // last offset delta
+            0, 0, 0, 0, 0, 0, 0, 0x10,     // base timestamp
+            0, 0, 0, 0, 0, 0, 0, 0x10,     // max timestamp
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // producer id -1
+            0xff, 0xff,                    // producer epoch -1
+            0xff, 0xff, 0xff, 0xff,        // base sequence -1
+            0, 0, 0, 1,                    // count
+            // record: length 8 (zig-zag 16), attrs, ts delta 0, offset delta 0,
+            // key len 1 (2), 'k', value len 1 (2), 'v', headers 0
+            16, 0, 0, 0, 2, b'k', 2, b'v', 0,
+        ];
+        let crc = crc32c::crc32c(&expected[21..]);
+        expected[17..21].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(bytes.len(), 70);
+        assert_eq!(bytes, expected);
+        // The CRC-32C (Castagnoli) of the canonical check string.
+        assert_eq!(crc32c::crc32c(b"123456789"), 0xe3069283);
+    }
+
+    #[test]
+    fn round_trip_with_headers_null_key_and_null_value() {
+        let bytes = three_records();
+        let batches = RecordBatch::decode_all(&bytes).unwrap();
+        assert_eq!(batches.len(), 1);
+        let batch = &batches[0];
+        assert_eq!(batch.last_offset_delta, 2);
+        assert_eq!(batch.base_timestamp, 1000);
+        assert_eq!(batch.max_timestamp, 1002);
+        assert_eq!(batch.compression(), Some(Compression::None));
+        assert_eq!(batch.timestamp_type(), TimestampType::CreateTime);
+        let r = &batch.records;
+        assert_eq!(r[0].key.as_deref(), Some(&b"k1"[..]));
+        assert_eq!(r[1].key, None);
+        assert_eq!(
+            r[1].headers,
+            vec![Header::new("a", b"1".to_vec()), Header::null("b")]
+        );
+        assert_eq!(r[2].key.as_deref(), Some(&b""[..]));
+        assert_eq!(r[2].value, None);
+        assert_eq!(batch.timestamp_of(&r[2]), 999, "negative timestamp delta");
+        assert_eq!(batch.offset_of(&r[2]), 2);
+    }
+
+    #[test]
+    fn sizes_match_what_is_written() {
+        let mut b = RecordBatchBuilder::new(vec![0xaa; 3], 1 << 20);
+        assert_eq!(b.size_in_bytes(), RECORD_BATCH_OVERHEAD);
+        let headers = [Header::new("key", vec![1; 200])];
+        for i in 0..300i64 {
+            let before = b.size_in_bytes();
+            let value = vec![7u8; (i * 3) as usize];
+            let predicted =
+                record_size_in_bytes(i as i32, i * 1000, Some(b"kk"), Some(&value), &headers);
+            b.append(5 + i * 1000, Some(b"kk"), Some(&value), &headers);
+            assert_eq!(b.size_in_bytes() - before, predicted, "record {i}");
+        }
+        let bytes = b.finish().to_vec();
+        assert_eq!(
+            RecordBatch::decode_all(&bytes).unwrap()[0].records.len(),
+            300
+        );
+        // The upper bound holds for a single-record batch.
+        let est = estimate_size_upper_bound(Some(b"kk"), Some(&[1; 100]), &headers);
+        let mut one = RecordBatchBuilder::new(Vec::new(), 0);
+        one.append(1, Some(b"kk"), Some(&[1; 100]), &headers);
+        assert!(one.size_in_bytes() <= est);
+        // The prefix the caller kept is untouched.
+        assert_eq!(&b.into_buffer()[..3], &[0xaa; 3]);
+    }
+
+    #[test]
+    fn has_room_for_respects_the_write_limit() {
+        let mut b = RecordBatchBuilder::new(Vec::new(), 110);
+        assert!(
+            b.has_room_for(0, None, Some(&[0; 500]), &[]),
+            "first record always fits"
+        );
+        b.append(0, None, Some(&[0; 20]), &[]);
+        assert!(b.has_room_for(0, None, Some(&[0; 10]), &[]));
+        assert!(!b.has_room_for(0, None, Some(&[0; 20]), &[]));
+    }
+
+    #[test]
+    fn producer_state_and_refinish() {
+        let mut b = RecordBatchBuilder::new(Vec::new(), 1024);
+        b.append(1, None, Some(b"x"), &[]);
+        b.finish();
+        b.set_producer_state(ProducerState {
+            producer_id: 77,
+            producer_epoch: 3,
+            base_sequence: 42,
+            is_transactional: true,
+        });
+        let bytes = b.finish().to_vec();
+        let batch = RecordBatch::decode_all(&bytes).unwrap().remove(0);
+        assert_eq!(
+            (batch.producer_id, batch.producer_epoch, batch.base_sequence),
+            (77, 3, 42)
+        );
+        assert!(batch.is_transactional());
+        assert!(!batch.is_control());
+    }
+
+    #[test]
+    fn crc_mismatch_is_detected() {
+        let mut bytes = three_records();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        let e = RecordBatch::decode_all(&bytes).unwrap_err();
+        assert!(matches!(e.kind, DecodeErrorKind::CrcMismatch { .. }), "{e}");
+        assert_eq!((e.field, e.offset), ("crc", 17));
+    }
+
+    #[test]
+    fn bad_magic_and_lengths() {
+        let mut bytes = three_records();
+        bytes[16] = 1;
+        let e = RecordBatch::decode_all(&bytes).unwrap_err();
+        assert_eq!(e.kind, DecodeErrorKind::UnsupportedMagic(1));
+
+        let mut bytes = three_records();
+        bytes[8..12].copy_from_slice(&1_000_000i32.to_be_bytes());
+        let e = RecordBatch::decode_all(&bytes).unwrap_err();
+        assert!(
+            matches!(e.kind, DecodeErrorKind::UnexpectedEof { .. }),
+            "{e}"
+        );
+
+        let mut bytes = three_records();
+        bytes[8..12].copy_from_slice(&(-5i32).to_be_bytes());
+        assert!(matches!(
+            RecordBatch::decode_all(&bytes).unwrap_err().kind,
+            DecodeErrorKind::InvalidLength(-5)
+        ));
+    }
+
+    /// Rewrites a batch's CRC after tampering so that the decoder gets past the CRC check.
+    fn fix_crc(bytes: &mut [u8]) {
+        let crc = crc32c::crc32c(&bytes[21..]);
+        bytes[17..21].copy_from_slice(&crc.to_be_bytes());
+    }
+
+    #[test]
+    fn lying_record_count_does_not_allocate() {
+        let mut bytes = three_records();
+        bytes[57..61].copy_from_slice(&i32::MAX.to_be_bytes());
+        fix_crc(&mut bytes);
+        let e = RecordBatch::decode_all(&bytes).unwrap_err();
+        assert!(
+            matches!(e.kind, DecodeErrorKind::LengthExceedsBuffer { .. }),
+            "{e}"
+        );
+        assert_eq!(e.field, "records_count");
+    }
+
+    #[test]
+    fn compressed_batches_are_refused_clearly() {
+        let mut bytes = three_records();
+        bytes[22] |= 3; // lz4
+        fix_crc(&mut bytes);
+        let e = RecordBatch::decode_all(&bytes).unwrap_err();
+        assert_eq!(e.field, "attributes");
+        assert!(e.to_string().contains("compressed"), "{e}");
+    }
+
+    #[test]
+    fn every_truncation_is_an_error() {
+        let bytes = three_records();
+        for n in 0..bytes.len() {
+            assert!(
+                RecordBatch::decode_all(&bytes[..n]).is_err() || n == 0,
+                "prefix {n}"
+            );
+        }
+    }
+
+    #[test]
+    fn thousand_records_round_trip() {
+        let mut b = RecordBatchBuilder::new(Vec::new(), usize::MAX);
+        for i in 0..1000u32 {
+            let key = i.to_be_bytes();
+            b.append(
+                i64::from(i),
+                (i % 3 != 0).then_some(&key[..]),
+                Some(&[i as u8; 10]),
+                &[],
+            );
+        }
+        let bytes = b.finish().to_vec();
+        let batch = RecordBatch::decode_all(&bytes).unwrap().remove(0);
+        assert_eq!(batch.records.len(), 1000);
+        assert_eq!(batch.last_offset_delta, 999);
+        assert_eq!(batch.records[3].key, None);
+        assert_eq!(
+            batch.records[4].key.as_deref(),
+            Some(&4u32.to_be_bytes()[..])
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! Version negotiation: from a broker's ApiVersions answer, the highest version of each API that
+//! both sides support.
+
+use super::ApiKey;
+use super::messages::ApiVersionsResponse;
+use std::fmt;
+
+/// No version of an API is supported by both the broker and this crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsupportedApi {
+    /// The API.
+    pub api: ApiKey,
+    /// The versions this crate speaks.
+    pub ours: (i16, i16),
+    /// The versions the broker supports, or `None` when it does not list the API at all.
+    pub broker: Option<(i16, i16)>,
+}
+
+impl fmt::Display for UnsupportedApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.broker {
+            Some((lo, hi)) => write!(
+                f,
+                "the broker supports {} versions {lo}..={hi}, this client {}..={}: no common version",
+                self.api, self.ours.0, self.ours.1
+            ),
+            None => write!(f, "the broker does not support the {} API", self.api),
+        }
+    }
+}
+
+impl std::error::Error for UnsupportedApi {}
+
+/// The version chosen for each API this crate speaks, for one broker connection.
+///
+/// ```
+/// use kafka_producer::protocol::messages::{ApiVersionRange, ApiVersionsResponse};
+/// use kafka_producer::protocol::versions::ApiVersions;
+/// use kafka_producer::protocol::ApiKey;
+/// let broker = ApiVersionsResponse {
+///     api_keys: vec![ApiVersionRange { api_key: 0, min_version: 3, max_version: 13 }],
+///     ..Default::default()
+/// };
+/// let v = ApiVersions::from_response(&broker);
+/// assert_eq!(v.version_for(ApiKey::Produce).unwrap(), 12); // our highest
+/// assert!(v.version_for(ApiKey::Metadata).unwrap_err().to_string().contains("Metadata"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ApiVersions {
+    broker: Vec<(ApiKey, i16, i16)>,
+}
+
+impl ApiVersions {
+    /// Keeps the broker's ranges of the APIs this crate speaks.
+    pub fn from_response(resp: &ApiVersionsResponse) -> Self {
+        let broker = resp
+            .api_keys
+            .iter()
+            .filter_map(|r| ApiKey::from_i16(r.api_key).map(|k| (k, r.min_version, r.max_version)))
+            .collect();
+        ApiVersions { broker }
+    }
+
+    /// The highest version of `api` both sides support.
+    pub fn version_for(&self, api: ApiKey) -> Result<i16, UnsupportedApi> {
+        let ours = api.supported_versions();
+        let broker = self
+            .broker
+            .iter()
+            .find(|(k, _, _)| *k == api)
+            .map(|&(_, lo, hi)| (lo, hi));
+        match broker {
+            Some((lo, hi)) => {
+                let top = hi.min(ours.1);
+                if top >= lo.max(ours.0) {
+                    Ok(top)
+                } else {
+                    Err(UnsupportedApi { api, ours, broker })
+                }
+            }
+            None => Err(UnsupportedApi { api, ours, broker }),
+        }
+    }
+
+    /// Checks every API in `apis` at once (e.g. right after connecting).
+    pub fn check(&self, apis: &[ApiKey]) -> Result<(), UnsupportedApi> {
+        apis.iter()
+            .try_for_each(|a| self.version_for(*a).map(|_| ()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::messages::ApiVersionRange;
+
+    fn broker(ranges: &[(i16, i16, i16)]) -> ApiVersions {
+        ApiVersions::from_response(&ApiVersionsResponse {
+            api_keys: ranges
+                .iter()
+                .map(|&(k, lo, hi)| ApiVersionRange {
+                    api_key: k,
+                    min_version: lo,
+                    max_version: hi,
+                })
+                .collect(),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn picks_highest_common_version() {
+        let v = broker(&[(0, 3, 10), (3, 0, 13), (18, 0, 4), (22, 0, 6), (99, 0, 1)]);
+        assert_eq!(v.version_for(ApiKey::Produce), Ok(10));
+        assert_eq!(v.version_for(ApiKey::Metadata), Ok(13));
+        assert_eq!(v.version_for(ApiKey::ApiVersions), Ok(4));
+        assert_eq!(v.version_for(ApiKey::InitProducerId), Ok(5));
+        assert!(v.check(&ApiKey::ALL).is_ok());
+    }
+
+    #[test]
+    fn no_common_version_names_the_api() {
+        // An old broker whose Produce stops at 8 (before flexible versions).
+        let v = broker(&[(0, 0, 8)]);
+        let e = v.version_for(ApiKey::Produce).unwrap_err();
+        assert_eq!(e.broker, Some((0, 8)));
+        assert!(e.to_string().contains("Produce"), "{e}");
+        // A broker newer than us: min above our max.
+        let v = broker(&[(3, 14, 20)]);
+        assert!(v.version_for(ApiKey::Metadata).is_err());
+        // Missing entirely.
+        let e = v.check(&[ApiKey::InitProducerId]).unwrap_err();
+        assert_eq!(e.broker, None);
+        assert!(e.to_string().contains("InitProducerId"));
+    }
+}
