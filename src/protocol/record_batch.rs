@@ -393,6 +393,28 @@ impl RecordBatchBuilder {
     }
 }
 
+/// Rewrites the producer id, epoch, base sequence and transactional bit of a finished batch
+/// (a batch retried under a new epoch or sequence) and recomputes its CRC-32C.
+///
+/// `batch` must start with a whole batch header (it is not otherwise checked).
+pub fn rewrite_producer_state(batch: &mut [u8], state: ProducerState) {
+    if batch.len() < RECORD_BATCH_OVERHEAD {
+        return;
+    }
+    let mut attributes = BigEndian::read_i16(&batch[21..23]);
+    if state.is_transactional {
+        attributes |= TRANSACTIONAL_MASK;
+    } else {
+        attributes &= !TRANSACTIONAL_MASK;
+    }
+    BigEndian::write_i16(&mut batch[21..23], attributes);
+    BigEndian::write_i64(&mut batch[43..51], state.producer_id);
+    BigEndian::write_i16(&mut batch[51..53], state.producer_epoch);
+    BigEndian::write_i32(&mut batch[53..57], state.base_sequence);
+    let crc = crc32c::crc32c(&batch[ATTRIBUTES_OFFSET..]);
+    BigEndian::write_u32(&mut batch[CRC_OFFSET..ATTRIBUTES_OFFSET], crc);
+}
+
 fn put_varint_bytes(buf: &mut Vec<u8>, b: Option<&[u8]>) {
     match b {
         None => buf.put_varint(-1),

@@ -84,6 +84,58 @@ impl Encode for ProduceRequest<'_> {
     }
 }
 
+impl ProduceRequest<'_> {
+    /// Writes a whole framed request (size prefix, header, body) like
+    /// [`encode_request`](crate::protocol::encode_request), except that the records themselves
+    /// are left out: their length prefixes are written, and the returned positions say where in
+    /// `buf` each partition's records belong, in request order. A vectored write of
+    /// `buf[..p0]`, records 0, `buf[p0..p1]`, records 1, ..., `buf[pn..]` sends exactly the
+    /// bytes `encode_request` would, without copying the record batches.
+    pub fn encode_vectored(
+        &self,
+        buf: &mut Vec<u8>,
+        version: i16,
+        correlation_id: i32,
+        client_id: Option<&str>,
+    ) -> Vec<usize> {
+        let at = crate::protocol::frame::begin_frame(buf);
+        crate::protocol::RequestHeader {
+            api_key: ApiKey::Produce,
+            api_version: version,
+            correlation_id,
+            client_id,
+        }
+        .encode(buf, true);
+        let mut splits = Vec::new();
+        let mut records_len = 0usize;
+        buf.put_nullable_string(self.transactional_id.as_deref(), true);
+        buf.put_i16(self.acks);
+        buf.put_i32(self.timeout_ms);
+        buf.put_array_len(self.topics.len(), true);
+        for t in &self.topics {
+            buf.put_string(&t.name, true);
+            buf.put_array_len(t.partitions.len(), true);
+            for p in &t.partitions {
+                buf.put_i32(p.index);
+                match p.records {
+                    Some(r) => {
+                        buf.put_length(Some(r.len()), true, true);
+                        splits.push(buf.len());
+                        records_len += r.len();
+                    }
+                    None => buf.put_length(None, true, true),
+                }
+                buf.put_empty_tagged_fields();
+            }
+            buf.put_empty_tagged_fields();
+        }
+        buf.put_empty_tagged_fields();
+        let size = (buf.len() - at - crate::protocol::frame::SIZE_PREFIX + records_len) as i32;
+        buf[at..at + 4].copy_from_slice(&size.to_be_bytes());
+        splits
+    }
+}
+
 impl<'a> Decode<'a> for ProduceRequest<'a> {
     fn decode(version: i16, r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         r.set_context("ProduceRequest");
@@ -382,6 +434,41 @@ mod tests {
         assert_eq!(buf, expected);
         let back = ProduceRequest::decode(12, &mut Reader::new(&buf, "t")).unwrap();
         assert_eq!(back, req);
+    }
+
+    #[test]
+    fn vectored_encoding_equals_plain_encoding() {
+        let r1 = [1u8, 2, 3];
+        let r2 = [9u8; 200];
+        let req = ProduceRequest {
+            transactional_id: None,
+            acks: -1,
+            timeout_ms: 30_000,
+            topics: vec![
+                TopicProduceData {
+                    name: "a".into(),
+                    partitions: vec![
+                        PartitionProduceData { index: 0, records: Some(&r1) },
+                        PartitionProduceData { index: 1, records: None },
+                    ],
+                },
+                TopicProduceData {
+                    name: "b".into(),
+                    partitions: vec![PartitionProduceData { index: 7, records: Some(&r2) }],
+                },
+            ],
+        };
+        let mut plain = Vec::new();
+        crate::protocol::encode_request(&mut plain, &req, 11, 42, Some("c"));
+        let mut head = Vec::new();
+        let splits = req.encode_vectored(&mut head, 11, 42, Some("c"));
+        assert_eq!(splits.len(), 2);
+        let mut joined = head[..splits[0]].to_vec();
+        joined.extend_from_slice(&r1);
+        joined.extend_from_slice(&head[splits[0]..splits[1]]);
+        joined.extend_from_slice(&r2);
+        joined.extend_from_slice(&head[splits[1]..]);
+        assert_eq!(joined, plain);
     }
 
     #[test]

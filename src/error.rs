@@ -1,0 +1,217 @@
+//! The crate's one error type.
+
+use crate::protocol::versions::UnsupportedApi;
+use crate::protocol::{DecodeError, ErrorCode};
+use std::fmt;
+
+/// Which timeout fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// `max.block.ms` ran out while `send` waited for buffer memory.
+    BufferMemory,
+    /// `max.block.ms` ran out while `send` (or `partitions_for`) waited for a topic's metadata.
+    Metadata,
+    /// `request.timeout.ms` ran out waiting for a broker's response.
+    Request,
+    /// `delivery.timeout.ms` ran out before the record was acknowledged.
+    Delivery,
+    /// A caller's own timeout (`RecordFuture::get_timeout`, `close_timeout`, `flush`).
+    Caller,
+}
+
+impl TimeoutKind {
+    /// The config key whose value ran out, if any.
+    pub fn config_key(self) -> Option<&'static str> {
+        match self {
+            TimeoutKind::BufferMemory | TimeoutKind::Metadata => Some("max.block.ms"),
+            TimeoutKind::Request => Some("request.timeout.ms"),
+            TimeoutKind::Delivery => Some("delivery.timeout.ms"),
+            TimeoutKind::Caller => None,
+        }
+    }
+}
+
+/// Everything that can go wrong, each variant saying when it happens.
+///
+/// Errors compare with `==` so tests can assert on them:
+///
+/// ```
+/// use kafka_producer::{Error, TimeoutKind};
+/// let e = Error::Timeout { kind: TimeoutKind::Delivery, message: "Expired 3 record(s)".into() };
+/// assert!(e.is_retriable());
+/// assert!(e.to_string().contains("delivery.timeout.ms"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration key is unknown or its value is invalid. Raised when the producer is built.
+    Config {
+        /// The key at fault (or keys, joined with " and ").
+        key: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// A timeout fired; `kind` says which one.
+    Timeout {
+        /// Which timeout.
+        kind: TimeoutKind,
+        /// Details: topic, partition, elapsed time.
+        message: String,
+    },
+    /// The broker answered with an error code for this record's partition (or request).
+    Broker {
+        /// The Kafka error code.
+        code: ErrorCode,
+        /// The broker's message, if any, or context added by the client.
+        message: Option<String>,
+    },
+    /// The record is larger than `max.request.size`, `buffer.memory`, or the topic's
+    /// `max.message.bytes`. Raised by `send` before anything is buffered when the producer can
+    /// tell.
+    RecordTooLarge {
+        /// Serialized size of the record in a batch, in bytes.
+        size: usize,
+        /// The limit it exceeds.
+        limit: usize,
+        /// The setting that sets the limit (`max.request.size`, `buffer.memory`, ...).
+        setting: &'static str,
+    },
+    /// The record names a partition the topic does not have.
+    InvalidPartition {
+        /// The topic.
+        topic: String,
+        /// The partition asked for.
+        partition: i32,
+        /// How many partitions the topic has.
+        partitions: usize,
+    },
+    /// A broker could not be reached or the connection broke (retriable).
+    Network(String),
+    /// A broker sent bytes that are not a valid response (the connection is closed).
+    Decode(DecodeError),
+    /// No broker supports a version of an API this client needs.
+    UnsupportedVersion(UnsupportedApi),
+    /// The key or value serializer failed.
+    Serialization(String),
+    /// The producer was closed before the record could be sent or acknowledged.
+    ProducerClosed(String),
+    /// An internal invariant broke: a bug in this crate. Reported instead of panicking.
+    Internal(String),
+}
+
+impl Error {
+    /// Whether retrying the same operation later may succeed (Java's `RetriableException`).
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::Network(_) => true,
+            Error::Broker { code, .. } => code.is_retriable(),
+            _ => false,
+        }
+    }
+
+    /// Shorthand for a [`Error::Config`].
+    pub fn config(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Config {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for a [`Error::Timeout`].
+    pub fn timeout(kind: TimeoutKind, message: impl Into<String>) -> Self {
+        Error::Timeout {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for a [`Error::Broker`].
+    pub fn broker(code: ErrorCode, message: Option<String>) -> Self {
+        Error::Broker { code, message }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config { key, message } => write!(f, "invalid configuration `{key}`: {message}"),
+            Error::Timeout { kind, message } => match kind.config_key() {
+                Some(key) => write!(f, "timeout ({key}): {message}"),
+                None => write!(f, "timeout: {message}"),
+            },
+            Error::Broker { code, message } => match message {
+                Some(m) => write!(f, "broker error {}: {m}", code),
+                None => write!(f, "broker error {}", code),
+            },
+            Error::RecordTooLarge {
+                size,
+                limit,
+                setting,
+            } => write!(
+                f,
+                "the record is {size} bytes when serialized, which is larger than {limit}, \
+                 the value of {setting}"
+            ),
+            Error::InvalidPartition {
+                topic,
+                partition,
+                partitions,
+            } => write!(
+                f,
+                "invalid partition {partition} for topic {topic}: it has {partitions} partition(s)"
+            ),
+            Error::Network(m) => write!(f, "network error: {m}"),
+            Error::Decode(e) => write!(f, "invalid bytes from the broker: {e}"),
+            Error::UnsupportedVersion(e) => write!(f, "unsupported version: {e}"),
+            Error::Serialization(m) => write!(f, "serialization failed: {m}"),
+            Error::ProducerClosed(m) => write!(f, "producer closed: {m}"),
+            Error::Internal(m) => write!(f, "internal error (a bug in kafka-producer): {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(e)
+    }
+}
+
+impl From<UnsupportedApi> for Error {
+    fn from(e: UnsupportedApi) -> Self {
+        Error::UnsupportedVersion(e)
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retriable_classification() {
+        assert!(Error::broker(ErrorCode::NOT_LEADER_OR_FOLLOWER, None).is_retriable());
+        assert!(!Error::broker(ErrorCode::MESSAGE_TOO_LARGE, None).is_retriable());
+        assert!(Error::Network("reset".into()).is_retriable());
+        assert!(!Error::config("acks", "bad").is_retriable());
+    }
+
+    #[test]
+    fn messages_name_the_setting() {
+        let e = Error::RecordTooLarge {
+            size: 2_000_000,
+            limit: 1_048_576,
+            setting: "max.request.size",
+        };
+        assert!(e.to_string().contains("max.request.size"));
+        let e = Error::timeout(
+            TimeoutKind::Metadata,
+            "Topic t not present in metadata after 10 ms.",
+        );
+        assert!(e.to_string().contains("max.block.ms"));
+    }
+}

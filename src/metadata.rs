@@ -1,0 +1,298 @@
+//! `Metadata`: the producer's view of the cluster, refreshed by the sender thread (Java's
+//! `ProducerMetadata`).
+//!
+//! Caller threads read the current [`Cluster`] snapshot without blocking the sender (an
+//! `Arc<Cluster>` swapped under a short read lock), register the topics they send to, and wait
+//! for a newer version when a topic or partition is unknown (`await_update`). The sender decides
+//! when to refresh (`time_to_next_update`), asks for the registered topics, and installs the
+//! answer (`update`), bumping the version and waking waiters.
+
+use crate::cluster::Cluster;
+use crate::error::{Error, TimeoutKind};
+use crate::protocol::messages::MetadataResponse;
+use crate::protocol::ErrorCode;
+use parking_lot::{Condvar, Mutex, RwLock};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Metadata settings.
+#[derive(Debug, Clone)]
+pub struct MetadataConfig {
+    /// `retry.backoff.ms`: the least time between two refresh attempts.
+    pub refresh_backoff: Duration,
+    /// `retry.backoff.max.ms`: the backoff cap after repeated failures.
+    pub refresh_backoff_max: Duration,
+    /// `metadata.max.age.ms`: refresh at least this often.
+    pub metadata_max_age: Duration,
+    /// `metadata.max.idle.ms`: forget topics not sent to for this long.
+    pub metadata_max_idle: Duration,
+}
+
+#[derive(Debug)]
+struct State {
+    version: u64,
+    need_update: bool,
+    last_refresh: Option<Instant>,
+    last_successful_refresh: Option<Instant>,
+    failed_attempts: u32,
+    topics: HashMap<Arc<str>, Instant>,
+    closed: bool,
+}
+
+/// The producer's metadata.
+#[derive(Debug)]
+pub struct Metadata {
+    config: MetadataConfig,
+    state: Mutex<State>,
+    updated: Condvar,
+    cluster: RwLock<Arc<Cluster>>,
+}
+
+impl Metadata {
+    /// Metadata knowing only the bootstrap servers.
+    pub fn new(config: MetadataConfig, bootstrap: &[(String, u16)]) -> Self {
+        Metadata {
+            config,
+            state: Mutex::new(State {
+                version: 0,
+                need_update: true,
+                last_refresh: None,
+                last_successful_refresh: None,
+                failed_attempts: 0,
+                topics: HashMap::new(),
+                closed: false,
+            }),
+            updated: Condvar::new(),
+            cluster: RwLock::new(Arc::new(Cluster::bootstrap(bootstrap))),
+        }
+    }
+
+    /// The current snapshot.
+    pub fn fetch(&self) -> Arc<Cluster> {
+        self.cluster.read().clone()
+    }
+
+    /// The version: it grows by one with each successful update.
+    pub fn version(&self) -> u64 {
+        self.state.lock().version
+    }
+
+    /// Registers a topic the producer sends to (extending its idle expiry). A topic new to the
+    /// set triggers an update. Returns whether the topic was new.
+    pub fn add_topic(&self, topic: &str, now: Instant) -> bool {
+        let expiry = now + self.config.metadata_max_idle;
+        let mut st = self.state.lock();
+        if let Some(e) = st.topics.get_mut(topic) {
+            *e = expiry;
+            return false;
+        }
+        st.topics.insert(Arc::from(topic), expiry);
+        st.need_update = true;
+        true
+    }
+
+    /// Asks for an update as soon as the backoff allows; returns the current version, to pass
+    /// to [`await_update`](Self::await_update).
+    pub fn request_update(&self) -> u64 {
+        let mut st = self.state.lock();
+        st.need_update = true;
+        st.version
+    }
+
+    /// Whether an update was requested.
+    pub fn update_requested(&self) -> bool {
+        self.state.lock().need_update
+    }
+
+    /// Waits until the version exceeds `last_version`, or until `deadline`.
+    pub fn await_update(&self, last_version: u64, deadline: Instant) -> Result<(), Error> {
+        let mut st = self.state.lock();
+        while st.version <= last_version {
+            if st.closed {
+                return Err(Error::ProducerClosed(
+                    "Requested metadata update after close".into(),
+                ));
+            }
+            if self.updated.wait_until(&mut st, deadline).timed_out() && st.version <= last_version
+            {
+                return Err(Error::timeout(
+                    TimeoutKind::Metadata,
+                    "metadata was not updated in time".to_string(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn backoff(&self, failed_attempts: u32) -> Duration {
+        let exp = failed_attempts.min(20);
+        self.config
+            .refresh_backoff
+            .saturating_mul(1u32 << exp)
+            .min(self.config.refresh_backoff_max.max(self.config.refresh_backoff))
+    }
+
+    /// How long until the next update should be sent: 0 when due now.
+    pub fn time_to_next_update(&self, now: Instant) -> Duration {
+        let st = self.state.lock();
+        let backoff_left = match st.last_refresh {
+            Some(t) => (t + self.backoff(st.failed_attempts)).saturating_duration_since(now),
+            None => Duration::ZERO,
+        };
+        let expire_left = if st.need_update {
+            Duration::ZERO
+        } else {
+            match st.last_successful_refresh {
+                Some(t) => (t + self.config.metadata_max_age).saturating_duration_since(now),
+                None => Duration::ZERO,
+            }
+        };
+        expire_left.max(backoff_left)
+    }
+
+    /// The topics to ask about, dropping those idle past `metadata.max.idle.ms`.
+    pub fn topics_for_request(&self, now: Instant) -> Vec<String> {
+        let mut st = self.state.lock();
+        st.topics.retain(|t, expiry| {
+            let keep = *expiry > now;
+            if !keep {
+                log::debug!("Removing unused topic {t} from the metadata list");
+            }
+            keep
+        });
+        st.topics.keys().map(|t| t.to_string()).collect()
+    }
+
+    /// Installs a Metadata response.
+    pub fn update(&self, response: &MetadataResponse, now: Instant) {
+        let cluster = Cluster::from_metadata_response(response);
+        let mut need_update = false;
+        for t in &response.topics {
+            let name = t.name.as_deref().unwrap_or("<unknown>");
+            if t.error_code == ErrorCode::UNKNOWN_TOPIC_OR_PARTITION {
+                log::warn!("Error while fetching metadata: {{{name}=UNKNOWN_TOPIC_OR_PARTITION}}");
+            } else if !t.error_code.is_ok() {
+                log::warn!("Error while fetching metadata for topic {name}: {}", t.error_code);
+            }
+            if t.error_code.is_retriable()
+                || t.partitions.iter().any(|p| p.leader_id < 0 || !p.error_code.is_ok())
+            {
+                need_update = true;
+            }
+        }
+        *self.cluster.write() = Arc::new(cluster);
+        let mut st = self.state.lock();
+        st.version += 1;
+        st.need_update = need_update;
+        st.last_refresh = Some(now);
+        st.last_successful_refresh = Some(now);
+        st.failed_attempts = 0;
+        drop(st);
+        log::debug!("Updated cluster metadata: {} broker(s)", response.brokers.len());
+        self.updated.notify_all();
+    }
+
+    /// Records a failed update attempt (no response, or a broken connection).
+    pub fn failed_update(&self, now: Instant) {
+        let mut st = self.state.lock();
+        st.last_refresh = Some(now);
+        st.failed_attempts = st.failed_attempts.saturating_add(1);
+    }
+
+    /// Closes: waiters fail at once.
+    pub fn close(&self) {
+        self.state.lock().closed = true;
+        self.updated.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::messages::{MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic};
+    use crate::protocol::Uuid;
+
+    fn config() -> MetadataConfig {
+        MetadataConfig {
+            refresh_backoff: Duration::from_millis(100),
+            refresh_backoff_max: Duration::from_millis(1000),
+            metadata_max_age: Duration::from_secs(300),
+            metadata_max_idle: Duration::from_secs(300),
+        }
+    }
+
+    fn response(leader: i32) -> MetadataResponse {
+        MetadataResponse {
+            throttle_time_ms: 0,
+            brokers: vec![MetadataResponseBroker { node_id: 1, host: "h".into(), port: 1, rack: None }],
+            cluster_id: None,
+            controller_id: 1,
+            topics: vec![MetadataResponseTopic {
+                error_code: ErrorCode::NONE,
+                name: Some("t".into()),
+                topic_id: Uuid([1; 16]),
+                is_internal: false,
+                partitions: vec![MetadataResponsePartition {
+                    error_code: ErrorCode::NONE,
+                    partition_index: 0,
+                    leader_id: leader,
+                    leader_epoch: 0,
+                    replica_nodes: vec![1],
+                    isr_nodes: vec![1],
+                    offline_replicas: vec![],
+                }],
+                topic_authorized_operations: 0,
+            }],
+            error_code: ErrorCode::NONE,
+        }
+    }
+
+    #[test]
+    fn update_cycle_and_backoff() {
+        let m = Metadata::new(config(), &[("h".into(), 1)]);
+        let t0 = Instant::now();
+        assert_eq!(m.time_to_next_update(t0), Duration::ZERO);
+        assert!(m.add_topic("t", t0));
+        assert!(!m.add_topic("t", t0));
+        m.update(&response(1), t0);
+        assert_eq!(m.version(), 1);
+        assert_eq!(m.fetch().partition_count_for_topic("t"), Some(1));
+        // Next regular refresh after metadata.max.age.
+        assert_eq!(m.time_to_next_update(t0), Duration::from_secs(300));
+        // A request is honoured after the refresh backoff.
+        m.request_update();
+        assert_eq!(m.time_to_next_update(t0), Duration::from_millis(100));
+        assert_eq!(m.time_to_next_update(t0 + Duration::from_millis(150)), Duration::ZERO);
+        // A missing leader keeps asking.
+        m.update(&response(-1), t0);
+        assert!(m.update_requested());
+        // Failures back off exponentially.
+        m.failed_update(t0);
+        m.failed_update(t0);
+        assert_eq!(m.time_to_next_update(t0), Duration::from_millis(400));
+    }
+
+    #[test]
+    fn await_update_times_out_and_wakes() {
+        let m = Arc::new(Metadata::new(config(), &[("h".into(), 1)]));
+        let v = m.request_update();
+        let e = m.await_update(v, Instant::now() + Duration::from_millis(20)).unwrap_err();
+        assert!(matches!(e, Error::Timeout { kind: TimeoutKind::Metadata, .. }));
+        let m2 = m.clone();
+        let t = std::thread::spawn(move || m2.await_update(v, Instant::now() + Duration::from_secs(10)));
+        std::thread::sleep(Duration::from_millis(20));
+        m.update(&response(1), Instant::now());
+        assert!(t.join().unwrap().is_ok());
+    }
+
+    #[test]
+    fn idle_topics_expire() {
+        let m = Metadata::new(config(), &[("h".into(), 1)]);
+        let t0 = Instant::now();
+        m.add_topic("a", t0);
+        m.add_topic("b", t0 + Duration::from_secs(200));
+        let topics = m.topics_for_request(t0 + Duration::from_secs(301));
+        assert_eq!(topics, vec!["b".to_string()]);
+    }
+}

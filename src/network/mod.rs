@@ -1,0 +1,77 @@
+//! The only place that touches sockets: non-blocking broker connections on a `mio::Poll`
+//! (Java's `NetworkClient` + `Selector`).
+//!
+//! - [`connection`]: one broker connection: connect, ApiVersions handshake, framed reads,
+//!   vectored writes, in-flight requests.
+//! - [`client`]: [`NetworkClient`](client::NetworkClient): connections by node id with
+//!   reconnect backoff, request and connection-setup timeouts, the least-loaded node, and the
+//!   metadata refresh (`maybe_update`).
+
+pub mod client;
+pub mod connection;
+
+use crate::protocol::ApiKey;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A piece of an outgoing request. Record batches are `Shared`: the bytes the accumulator wrote
+/// are sent as they are, never copied into the request.
+#[derive(Debug, Clone)]
+pub enum Chunk {
+    /// Bytes owned by the request (header and framing).
+    Owned(Vec<u8>),
+    /// Bytes shared with a `ProducerBatch` (its RecordBatch).
+    Shared(Arc<Vec<u8>>),
+}
+
+impl Chunk {
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            Chunk::Owned(v) => v,
+            Chunk::Shared(v) => v,
+        }
+    }
+}
+
+/// A request ready to be written: already framed and encoded at `version`.
+#[derive(Debug)]
+pub struct OutboundRequest {
+    /// The API.
+    pub api: ApiKey,
+    /// The version it was encoded at.
+    pub version: i16,
+    /// The correlation id in its header.
+    pub correlation_id: i32,
+    /// Whether the broker answers (false for Produce with acks=0).
+    pub expect_response: bool,
+    /// The bytes, in order.
+    pub chunks: Vec<Chunk>,
+}
+
+/// Why a request got no response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disconnect {
+    /// The request timed out (`request.timeout.ms`); the connection was closed.
+    RequestTimeout,
+    /// The connection failed or was closed; the text says why.
+    Closed(String),
+}
+
+/// The outcome of one request.
+#[derive(Debug)]
+pub struct ClientResponse {
+    /// The node the request went to.
+    pub node: i32,
+    /// The API.
+    pub api: ApiKey,
+    /// The version it was sent at.
+    pub version: i16,
+    /// Its correlation id.
+    pub correlation_id: i32,
+    /// The response body (after the response header), `Ok(None)` for requests without a
+    /// response (acks=0) once fully written, or why none came.
+    pub body: Result<Option<Vec<u8>>, Disconnect>,
+    /// Time from send to completion.
+    pub latency: Duration,
+}

@@ -1,0 +1,647 @@
+//! `RecordAccumulator`: per-partition queues of batches between the caller threads that append
+//! records and the sender thread that drains them (Java's `RecordAccumulator`).
+//!
+//! Each partition has a `parking_lot::Mutex`-guarded deque. `append` finds the deque, tries the
+//! last batch under the lock, and otherwise allocates a buffer from the [`BufferPool`] *outside*
+//! the lock, then locks again and tries once more before creating a new batch (giving the buffer
+//! back if another thread made one meanwhile).
+
+use crate::cluster::{Cluster, TopicPartition};
+use crate::error::Error;
+use crate::producer::batch::ProducerBatch;
+use crate::producer::buffer_pool::BufferPool;
+use crate::producer::delivery::{BatchResult, Callback, RecordFuture};
+use crate::producer::partitioner::{BuiltInPartitioner, StickyPartitionInfo};
+use crate::protocol::record_batch::{estimate_size_upper_bound, Header};
+use parking_lot::{Mutex, RwLock};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The settings the accumulator needs.
+#[derive(Debug, Clone)]
+pub struct AccumulatorConfig {
+    /// `batch.size`.
+    pub batch_size: usize,
+    /// `linger.ms`.
+    pub linger: Duration,
+    /// `retry.backoff.ms`.
+    pub retry_backoff: Duration,
+    /// `retry.backoff.max.ms`.
+    pub retry_backoff_max: Duration,
+    /// `delivery.timeout.ms`.
+    pub delivery_timeout: Duration,
+    /// `partitioner.adaptive.partitioning.enable`.
+    pub adaptive_partitioning: bool,
+    /// `partitioner.availability.timeout.ms`.
+    pub partition_availability_timeout: Duration,
+}
+
+type Deque = Arc<Mutex<VecDeque<ProducerBatch>>>;
+
+struct TopicInfo {
+    partitioner: BuiltInPartitioner,
+    deques: RwLock<HashMap<i32, Deque>>,
+}
+
+/// What `append` did.
+pub struct RecordAppendResult {
+    /// The record's future.
+    pub future: RecordFuture,
+    /// The batch is full (or more than one batch is queued): wake the sender.
+    pub batch_is_full: bool,
+    /// A new batch was created: wake the sender.
+    pub new_batch_created: bool,
+    /// The partition the record went to.
+    pub partition: i32,
+}
+
+/// What `ready` found.
+#[derive(Debug, Default)]
+pub struct ReadyCheckResult {
+    /// Leaders with at least one sendable batch.
+    pub ready_nodes: HashSet<i32>,
+    /// How long until another batch may become sendable.
+    pub next_ready_check_delay: Duration,
+    /// Topics with batches whose partition leader is unknown.
+    pub unknown_leader_topics: HashSet<Arc<str>>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct NodeLatencyStats {
+    ready_time: Option<Instant>,
+    drain_time: Option<Instant>,
+}
+
+/// The accumulator. Shared (in an `Arc`) by the producer handle and the sender thread.
+pub struct RecordAccumulator {
+    config: AccumulatorConfig,
+    pool: Arc<BufferPool>,
+    topics: RwLock<HashMap<Arc<str>, Arc<TopicInfo>>>,
+    incomplete: Mutex<HashMap<usize, Arc<BatchResult>>>,
+    appends_in_progress: AtomicUsize,
+    flushes_in_progress: AtomicUsize,
+    closed: AtomicBool,
+    muted: Mutex<HashSet<TopicPartition>>,
+    drain_index: Mutex<HashMap<i32, usize>>,
+    node_stats: Mutex<HashMap<i32, NodeLatencyStats>>,
+}
+
+fn result_key(r: &Arc<BatchResult>) -> usize {
+    Arc::as_ptr(r) as usize
+}
+
+/// Java's exponential backoff: `base * 2^(attempts-1)` capped at `max`, with ±20% jitter.
+pub fn retry_backoff(base: Duration, max: Duration, attempts: u32, jitter_seed: u64) -> Duration {
+    if attempts == 0 || base.is_zero() {
+        return Duration::ZERO;
+    }
+    let exp = attempts.saturating_sub(1).min(30);
+    let raw = base.saturating_mul(1u32 << exp).min(max.max(base));
+    // Deterministic jitter in [0.8, 1.2) from the seed.
+    let frac = (jitter_seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as f64 / (1u64 << 24) as f64;
+    let factor = 0.8 + 0.4 * frac;
+    raw.mul_f64(factor).min(max.max(base))
+}
+
+impl RecordAccumulator {
+    /// An accumulator drawing memory from `pool`.
+    pub fn new(config: AccumulatorConfig, pool: Arc<BufferPool>) -> Self {
+        RecordAccumulator {
+            config,
+            pool,
+            topics: RwLock::new(HashMap::new()),
+            incomplete: Mutex::new(HashMap::new()),
+            appends_in_progress: AtomicUsize::new(0),
+            flushes_in_progress: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            muted: Mutex::new(HashSet::new()),
+            drain_index: Mutex::new(HashMap::new()),
+            node_stats: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The buffer pool.
+    pub fn pool(&self) -> &Arc<BufferPool> {
+        &self.pool
+    }
+
+    fn topic_info(&self, topic: &str) -> Arc<TopicInfo> {
+        if let Some(t) = self.topics.read().get(topic) {
+            return t.clone();
+        }
+        let mut w = self.topics.write();
+        w.entry(Arc::from(topic))
+            .or_insert_with(|| {
+                Arc::new(TopicInfo {
+                    partitioner: BuiltInPartitioner::new(topic, self.config.batch_size),
+                    deques: RwLock::new(HashMap::new()),
+                })
+            })
+            .clone()
+    }
+
+    fn deque_of(info: &TopicInfo, partition: i32) -> Deque {
+        if let Some(d) = info.deques.read().get(&partition) {
+            return d.clone();
+        }
+        info.deques.write().entry(partition).or_default().clone()
+    }
+
+    fn existing_deque(&self, tp: &TopicPartition) -> Option<Deque> {
+        let info = self.topics.read().get(&*tp.topic)?.clone();
+        let d = info.deques.read().get(&tp.partition).cloned();
+        d
+    }
+
+    /// Appends a record. `partition` is `None` to let the built-in sticky partitioner choose.
+    /// Blocks at most `max_block` for buffer memory.
+    #[allow(clippy::too_many_arguments)]
+    pub fn append(
+        &self,
+        topic: &str,
+        partition: Option<i32>,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+        mut callback: Option<Callback>,
+        max_block: Duration,
+        cluster: &Cluster,
+    ) -> Result<RecordAppendResult, (Error, Option<Callback>)> {
+        let info = self.topic_info(topic);
+        self.appends_in_progress.fetch_add(1, Ordering::SeqCst);
+        let mut buffer: Option<(Vec<u8>, usize)> = None;
+        let tp_topic: Arc<str> = self
+            .topics
+            .read()
+            .get_key_value(topic)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| Arc::from(topic));
+        let result = loop {
+            let (sticky, effective): (Option<StickyPartitionInfo>, i32) = match partition {
+                Some(p) => (None, p),
+                None => {
+                    let s = info.partitioner.peek_current_partition_info(cluster);
+                    let p = s.partition();
+                    (Some(s), p)
+                }
+            };
+            let dq = Self::deque_of(&info, effective);
+            {
+                let mut d = dq.lock();
+                if self.partition_changed(&info, sticky.as_ref()) {
+                    continue;
+                }
+                match Self::try_append(&mut d, timestamp, key, value, headers, callback, Instant::now()) {
+                    Ok((future, appended)) => {
+                        let full = d.len() > 1 || d.back().is_some_and(|b| b.is_full());
+                        if let Some(s) = &sticky {
+                            let enable_switch = all_batches_full(&d);
+                            info.partitioner
+                                .update_partition_info(s, appended, cluster, enable_switch);
+                        }
+                        break Ok(RecordAppendResult {
+                            future,
+                            batch_is_full: full,
+                            new_batch_created: false,
+                            partition: effective,
+                        });
+                    }
+                    Err(cb) => callback = cb,
+                }
+            }
+            if buffer.is_none() {
+                let size = self
+                    .config
+                    .batch_size
+                    .max(estimate_size_upper_bound(key, value, headers));
+                match self.pool.allocate(size, max_block) {
+                    Ok(b) => buffer = Some((b, size)),
+                    Err(e) => break Err((e, callback)),
+                }
+            }
+            let mut d = dq.lock();
+            if self.partition_changed(&info, sticky.as_ref()) {
+                continue;
+            }
+            let now = Instant::now();
+            // Another thread may have created a batch while we allocated.
+            match Self::try_append(&mut d, timestamp, key, value, headers, callback, now) {
+                Ok((future, appended)) => {
+                    let full = d.len() > 1 || d.back().is_some_and(|b| b.is_full());
+                    if let Some(s) = &sticky {
+                        let enable_switch = all_batches_full(&d);
+                        info.partitioner.update_partition_info(s, appended, cluster, enable_switch);
+                    }
+                    break Ok(RecordAppendResult {
+                        future,
+                        batch_is_full: full,
+                        new_batch_created: false,
+                        partition: effective,
+                    });
+                }
+                Err(cb) => callback = cb,
+            }
+            let (buf, size) = buffer.take().expect("buffer allocated above");
+            let tp = TopicPartition {
+                topic: tp_topic.clone(),
+                partition: effective,
+            };
+            let mut batch = ProducerBatch::new(tp, buf, size, self.config.batch_size, now);
+            let before = batch.estimated_size_in_bytes();
+            let future = match batch.try_append(timestamp, key, value, headers, callback, now) {
+                Ok(f) => f,
+                Err(cb) => {
+                    // Cannot happen: a new batch is sized for its first record.
+                    let (b, s) = batch.into_buffer();
+                    buffer = b.map(|b| (b, s));
+                    break Err((Error::Internal("record does not fit in a new batch".into()), cb));
+                }
+            };
+            let appended = batch.estimated_size_in_bytes() - before;
+            let result = batch.result().clone();
+            self.incomplete.lock().insert(result_key(&result), result);
+            d.push_back(batch);
+            let full = d.len() > 1 || d.back().is_some_and(|b| b.is_full());
+            if let Some(s) = &sticky {
+                let enable_switch = all_batches_full(&d);
+                info.partitioner.update_partition_info(s, appended, cluster, enable_switch);
+            }
+            break Ok(RecordAppendResult {
+                future,
+                batch_is_full: full,
+                new_batch_created: true,
+                partition: effective,
+            });
+        };
+        if let Some((buf, size)) = buffer {
+            self.pool.deallocate(buf, size);
+        }
+        self.appends_in_progress.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    fn partition_changed(&self, info: &TopicInfo, sticky: Option<&StickyPartitionInfo>) -> bool {
+        match sticky {
+            Some(s) => info.partitioner.is_partition_changed(s),
+            None => false,
+        }
+    }
+
+    fn try_append(
+        d: &mut VecDeque<ProducerBatch>,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+        callback: Option<Callback>,
+        now: Instant,
+    ) -> Result<(RecordFuture, usize), Option<Callback>> {
+        match d.back_mut() {
+            Some(last) if !last.is_closed() => {
+                let before = last.estimated_size_in_bytes();
+                match last.try_append(timestamp, key, value, headers, callback, now) {
+                    Ok(f) => Ok((f, last.estimated_size_in_bytes() - before)),
+                    Err(cb) => {
+                        last.close();
+                        Err(cb)
+                    }
+                }
+            }
+            _ => Err(callback),
+        }
+    }
+
+    /// Finds the leaders that have sendable batches (Java `ready`).
+    pub fn ready(&self, cluster: &Cluster, now: Instant) -> ReadyCheckResult {
+        let mut result = ReadyCheckResult {
+            next_ready_check_delay: Duration::MAX,
+            ..Default::default()
+        };
+        let exhausted = self.pool.queued() > 0;
+        let closing = self.closed.load(Ordering::SeqCst) || self.flush_in_progress();
+        let muted = self.muted.lock().clone();
+        let node_stats = self.node_stats.lock().clone();
+        let topics: Vec<(Arc<str>, Arc<TopicInfo>)> =
+            self.topics.read().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        for (topic, info) in topics {
+            let deques: Vec<(i32, Deque)> =
+                info.deques.read().iter().map(|(p, d)| (*p, d.clone())).collect();
+            // Load stats for adaptive partitioning, as Java: only once every partition of the
+            // topic has a queue; partitions on brokers slower than
+            // partitioner.availability.timeout.ms are left out.
+            let collect_stats = self.config.adaptive_partitioning
+                && deques.len() >= cluster.partitions_for_topic(&topic).len();
+            let mut queue_sizes: Vec<i32> = vec![0; if collect_stats { deques.len() } else { 0 }];
+            let mut partition_ids: Vec<i32> = queue_sizes.clone();
+            let mut stats_len = 0usize;
+            for (partition, dq) in deques {
+                let tp = TopicPartition {
+                    topic: topic.clone(),
+                    partition,
+                };
+                let leader = cluster.partition(&tp).and_then(|p| p.leader);
+                let (len, first) = {
+                    let d = dq.lock();
+                    let first = d.front().map(|b| {
+                        (
+                            b.waited_time(now),
+                            b.attempts(),
+                            b.is_full(),
+                        )
+                    });
+                    (d.len(), first)
+                };
+                let leader = match leader.filter(|l| cluster.node_by_id(*l).is_some()) {
+                    Some(l) => l,
+                    None => {
+                        if len > 0 {
+                            result.unknown_leader_topics.insert(topic.clone());
+                        }
+                        continue;
+                    }
+                };
+                if collect_stats {
+                    let slow = !self.config.partition_availability_timeout.is_zero()
+                        && node_stats.get(&leader).is_some_and(|s| {
+                            match (s.ready_time, s.drain_time) {
+                                (Some(r), Some(d)) => {
+                                    r.saturating_duration_since(d)
+                                        > self.config.partition_availability_timeout
+                                }
+                                _ => false,
+                            }
+                        });
+                    queue_sizes[stats_len] = len as i32;
+                    partition_ids[stats_len] = partition;
+                    if !slow {
+                        stats_len += 1;
+                    }
+                }
+                let Some((waited, attempts, first_full)) = first else {
+                    continue;
+                };
+                if result.ready_nodes.contains(&leader) || muted.contains(&tp) {
+                    continue;
+                }
+                let backoff = retry_backoff(
+                    self.config.retry_backoff,
+                    self.config.retry_backoff_max,
+                    attempts,
+                    partition as u64,
+                );
+                let backing_off = attempts > 0 && waited < backoff;
+                let time_to_wait = if backing_off { backoff } else { self.config.linger };
+                let full = len > 1 || first_full;
+                let expired = waited >= time_to_wait;
+                let sendable = full || expired || exhausted || closing;
+                if sendable && !backing_off {
+                    result.ready_nodes.insert(leader);
+                } else {
+                    let left = time_to_wait.saturating_sub(waited);
+                    result.next_ready_check_delay = result.next_ready_check_delay.min(left);
+                }
+            }
+            if self.config.adaptive_partitioning {
+                info.partitioner.update_partition_load_stats_with_length(
+                    collect_stats.then_some(&queue_sizes[..]),
+                    &partition_ids,
+                    stats_len,
+                );
+            }
+        }
+        result
+    }
+
+    /// Records when a node was ready and whether it could be drained (adaptive partitioning's
+    /// availability check, `partitioner.availability.timeout.ms`).
+    pub fn update_node_latency_stats(&self, node: i32, now: Instant, can_drain: bool) {
+        let mut stats = self.node_stats.lock();
+        let s = stats.entry(node).or_default();
+        s.ready_time = Some(now);
+        if can_drain || s.drain_time.is_none() {
+            s.drain_time = Some(now);
+        }
+    }
+
+    /// Whether any batch is still queued (not yet drained).
+    pub fn has_undrained(&self) -> bool {
+        let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
+        topics
+            .iter()
+            .any(|t| t.deques.read().values().any(|d| !d.lock().is_empty()))
+    }
+
+    /// Whether any batch is not yet completed (queued or in flight).
+    pub fn has_incomplete(&self) -> bool {
+        !self.incomplete.lock().is_empty()
+    }
+
+    /// Takes, for each ready node, up to `max_size` bytes of batches, one per partition,
+    /// round-robin across the node's partitions (Java `drain`). Drained batches are closed.
+    pub fn drain(
+        &self,
+        cluster: &Cluster,
+        nodes: &HashSet<i32>,
+        max_size: usize,
+        now: Instant,
+        guarantee_order: bool,
+    ) -> HashMap<i32, Vec<ProducerBatch>> {
+        let mut out = HashMap::new();
+        for &node in nodes {
+            let batches = self.drain_node(cluster, node, max_size, now, guarantee_order);
+            out.insert(node, batches);
+        }
+        out
+    }
+
+    fn drain_node(
+        &self,
+        cluster: &Cluster,
+        node: i32,
+        max_size: usize,
+        now: Instant,
+        guarantee_order: bool,
+    ) -> Vec<ProducerBatch> {
+        let parts = cluster.partitions_for_node(node);
+        let mut ready = Vec::new();
+        if parts.is_empty() {
+            return ready;
+        }
+        let mut size = 0usize;
+        let mut index = self.drain_index.lock();
+        let start = *index.get(&node).unwrap_or(&0) % parts.len();
+        let mut i = start;
+        loop {
+            let tp = &parts[i];
+            i = (i + 1) % parts.len();
+            index.insert(node, i);
+            let muted = guarantee_order && self.muted.lock().contains(tp);
+            if !muted {
+                if let Some(dq) = self.existing_deque(tp) {
+                    let mut d = dq.lock();
+                    if let Some(first) = d.front() {
+                        let backoff = retry_backoff(
+                            self.config.retry_backoff,
+                            self.config.retry_backoff_max,
+                            first.attempts(),
+                            tp.partition as u64,
+                        );
+                        let backing_off = first.in_retry_backoff(backoff, now);
+                        let too_big =
+                            size + first.estimated_size_in_bytes() > max_size && !ready.is_empty();
+                        if too_big {
+                            // One request is full; a lone batch bigger than max_size still goes.
+                            break;
+                        }
+                        if !backing_off {
+                            let mut batch = d.pop_front().expect("front exists");
+                            drop(d);
+                            batch.close();
+                            batch.drained(now);
+                            size += batch.estimated_size_in_bytes();
+                            if guarantee_order {
+                                self.muted.lock().insert(tp.clone());
+                            }
+                            ready.push(batch);
+                        }
+                    }
+                }
+            }
+            if i == start {
+                break;
+            }
+        }
+        ready
+    }
+
+    /// Unmutes a partition once its in-flight batch completed (max.in.flight = 1 ordering).
+    pub fn unmute_partition(&self, tp: &TopicPartition) {
+        self.muted.lock().remove(tp);
+    }
+
+    /// Removes and returns queued batches that waited longer than `delivery.timeout.ms`.
+    pub fn expired_batches(&self, now: Instant) -> Vec<ProducerBatch> {
+        let mut expired = Vec::new();
+        let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
+        for t in topics {
+            let deques: Vec<Deque> = t.deques.read().values().cloned().collect();
+            for dq in deques {
+                let mut d = dq.lock();
+                while d
+                    .front()
+                    .is_some_and(|b| b.has_reached_delivery_timeout(self.config.delivery_timeout, now))
+                {
+                    let mut b = d.pop_front().expect("front exists");
+                    b.close();
+                    expired.push(b);
+                }
+            }
+        }
+        expired
+    }
+
+    /// How long until the first queued batch reaches `delivery.timeout.ms`.
+    pub fn next_expiry_delay(&self, now: Instant) -> Duration {
+        let mut min = Duration::MAX;
+        let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
+        for t in topics {
+            for dq in t.deques.read().values() {
+                if let Some(b) = dq.lock().front() {
+                    let deadline = b.created() + self.config.delivery_timeout;
+                    min = min.min(deadline.saturating_duration_since(now));
+                }
+            }
+        }
+        min
+    }
+
+    /// Puts a batch back at the front of its queue for another attempt.
+    pub fn reenqueue(&self, mut batch: ProducerBatch, now: Instant) {
+        batch.reenqueued(now);
+        let tp = batch.topic_partition().clone();
+        let info = self.topic_info(&tp.topic);
+        let dq = Self::deque_of(&info, tp.partition);
+        dq.lock().push_front(batch);
+    }
+
+    /// Completes a batch's bookkeeping: forgets it and returns its memory to the pool. The batch
+    /// must be done (its futures completed) already.
+    pub fn deallocate(&self, batch: ProducerBatch) {
+        self.incomplete.lock().remove(&result_key(batch.result()));
+        let (buf, size) = batch.into_buffer();
+        match buf {
+            Some(b) => self.pool.deallocate(b, size),
+            None => self.pool.deallocate_size(size),
+        }
+    }
+
+    /// Starts a flush: every queued batch is sendable at once.
+    pub fn begin_flush(&self) {
+        self.flushes_in_progress.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Whether a flush is running.
+    pub fn flush_in_progress(&self) -> bool {
+        self.flushes_in_progress.load(Ordering::SeqCst) > 0
+    }
+
+    /// Waits until every batch incomplete at the call is done, then ends the flush.
+    pub fn await_flush_completion(&self, deadline: Option<Instant>) -> bool {
+        let pending: Vec<Arc<BatchResult>> = self.incomplete.lock().values().cloned().collect();
+        let mut all = true;
+        for r in pending {
+            if r.wait(deadline).is_none() {
+                all = false;
+                break;
+            }
+        }
+        self.flushes_in_progress.fetch_sub(1, Ordering::SeqCst);
+        all
+    }
+
+    /// Whether threads are appending right now.
+    pub fn has_appends_in_progress(&self) -> bool {
+        self.appends_in_progress.load(Ordering::SeqCst) > 0
+    }
+
+    /// Stops accepting appends; queued batches become sendable at once.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// Fails every queued batch with `error` and frees its memory (forced close). Batches in
+    /// flight belong to the sender, which aborts them itself.
+    pub fn abort_undrained_batches(&self, error: &Error) {
+        // Appends in progress may still add batches; keep aborting until none is running.
+        loop {
+            let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
+            for t in topics {
+                let deques: Vec<Deque> = t.deques.read().values().cloned().collect();
+                for dq in deques {
+                    let drained: Vec<ProducerBatch> = dq.lock().drain(..).collect();
+                    for mut b in drained {
+                        b.close();
+                        b.done(Err(error.clone()));
+                        self.deallocate(b);
+                    }
+                }
+            }
+            if !self.has_appends_in_progress() {
+                break;
+            }
+            std::thread::yield_now();
+        }
+    }
+}
+
+fn all_batches_full(d: &VecDeque<ProducerBatch>) -> bool {
+    d.back().is_none_or(|b| b.is_full())
+}

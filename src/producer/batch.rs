@@ -1,0 +1,334 @@
+//! `ProducerBatch`: records of one partition, written once into a pooled buffer in
+//! RecordBatch v2 form, with the per-record futures and callbacks (Java's `ProducerBatch`).
+
+use crate::cluster::TopicPartition;
+use crate::error::Error;
+use crate::producer::delivery::{run_callback, BatchOutcome, BatchResult, Callback, RecordFuture, RecordInfo};
+use crate::protocol::record_batch::{
+    rewrite_producer_state, Header, ProducerState, RecordBatchBuilder,
+};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Thunk {
+    info: RecordInfo,
+    callback: Option<Callback>,
+}
+
+/// A batch of records for one partition.
+pub struct ProducerBatch {
+    tp: TopicPartition,
+    builder: RecordBatchBuilder,
+    /// The finished bytes, shared with the network layer while a request is being written.
+    sealed: Option<Arc<Vec<u8>>>,
+    /// Bytes of pool memory this batch holds.
+    buffer_size: usize,
+    result: Arc<BatchResult>,
+    thunks: Vec<Thunk>,
+    created: Instant,
+    last_attempt: Instant,
+    attempts: u32,
+    drained: Option<Instant>,
+    done: bool,
+}
+
+impl std::fmt::Debug for ProducerBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProducerBatch")
+            .field("tp", &self.tp)
+            .field("records", &self.record_count())
+            .field("bytes", &self.estimated_size_in_bytes())
+            .field("attempts", &self.attempts)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl ProducerBatch {
+    /// A new, empty batch on `buffer` (which holds `buffer_size` bytes of pool memory). Records
+    /// are appended while the batch stays under `batch_size` bytes.
+    pub fn new(
+        tp: TopicPartition,
+        buffer: Vec<u8>,
+        buffer_size: usize,
+        batch_size: usize,
+        now: Instant,
+    ) -> Self {
+        let result = BatchResult::new(tp.clone());
+        ProducerBatch {
+            tp,
+            builder: RecordBatchBuilder::new(buffer, batch_size.max(buffer_size)),
+            sealed: None,
+            buffer_size,
+            result,
+            thunks: Vec::new(),
+            created: now,
+            last_attempt: now,
+            attempts: 0,
+            drained: None,
+            done: false,
+        }
+    }
+
+    /// The batch's partition.
+    pub fn topic_partition(&self) -> &TopicPartition {
+        &self.tp
+    }
+
+    /// Appends a record if it fits; `None` when the batch is full or closed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn try_append(
+        &mut self,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+        callback: Option<Callback>,
+        now: Instant,
+    ) -> Result<RecordFuture, Option<Callback>> {
+        if self.sealed.is_some() || !self.builder.has_room_for(timestamp, key, value, headers) {
+            return Err(callback);
+        }
+        let relative_offset = self.builder.append(timestamp, key, value, headers);
+        let info = RecordInfo {
+            relative_offset,
+            timestamp,
+            key_size: key.map_or(-1, |k| k.len() as i32),
+            value_size: value.map_or(-1, |v| v.len() as i32),
+        };
+        self.thunks.push(Thunk { info, callback });
+        self.last_attempt = now;
+        Ok(RecordFuture::pending(self.result.clone(), info))
+    }
+
+    /// Records in the batch.
+    pub fn record_count(&self) -> usize {
+        self.thunks.len()
+    }
+
+    /// Bytes of the batch (header included).
+    pub fn estimated_size_in_bytes(&self) -> usize {
+        match &self.sealed {
+            Some(b) => b.len(),
+            None => self.builder.size_in_bytes(),
+        }
+    }
+
+    /// Whether no more records should go in (Java `isFull`).
+    pub fn is_full(&self) -> bool {
+        self.sealed.is_some()
+            || (self.record_count() > 0 && self.builder.size_in_bytes() >= self.builder.write_limit())
+    }
+
+    /// Whether the batch was closed for appends.
+    pub fn is_closed(&self) -> bool {
+        self.sealed.is_some()
+    }
+
+    /// Closes the batch for appends and writes its header and CRC; its bytes can then be sent.
+    pub fn close(&mut self) {
+        if self.sealed.is_none() {
+            self.builder.finish();
+            let builder =
+                std::mem::replace(&mut self.builder, RecordBatchBuilder::new(Vec::new(), 0));
+            self.sealed = Some(Arc::new(builder.into_buffer()));
+        }
+    }
+
+    /// Sets the producer id, epoch and base sequence (idempotence) and rewrites the header.
+    /// Returns false when the bytes are still shared with an unfinished network write.
+    pub fn set_producer_state(&mut self, state: ProducerState) -> bool {
+        match &mut self.sealed {
+            None => {
+                self.builder.set_producer_state(state);
+                true
+            }
+            Some(arc) => match Arc::get_mut(arc) {
+                Some(bytes) => {
+                    rewrite_producer_state(bytes, state);
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    /// The sealed bytes, shared (call [`close`](Self::close) first).
+    pub fn shared_bytes(&self) -> Option<Arc<Vec<u8>>> {
+        self.sealed.clone()
+    }
+
+    /// The shared result of the batch.
+    pub fn result(&self) -> &Arc<BatchResult> {
+        &self.result
+    }
+
+    /// Send attempts so far (0 until the first retry).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// When the batch was created.
+    pub fn created(&self) -> Instant {
+        self.created
+    }
+
+    /// How long the batch has waited since its creation or last attempt.
+    pub fn waited_time(&self, now: Instant) -> Duration {
+        now.saturating_duration_since(self.last_attempt)
+    }
+
+    /// Whether `delivery.timeout.ms` has passed since the batch was created.
+    pub fn has_reached_delivery_timeout(&self, delivery_timeout: Duration, now: Instant) -> bool {
+        now.saturating_duration_since(self.created) >= delivery_timeout
+    }
+
+    /// Whether the batch is in retry backoff at `now`.
+    pub fn in_retry_backoff(&self, backoff: Duration, now: Instant) -> bool {
+        self.attempts > 0 && self.waited_time(now) < backoff
+    }
+
+    /// Marks the batch as drained for sending.
+    pub fn drained(&mut self, now: Instant) {
+        self.drained = Some(now);
+    }
+
+    /// When the batch was last drained.
+    pub fn drained_at(&self) -> Option<Instant> {
+        self.drained
+    }
+
+    /// Marks the batch as going back to its queue for another attempt.
+    pub fn reenqueued(&mut self, now: Instant) {
+        self.attempts += 1;
+        self.last_attempt = now;
+    }
+
+    /// Whether a final outcome was set.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Sets the final outcome once: runs every record's callback in order, then completes
+    /// the futures. Returns false (and does nothing) if the batch was already done.
+    pub fn done(&mut self, outcome: Result<BatchOutcome, Error>) -> bool {
+        if self.done {
+            if let Err(e) = &outcome {
+                log::debug!("Ignoring a late failure of already completed batch for {}: {e}", self.tp);
+            }
+            return false;
+        }
+        self.done = true;
+        for t in self.thunks.iter_mut() {
+            if let Some(cb) = t.callback.take() {
+                let r = match &outcome {
+                    Ok(o) => Ok(t.info.metadata(&self.tp, o)),
+                    Err(e) => Err(e.clone()),
+                };
+                run_callback(cb, r);
+            }
+        }
+        self.result.complete(outcome);
+        true
+    }
+
+    /// Gives back the buffer and the number of pool bytes it accounts for. The buffer is `None`
+    /// when the network layer still shares it (its memory is then freed when it drops).
+    pub fn into_buffer(self) -> (Option<Vec<u8>>, usize) {
+        let size = self.buffer_size;
+        let buf = match self.sealed {
+            Some(arc) => Arc::try_unwrap(arc).ok(),
+            None => Some(self.builder.into_buffer()),
+        };
+        (buf, size)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::record_batch::RecordBatch;
+
+    fn batch(size: usize) -> ProducerBatch {
+        ProducerBatch::new(
+            TopicPartition::new("t", 0),
+            Vec::with_capacity(size),
+            size,
+            size,
+            Instant::now(),
+        )
+    }
+
+    #[test]
+    fn append_close_and_complete() {
+        let mut b = batch(1024);
+        let now = Instant::now();
+        let seen = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let s = seen.clone();
+        let f1 = b
+            .try_append(10, Some(b"k"), Some(b"v"), &[], None, now).ok().unwrap();
+        let f2 = b
+            .try_append(
+                11,
+                None,
+                Some(b"w"),
+                &[],
+                Some(Box::new(move |r| s.lock().push(r.map(|m| m.offset)))),
+                now,
+            ).ok().unwrap();
+        b.close();
+        let bytes = b.shared_bytes().unwrap();
+        let decoded = RecordBatch::decode_all(&bytes).unwrap();
+        assert_eq!(decoded[0].records.len(), 2);
+        drop(bytes);
+        assert!(b.done(Ok(BatchOutcome { base_offset: 100, log_append_time: -1 })));
+        assert!(!b.done(Err(Error::Network("late".into()))), "completes once");
+        assert_eq!(f1.get().unwrap().offset, 100);
+        let m2 = f2.get().unwrap();
+        assert_eq!((m2.offset, m2.timestamp, m2.serialized_key_size), (101, 11, -1));
+        assert_eq!(*seen.lock(), vec![Ok(101)]);
+        let (buf, size) = b.into_buffer();
+        assert_eq!(size, 1024);
+        assert!(buf.is_some());
+    }
+
+    #[test]
+    fn full_batches_refuse_records() {
+        let mut b = batch(100);
+        let now = Instant::now();
+        assert!(b.try_append(0, None, Some(&[0; 20]), &[], None, now).is_ok());
+        assert!(!b.is_full());
+        assert!(b.try_append(0, None, Some(&[0; 30]), &[], None, now).is_err());
+        b.close();
+        assert!(b.is_full());
+        assert!(b.try_append(0, None, Some(&[0; 1]), &[], None, now).is_err());
+    }
+
+    #[test]
+    fn producer_state_can_be_rewritten_after_close() {
+        let mut b = batch(1024);
+        let _f = b.try_append(0, None, Some(b"x"), &[], None, Instant::now()).ok().unwrap();
+        b.close();
+        let shared = b.shared_bytes().unwrap();
+        let state = ProducerState { producer_id: 5, producer_epoch: 1, base_sequence: 9, is_transactional: false };
+        assert!(!b.set_producer_state(state), "shared with a pending write");
+        drop(shared);
+        assert!(b.set_producer_state(state));
+        let decoded = RecordBatch::decode_all(&b.shared_bytes().unwrap()).unwrap();
+        assert_eq!(decoded[0].producer_id, 5);
+        assert_eq!(decoded[0].base_sequence, 9);
+    }
+
+    #[test]
+    fn failure_reaches_callbacks_and_futures() {
+        let mut b = batch(1024);
+        let got = Arc::new(parking_lot::Mutex::new(None));
+        let g = got.clone();
+        let f = b
+            .try_append(0, None, Some(b"x"), &[], Some(Box::new(move |r| *g.lock() = Some(r))), Instant::now()).ok().unwrap();
+        let err = Error::Network("gone".into());
+        b.done(Err(err.clone()));
+        assert_eq!(f.get().unwrap_err(), err);
+        assert_eq!(got.lock().clone().unwrap().unwrap_err(), err);
+    }
+}

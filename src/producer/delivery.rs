@@ -1,0 +1,197 @@
+//! Delivery results: the `RecordFuture` returned by `send` and the callbacks given to
+//! `send_with_callback`. Both complete exactly once, when the batch holding the record is
+//! acknowledged or fails (Java's `ProduceRequestResult` and `FutureRecordMetadata`).
+
+use crate::cluster::TopicPartition;
+use crate::error::{Error, TimeoutKind};
+use crate::producer::record::RecordMetadata;
+use parking_lot::{Condvar, Mutex};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A callback run once on the sender thread with the record's metadata or its error.
+/// Callbacks of one partition run in send order. A panic in a callback is caught and logged.
+pub type Callback = Box<dyn FnOnce(Result<RecordMetadata, Error>) + Send + 'static>;
+
+/// Where a batch was written: the offset of its first record and the broker's append time
+/// (-1 unless the topic uses `LogAppendTime`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// Offset of the batch's first record; -1 with acks=0.
+    pub base_offset: i64,
+    /// Broker append time, or -1.
+    pub log_append_time: i64,
+}
+
+/// The result of one batch, shared by the futures of all its records.
+#[derive(Debug)]
+pub struct BatchResult {
+    tp: TopicPartition,
+    state: Mutex<Option<Result<BatchOutcome, Error>>>,
+    done: Condvar,
+}
+
+impl BatchResult {
+    /// A pending result for a batch of `tp`.
+    pub fn new(tp: TopicPartition) -> Arc<Self> {
+        Arc::new(BatchResult {
+            tp,
+            state: Mutex::new(None),
+            done: Condvar::new(),
+        })
+    }
+
+    /// The batch's partition.
+    pub fn topic_partition(&self) -> &TopicPartition {
+        &self.tp
+    }
+
+    /// Sets the result; only the first call has an effect. Returns whether this call set it.
+    pub fn complete(&self, result: Result<BatchOutcome, Error>) -> bool {
+        let mut st = self.state.lock();
+        if st.is_some() {
+            return false;
+        }
+        *st = Some(result);
+        self.done.notify_all();
+        true
+    }
+
+    /// Whether the result is known.
+    pub fn is_done(&self) -> bool {
+        self.state.lock().is_some()
+    }
+
+    /// Waits for the result, at most until `deadline` (`None` waits forever).
+    pub fn wait(&self, deadline: Option<Instant>) -> Option<Result<BatchOutcome, Error>> {
+        let mut st = self.state.lock();
+        loop {
+            if let Some(r) = &*st {
+                return Some(r.clone());
+            }
+            match deadline {
+                None => self.done.wait(&mut st),
+                Some(d) => {
+                    if self.done.wait_until(&mut st, d).timed_out() && st.is_none() {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The facts of one record needed to build its `RecordMetadata`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecordInfo {
+    pub relative_offset: i32,
+    pub timestamp: i64,
+    pub key_size: i32,
+    pub value_size: i32,
+}
+
+impl RecordInfo {
+    pub(crate) fn metadata(&self, tp: &TopicPartition, outcome: &BatchOutcome) -> RecordMetadata {
+        RecordMetadata {
+            topic: tp.topic.clone(),
+            partition: tp.partition,
+            offset: if outcome.base_offset < 0 {
+                -1
+            } else {
+                outcome.base_offset + i64::from(self.relative_offset)
+            },
+            timestamp: if outcome.log_append_time >= 0 {
+                outcome.log_append_time
+            } else {
+                self.timestamp
+            },
+            serialized_key_size: self.key_size,
+            serialized_value_size: self.value_size,
+        }
+    }
+}
+
+/// The future of one sent record: `get` blocks until the broker acknowledged it (or it failed).
+///
+/// ```no_run
+/// # use kafka_producer::{KafkaProducer, ProducerRecord, ProducerConfig};
+/// # use kafka_producer::producer::serializer::StringSerializer;
+/// # let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build().unwrap();
+/// # let producer = KafkaProducer::new(config, StringSerializer, StringSerializer).unwrap();
+/// let future = producer.send(ProducerRecord::new("topic", "hello".to_string()));
+/// let metadata = future.get()?;
+/// println!("written at offset {}", metadata.offset);
+/// # Ok::<(), kafka_producer::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RecordFuture {
+    inner: FutureInner,
+}
+
+#[derive(Debug)]
+enum FutureInner {
+    Pending {
+        result: Arc<BatchResult>,
+        info: RecordInfo,
+    },
+    Failed(Error),
+}
+
+impl RecordFuture {
+    pub(crate) fn pending(result: Arc<BatchResult>, info: RecordInfo) -> Self {
+        RecordFuture {
+            inner: FutureInner::Pending { result, info },
+        }
+    }
+
+    /// A future that has already failed (the record was refused before being buffered).
+    pub fn failed(error: Error) -> Self {
+        RecordFuture {
+            inner: FutureInner::Failed(error),
+        }
+    }
+
+    /// Whether the outcome is known.
+    pub fn is_done(&self) -> bool {
+        match &self.inner {
+            FutureInner::Pending { result, .. } => result.is_done(),
+            FutureInner::Failed(_) => true,
+        }
+    }
+
+    /// Waits for the outcome.
+    pub fn get(self) -> Result<RecordMetadata, Error> {
+        self.wait(None)
+            .unwrap_or_else(|| Err(Error::Internal("wait without deadline returned".into())))
+    }
+
+    /// Waits at most `timeout`; a [`TimeoutKind::Caller`] timeout error if the outcome is not
+    /// known by then (the record may still be delivered later).
+    pub fn get_timeout(&self, timeout: Duration) -> Result<RecordMetadata, Error> {
+        self.wait(Some(Instant::now() + timeout)).unwrap_or_else(|| {
+            Err(Error::timeout(
+                TimeoutKind::Caller,
+                format!(
+                    "no acknowledgement within {} ms (the record may still be delivered)",
+                    timeout.as_millis()
+                ),
+            ))
+        })
+    }
+
+    fn wait(&self, deadline: Option<Instant>) -> Option<Result<RecordMetadata, Error>> {
+        match &self.inner {
+            FutureInner::Failed(e) => Some(Err(e.clone())),
+            FutureInner::Pending { result, info } => result
+                .wait(deadline)
+                .map(|r| r.map(|o| info.metadata(result.topic_partition(), &o))),
+        }
+    }
+}
+
+/// Runs a user callback, catching and logging a panic so the sender thread survives it.
+pub(crate) fn run_callback(cb: Callback, result: Result<RecordMetadata, Error>) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || cb(result))).is_err() {
+        log::error!("A producer callback panicked; the panic was caught and ignored");
+    }
+}

@@ -1,0 +1,510 @@
+//! `KafkaProducer`: the public handle (Java's `KafkaProducer`).
+
+use crate::cluster::{Cluster, PartitionInfo};
+use crate::config::ProducerConfig;
+use crate::error::{Error, TimeoutKind};
+use crate::metadata::{Metadata, MetadataConfig};
+use crate::network::client::{NetworkClient, NetworkConfig};
+use crate::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
+use crate::producer::buffer_pool::BufferPool;
+use crate::producer::delivery::{Callback, RecordFuture};
+use crate::producer::partitioner::{partition_for_key, Partitioner};
+use crate::producer::record::{ProducerRecord, RecordMetadata};
+use crate::producer::sender::{Sender, SenderConfig, SenderControl, SenderMetrics};
+use crate::producer::serializer::Serializer;
+use crate::protocol::ErrorCode;
+use crate::protocol::record_batch::estimate_size_upper_bound;
+use mio::Waker;
+use parking_lot::Mutex;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::{JoinHandle, ThreadId};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+thread_local! {
+    /// Per-thread scratch buffers for serialized keys and values: no allocation per record.
+    static SCRATCH: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// A Kafka producer: thread-safe, shared by reference (or in an `Arc`) between threads.
+///
+/// `send` serializes and partitions the record on the calling thread and appends it to an
+/// in-memory batch; one background sender thread writes the batches to the brokers and
+/// completes the futures and callbacks.
+///
+/// ```no_run
+/// use kafka_producer::{KafkaProducer, ProducerConfig, ProducerRecord};
+/// use kafka_producer::producer::serializer::{IntegerSerializer, StringSerializer};
+///
+/// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+/// let producer = KafkaProducer::new(config, IntegerSerializer, StringSerializer)?;
+///
+/// // Blocking: wait for the acknowledgement.
+/// let md = producer.send(ProducerRecord::with_key_value("demo", 1, "one".to_string())).get()?;
+/// println!("partition {} offset {}", md.partition, md.offset);
+///
+/// // Fire and forget, with a callback run on the sender thread.
+/// producer.send_with_callback(
+///     ProducerRecord::with_key_value("demo", 2, "two".to_string()),
+///     |result| match result {
+///         Ok(md) => println!("sent to {}@{}", md.partition, md.offset),
+///         Err(e) => eprintln!("failed: {e}"),
+///     },
+/// );
+/// producer.flush();
+/// producer.close();
+/// # Ok::<(), kafka_producer::Error>(())
+/// ```
+pub struct KafkaProducer<K, V> {
+    config: ProducerConfig,
+    key_serializer: Box<dyn Serializer<K>>,
+    value_serializer: Box<dyn Serializer<V>>,
+    partitioner: Option<Box<dyn Partitioner>>,
+    accumulator: Arc<RecordAccumulator>,
+    metadata: Arc<Metadata>,
+    waker: Arc<Waker>,
+    control: Arc<SenderControl>,
+    closed: AtomicBool,
+    sender_thread: Mutex<Option<JoinHandle<()>>>,
+    sender_thread_id: ThreadId,
+    sender_done: crossbeam_channel::Receiver<()>,
+}
+
+/// Counters of what the producer did (see [`KafkaProducer::metrics`]).
+pub type ProducerMetrics = SenderMetrics;
+
+impl<K, V> KafkaProducer<K, V> {
+    /// Builds a producer and starts its sender thread.
+    pub fn new(
+        config: ProducerConfig,
+        key_serializer: impl Serializer<K> + 'static,
+        value_serializer: impl Serializer<V> + 'static,
+    ) -> Result<Self, Error> {
+        Self::with_partitioner(config, key_serializer, value_serializer, None)
+    }
+
+    /// Builds a producer with a custom [`Partitioner`].
+    pub fn with_partitioner(
+        config: ProducerConfig,
+        key_serializer: impl Serializer<K> + 'static,
+        value_serializer: impl Serializer<V> + 'static,
+        partitioner: Option<Box<dyn Partitioner>>,
+    ) -> Result<Self, Error> {
+        log::info!("{config}");
+        let metadata = Arc::new(Metadata::new(
+            MetadataConfig {
+                refresh_backoff: config.retry_backoff.min(config.retry_backoff_max),
+                refresh_backoff_max: config.retry_backoff_max,
+                metadata_max_age: config.metadata_max_age,
+                metadata_max_idle: config.metadata_max_idle,
+            },
+            &config.bootstrap_servers,
+        ));
+        let pool = Arc::new(BufferPool::new(config.buffer_memory, config.batch_size));
+        let accumulator = Arc::new(RecordAccumulator::new(
+            AccumulatorConfig {
+                batch_size: config.batch_size,
+                linger: config.linger,
+                retry_backoff: config.retry_backoff.min(config.retry_backoff_max),
+                retry_backoff_max: config.retry_backoff_max,
+                delivery_timeout: config.delivery_timeout,
+                adaptive_partitioning: config.partitioner_adaptive_partitioning_enable,
+                partition_availability_timeout: config.partitioner_availability_timeout,
+            },
+            pool,
+        ));
+        let client = NetworkClient::new(
+            NetworkConfig {
+                client_id: config.client_id.clone(),
+                max_in_flight: config.max_in_flight_requests_per_connection,
+                request_timeout: config.request_timeout,
+                reconnect_backoff: config.reconnect_backoff,
+                reconnect_backoff_max: config.reconnect_backoff_max,
+                connection_setup_timeout: config.socket_connection_setup_timeout,
+                connection_setup_timeout_max: config.socket_connection_setup_timeout_max,
+                connections_max_idle: config.connections_max_idle,
+                send_buffer: config.send_buffer_bytes,
+                receive_buffer: config.receive_buffer_bytes,
+                allow_auto_create_topics: config.allow_auto_create_topics,
+            },
+            metadata.clone(),
+        )
+        .map_err(|e| Error::Network(format!("cannot create the network selector: {e}")))?;
+        let waker = client.waker();
+        let control = Arc::new(SenderControl::default());
+        control.running.store(true, Ordering::SeqCst);
+        let sender = Sender::new(
+            client,
+            accumulator.clone(),
+            metadata.clone(),
+            SenderConfig {
+                acks: config.acks.as_i16(),
+                max_request_size: config.max_request_size,
+                request_timeout: config.request_timeout,
+                delivery_timeout: config.delivery_timeout,
+                retries: config.retries,
+                guarantee_message_order: config.max_in_flight_requests_per_connection == 1,
+            },
+            control.clone(),
+        );
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        let thread = std::thread::Builder::new()
+            .name(format!("kafka-producer-network-thread | {}", config.client_id))
+            .spawn(move || {
+                sender.run();
+                let _ = done_tx.send(());
+            })
+            .map_err(|e| Error::Network(format!("cannot start the sender thread: {e}")))?;
+        let sender_thread_id = thread.thread().id();
+        Ok(KafkaProducer {
+            config,
+            key_serializer: Box::new(key_serializer),
+            value_serializer: Box::new(value_serializer),
+            partitioner,
+            accumulator,
+            metadata,
+            waker,
+            control,
+            closed: AtomicBool::new(false),
+            sender_thread: Mutex::new(Some(thread)),
+            sender_thread_id,
+            sender_done: done_rx,
+        })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &ProducerConfig {
+        &self.config
+    }
+
+    /// What the producer did so far: requests, batches, records, retries, connections.
+    pub fn metrics(&self) -> ProducerMetrics {
+        *self.control.metrics.lock()
+    }
+
+    fn wakeup(&self) {
+        if let Err(e) = self.waker.wake() {
+            log::error!("Failed to wake the sender thread: {e}");
+        }
+    }
+
+    /// Sends a record; returns a future of its metadata. Errors found before the record is
+    /// buffered (closed producer, metadata timeout, serialization, size, buffer memory) come
+    /// back through the future.
+    #[must_use = "the future is the only way to learn the outcome; use send_with_callback otherwise"]
+    pub fn send(&self, record: ProducerRecord<K, V>) -> RecordFuture {
+        match self.do_send(record, None) {
+            Ok(f) => f,
+            Err((e, _)) => RecordFuture::failed(e),
+        }
+    }
+
+    /// Sends a record; `callback` runs exactly once with its metadata or error (on the sender
+    /// thread once the record is buffered, else at once on the calling thread).
+    pub fn send_with_callback(
+        &self,
+        record: ProducerRecord<K, V>,
+        callback: impl FnOnce(Result<RecordMetadata, Error>) + Send + 'static,
+    ) -> RecordFuture {
+        match self.do_send(record, Some(Box::new(callback))) {
+            Ok(f) => f,
+            Err((e, cb)) => {
+                if let Some(cb) = cb {
+                    crate::producer::delivery::run_callback(cb, Err(e.clone()));
+                }
+                RecordFuture::failed(e)
+            }
+        }
+    }
+
+    fn do_send(
+        &self,
+        record: ProducerRecord<K, V>,
+        callback: Option<Callback>,
+    ) -> Result<RecordFuture, (Error, Option<Callback>)> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err((
+                Error::ProducerClosed("Cannot perform operation after producer has been closed".into()),
+                callback,
+            ));
+        }
+        let start = Instant::now();
+        let (cluster, waited) = match self.wait_on_metadata(&record.topic, record.partition, start) {
+            Ok(x) => x,
+            Err(e) => return Err((e, callback)),
+        };
+        let remaining = self.config.max_block.saturating_sub(waited);
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let (kbuf, vbuf) = &mut *scratch;
+            kbuf.clear();
+            vbuf.clear();
+            let key = match &record.key {
+                Some(k) => match self.key_serializer.serialize(&record.topic, k, kbuf) {
+                    Ok(()) => Some(&kbuf[..]),
+                    Err(e) => return Err((serialization_error("key", e), callback)),
+                },
+                None => None,
+            };
+            let value = match &record.value {
+                Some(v) => match self.value_serializer.serialize(&record.topic, v, vbuf) {
+                    Ok(()) => Some(&vbuf[..]),
+                    Err(e) => return Err((serialization_error("value", e), callback)),
+                },
+                None => None,
+            };
+            let partition = match self.partition(&record, key, value, &cluster) {
+                Ok(p) => p,
+                Err(e) => return Err((e, callback)),
+            };
+            let size = estimate_size_upper_bound(key, value, &record.headers);
+            if let Err(e) = self.ensure_valid_record_size(size) {
+                return Err((e, callback));
+            }
+            let timestamp = record.timestamp.unwrap_or_else(now_ms);
+            let result = self.accumulator.append(
+                &record.topic,
+                partition,
+                timestamp,
+                key,
+                value,
+                &record.headers,
+                callback,
+                remaining,
+                &cluster,
+            )?;
+            if result.batch_is_full || result.new_batch_created {
+                self.wakeup();
+            }
+            Ok(result.future)
+        })
+    }
+
+    fn ensure_valid_record_size(&self, size: usize) -> Result<(), Error> {
+        if size > self.config.max_request_size {
+            return Err(Error::RecordTooLarge {
+                size,
+                limit: self.config.max_request_size,
+                setting: "max.request.size",
+            });
+        }
+        if size > self.config.buffer_memory {
+            return Err(Error::RecordTooLarge {
+                size,
+                limit: self.config.buffer_memory,
+                setting: "buffer.memory",
+            });
+        }
+        Ok(())
+    }
+
+    /// Java's `partition()`: the record's partition, a custom partitioner's choice, the key's
+    /// murmur2 hash, or `None` for the built-in sticky partitioner.
+    fn partition(
+        &self,
+        record: &ProducerRecord<K, V>,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        cluster: &Cluster,
+    ) -> Result<Option<i32>, Error> {
+        let count = cluster.partition_count_for_topic(&record.topic).unwrap_or(0);
+        if let Some(p) = record.partition {
+            return Ok(Some(p));
+        }
+        if let Some(custom) = &self.partitioner {
+            if let Some(p) = custom.partition(&record.topic, key, value, cluster) {
+                if p < 0 || p as usize >= count {
+                    return Err(Error::InvalidPartition {
+                        topic: record.topic.clone(),
+                        partition: p,
+                        partitions: count,
+                    });
+                }
+                return Ok(Some(p));
+            }
+        }
+        match key {
+            Some(k) if !self.config.partitioner_ignore_keys && count > 0 => {
+                Ok(Some(partition_for_key(k, count)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Java's `waitOnMetadata`: registers the topic and waits (at most `max.block.ms`) until
+    /// metadata knows it and, for an explicit partition, that partition.
+    fn wait_on_metadata(
+        &self,
+        topic: &str,
+        partition: Option<i32>,
+        start: Instant,
+    ) -> Result<(Arc<Cluster>, Duration), Error> {
+        if let Some(p) = partition {
+            if p < 0 {
+                return Err(Error::InvalidPartition {
+                    topic: topic.to_owned(),
+                    partition: p,
+                    partitions: 0,
+                });
+            }
+        }
+        self.metadata.add_topic(topic, start);
+        let mut cluster = self.metadata.fetch();
+        let deadline = start + self.config.max_block;
+        let mut refreshed = false;
+        loop {
+            if let Some(count) = cluster.partition_count_for_topic(topic) {
+                match partition {
+                    Some(p) if p as usize >= count => {
+                        if refreshed {
+                            return Err(Error::InvalidPartition {
+                                topic: topic.to_owned(),
+                                partition: p,
+                                partitions: count,
+                            });
+                        }
+                    }
+                    _ => return Ok((cluster, start.elapsed())),
+                }
+            }
+            if let Some(code) = cluster.topic_error(topic) {
+                if code == ErrorCode::TOPIC_AUTHORIZATION_FAILED
+                    || code == ErrorCode::INVALID_TOPIC_EXCEPTION
+                {
+                    return Err(Error::broker(code, Some(format!("topic {topic}"))));
+                }
+            }
+            if self.closed.load(Ordering::SeqCst) {
+                return Err(Error::ProducerClosed(
+                    "Producer closed while waiting for metadata".into(),
+                ));
+            }
+            let version = self.metadata.request_update();
+            self.wakeup();
+            if let Err(e) = self.metadata.await_update(version, deadline) {
+                let waited = start.elapsed().as_millis();
+                return Err(match (e, cluster.partition_count_for_topic(topic), partition) {
+                    (Error::Timeout { .. }, Some(count), Some(p)) => Error::timeout(
+                        TimeoutKind::Metadata,
+                        format!(
+                            "Partition {p} of topic {topic} with partition count {count} is not present in metadata after {waited} ms."
+                        ),
+                    ),
+                    (Error::Timeout { .. }, _, _) => Error::timeout(
+                        TimeoutKind::Metadata,
+                        format!("Topic {topic} not present in metadata after {waited} ms."),
+                    ),
+                    (other, _, _) => other,
+                });
+            }
+            refreshed = true;
+            cluster = self.metadata.fetch();
+        }
+    }
+
+    /// The partitions of a topic, waiting at most `max.block.ms` for its metadata.
+    pub fn partitions_for(&self, topic: &str) -> Result<Vec<PartitionInfo>, Error> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Error::ProducerClosed(
+                "Cannot perform operation after producer has been closed".into(),
+            ));
+        }
+        let (cluster, _) = self.wait_on_metadata(topic, None, Instant::now())?;
+        Ok(cluster.partitions_for_topic(topic).to_vec())
+    }
+
+    /// Makes every buffered record sendable at once and waits until all records sent before
+    /// the call are acknowledged or failed.
+    pub fn flush(&self) {
+        log::trace!("Flushing accumulated records in producer.");
+        self.accumulator.begin_flush();
+        self.wakeup();
+        if std::thread::current().id() == self.sender_thread_id {
+            log::error!("flush() called from a callback on the sender thread would deadlock; ignoring it");
+            self.accumulator.await_flush_completion(Some(Instant::now()));
+            return;
+        }
+        self.accumulator.await_flush_completion(None);
+    }
+
+    /// Closes the producer: refuses new sends, delivers what is buffered, waits for it and
+    /// stops the sender thread.
+    pub fn close(&self) {
+        self.close_timeout(Duration::MAX);
+    }
+
+    /// Closes the producer, waiting at most `timeout` for buffered records to be delivered;
+    /// records still pending then fail with [`Error::ProducerClosed`]. `Duration::ZERO` fails
+    /// every pending record at once.
+    pub fn close_timeout(&self, timeout: Duration) {
+        let first = !self.closed.swap(true, Ordering::SeqCst);
+        let on_sender_thread = std::thread::current().id() == self.sender_thread_id;
+        let timeout = if on_sender_thread {
+            if !timeout.is_zero() {
+                log::warn!(
+                    "Overriding close timeout {} ms to 0 ms in order to prevent useless blocking due to self-join. \
+                     This means you have incorrectly invoked close with a non-zero timeout from the producer call-back.",
+                    timeout.as_millis()
+                );
+            }
+            Duration::ZERO
+        } else {
+            timeout
+        };
+        if first {
+            log::info!("Closing the Kafka producer with timeoutMillis = {} ms.", timeout.as_millis().min(u64::MAX as u128));
+        }
+        self.accumulator.close();
+        if timeout.is_zero() {
+            self.control.force_close.store(true, Ordering::SeqCst);
+        }
+        self.control.running.store(false, Ordering::SeqCst);
+        self.wakeup();
+        if on_sender_thread {
+            return;
+        }
+        let finished = match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.sender_done.recv_deadline(deadline).is_ok(),
+            None => self.sender_done.recv().is_ok(),
+        };
+        if !finished {
+            log::info!("Proceeding to force close the producer since pending requests could not be completed within timeout {} ms.", timeout.as_millis());
+            self.control.force_close.store(true, Ordering::SeqCst);
+            self.wakeup();
+        }
+        if let Some(t) = self.sender_thread.lock().take() {
+            if t.join().is_err() {
+                log::error!("The sender thread panicked");
+            }
+        }
+        self.metadata.close();
+        self.accumulator.pool().close();
+        if let Some(p) = &self.partitioner {
+            if first {
+                p.close();
+            }
+        }
+        log::debug!("Kafka producer has been closed");
+    }
+}
+
+impl<K, V> Drop for KafkaProducer<K, V> {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn serialization_error(what: &str, e: Error) -> Error {
+    match e {
+        Error::Serialization(m) => Error::Serialization(format!("{what}: {m}")),
+        other => Error::Serialization(format!("{what}: {other}")),
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
