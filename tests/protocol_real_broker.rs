@@ -1,0 +1,151 @@
+//! The sans-IO protocol alone, over a plain blocking `std::net::TcpStream`, against the real
+//! broker: ApiVersions -> Metadata -> Produce of a 3-record batch (acks=all), then the Java
+//! console consumer reads the topic back and every key, value, header and timestamp is checked
+//! byte for byte.
+
+mod support;
+
+use kafka_producer::protocol::messages::{
+    ApiVersionsRequest, ApiVersionsResponse, MetadataRequest, MetadataResponse,
+    PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData,
+};
+use kafka_producer::protocol::record_batch::{Header, RecordBatchBuilder};
+use kafka_producer::protocol::versions::ApiVersions;
+use kafka_producer::protocol::{decode_response, encode_request, frame, ApiKey, ErrorCode, Request};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+struct Conn {
+    stream: TcpStream,
+    correlation_id: i32,
+}
+
+impl Conn {
+    fn connect(bootstrap: &str) -> Conn {
+        let addr = bootstrap.split(',').next().unwrap();
+        let stream = TcpStream::connect(addr).expect("connect to the broker");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        Conn {
+            stream,
+            correlation_id: 0,
+        }
+    }
+
+    /// Sends one request and returns the response frame's payload (header included).
+    fn round_trip<R: Request>(&mut self, req: &R, version: i16) -> (i32, Vec<u8>) {
+        self.correlation_id += 1;
+        let mut buf = Vec::new();
+        encode_request(&mut buf, req, version, self.correlation_id, Some("protocol-test"));
+        self.stream.write_all(&buf).unwrap();
+        let mut size = [0u8; 4];
+        self.stream.read_exact(&mut size).unwrap();
+        let n = i32::from_be_bytes(size) as usize;
+        let mut payload = vec![0u8; n];
+        self.stream.read_exact(&mut payload).unwrap();
+        let mut framed = size.to_vec();
+        framed.extend_from_slice(&payload);
+        assert_eq!(frame::try_frame(&framed, 1 << 20).unwrap(), Some(4 + n));
+        (self.correlation_id, payload)
+    }
+}
+
+#[test]
+fn api_versions_metadata_produce_then_java_consumer_reads_back() {
+    let bootstrap = support::bootstrap();
+    let topic = support::unique_topic("protocol");
+    support::create_topic(&topic, 1, 1, &[]);
+    let mut conn = Conn::connect(&bootstrap);
+
+    // ApiVersions at our highest version (v4), with the v0 fallback reader.
+    let (id, payload) = conn.round_trip(&ApiVersionsRequest::default(), 4);
+    let (cid, mut r) = kafka_producer::protocol::decode_response_header(ApiKey::ApiVersions, 4, &payload).unwrap();
+    assert_eq!(cid, id);
+    let api_versions = ApiVersionsResponse::decode_with_fallback(4, r.rest()).unwrap();
+    r.bytes_raw("rest", r.remaining()).unwrap();
+    assert_eq!(api_versions.error_code, ErrorCode::NONE);
+    let versions = ApiVersions::from_response(&api_versions);
+    let produce_v = versions.version_for(ApiKey::Produce).unwrap();
+    let metadata_v = versions.version_for(ApiKey::Metadata).unwrap();
+    assert_eq!(produce_v, 12, "Kafka 4.x supports Produce up to 13; we speak up to 12");
+    assert_eq!(metadata_v, 13);
+    assert!(versions.version_for(ApiKey::InitProducerId).unwrap() >= 4);
+
+    // Metadata for the topic: one partition with a leader.
+    let (id, payload) = conn.round_trip(&MetadataRequest::for_topics([topic.clone()], false), metadata_v);
+    let (cid, md): (i32, MetadataResponse) = decode_response(ApiKey::Metadata, metadata_v, &payload).unwrap();
+    assert_eq!(cid, id);
+    assert_eq!(md.error_code, ErrorCode::NONE);
+    let t = &md.topics[0];
+    assert_eq!(t.name.as_deref(), Some(topic.as_str()));
+    assert_eq!(t.error_code, ErrorCode::NONE);
+    assert!(!t.topic_id.is_zero());
+    assert_eq!(t.partitions.len(), 1);
+    let leader = t.partitions[0].leader_id;
+    assert!(md.brokers.iter().any(|b| b.node_id == leader));
+
+    // Produce 3 records: a null key, two headers, explicit timestamps; acks=all.
+    let base_ts = 1_700_000_000_000i64;
+    let mut b = RecordBatchBuilder::new(Vec::new(), 16 * 1024);
+    b.append(base_ts, Some(b"key-0"), Some(b"value-0"), &[]);
+    b.append(
+        base_ts + 7,
+        None,
+        Some(b"value-1"),
+        &[Header::new("h1", b"v1".to_vec()), Header::new("h2", b"v2".to_vec())],
+    );
+    b.append(base_ts + 3, Some(b"key-2"), Some(b""), &[]);
+    let batch = b.finish().to_vec();
+    let req = ProduceRequest {
+        transactional_id: None,
+        acks: -1,
+        timeout_ms: 30_000,
+        topics: vec![TopicProduceData {
+            name: topic.clone(),
+            partitions: vec![PartitionProduceData {
+                index: 0,
+                records: Some(&batch),
+            }],
+        }],
+    };
+    let (id, payload) = conn.round_trip(&req, produce_v);
+    let (cid, resp): (i32, ProduceResponse) = decode_response(ApiKey::Produce, produce_v, &payload).unwrap();
+    assert_eq!(cid, id);
+    let p = &resp.responses[0].partitions[0];
+    assert_eq!(resp.responses[0].name, topic);
+    assert_eq!(p.error_code, ErrorCode::NONE, "{:?}", p.error_message);
+    assert_eq!(p.base_offset, 0, "first batch of a fresh topic: offsets 0..2");
+
+    // The Java console consumer reads the same bytes back.
+    let records = support::consume(&topic, 3, Duration::from_secs(30));
+    assert_eq!(records.len(), 3);
+    let offsets: Vec<i64> = records.iter().map(|r| r.offset).collect();
+    assert_eq!(offsets, vec![0, 1, 2]);
+    assert_eq!(records[0].key.as_deref(), Some(&b"key-0"[..]));
+    assert_eq!(records[0].value.as_deref(), Some(&b"value-0"[..]));
+    assert_eq!(records[0].headers, vec![]);
+    assert_eq!(records[1].key, None);
+    assert_eq!(records[1].value.as_deref(), Some(&b"value-1"[..]));
+    assert_eq!(
+        records[1].headers,
+        vec![
+            ("h1".to_string(), Some(b"v1".to_vec())),
+            ("h2".to_string(), Some(b"v2".to_vec()))
+        ]
+    );
+    assert_eq!(records[2].key.as_deref(), Some(&b"key-2"[..]));
+    assert_eq!(records[2].value.as_deref(), Some(&b""[..]));
+    let ts: Vec<i64> = records.iter().map(|r| r.timestamp).collect();
+    assert_eq!(ts, vec![base_ts, base_ts + 7, base_ts + 3]);
+    assert!(records.iter().all(|r| r.timestamp_type == "CreateTime"));
+}
+
+#[test]
+fn api_versions_v0_request_is_answered() {
+    let mut conn = Conn::connect(&support::bootstrap());
+    let (id, payload) = conn.round_trip(&ApiVersionsRequest::default(), 0);
+    let (cid, resp): (i32, ApiVersionsResponse) = decode_response(ApiKey::ApiVersions, 0, &payload).unwrap();
+    assert_eq!(cid, id);
+    assert_eq!(resp.error_code, ErrorCode::NONE);
+    assert!(resp.range_for(ApiKey::Produce).is_some());
+}
