@@ -17,7 +17,12 @@ fn cluster(partitions: i32) -> Cluster {
     Cluster::new(
         None,
         Some(1),
-        [Node { id: 1, host: "localhost".into(), port: 9092, rack: None }],
+        [Node {
+            id: 1,
+            host: "localhost".into(),
+            port: 9092,
+            rack: None,
+        }],
         (0..partitions).map(|p| PartitionInfo {
             topic: Arc::from("bench"),
             partition: p,
@@ -50,7 +55,17 @@ fn accumulator() -> RecordAccumulator {
 fn append_n(acc: &RecordAccumulator, cluster: &Cluster, n: usize, value: &[u8]) {
     for i in 0..n {
         let r = acc
-            .append("bench", None, i as i64, None, Some(value), &[], None, Duration::ZERO, cluster)
+            .append(
+                "bench",
+                None,
+                i as i64,
+                None,
+                Some(value),
+                &[],
+                None,
+                Duration::ZERO,
+                cluster,
+            )
             .map_err(|(e, _)| e)
             .unwrap();
         black_box(r.future);
@@ -67,7 +82,10 @@ fn drain_all(acc: &RecordAccumulator, cluster: &Cluster) {
             break;
         }
         for mut b in batches {
-            b.done(Ok(kafka_producer::producer::delivery::BatchOutcome { base_offset: 0, log_append_time: -1 }));
+            b.done(Ok(kafka_producer::producer::delivery::BatchOutcome {
+                base_offset: 0,
+                log_append_time: -1,
+            }));
             acc.deallocate(b);
         }
     }
@@ -107,22 +125,33 @@ fn bench_record_batch(c: &mut Criterion) {
         let value = vec![b'v'; size];
         let records = (16 * 1024 / (size + 20)).max(1);
         g.throughput(Throughput::Bytes((records * size) as u64));
-        g.bench_with_input(BenchmarkId::new("encode 16 KiB batch + crc", size), &size, |b, _| {
-            let mut buf = Vec::with_capacity(32 * 1024);
-            b.iter(|| {
-                buf.clear();
-                let mut builder = RecordBatchBuilder::new(std::mem::take(&mut buf), 16 * 1024);
-                for i in 0..records {
-                    builder.append(1_700_000_000_000 + i as i64, Some(b"key"), Some(&value), &[]);
-                }
-                black_box(builder.finish().len());
-                buf = builder.into_buffer();
-            })
-        });
+        g.bench_with_input(
+            BenchmarkId::new("encode 16 KiB batch + crc", size),
+            &size,
+            |b, _| {
+                let mut buf = Vec::with_capacity(32 * 1024);
+                b.iter(|| {
+                    buf.clear();
+                    let mut builder = RecordBatchBuilder::new(std::mem::take(&mut buf), 16 * 1024);
+                    for i in 0..records {
+                        builder.append(
+                            1_700_000_000_000 + i as i64,
+                            Some(b"key"),
+                            Some(&value),
+                            &[],
+                        );
+                    }
+                    black_box(builder.finish().len());
+                    buf = builder.into_buffer();
+                })
+            },
+        );
     }
     let data = vec![0xabu8; 1 << 20];
     g.throughput(Throughput::Bytes(data.len() as u64));
-    g.bench_function("crc32c 1 MiB", |b| b.iter(|| black_box(crc32c::crc32c(&data))));
+    g.bench_function("crc32c 1 MiB", |b| {
+        b.iter(|| black_box(crc32c::crc32c(&data)))
+    });
     g.finish();
 }
 
@@ -130,7 +159,9 @@ fn bench_murmur2(c: &mut Criterion) {
     let key = b"customer-0000012345";
     let mut g = c.benchmark_group("murmur2");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("19-byte key", |b| b.iter(|| black_box(murmur2(black_box(key)))));
+    g.bench_function("19-byte key", |b| {
+        b.iter(|| black_box(murmur2(black_box(key))))
+    });
     g.finish();
 }
 

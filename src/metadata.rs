@@ -9,8 +9,8 @@
 
 use crate::cluster::Cluster;
 use crate::error::{Error, TimeoutKind};
-use crate::protocol::messages::MetadataResponse;
 use crate::protocol::ErrorCode;
+use crate::protocol::messages::MetadataResponse;
 use parking_lot::{Condvar, Mutex, RwLock};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -127,10 +127,11 @@ impl Metadata {
 
     fn backoff(&self, failed_attempts: u32) -> Duration {
         let exp = failed_attempts.min(20);
-        self.config
-            .refresh_backoff
-            .saturating_mul(1u32 << exp)
-            .min(self.config.refresh_backoff_max.max(self.config.refresh_backoff))
+        self.config.refresh_backoff.saturating_mul(1u32 << exp).min(
+            self.config
+                .refresh_backoff_max
+                .max(self.config.refresh_backoff),
+        )
     }
 
     /// How long until the next update should be sent: 0 when due now.
@@ -173,10 +174,15 @@ impl Metadata {
             if t.error_code == ErrorCode::UNKNOWN_TOPIC_OR_PARTITION {
                 log::warn!("Error while fetching metadata: {{{name}=UNKNOWN_TOPIC_OR_PARTITION}}");
             } else if !t.error_code.is_ok() {
-                log::warn!("Error while fetching metadata for topic {name}: {}", t.error_code);
+                log::warn!(
+                    "Error while fetching metadata for topic {name}: {}",
+                    t.error_code
+                );
             }
             if t.error_code.is_retriable()
-                || t.partitions.iter().any(|p| p.leader_id < 0 || !p.error_code.is_ok())
+                || t.partitions
+                    .iter()
+                    .any(|p| p.leader_id < 0 || !p.error_code.is_ok())
             {
                 need_update = true;
             }
@@ -189,7 +195,10 @@ impl Metadata {
         st.last_successful_refresh = Some(now);
         st.failed_attempts = 0;
         drop(st);
-        log::debug!("Updated cluster metadata: {} broker(s)", response.brokers.len());
+        log::debug!(
+            "Updated cluster metadata: {} broker(s)",
+            response.brokers.len()
+        );
         self.updated.notify_all();
     }
 
@@ -210,8 +219,10 @@ impl Metadata {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::messages::{MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic};
     use crate::protocol::Uuid;
+    use crate::protocol::messages::{
+        MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+    };
 
     fn config() -> MetadataConfig {
         MetadataConfig {
@@ -225,7 +236,12 @@ mod tests {
     fn response(leader: i32) -> MetadataResponse {
         MetadataResponse {
             throttle_time_ms: 0,
-            brokers: vec![MetadataResponseBroker { node_id: 1, host: "h".into(), port: 1, rack: None }],
+            brokers: vec![MetadataResponseBroker {
+                node_id: 1,
+                host: "h".into(),
+                port: 1,
+                rack: None,
+            }],
             cluster_id: None,
             controller_id: 1,
             topics: vec![MetadataResponseTopic {
@@ -263,7 +279,10 @@ mod tests {
         // A request is honoured after the refresh backoff.
         m.request_update();
         assert_eq!(m.time_to_next_update(t0), Duration::from_millis(100));
-        assert_eq!(m.time_to_next_update(t0 + Duration::from_millis(150)), Duration::ZERO);
+        assert_eq!(
+            m.time_to_next_update(t0 + Duration::from_millis(150)),
+            Duration::ZERO
+        );
         // A missing leader keeps asking.
         m.update(&response(-1), t0);
         assert!(m.update_requested());
@@ -277,10 +296,20 @@ mod tests {
     fn await_update_times_out_and_wakes() {
         let m = Arc::new(Metadata::new(config(), &[("h".into(), 1)]));
         let v = m.request_update();
-        let e = m.await_update(v, Instant::now() + Duration::from_millis(20)).unwrap_err();
-        assert!(matches!(e, Error::Timeout { kind: TimeoutKind::Metadata, .. }));
+        let e = m
+            .await_update(v, Instant::now() + Duration::from_millis(20))
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            Error::Timeout {
+                kind: TimeoutKind::Metadata,
+                ..
+            }
+        ));
         let m2 = m.clone();
-        let t = std::thread::spawn(move || m2.await_update(v, Instant::now() + Duration::from_secs(10)));
+        let t = std::thread::spawn(move || {
+            m2.await_update(v, Instant::now() + Duration::from_secs(10))
+        });
         std::thread::sleep(Duration::from_millis(20));
         m.update(&response(1), Instant::now());
         assert!(t.join().unwrap().is_ok());

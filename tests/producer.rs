@@ -58,7 +58,8 @@ fn async_callbacks_fire_once_with_partition_and_offset() {
         StringSerializer,
     )
     .unwrap();
-    let calls: Arc<Mutex<Vec<(i32, Result<RecordMetadata, Error>)>>> = Arc::default();
+    type Calls = Vec<(i32, Result<RecordMetadata, Error>)>;
+    let calls: Arc<Mutex<Calls>> = Arc::default();
     let n = 3000;
     for i in 0..n {
         let c = calls.clone();
@@ -76,9 +77,16 @@ fn async_callbacks_fire_once_with_partition_and_offset() {
     let mut per_partition: HashMap<i32, Vec<(i32, i64)>> = HashMap::new();
     for (i, r) in &calls {
         let md = r.as_ref().unwrap();
-        per_partition.entry(md.partition).or_default().push((*i, md.offset));
+        per_partition
+            .entry(md.partition)
+            .or_default()
+            .push((*i, md.offset));
     }
-    assert_eq!(per_partition.len(), 3, "int keys spread over the 3 partitions");
+    assert_eq!(
+        per_partition.len(),
+        3,
+        "int keys spread over the 3 partitions"
+    );
     let consumed = support::consume(&topic, n as usize, Duration::from_secs(60));
     let mut where_java_found: HashMap<Vec<u8>, (i32, i64)> = HashMap::new();
     for r in &consumed {
@@ -89,7 +97,11 @@ fn async_callbacks_fire_once_with_partition_and_offset() {
         offsets.sort();
         assert_eq!(offsets, (0..list.len() as i64).collect::<Vec<_>>());
         for (i, o) in list {
-            assert_eq!(where_java_found[&i.to_be_bytes().to_vec()], (p, o), "key {i}");
+            assert_eq!(
+                where_java_found[&i.to_be_bytes().to_vec()],
+                (p, o),
+                "key {i}"
+            );
         }
     }
     producer.close();
@@ -146,15 +158,26 @@ fn keyed_partitions_match_the_java_client() {
         let topic = support::unique_topic(&format!("keys{partitions}"));
         support::create_topic(&topic, partitions as i32, 1, &[]);
         let strings = string_producer(config(&bootstrap));
-        let ints: KafkaProducer<i32, String> =
-            KafkaProducer::new(config(&bootstrap).build().unwrap(), IntegerSerializer, StringSerializer)
-                .unwrap();
+        let ints: KafkaProducer<i32, String> = KafkaProducer::new(
+            config(&bootstrap).build().unwrap(),
+            IntegerSerializer,
+            StringSerializer,
+        )
+        .unwrap();
         let mut futures = Vec::new();
         for i in 0..COUNT {
-            futures.push(strings.send(ProducerRecord::with_key_value(&topic, format!("key-{i}"), String::new())));
+            futures.push(strings.send(ProducerRecord::with_key_value(
+                &topic,
+                format!("key-{i}"),
+                String::new(),
+            )));
         }
         for i in 0..COUNT {
-            futures.push(ints.send(ProducerRecord::with_key_value(&topic, int_key(i), String::new())));
+            futures.push(ints.send(ProducerRecord::with_key_value(
+                &topic,
+                int_key(i),
+                String::new(),
+            )));
         }
         let mut mismatches = 0;
         for (n, f) in futures.into_iter().enumerate() {
@@ -174,7 +197,10 @@ fn small_records_with_linger_are_batched() {
     support::create_topic(&topic, 1, 1, &[]);
     let producer = string_producer(config(&support::bootstrap()).linger(Duration::from_millis(50)));
     // Warm up metadata and the connection first.
-    producer.send(ProducerRecord::new(&topic, "warm".to_string())).get().unwrap();
+    producer
+        .send(ProducerRecord::new(&topic, "warm".to_string()))
+        .get()
+        .unwrap();
     let before = producer.metrics().produce_requests;
     let futures: Vec<_> = (0..10_000)
         .map(|i| producer.send(ProducerRecord::new(&topic, format!("r{i}"))))
@@ -185,7 +211,10 @@ fn small_records_with_linger_are_batched() {
     let requests = producer.metrics().produce_requests - before;
     println!("10000 records went out in {requests} Produce requests");
     assert!(requests >= 1);
-    assert!(requests <= 100, "{requests} requests for 10,000 small records");
+    assert!(
+        requests <= 100,
+        "{requests} requests for 10,000 small records"
+    );
     producer.close();
 }
 
@@ -285,8 +314,11 @@ fn invalid_configs_are_refused_with_the_key() {
         ("enable.idempotence", "true"),
     ];
     for (key, value) in cases {
-        let err = ProducerConfig::from_properties([("bootstrap.servers", "localhost:9092"), (*key, *value)])
-            .unwrap_err();
+        let err = ProducerConfig::from_properties([
+            ("bootstrap.servers", "localhost:9092"),
+            (*key, *value),
+        ])
+        .unwrap_err();
         match &err {
             Error::Config { key: k, .. } => assert_eq!(k, key, "{err}"),
             other => panic!("{key}={value}: unexpected {other}"),
@@ -309,38 +341,69 @@ fn close_delivers_in_flight_records_and_close_zero_fails_them() {
     support::create_topic(&topic, 2, 1, &[]);
     // Graceful close: everything buffered is delivered, every callback once.
     let producer = string_producer(config(&bootstrap).linger(Duration::from_millis(200)));
-    producer.send(ProducerRecord::new(&topic, "warm".to_string())).get().unwrap();
+    producer
+        .send(ProducerRecord::new(&topic, "warm".to_string()))
+        .get()
+        .unwrap();
     let ok = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     for i in 0..1000 {
         let (o, f) = (ok.clone(), failed.clone());
         producer.send_with_callback(ProducerRecord::new(&topic, format!("v{i}")), move |r| {
-            if r.is_ok() { o.fetch_add(1, Ordering::SeqCst) } else { f.fetch_add(1, Ordering::SeqCst) };
+            if r.is_ok() {
+                o.fetch_add(1, Ordering::SeqCst)
+            } else {
+                f.fetch_add(1, Ordering::SeqCst)
+            };
         });
     }
     producer.close();
     assert_eq!(ok.load(Ordering::SeqCst), 1000);
     assert_eq!(failed.load(Ordering::SeqCst), 0);
-    let after = producer.send(ProducerRecord::new(&topic, "late".to_string())).get().unwrap_err();
+    let after = producer
+        .send(ProducerRecord::new(&topic, "late".to_string()))
+        .get()
+        .unwrap_err();
     assert!(matches!(after, Error::ProducerClosed(_)), "{after}");
 
     // close_timeout(0): pending records fail at once, each callback once.
-    let producer = string_producer(config(&bootstrap).linger(Duration::from_secs(10)).batch_size(1 << 20));
-    producer.send(ProducerRecord::new(&topic, "warm".to_string())).get().unwrap();
+    let producer = string_producer(
+        config(&bootstrap)
+            .linger(Duration::from_secs(10))
+            .batch_size(1 << 20),
+    );
+    producer
+        .send(ProducerRecord::new(&topic, "warm".to_string()))
+        .get()
+        .unwrap();
     let ok = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     let mut futures = Vec::new();
     for i in 0..500 {
         let (o, f) = (ok.clone(), failed.clone());
-        futures.push(producer.send_with_callback(ProducerRecord::new(&topic, format!("v{i}")), move |r| {
-            if r.is_ok() { o.fetch_add(1, Ordering::SeqCst) } else { f.fetch_add(1, Ordering::SeqCst) };
-        }));
+        futures.push(producer.send_with_callback(
+            ProducerRecord::new(&topic, format!("v{i}")),
+            move |r| {
+                if r.is_ok() {
+                    o.fetch_add(1, Ordering::SeqCst)
+                } else {
+                    f.fetch_add(1, Ordering::SeqCst)
+                };
+            },
+        ));
     }
     let start = Instant::now();
     producer.close_timeout(Duration::ZERO);
     assert!(start.elapsed() < Duration::from_secs(5));
-    assert_eq!(ok.load(Ordering::SeqCst) + failed.load(Ordering::SeqCst), 500);
-    assert_eq!(failed.load(Ordering::SeqCst), 500, "linger 10 s: nothing was sent yet");
+    assert_eq!(
+        ok.load(Ordering::SeqCst) + failed.load(Ordering::SeqCst),
+        500
+    );
+    assert_eq!(
+        failed.load(Ordering::SeqCst),
+        500,
+        "linger 10 s: nothing was sent yet"
+    );
     for f in futures {
         match f.get() {
             Err(Error::ProducerClosed(m)) => assert!(m.contains("forcefully"), "{m}"),
@@ -357,7 +420,10 @@ fn partitions_for_lists_the_topic() {
     let parts = producer.partitions_for(&topic).unwrap();
     assert_eq!(parts.len(), 5);
     assert!(parts.iter().all(|p| p.leader.is_some()));
-    assert_eq!(parts.iter().map(|p| p.partition).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4]);
+    assert_eq!(
+        parts.iter().map(|p| p.partition).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3, 4]
+    );
 }
 
 #[test]
@@ -374,7 +440,10 @@ fn acks_zero_completes_with_unknown_offsets() {
         assert!(!md.has_offset());
     }
     producer.close();
-    assert_eq!(support::consume(&topic, 100, Duration::from_secs(30)).len(), 100);
+    assert_eq!(
+        support::consume(&topic, 100, Duration::from_secs(30)).len(),
+        100
+    );
 }
 
 #[test]
@@ -391,12 +460,18 @@ fn headers_null_values_and_timestamps_reach_the_java_consumer() {
         )
         .get()
         .unwrap();
-    producer.send(ProducerRecord::tombstone(&topic, "gone".to_string())).get().unwrap();
+    producer
+        .send(ProducerRecord::tombstone(&topic, "gone".to_string()))
+        .get()
+        .unwrap();
     let r = support::consume(&topic, 2, Duration::from_secs(30));
     assert_eq!(r[0].timestamp, 1_600_000_000_123);
     assert_eq!(
         r[0].headers,
-        vec![("a".to_string(), Some(b"1".to_vec())), ("b".to_string(), Some(vec![]))]
+        vec![
+            ("a".to_string(), Some(b"1".to_vec())),
+            ("b".to_string(), Some(vec![]))
+        ]
     );
     assert_eq!(r[1].key.as_deref(), Some(&b"gone"[..]));
     assert_eq!(r[1].value, None);

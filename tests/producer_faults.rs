@@ -36,13 +36,25 @@ fn unreachable_bootstrap_blocks_at_most_max_block() {
         .get()
         .unwrap_err();
     let waited = start.elapsed();
-    assert!(matches!(err, Error::Timeout { kind: TimeoutKind::Metadata, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                kind: TimeoutKind::Metadata,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("anything"), "{err}");
     assert!(waited >= Duration::from_millis(950), "{waited:?}");
     assert!(waited < Duration::from_secs(5), "{waited:?}");
     let start = Instant::now();
     p.close();
-    assert!(start.elapsed() < Duration::from_secs(5), "close does not hang");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "close does not hang"
+    );
 }
 
 #[test]
@@ -60,7 +72,9 @@ fn stopped_broker_bounds_memory_and_times_out_sends() {
         .build()
         .unwrap();
     let p = producer(config);
-    p.send(ProducerRecord::new(&topic, "warm".to_string())).get().unwrap();
+    p.send(ProducerRecord::new(&topic, "warm".to_string()))
+        .get()
+        .unwrap();
     cluster.kill(1);
 
     // Fill the 64 KiB pool: 1 KiB records, 4 full batches.
@@ -78,7 +92,10 @@ fn stopped_broker_bounds_memory_and_times_out_sends() {
         );
         if f.is_done() {
             if let Err(e) = f.get_timeout(Duration::ZERO) {
-                assert!(start.elapsed() >= Duration::from_millis(900), "blocked before failing");
+                assert!(
+                    start.elapsed() >= Duration::from_millis(900),
+                    "blocked before failing"
+                );
                 assert!(start.elapsed() < Duration::from_secs(5));
                 blocked_error = Some(e);
                 break;
@@ -88,7 +105,13 @@ fn stopped_broker_bounds_memory_and_times_out_sends() {
     }
     let err = blocked_error.expect("the pool runs out while the broker is down");
     assert!(
-        matches!(err, Error::Timeout { kind: TimeoutKind::BufferMemory, .. }),
+        matches!(
+            err,
+            Error::Timeout {
+                kind: TimeoutKind::BufferMemory,
+                ..
+            }
+        ),
         "{err}"
     );
     assert!(err.to_string().contains("max.block.ms"), "{err}");

@@ -11,7 +11,9 @@ use kafka_producer::protocol::messages::{
 };
 use kafka_producer::protocol::record_batch::{Header, RecordBatchBuilder};
 use kafka_producer::protocol::versions::ApiVersions;
-use kafka_producer::protocol::{decode_response, encode_request, frame, ApiKey, ErrorCode, Request};
+use kafka_producer::protocol::{
+    ApiKey, ErrorCode, Request, decode_response, encode_request, frame,
+};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -25,7 +27,9 @@ impl Conn {
     fn connect(bootstrap: &str) -> Conn {
         let addr = bootstrap.split(',').next().unwrap();
         let stream = TcpStream::connect(addr).expect("connect to the broker");
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
         Conn {
             stream,
             correlation_id: 0,
@@ -36,7 +40,13 @@ impl Conn {
     fn round_trip<R: Request>(&mut self, req: &R, version: i16) -> (i32, Vec<u8>) {
         self.correlation_id += 1;
         let mut buf = Vec::new();
-        encode_request(&mut buf, req, version, self.correlation_id, Some("protocol-test"));
+        encode_request(
+            &mut buf,
+            req,
+            version,
+            self.correlation_id,
+            Some("protocol-test"),
+        );
         self.stream.write_all(&buf).unwrap();
         let mut size = [0u8; 4];
         self.stream.read_exact(&mut size).unwrap();
@@ -59,7 +69,8 @@ fn api_versions_metadata_produce_then_java_consumer_reads_back() {
 
     // ApiVersions at our highest version (v4), with the v0 fallback reader.
     let (id, payload) = conn.round_trip(&ApiVersionsRequest::default(), 4);
-    let (cid, mut r) = kafka_producer::protocol::decode_response_header(ApiKey::ApiVersions, 4, &payload).unwrap();
+    let (cid, mut r) =
+        kafka_producer::protocol::decode_response_header(ApiKey::ApiVersions, 4, &payload).unwrap();
     assert_eq!(cid, id);
     let api_versions = ApiVersionsResponse::decode_with_fallback(4, r.rest()).unwrap();
     r.bytes_raw("rest", r.remaining()).unwrap();
@@ -67,13 +78,20 @@ fn api_versions_metadata_produce_then_java_consumer_reads_back() {
     let versions = ApiVersions::from_response(&api_versions);
     let produce_v = versions.version_for(ApiKey::Produce).unwrap();
     let metadata_v = versions.version_for(ApiKey::Metadata).unwrap();
-    assert_eq!(produce_v, 12, "Kafka 4.x supports Produce up to 13; we speak up to 12");
+    assert_eq!(
+        produce_v, 12,
+        "Kafka 4.x supports Produce up to 13; we speak up to 12"
+    );
     assert_eq!(metadata_v, 13);
     assert!(versions.version_for(ApiKey::InitProducerId).unwrap() >= 4);
 
     // Metadata for the topic: one partition with a leader.
-    let (id, payload) = conn.round_trip(&MetadataRequest::for_topics([topic.clone()], false), metadata_v);
-    let (cid, md): (i32, MetadataResponse) = decode_response(ApiKey::Metadata, metadata_v, &payload).unwrap();
+    let (id, payload) = conn.round_trip(
+        &MetadataRequest::for_topics([topic.clone()], false),
+        metadata_v,
+    );
+    let (cid, md): (i32, MetadataResponse) =
+        decode_response(ApiKey::Metadata, metadata_v, &payload).unwrap();
     assert_eq!(cid, id);
     assert_eq!(md.error_code, ErrorCode::NONE);
     let t = &md.topics[0];
@@ -92,7 +110,10 @@ fn api_versions_metadata_produce_then_java_consumer_reads_back() {
         base_ts + 7,
         None,
         Some(b"value-1"),
-        &[Header::new("h1", b"v1".to_vec()), Header::new("h2", b"v2".to_vec())],
+        &[
+            Header::new("h1", b"v1".to_vec()),
+            Header::new("h2", b"v2".to_vec()),
+        ],
     );
     b.append(base_ts + 3, Some(b"key-2"), Some(b""), &[]);
     let batch = b.finish().to_vec();
@@ -109,12 +130,16 @@ fn api_versions_metadata_produce_then_java_consumer_reads_back() {
         }],
     };
     let (id, payload) = conn.round_trip(&req, produce_v);
-    let (cid, resp): (i32, ProduceResponse) = decode_response(ApiKey::Produce, produce_v, &payload).unwrap();
+    let (cid, resp): (i32, ProduceResponse) =
+        decode_response(ApiKey::Produce, produce_v, &payload).unwrap();
     assert_eq!(cid, id);
     let p = &resp.responses[0].partitions[0];
     assert_eq!(resp.responses[0].name, topic);
     assert_eq!(p.error_code, ErrorCode::NONE, "{:?}", p.error_message);
-    assert_eq!(p.base_offset, 0, "first batch of a fresh topic: offsets 0..2");
+    assert_eq!(
+        p.base_offset, 0,
+        "first batch of a fresh topic: offsets 0..2"
+    );
 
     // The Java console consumer reads the same bytes back.
     let records = support::consume(&topic, 3, Duration::from_secs(30));
@@ -144,7 +169,8 @@ fn api_versions_metadata_produce_then_java_consumer_reads_back() {
 fn api_versions_v0_request_is_answered() {
     let mut conn = Conn::connect(&support::bootstrap());
     let (id, payload) = conn.round_trip(&ApiVersionsRequest::default(), 0);
-    let (cid, resp): (i32, ApiVersionsResponse) = decode_response(ApiKey::ApiVersions, 0, &payload).unwrap();
+    let (cid, resp): (i32, ApiVersionsResponse) =
+        decode_response(ApiKey::ApiVersions, 0, &payload).unwrap();
     assert_eq!(cid, id);
     assert_eq!(resp.error_code, ErrorCode::NONE);
     assert!(resp.range_for(ApiKey::Produce).is_some());

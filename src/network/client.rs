@@ -7,9 +7,11 @@ use super::{Chunk, ClientResponse, Disconnect, OutboundRequest};
 use crate::cluster::Node;
 use crate::error::Error;
 use crate::metadata::Metadata;
-use crate::protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, MetadataRequest, MetadataResponse};
+use crate::protocol::messages::{
+    ApiVersionsRequest, ApiVersionsResponse, MetadataRequest, MetadataResponse,
+};
 use crate::protocol::versions::ApiVersions;
-use crate::protocol::{decode_response_header, encode_request, ApiKey, ErrorCode, Request};
+use crate::protocol::{ApiKey, ErrorCode, Request, decode_response_header, encode_request};
 use mio::{Events, Poll, Token, Waker};
 use std::collections::HashMap;
 use std::io;
@@ -134,7 +136,10 @@ impl NetworkClient {
     }
 
     fn jittered(&mut self, base: Duration, max: Duration, failures: u32) -> Duration {
-        self.jitter = self.jitter.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.jitter = self
+            .jitter
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let exp = failures.saturating_sub(1).min(20);
         let raw = base.saturating_mul(1u32 << exp).min(max.max(base));
         let frac = (self.jitter >> 40) as f64 / (1u64 << 24) as f64;
@@ -294,7 +299,9 @@ impl NetworkClient {
         let Some(c) = self.connections.get_mut(&node) else {
             return;
         };
-        let result = c.write(now).and_then(|_| c.update_interest(self.poll.registry()));
+        let result = c
+            .write(now)
+            .and_then(|_| c.update_interest(self.poll.registry()));
         if let Err(e) = result {
             self.disconnect(node, Disconnect::Closed(format!("write failed: {e}")), now);
         }
@@ -319,7 +326,10 @@ impl NetworkClient {
         if nodes.is_empty() {
             return None;
         }
-        self.jitter = self.jitter.wrapping_mul(6364136223846793005).wrapping_add(1);
+        self.jitter = self
+            .jitter
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1);
         let offset = (self.jitter >> 33) as usize % nodes.len();
         let mut ready: Option<(usize, Node)> = None;
         let mut connecting = None;
@@ -399,7 +409,9 @@ impl NetworkClient {
     /// returned).
     pub fn poll(&mut self, timeout: Duration, now: Instant) -> Vec<ClientResponse> {
         let metadata_timeout = self.maybe_update_metadata(now);
-        let mut timeout = timeout.min(metadata_timeout).min(self.config.request_timeout);
+        let mut timeout = timeout
+            .min(metadata_timeout)
+            .min(self.config.request_timeout);
         if !self.pending.is_empty() {
             timeout = Duration::ZERO;
         }
@@ -443,7 +455,14 @@ impl NetworkClient {
         std::mem::take(&mut self.pending)
     }
 
-    fn handle_event(&mut self, node: i32, readable: bool, writable: bool, error: bool, now: Instant) {
+    fn handle_event(
+        &mut self,
+        node: i32,
+        readable: bool,
+        writable: bool,
+        error: bool,
+        now: Instant,
+    ) {
         let Some(conn) = self.connections.get_mut(&node) else {
             return;
         };
@@ -460,7 +479,11 @@ impl NetworkClient {
                         "Connection to node {node} ({}) could not be established: {e}",
                         conn.addr
                     );
-                    self.disconnect(node, Disconnect::Closed(format!("connect failed: {e}")), now);
+                    self.disconnect(
+                        node,
+                        Disconnect::Closed(format!("connect failed: {e}")),
+                        now,
+                    );
                     return;
                 }
             }
@@ -484,14 +507,21 @@ impl NetworkClient {
                         other => other.to_string(),
                     };
                     if matches!(e, ReadError::Decode(_) | ReadError::Unexpected(_)) {
-                        log::error!("Invalid bytes from node {node}: {reason}; closing the connection");
+                        log::error!(
+                            "Invalid bytes from node {node}: {reason}; closing the connection"
+                        );
                     }
                     self.disconnect(node, Disconnect::Closed(reason), now);
                     return;
                 }
             }
         }
-        if writable || self.connections.get(&node).is_some_and(|c| c.has_pending_writes()) {
+        if writable
+            || self
+                .connections
+                .get(&node)
+                .is_some_and(|c| c.has_pending_writes())
+        {
             self.flush_writes(node, now);
         }
     }
@@ -557,7 +587,10 @@ impl NetworkClient {
                 match MetadataResponse::decode(request.version, &mut r) {
                     Ok(resp) => {
                         if !resp.error_code.is_ok() {
-                            log::warn!("Metadata response from node {node} has error {}", resp.error_code);
+                            log::warn!(
+                                "Metadata response from node {node} has error {}",
+                                resp.error_code
+                            );
                             self.metadata.failed_update(now);
                         } else if resp.brokers.is_empty() {
                             log::warn!("Ignoring empty metadata response from node {node}");
@@ -592,10 +625,16 @@ impl NetworkClient {
                     .map_or(0, |r| r.max_version)
                     .min(version - 1)
                     .max(0);
-                log::debug!("Node {node} does not support ApiVersions v{version}; retrying with v{broker_max}");
+                log::debug!(
+                    "Node {node} does not support ApiVersions v{version}; retrying with v{broker_max}"
+                );
                 if let Some(c) = self.connections.get_mut(&node) {
                     if version == 0 {
-                        self.disconnect(node, Disconnect::Closed("ApiVersions v0 unsupported".into()), now);
+                        self.disconnect(
+                            node,
+                            Disconnect::Closed("ApiVersions v0 unsupported".into()),
+                            now,
+                        );
                         return;
                     }
                     c.handshake_version = broker_max;
@@ -645,7 +684,11 @@ impl NetworkClient {
                     .config
                     .connection_setup_timeout
                     .saturating_mul(1u32 << failures.min(10))
-                    .min(self.config.connection_setup_timeout_max.max(self.config.connection_setup_timeout));
+                    .min(
+                        self.config
+                            .connection_setup_timeout_max
+                            .max(self.config.connection_setup_timeout),
+                    );
                 if now.saturating_duration_since(c.connect_started) >= limit {
                     setup_timed_out.push(*node);
                 }
@@ -657,7 +700,8 @@ impl NetworkClient {
                 timed_out.push(*node);
             } else if c.in_flight.is_empty()
                 && !c.has_pending_writes()
-                && now.saturating_duration_since(c.last_activity) >= self.config.connections_max_idle
+                && now.saturating_duration_since(c.last_activity)
+                    >= self.config.connections_max_idle
             {
                 idle.push(*node);
             }
@@ -665,7 +709,11 @@ impl NetworkClient {
         for node in setup_timed_out {
             log::warn!("Connection setup to node {node} timed out; disconnecting");
             self.nodes.entry(node).or_default().setup_failures += 1;
-            self.disconnect(node, Disconnect::Closed("connection setup timed out".into()), now);
+            self.disconnect(
+                node,
+                Disconnect::Closed("connection setup timed out".into()),
+                now,
+            );
         }
         for node in timed_out {
             log::warn!(

@@ -1,7 +1,7 @@
 //! One non-blocking broker connection.
 
 use super::{Chunk, OutboundRequest};
-use crate::protocol::frame::{try_frame, SIZE_PREFIX};
+use crate::protocol::frame::{SIZE_PREFIX, try_frame};
 use crate::protocol::versions::ApiVersions;
 use crate::protocol::{ApiKey, DecodeError};
 use mio::net::TcpStream;

@@ -12,11 +12,11 @@ use crate::producer::batch::ProducerBatch;
 use crate::producer::buffer_pool::BufferPool;
 use crate::producer::delivery::{BatchResult, Callback, RecordFuture};
 use crate::producer::partitioner::{BuiltInPartitioner, StickyPartitionInfo};
-use crate::protocol::record_batch::{estimate_size_upper_bound, Header};
+use crate::protocol::record_batch::{Header, estimate_size_upper_bound};
 use parking_lot::{Mutex, RwLock};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The settings the accumulator needs.
@@ -151,8 +151,7 @@ impl RecordAccumulator {
 
     fn existing_deque(&self, tp: &TopicPartition) -> Option<Deque> {
         let info = self.topics.read().get(&*tp.topic)?.clone();
-        let d = info.deques.read().get(&tp.partition).cloned();
-        d
+        info.deques.read().get(&tp.partition).cloned()
     }
 
     /// Appends a record. `partition` is `None` to let the built-in sticky partitioner choose.
@@ -194,13 +193,25 @@ impl RecordAccumulator {
                 if self.partition_changed(&info, sticky.as_ref()) {
                     continue;
                 }
-                match Self::try_append(&mut d, timestamp, key, value, headers, callback, Instant::now()) {
+                match Self::try_append(
+                    &mut d,
+                    timestamp,
+                    key,
+                    value,
+                    headers,
+                    callback,
+                    Instant::now(),
+                ) {
                     Ok((future, appended)) => {
                         let full = d.len() > 1 || d.back().is_some_and(|b| b.is_full());
                         if let Some(s) = &sticky {
                             let enable_switch = all_batches_full(&d);
-                            info.partitioner
-                                .update_partition_info(s, appended, cluster, enable_switch);
+                            info.partitioner.update_partition_info(
+                                s,
+                                appended,
+                                cluster,
+                                enable_switch,
+                            );
                         }
                         break Ok(RecordAppendResult {
                             future,
@@ -233,7 +244,8 @@ impl RecordAccumulator {
                     let full = d.len() > 1 || d.back().is_some_and(|b| b.is_full());
                     if let Some(s) = &sticky {
                         let enable_switch = all_batches_full(&d);
-                        info.partitioner.update_partition_info(s, appended, cluster, enable_switch);
+                        info.partitioner
+                            .update_partition_info(s, appended, cluster, enable_switch);
                     }
                     break Ok(RecordAppendResult {
                         future,
@@ -257,7 +269,10 @@ impl RecordAccumulator {
                     // Cannot happen: a new batch is sized for its first record.
                     let (b, s) = batch.into_buffer();
                     buffer = b.map(|b| (b, s));
-                    break Err((Error::Internal("record does not fit in a new batch".into()), cb));
+                    break Err((
+                        Error::Internal("record does not fit in a new batch".into()),
+                        cb,
+                    ));
                 }
             };
             let appended = batch.estimated_size_in_bytes() - before;
@@ -267,7 +282,8 @@ impl RecordAccumulator {
             let full = d.len() > 1 || d.back().is_some_and(|b| b.is_full());
             if let Some(s) = &sticky {
                 let enable_switch = all_batches_full(&d);
-                info.partitioner.update_partition_info(s, appended, cluster, enable_switch);
+                info.partitioner
+                    .update_partition_info(s, appended, cluster, enable_switch);
             }
             break Ok(RecordAppendResult {
                 future,
@@ -324,11 +340,19 @@ impl RecordAccumulator {
         let closing = self.closed.load(Ordering::SeqCst) || self.flush_in_progress();
         let muted = self.muted.lock().clone();
         let node_stats = self.node_stats.lock().clone();
-        let topics: Vec<(Arc<str>, Arc<TopicInfo>)> =
-            self.topics.read().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let topics: Vec<(Arc<str>, Arc<TopicInfo>)> = self
+            .topics
+            .read()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         for (topic, info) in topics {
-            let deques: Vec<(i32, Deque)> =
-                info.deques.read().iter().map(|(p, d)| (*p, d.clone())).collect();
+            let deques: Vec<(i32, Deque)> = info
+                .deques
+                .read()
+                .iter()
+                .map(|(p, d)| (*p, d.clone()))
+                .collect();
             // Load stats for adaptive partitioning, as Java: only once every partition of the
             // topic has a queue; partitions on brokers slower than
             // partitioner.availability.timeout.ms are left out.
@@ -345,13 +369,9 @@ impl RecordAccumulator {
                 let leader = cluster.partition(&tp).and_then(|p| p.leader);
                 let (len, first) = {
                     let d = dq.lock();
-                    let first = d.front().map(|b| {
-                        (
-                            b.waited_time(now),
-                            b.attempts(),
-                            b.is_full(),
-                        )
-                    });
+                    let first = d
+                        .front()
+                        .map(|b| (b.waited_time(now), b.attempts(), b.is_full()));
                     (d.len(), first)
                 };
                 let leader = match leader.filter(|l| cluster.node_by_id(*l).is_some()) {
@@ -393,7 +413,11 @@ impl RecordAccumulator {
                     partition as u64,
                 );
                 let backing_off = attempts > 0 && waited < backoff;
-                let time_to_wait = if backing_off { backoff } else { self.config.linger };
+                let time_to_wait = if backing_off {
+                    backoff
+                } else {
+                    self.config.linger
+                };
                 let full = len > 1 || first_full;
                 let expired = waited >= time_to_wait;
                 let sendable = full || expired || exhausted || closing;
@@ -530,10 +554,9 @@ impl RecordAccumulator {
             let deques: Vec<Deque> = t.deques.read().values().cloned().collect();
             for dq in deques {
                 let mut d = dq.lock();
-                while d
-                    .front()
-                    .is_some_and(|b| b.has_reached_delivery_timeout(self.config.delivery_timeout, now))
-                {
+                while d.front().is_some_and(|b| {
+                    b.has_reached_delivery_timeout(self.config.delivery_timeout, now)
+                }) {
                     let mut b = d.pop_front().expect("front exists");
                     b.close();
                     expired.push(b);

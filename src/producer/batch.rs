@@ -3,9 +3,11 @@
 
 use crate::cluster::TopicPartition;
 use crate::error::Error;
-use crate::producer::delivery::{run_callback, BatchOutcome, BatchResult, Callback, RecordFuture, RecordInfo};
+use crate::producer::delivery::{
+    BatchOutcome, BatchResult, Callback, RecordFuture, RecordInfo, run_callback,
+};
 use crate::protocol::record_batch::{
-    rewrite_producer_state, Header, ProducerState, RecordBatchBuilder,
+    Header, ProducerState, RecordBatchBuilder, rewrite_producer_state,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -117,7 +119,8 @@ impl ProducerBatch {
     /// Whether no more records should go in (Java `isFull`).
     pub fn is_full(&self) -> bool {
         self.sealed.is_some()
-            || (self.record_count() > 0 && self.builder.size_in_bytes() >= self.builder.write_limit())
+            || (self.record_count() > 0
+                && self.builder.size_in_bytes() >= self.builder.write_limit())
     }
 
     /// Whether the batch was closed for appends.
@@ -214,7 +217,10 @@ impl ProducerBatch {
     pub fn done(&mut self, outcome: Result<BatchOutcome, Error>) -> bool {
         if self.done {
             if let Err(e) = &outcome {
-                log::debug!("Ignoring a late failure of already completed batch for {}: {e}", self.tp);
+                log::debug!(
+                    "Ignoring a late failure of already completed batch for {}: {e}",
+                    self.tp
+                );
             }
             return false;
         }
@@ -266,7 +272,9 @@ mod tests {
         let seen = Arc::new(parking_lot::Mutex::new(Vec::new()));
         let s = seen.clone();
         let f1 = b
-            .try_append(10, Some(b"k"), Some(b"v"), &[], None, now).ok().unwrap();
+            .try_append(10, Some(b"k"), Some(b"v"), &[], None, now)
+            .ok()
+            .unwrap();
         let f2 = b
             .try_append(
                 11,
@@ -275,17 +283,28 @@ mod tests {
                 &[],
                 Some(Box::new(move |r| s.lock().push(r.map(|m| m.offset)))),
                 now,
-            ).ok().unwrap();
+            )
+            .ok()
+            .unwrap();
         b.close();
         let bytes = b.shared_bytes().unwrap();
         let decoded = RecordBatch::decode_all(&bytes).unwrap();
         assert_eq!(decoded[0].records.len(), 2);
         drop(bytes);
-        assert!(b.done(Ok(BatchOutcome { base_offset: 100, log_append_time: -1 })));
-        assert!(!b.done(Err(Error::Network("late".into()))), "completes once");
+        assert!(b.done(Ok(BatchOutcome {
+            base_offset: 100,
+            log_append_time: -1
+        })));
+        assert!(
+            !b.done(Err(Error::Network("late".into()))),
+            "completes once"
+        );
         assert_eq!(f1.get().unwrap().offset, 100);
         let m2 = f2.get().unwrap();
-        assert_eq!((m2.offset, m2.timestamp, m2.serialized_key_size), (101, 11, -1));
+        assert_eq!(
+            (m2.offset, m2.timestamp, m2.serialized_key_size),
+            (101, 11, -1)
+        );
         assert_eq!(*seen.lock(), vec![Ok(101)]);
         let (buf, size) = b.into_buffer();
         assert_eq!(size, 1024);
@@ -296,21 +315,38 @@ mod tests {
     fn full_batches_refuse_records() {
         let mut b = batch(100);
         let now = Instant::now();
-        assert!(b.try_append(0, None, Some(&[0; 20]), &[], None, now).is_ok());
+        assert!(
+            b.try_append(0, None, Some(&[0; 20]), &[], None, now)
+                .is_ok()
+        );
         assert!(!b.is_full());
-        assert!(b.try_append(0, None, Some(&[0; 30]), &[], None, now).is_err());
+        assert!(
+            b.try_append(0, None, Some(&[0; 30]), &[], None, now)
+                .is_err()
+        );
         b.close();
         assert!(b.is_full());
-        assert!(b.try_append(0, None, Some(&[0; 1]), &[], None, now).is_err());
+        assert!(
+            b.try_append(0, None, Some(&[0; 1]), &[], None, now)
+                .is_err()
+        );
     }
 
     #[test]
     fn producer_state_can_be_rewritten_after_close() {
         let mut b = batch(1024);
-        let _f = b.try_append(0, None, Some(b"x"), &[], None, Instant::now()).ok().unwrap();
+        let _f = b
+            .try_append(0, None, Some(b"x"), &[], None, Instant::now())
+            .ok()
+            .unwrap();
         b.close();
         let shared = b.shared_bytes().unwrap();
-        let state = ProducerState { producer_id: 5, producer_epoch: 1, base_sequence: 9, is_transactional: false };
+        let state = ProducerState {
+            producer_id: 5,
+            producer_epoch: 1,
+            base_sequence: 9,
+            is_transactional: false,
+        };
         assert!(!b.set_producer_state(state), "shared with a pending write");
         drop(shared);
         assert!(b.set_producer_state(state));
@@ -325,7 +361,16 @@ mod tests {
         let got = Arc::new(parking_lot::Mutex::new(None));
         let g = got.clone();
         let f = b
-            .try_append(0, None, Some(b"x"), &[], Some(Box::new(move |r| *g.lock() = Some(r))), Instant::now()).ok().unwrap();
+            .try_append(
+                0,
+                None,
+                Some(b"x"),
+                &[],
+                Some(Box::new(move |r| *g.lock() = Some(r))),
+                Instant::now(),
+            )
+            .ok()
+            .unwrap();
         let err = Error::Network("gone".into());
         b.done(Err(err.clone()));
         assert_eq!(f.get().unwrap_err(), err);

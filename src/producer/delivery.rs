@@ -117,7 +117,7 @@ impl RecordInfo {
 /// # use kafka_producer::{KafkaProducer, ProducerRecord, ProducerConfig};
 /// # use kafka_producer::producer::serializer::StringSerializer;
 /// # let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build().unwrap();
-/// # let producer = KafkaProducer::new(config, StringSerializer, StringSerializer).unwrap();
+/// # let producer: KafkaProducer<String, String> = KafkaProducer::new(config, StringSerializer, StringSerializer).unwrap();
 /// let future = producer.send(ProducerRecord::new("topic", "hello".to_string()));
 /// let metadata = future.get()?;
 /// println!("written at offset {}", metadata.offset);
@@ -168,15 +168,16 @@ impl RecordFuture {
     /// Waits at most `timeout`; a [`TimeoutKind::Caller`] timeout error if the outcome is not
     /// known by then (the record may still be delivered later).
     pub fn get_timeout(&self, timeout: Duration) -> Result<RecordMetadata, Error> {
-        self.wait(Some(Instant::now() + timeout)).unwrap_or_else(|| {
-            Err(Error::timeout(
-                TimeoutKind::Caller,
-                format!(
-                    "no acknowledgement within {} ms (the record may still be delivered)",
-                    timeout.as_millis()
-                ),
-            ))
-        })
+        self.wait(Some(Instant::now() + timeout))
+            .unwrap_or_else(|| {
+                Err(Error::timeout(
+                    TimeoutKind::Caller,
+                    format!(
+                        "no acknowledgement within {} ms (the record may still be delivered)",
+                        timeout.as_millis()
+                    ),
+                ))
+            })
     }
 
     fn wait(&self, deadline: Option<Instant>) -> Option<Result<RecordMetadata, Error>> {

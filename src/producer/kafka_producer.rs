@@ -8,7 +8,7 @@ use crate::network::client::{NetworkClient, NetworkConfig};
 use crate::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
 use crate::producer::buffer_pool::BufferPool;
 use crate::producer::delivery::{Callback, RecordFuture};
-use crate::producer::partitioner::{partition_for_key, Partitioner};
+use crate::producer::partitioner::{Partitioner, partition_for_key};
 use crate::producer::record::{ProducerRecord, RecordMetadata};
 use crate::producer::sender::{Sender, SenderConfig, SenderControl, SenderMetrics};
 use crate::producer::serializer::Serializer;
@@ -17,8 +17,8 @@ use crate::protocol::record_batch::estimate_size_upper_bound;
 use mio::Waker;
 use parking_lot::Mutex;
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -150,7 +150,10 @@ impl<K, V> KafkaProducer<K, V> {
         );
         let (done_tx, done_rx) = crossbeam_channel::bounded(1);
         let thread = std::thread::Builder::new()
-            .name(format!("kafka-producer-network-thread | {}", config.client_id))
+            .name(format!(
+                "kafka-producer-network-thread | {}",
+                config.client_id
+            ))
             .spawn(move || {
                 sender.run();
                 let _ = done_tx.send(());
@@ -225,12 +228,15 @@ impl<K, V> KafkaProducer<K, V> {
     ) -> Result<RecordFuture, (Error, Option<Callback>)> {
         if self.closed.load(Ordering::SeqCst) {
             return Err((
-                Error::ProducerClosed("Cannot perform operation after producer has been closed".into()),
+                Error::ProducerClosed(
+                    "Cannot perform operation after producer has been closed".into(),
+                ),
                 callback,
             ));
         }
         let start = Instant::now();
-        let (cluster, waited) = match self.wait_on_metadata(&record.topic, record.partition, start) {
+        let (cluster, waited) = match self.wait_on_metadata(&record.topic, record.partition, start)
+        {
             Ok(x) => x,
             Err(e) => return Err((e, callback)),
         };
@@ -308,7 +314,9 @@ impl<K, V> KafkaProducer<K, V> {
         value: Option<&[u8]>,
         cluster: &Cluster,
     ) -> Result<Option<i32>, Error> {
-        let count = cluster.partition_count_for_topic(&record.topic).unwrap_or(0);
+        let count = cluster
+            .partition_count_for_topic(&record.topic)
+            .unwrap_or(0);
         if let Some(p) = record.partition {
             return Ok(Some(p));
         }
@@ -384,19 +392,21 @@ impl<K, V> KafkaProducer<K, V> {
             self.wakeup();
             if let Err(e) = self.metadata.await_update(version, deadline) {
                 let waited = start.elapsed().as_millis();
-                return Err(match (e, cluster.partition_count_for_topic(topic), partition) {
-                    (Error::Timeout { .. }, Some(count), Some(p)) => Error::timeout(
-                        TimeoutKind::Metadata,
-                        format!(
-                            "Partition {p} of topic {topic} with partition count {count} is not present in metadata after {waited} ms."
+                return Err(
+                    match (e, cluster.partition_count_for_topic(topic), partition) {
+                        (Error::Timeout { .. }, Some(count), Some(p)) => Error::timeout(
+                            TimeoutKind::Metadata,
+                            format!(
+                                "Partition {p} of topic {topic} with partition count {count} is not present in metadata after {waited} ms."
+                            ),
                         ),
-                    ),
-                    (Error::Timeout { .. }, _, _) => Error::timeout(
-                        TimeoutKind::Metadata,
-                        format!("Topic {topic} not present in metadata after {waited} ms."),
-                    ),
-                    (other, _, _) => other,
-                });
+                        (Error::Timeout { .. }, _, _) => Error::timeout(
+                            TimeoutKind::Metadata,
+                            format!("Topic {topic} not present in metadata after {waited} ms."),
+                        ),
+                        (other, _, _) => other,
+                    },
+                );
             }
             refreshed = true;
             cluster = self.metadata.fetch();
@@ -421,8 +431,11 @@ impl<K, V> KafkaProducer<K, V> {
         self.accumulator.begin_flush();
         self.wakeup();
         if std::thread::current().id() == self.sender_thread_id {
-            log::error!("flush() called from a callback on the sender thread would deadlock; ignoring it");
-            self.accumulator.await_flush_completion(Some(Instant::now()));
+            log::error!(
+                "flush() called from a callback on the sender thread would deadlock; ignoring it"
+            );
+            self.accumulator
+                .await_flush_completion(Some(Instant::now()));
             return;
         }
         self.accumulator.await_flush_completion(None);
@@ -453,7 +466,10 @@ impl<K, V> KafkaProducer<K, V> {
             timeout
         };
         if first {
-            log::info!("Closing the Kafka producer with timeoutMillis = {} ms.", timeout.as_millis().min(u64::MAX as u128));
+            log::info!(
+                "Closing the Kafka producer with timeoutMillis = {} ms.",
+                timeout.as_millis().min(u64::MAX as u128)
+            );
         }
         self.accumulator.close();
         if timeout.is_zero() {
@@ -469,7 +485,10 @@ impl<K, V> KafkaProducer<K, V> {
             None => self.sender_done.recv().is_ok(),
         };
         if !finished {
-            log::info!("Proceeding to force close the producer since pending requests could not be completed within timeout {} ms.", timeout.as_millis());
+            log::info!(
+                "Proceeding to force close the producer since pending requests could not be completed within timeout {} ms.",
+                timeout.as_millis()
+            );
             self.control.force_close.store(true, Ordering::SeqCst);
             self.wakeup();
         }

@@ -17,8 +17,8 @@ use crate::protocol::messages::{
 use crate::protocol::{ApiKey, ErrorCode, Reader};
 use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Sender settings.
@@ -313,7 +313,11 @@ impl Sender {
         let request = ProduceRequest {
             transactional_id: None,
             acks: self.config.acks,
-            timeout_ms: self.config.request_timeout.as_millis().min(i32::MAX as u128) as i32,
+            timeout_ms: self
+                .config
+                .request_timeout
+                .as_millis()
+                .min(i32::MAX as u128) as i32,
             topics,
         };
         let correlation_id = self.client.next_correlation_id();
@@ -354,7 +358,10 @@ impl Sender {
         if response.api != ApiKey::Produce {
             return;
         }
-        let Some(batches) = self.in_flight.remove(&(response.node, response.correlation_id)) else {
+        let Some(batches) = self
+            .in_flight
+            .remove(&(response.node, response.correlation_id))
+        else {
             return;
         };
         match response.body {
@@ -368,10 +375,9 @@ impl Sender {
                             self.config.request_timeout.as_millis()
                         ),
                     ),
-                    Disconnect::Closed(why) => Error::Network(format!(
-                        "Disconnected from node {}: {why}",
-                        response.node
-                    )),
+                    Disconnect::Closed(why) => {
+                        Error::Network(format!("Disconnected from node {}: {why}", response.node))
+                    }
                 };
                 for b in batches {
                     self.complete_batch(b, Err(err.clone()), response.correlation_id, now);
@@ -392,8 +398,8 @@ impl Sender {
             }
             Ok(Some(body)) => {
                 let mut r = Reader::new(&body, "ProduceResponse");
-                let decoded =
-                    ProduceResponse::decode(response.version, &mut r).and_then(|p| r.finish("end").map(|_| p));
+                let decoded = ProduceResponse::decode(response.version, &mut r)
+                    .and_then(|p| r.finish("end").map(|_| p));
                 let parsed = match decoded {
                     Ok(p) => p,
                     Err(e) => {
@@ -504,7 +510,14 @@ impl Sender {
                         self.metadata.request_update();
                     }
                 }
-                if matches!(err, Error::Network(_) | Error::Timeout { kind: TimeoutKind::Request, .. }) {
+                if matches!(
+                    err,
+                    Error::Network(_)
+                        | Error::Timeout {
+                            kind: TimeoutKind::Request,
+                            ..
+                        }
+                ) {
                     self.metadata.request_update();
                 }
                 if self.can_retry(&batch, &err, now) {

@@ -448,13 +448,22 @@ mod tests {
                 TopicProduceData {
                     name: "a".into(),
                     partitions: vec![
-                        PartitionProduceData { index: 0, records: Some(&r1) },
-                        PartitionProduceData { index: 1, records: None },
+                        PartitionProduceData {
+                            index: 0,
+                            records: Some(&r1),
+                        },
+                        PartitionProduceData {
+                            index: 1,
+                            records: None,
+                        },
                     ],
                 },
                 TopicProduceData {
                     name: "b".into(),
-                    partitions: vec![PartitionProduceData { index: 7, records: Some(&r2) }],
+                    partitions: vec![PartitionProduceData {
+                        index: 7,
+                        records: Some(&r2),
+                    }],
                 },
             ],
         };

@@ -1,0 +1,944 @@
+#!/usr/bin/env bash
+# Real Apache Kafka brokers for the integration tests: fetches the broker jars from Maven
+# Central, starts/stops local KRaft clusters (every node a combined broker+controller on
+# 127.0.0.1) and runs the Java tools (TopicCommand, console producer/consumer, ...).
+#
+# Run `scripts/kafka.sh help` for the commands; the comment block of `usage` below is the
+# reference for the output formats and environment variables.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$SCRIPT_DIR/.." && pwd)
+SELF="$SCRIPT_DIR/$(basename "${BASH_SOURCE[0]}")"
+POM="$SCRIPT_DIR/kafka-pom/pom.xml"
+
+KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
+KAFKA_CACHE=${KAFKA_CACHE:-$HOME/.cache/kafka-producer-rs}
+DIST_DIR="$KAFKA_CACHE/kafka-$KAFKA_VERSION"
+LIBS_DIR="$DIST_DIR/libs"
+CONF_DIR="$DIST_DIR/config"
+DEFAULT_CLUSTER_DIR=${KAFKA_DIR:-$REPO_DIR/.kafka/cluster}
+DEFAULT_BASE_PORT=39092
+START_TIMEOUT=${KAFKA_START_TIMEOUT:-60}
+STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-15}
+# Written into every cluster dir, so that `start` only ever wipes folders it made itself.
+MARKER=.kafka-sh-cluster
+# The console consumer prints this (escaped: \x00NULL\x00) for a null key, value or header value.
+NULL_LITERAL_PROP='\u0000NULL\u0000'
+
+if [[ -n ${JAVA_HOME:-} && -x ${JAVA_HOME}/bin/java ]]; then
+    JAVA="$JAVA_HOME/bin/java"
+else
+    JAVA=java
+fi
+# Brokers: a light collector and a small heap; 2 cores are shared by everything.
+read -r -a BROKER_JVM_OPTS <<<"${KAFKA_BROKER_JVM_OPTS:--Xms256m -Xmx512m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData -Djava.awt.headless=true}"
+# Tools: they spend most of their time starting the JVM, so C1 only and no GC threads.
+# (Set KAFKA_TOOL_JVM_OPTS="-Xmx1g" or so for ProducerPerformance: C1 only is slow at peak.)
+read -r -a TOOL_JVM_OPTS <<<"${KAFKA_TOOL_JVM_OPTS:--Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -XX:-UsePerfData -Djava.awt.headless=true}"
+
+log() { printf 'kafka.sh: %s\n' "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 1
+}
+
+usage() {
+    cat <<'EOF'
+Usage: scripts/kafka.sh COMMAND [ARGS]
+
+Cluster commands (DIR defaults to $KAFKA_DIR, else <repo>/.kafka/cluster):
+  fetch                       Download the Kafka jars once (java + mvn needed); prints the libs dir.
+  start [--nodes N] [--dir DIR] [--base-port P|auto] [--watch-pid PID] [--reuse]
+        [--no-auto-create] [--config key=value]...
+                              Format and start N (default 1) combined broker+controller nodes.
+                              Node i (1..N) listens on 127.0.0.1, broker port P+2(i-1), controller
+                              port P+2(i-1)+1 (P default 39092; "auto" picks a free block in
+                              20000-31999). Prints the bootstrap string as the last stdout line and
+                              writes DIR/cluster.env. --watch-pid: a detached watcher stops the
+                              cluster once PID has exited. --reuse: if DIR already runs a cluster,
+                              print its bootstrap instead of failing.
+  stop [--dir DIR] [--now]    SIGTERM every node, SIGKILL after $KAFKA_STOP_TIMEOUT (15) s (--now: at
+                              once). Also ends the --watch-pid watcher. Idempotent.
+  kill NODE [--dir DIR]       SIGKILL one node.
+  restart NODE [--dir DIR]    (Re)start one node with its config and data; waits until it is up.
+  pause NODE [--dir DIR]      SIGSTOP one node.      resume NODE [--dir DIR]   SIGCONT it.
+  status [--dir DIR]          One line per node; exit status 1 when no node runs.
+  bootstrap [--dir DIR]       Print the bootstrap string of the running cluster.
+
+Client commands (against --bootstrap B, else $KAFKA_BOOTSTRAP, else the cluster in --dir DIR):
+  create-topic TOPIC [--partitions N] [--replication-factor R] [--config k=v]...
+                              Create a topic and wait until every partition has a leader.
+  consume TOPIC [--max-messages N] [--timeout-ms T] [--isolation-level L] [-- CONSOLE-CONSUMER-ARGS]
+                              Read from the beginning; exits after N records or T ms (default
+                              10000) without a record. One record per stdout line:
+                                TSTYPE:TS<TAB>Partition:P<TAB>Offset:O<TAB>HEADERS<TAB>KEY<TAB>VALUE
+                              TSTYPE:TS is CreateTime:ms, LogAppendTime:ms or NO_TIMESTAMP (no colon).
+                              HEADERS is NO_HEADERS, or one or more TAB-separated NAME:VALUE fields
+                              (the names are raw; a name must not contain ':' or a TAB).
+                              KEY, VALUE and header VALUEs are escaped bytes: 0x20-0x7E except '\'
+                              as they are, every other byte as \xHH (upper-case hex); a null is
+                              \x00NULL\x00. So the first 3 and the last 2 fields are fixed and the
+                              header fields are the ones in between. Everything else goes to stderr.
+  produce TOPIC [-- CONSOLE-PRODUCER-ARGS]
+                              Console producer (acks=all, sync, linger 0) reading stdin, one record a line:
+                                HEADERS<TAB>KEY<TAB>VALUE
+                              HEADERS: name:value[,name:value...] or \N for none; KEY or VALUE \N is
+                              null. Text is sent as UTF-8, with no unescaping.
+  end-offsets TOPIC           Print "PARTITION OFFSET" lines (the log end offsets).
+  topics                      List the topics.
+  java-tool CLASS [ARGS...]   Run a Java main class with the Kafka classpath and the quiet tools
+                              logging (e.g. org.apache.kafka.tools.ProducerPerformance; the default
+                              tool JVM flags are tuned for startup, C1 only: for throughput runs set
+                              KAFKA_TOOL_JVM_OPTS="-Xms1g -Xmx1g" or similar).
+
+Brokers: KRaft with a static quorum (controller.quorum.voters), PLAINTEXT on 127.0.0.1 only;
+  auto.create.topics.enable=true (unless --no-auto-create), num.partitions=1, min.insync.replicas=1;
+  default.replication.factor and the offsets/transaction-state topics' RF = min(N,3), their min ISR
+  2 (1 for a single node); group.initial.rebalance.delay.ms=0; broker.session.timeout.ms=6000 (a
+  killed broker is fenced after ~6 s); heap 256-512 MiB, SerialGC. --config overrides any of them.
+Files: DIR/cluster.env (KAFKA_BOOTSTRAP=..., KAFKA_NODE_<i>_BROKER_PORT=..., ...), DIR/watcher.log,
+  DIR/node-<i>/{server.properties,log4j2.properties,server.log,stdout.log,pid,data/}.
+  The jars, generated tool configs and AppCDS archives (faster JVM starts) live in
+  $KAFKA_CACHE/kafka-<version>/.
+
+Environment: KAFKA_VERSION (4.1.1), KAFKA_CACHE (~/.cache/kafka-producer-rs), KAFKA_DIR,
+  KAFKA_BOOTSTRAP, KAFKA_START_TIMEOUT (60 s), KAFKA_STOP_TIMEOUT (15 s),
+  KAFKA_BROKER_JVM_OPTS, KAFKA_TOOL_JVM_OPTS (replace the defaults), KAFKA_TOOLS_LOG_LEVEL (WARN),
+  KAFKA_TOOL_CDS, KAFKA_BROKER_CDS (1; 0 = no AppCDS archives for the tools / brokers), JAVA_HOME.
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# fetch
+
+need_cmd() {
+    command -v "$1" >/dev/null 2>&1 || die "'$1' not found on PATH: $2"
+}
+
+fetch_stamp() {
+    printf '%s %s\n' "$KAFKA_VERSION" "$(sha256sum "$POM" | cut -d' ' -f1)"
+}
+
+# Writes $2 to file $1 unless it already holds exactly that (atomically: readers never see
+# half a file).
+write_if_changed() {
+    local file=$1 content=$2 tmp
+    if [[ -f $file ]] && [[ $(<"$file") == "$content" ]]; then
+        return 0
+    fi
+    mkdir -p "$(dirname "$file")"
+    tmp=$(mktemp "$file.XXXXXX")
+    printf '%s\n' "$content" >"$tmp"
+    mv -f "$tmp" "$file"
+}
+
+write_tool_configs() {
+    local level=${KAFKA_TOOLS_LOG_LEVEL:-WARN}
+    write_if_changed "$CONF_DIR/tools-log4j2-$level.properties" "# Java tools: log to stderr only, so that stdout carries just the tool's output.
+status = warn
+appender.stderr.type = Console
+appender.stderr.name = STDERR
+appender.stderr.target = SYSTEM_ERR
+appender.stderr.layout.type = PatternLayout
+appender.stderr.layout.pattern = %d{HH:mm:ss.SSS} %-5p [%c{1}] %m%n%notEmpty{%ex{short}%n}
+appender.stderr.layout.alwaysWriteExceptions = false
+rootLogger.level = $level
+rootLogger.appenderRef.stderr.ref = STDERR"
+    TOOLS_LOG4J="$CONF_DIR/tools-log4j2-$level.properties"
+    write_if_changed "$CONF_DIR/consumer-formatter.properties" "# DefaultMessageFormatter settings of 'kafka.sh consume' (see 'kafka.sh help').
+print.timestamp=true
+print.partition=true
+print.offset=true
+print.headers=true
+print.key=true
+print.value=true
+key.separator=\\t
+headers.separator=\\t
+line.separator=\\n
+null.literal=$NULL_LITERAL_PROP
+key.deserializer=org.apache.kafka.common.serialization.BytesDeserializer
+value.deserializer=org.apache.kafka.common.serialization.BytesDeserializer
+headers.deserializer=org.apache.kafka.common.serialization.BytesDeserializer"
+    write_if_changed "$CONF_DIR/producer-reader.properties" "# LineMessageReader settings of 'kafka.sh produce' (see 'kafka.sh help').
+parse.key=true
+parse.headers=true
+key.separator=\\t
+headers.delimiter=\\t
+headers.separator=,
+headers.key.separator=:
+null.marker=\\\\N"
+}
+
+cmd_fetch() {
+    [[ $# -eq 0 ]] || die "fetch takes no arguments"
+    ensure_fetched
+    echo "$LIBS_DIR"
+}
+
+ensure_fetched() {
+    need_cmd "$JAVA" "install a Java 17+ runtime (Debian: apt-get install openjdk-17-jdk-headless)"
+    local stamp
+    stamp=$(fetch_stamp)
+    if [[ ! -f $LIBS_DIR/.complete || $(<"$LIBS_DIR/.complete") != "$stamp" ]]; then
+        need_cmd mvn "install Maven (Debian: apt-get install maven); it downloads the Kafka jars"
+        mkdir -p "$DIST_DIR"
+        # One download at a time (concurrent test binaries may all get here); fd 9 is only
+        # open inside this subshell, so no broker started later inherits the lock.
+        (
+            flock 9
+            if [[ -f $LIBS_DIR/.complete && $(<"$LIBS_DIR/.complete") == "$stamp" ]]; then
+                exit 0
+            fi
+            log "fetching Kafka $KAFKA_VERSION jars with Maven into $LIBS_DIR ..."
+            tmp=$(mktemp -d "$DIST_DIR/libs.tmp.XXXXXX")
+            if ! mvn -B -Dstyle.color=never -f "$POM" -Dkafka.version="$KAFKA_VERSION" \
+                dependency:copy-dependencies -DoutputDirectory="$tmp" >"$DIST_DIR/fetch.log" 2>&1; then
+                rm -rf "$tmp"
+                tail -n 40 "$DIST_DIR/fetch.log" >&2
+                die "mvn could not fetch the Kafka jars (is Maven Central reachable?); see $DIST_DIR/fetch.log"
+            fi
+            [[ -f $tmp/kafka_2.13-$KAFKA_VERSION.jar ]] || die "mvn did not fetch kafka_2.13-$KAFKA_VERSION.jar"
+            echo "$stamp" >"$tmp/.complete"
+            rm -rf "$LIBS_DIR" "$DIST_DIR/cds"
+            mv "$tmp" "$LIBS_DIR"
+            log "fetched $(find "$LIBS_DIR" -name '*.jar' | wc -l) jars"
+        ) 9>"$DIST_DIR/.fetch.lock"
+    fi
+    write_tool_configs
+}
+
+# ---------------------------------------------------------------------------------------------
+# Java
+
+# Prints the folder of the AppCDS archives for this JVM: an archive only fits the JVM that wrote
+# it (and the jars, which the JVM checks itself; `fetch` drops the folder with the old jars).
+cds_dir() {
+    local java_path jvm_lib
+    java_path=$(readlink -f "$(command -v "$JAVA")")
+    jvm_lib="$(dirname "$(dirname "$java_path")")/lib/server/libjvm.so"
+    printf '%s/cds/%s\n' "$DIST_DIR" \
+        "$({ echo "$java_path"; stat -c '%s %Y' "$jvm_lib" 2>/dev/null || true; } | sha256sum | cut -c1-12)"
+}
+
+# Runs Java main class $1 with args "$@" (replacing this shell). The JVM's own warnings go to
+# stderr, never to stdout. Startup is sped up with an AppCDS archive per main class (roughly
+# 0.8 s -> 0.45 s for TopicCommand): the first successful run of a class writes it at exit.
+java_tool() {
+    ensure_fetched
+    local class=$1 cds_dir jsa tmp rc=0
+    local -a jvm=("$JAVA" "${TOOL_JVM_OPTS[@]}" -Xlog:disable -Xlog:all=warning:stderr
+        -Dfile.encoding=UTF-8 -Dlog4j2.configurationFile="$TOOLS_LOG4J" -cp "$LIBS_DIR/*")
+    if [[ ${KAFKA_TOOL_CDS:-1} == 0 || ! $class =~ ^[A-Za-z0-9_.$]+$ ]]; then
+        exec "${jvm[@]}" "$@"
+    fi
+    cds_dir=$(cds_dir)
+    jsa="$cds_dir/$class.jsa"
+    if [[ -f $jsa ]]; then
+        exec "${jvm[@]}" -XX:SharedArchiveFile="$jsa" "$@"
+    fi
+    mkdir -p "$cds_dir"
+    tmp="$jsa.$BASHPID.tmp"
+    "${jvm[@]}" -XX:ArchiveClassesAtExit="$tmp" -Xlog:all=error:stderr "$@" || rc=$?
+    if ((rc == 0)) && [[ -s $tmp ]]; then
+        mv -f "$tmp" "$jsa"
+    else
+        rm -f "$tmp"
+    fi
+    exit "$rc"
+}
+
+# Like java_tool, but returns (runs in a subshell).
+run_tool() {
+    (java_tool "$@")
+}
+
+# ---------------------------------------------------------------------------------------------
+# Cluster state
+
+# Sets NODE_DIRS to the node folders of cluster dir $1, in node-id order.
+list_nodes() {
+    local dir=$1 d
+    NODE_DIRS=()
+    for d in "$dir"/node-[0-9]*; do
+        [[ -d $d ]] && NODE_DIRS+=("$d")
+    done
+    if [[ ${#NODE_DIRS[@]} -gt 1 ]]; then
+        mapfile -t NODE_DIRS < <(printf '%s\n' "${NODE_DIRS[@]}" | sort -V)
+    fi
+}
+
+# Prints the PID of the node in folder $1 if that process still runs (and is that node's JVM).
+node_pid() {
+    local nd=$1 pid
+    [[ -f $nd/pid ]] || return 1
+    pid=$(<"$nd/pid")
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    kill -0 "$pid" 2>/dev/null || return 1
+    # Guard against a reused PID: the command line must name this node's config.
+    # (No grep -q in pipes: under pipefail its early exit can fail the pipeline with SIGPIPE.)
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -F "$nd/server.properties" >/dev/null || return 1
+    echo "$pid"
+}
+
+# Prints running, paused or stopped.
+node_state() {
+    local pid st
+    if ! pid=$(node_pid "$1"); then
+        echo stopped
+        return
+    fi
+    st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo '?')
+    if [[ $st == T || $st == t ]]; then echo paused; else echo running; fi
+}
+
+any_node_running() {
+    local nd
+    list_nodes "$1"
+    for nd in "${NODE_DIRS[@]}"; do
+        node_pid "$nd" >/dev/null && return 0
+    done
+    return 1
+}
+
+node_dir() {
+    local dir=$1 id=$2
+    [[ $id =~ ^[0-9]+$ ]] || die "NODE must be a node id (1, 2, ...), not '$id'"
+    [[ -f $dir/node-$id/server.properties ]] || die "no node $id in $dir"
+    echo "$dir/node-$id"
+}
+
+# The broker port of node folder $1.
+node_broker_port() {
+    sed -n 's/^advertised.listeners=PLAINTEXT:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$1/server.properties"
+}
+
+launch_node() {
+    local nd=$1 dir jsa
+    local -a cds=()
+    : >>"$nd/server.log"
+    # Where this start's log begins, so that readiness is judged on this start only.
+    stat -c %s "$nd/server.log" >"$nd/log.offset"
+    # AppCDS cuts the startup (1 node: ~3.3 s -> ~2.2 s; 3 nodes on 2 cores: ~11 s -> ~6 s). With
+    # no archive yet, the node writes one when it exits after SIGTERM; do_stop installs it.
+    if [[ ${KAFKA_BROKER_CDS:-1} != 0 ]]; then
+        dir=$(cds_dir)
+        jsa="$dir/kafka.Kafka.jsa"
+        if [[ -f $jsa ]]; then
+            cds=(-XX:SharedArchiveFile="$jsa")
+        else
+            mkdir -p "$dir"
+            echo "$jsa.$$-${nd##*/}.tmp" >"$nd/cds.tmp"
+            cds=(-XX:ArchiveClassesAtExit="$(<"$nd/cds.tmp")" -Xlog:disable -Xlog:all=error:stdout)
+        fi
+    fi
+    # nohup + background: the JVM ignores SIGINT/SIGHUP of the caller's terminal and keeps
+    # none of the caller's pipes open (Rust's Command::output() waits for those to close).
+    nohup "$JAVA" "${BROKER_JVM_OPTS[@]}" "${cds[@]}" -Dfile.encoding=UTF-8 \
+        -Dlog4j2.configurationFile="$nd/log4j2.properties" -Dkafka.logs.dir="$nd" \
+        -cp "$LIBS_DIR/*" kafka.Kafka "$nd/server.properties" \
+        </dev/null >"$nd/stdout.log" 2>&1 &
+    echo $! >"$nd/pid"
+}
+
+# After node folder $1's JVM has exited: installs the AppCDS archive it wrote at exit, if any
+# ($2 = 1 when it was SIGKILLed: then the file may be cut short and is dropped).
+finish_node_cds() {
+    local nd=$1 killed=$2 tmp jsa
+    [[ -f $nd/cds.tmp ]] || return 0
+    tmp=$(<"$nd/cds.tmp")
+    rm -f "$nd/cds.tmp"
+    jsa="${tmp%.*.tmp}"
+    if ((killed == 0)) && [[ -s $tmp && ! -f $jsa ]]; then
+        mv -f "$tmp" "$jsa"
+    else
+        rm -f "$tmp"
+    fi
+}
+
+print_log_tail() {
+    local nd=$1
+    log "---- last lines of $nd/server.log ----"
+    tail -n 40 "$nd/server.log" >&2 2>/dev/null || true
+    if [[ -s $nd/stdout.log ]]; then
+        log "---- $nd/stdout.log ----"
+        tail -n 20 "$nd/stdout.log" >&2 || true
+    fi
+}
+
+# Waits until every node folder given is up: its JVM logged "Kafka Server started" (in KRaft
+# that comes after the broker was unfenced and its listeners accept) and its broker port accepts.
+wait_ready() {
+    local deadline=$((SECONDS + START_TIMEOUT)) nd pending port off
+    while true; do
+        pending=()
+        for nd in "$@"; do
+            # (Only kill -0: just after the launch, the PID may not have exec'd java yet.)
+            if ! kill -0 "$(cat "$nd/pid" 2>/dev/null || echo x)" 2>/dev/null; then
+                print_log_tail "$nd"
+                die "node $(basename "$nd") exited during startup (see $nd/server.log)"
+            fi
+            off=$(cat "$nd/log.offset" 2>/dev/null || echo 0)
+            port=$(node_broker_port "$nd")
+            if tail -c +$((off + 1)) "$nd/server.log" | grep -F 'Kafka Server started' >/dev/null &&
+                (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+                continue
+            fi
+            pending+=("$nd")
+        done
+        [[ ${#pending[@]} -eq 0 ]] && return 0
+        if ((SECONDS >= deadline)); then
+            for nd in "${pending[@]}"; do print_log_tail "$nd"; done
+            die "timed out after ${START_TIMEOUT}s waiting for: ${pending[*]##*/}"
+        fi
+        sleep 0.2
+    done
+}
+
+port_in_use() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Prints a base port P such that P .. P+count-1 all look free.
+pick_base_port() {
+    local count=$1 try base p ok
+    for ((try = 0; try < 50; try++)); do
+        base=$((20000 + (RANDOM % 6000) * 2))
+        ok=1
+        for ((p = base; p < base + count; p++)); do
+            if port_in_use "$p"; then
+                ok=0
+                break
+            fi
+        done
+        if ((ok)); then
+            echo "$base"
+            return 0
+        fi
+    done
+    die "found no free block of $count ports"
+}
+
+bootstrap_of_dir() {
+    local dir=$1
+    [[ -f $dir/cluster.env ]] || return 1
+    sed -n 's/^KAFKA_BOOTSTRAP=//p' "$dir/cluster.env"
+}
+
+# ---------------------------------------------------------------------------------------------
+# start / stop
+
+cmd_start() {
+    local nodes=1 dir=$DEFAULT_CLUSTER_DIR base=$DEFAULT_BASE_PORT watch_pid="" reuse=0 auto_create=true
+    local -a extra=()
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+        --nodes) nodes=${2:?--nodes needs a value}; shift 2 ;;
+        --dir) dir=${2:?--dir needs a value}; shift 2 ;;
+        --base-port) base=${2:?--base-port needs a value}; shift 2 ;;
+        --watch-pid) watch_pid=${2:?--watch-pid needs a value}; shift 2 ;;
+        --reuse) reuse=1; shift ;;
+        --no-auto-create) auto_create=false; shift ;;
+        --config) extra+=("${2:?--config needs key=value}"); shift 2 ;;
+        *) die "start: unknown argument '$1'" ;;
+        esac
+    done
+    [[ $nodes =~ ^[1-9]$ ]] || die "--nodes must be 1..9"
+    [[ -z $watch_pid || $watch_pid =~ ^[0-9]+$ ]] || die "--watch-pid needs a process id"
+    if [[ -n $watch_pid ]] && ! kill -0 "$watch_pid" 2>/dev/null; then
+        die "--watch-pid $watch_pid: no such process"
+    fi
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+
+    if any_node_running "$dir"; then
+        if ((reuse)); then
+            bootstrap_of_dir "$dir" || die "a cluster runs in $dir but it has no cluster.env"
+            return 0
+        fi
+        die "a cluster is already running in $dir (scripts/kafka.sh stop --dir $dir, or start --reuse)"
+    fi
+    if [[ -n $(ls -A "$dir") && ! -f $dir/$MARKER ]]; then
+        die "$dir is not empty and was not made by kafka.sh; refusing to wipe it"
+    fi
+
+    ensure_fetched
+    if [[ $base == auto ]]; then
+        base=$(pick_base_port $((2 * nodes)))
+    fi
+    if ! [[ $base =~ ^[0-9]+$ ]] || ((base < 1024 || base + 2 * nodes > 65535)); then
+        die "bad --base-port '$base'"
+    fi
+
+    # A fresh cluster each time: new cluster id, empty logs.
+    find "$dir" -mindepth 1 -delete
+    touch "$dir/$MARKER"
+
+    local rf=$((nodes < 3 ? nodes : 3))
+    local min_isr=$((rf > 1 ? 2 : 1))
+    local voters="" bootstrap="" i bp cp nd
+    for ((i = 1; i <= nodes; i++)); do
+        bp=$((base + 2 * (i - 1)))
+        cp=$((bp + 1))
+        voters+="${voters:+,}$i@127.0.0.1:$cp"
+        bootstrap+="${bootstrap:+,}127.0.0.1:$bp"
+    done
+    local cluster_id
+    # A Kafka cluster id is a base64url UUID without padding (22 characters).
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+
+    local -a node_dirs=()
+    for ((i = 1; i <= nodes; i++)); do
+        bp=$((base + 2 * (i - 1)))
+        cp=$((bp + 1))
+        nd="$dir/node-$i"
+        mkdir -p "$nd/data"
+        node_dirs+=("$nd")
+        {
+            echo "# Generated by scripts/kafka.sh start: node $i of $nodes."
+            echo "process.roles=broker,controller"
+            echo "node.id=$i"
+            echo "controller.quorum.voters=$voters"
+            echo "listeners=PLAINTEXT://127.0.0.1:$bp,CONTROLLER://127.0.0.1:$cp"
+            echo "advertised.listeners=PLAINTEXT://127.0.0.1:$bp"
+            echo "controller.listener.names=CONTROLLER"
+            echo "inter.broker.listener.name=PLAINTEXT"
+            echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+            echo "log.dirs=$nd/data"
+            echo "num.partitions=1"
+            echo "default.replication.factor=$rf"
+            echo "min.insync.replicas=1"
+            echo "auto.create.topics.enable=$auto_create"
+            echo "offsets.topic.replication.factor=$rf"
+            echo "offsets.topic.num.partitions=3"
+            echo "transaction.state.log.replication.factor=$rf"
+            echo "transaction.state.log.min.isr=$min_isr"
+            echo "transaction.state.log.num.partitions=3"
+            echo "share.coordinator.state.topic.replication.factor=$rf"
+            echo "share.coordinator.state.topic.min.isr=$min_isr"
+            echo "group.initial.rebalance.delay.ms=0"
+            echo "num.network.threads=2"
+            echo "num.io.threads=4"
+            echo "num.recovery.threads.per.data.dir=1"
+            echo "background.threads=4"
+            echo "log.cleaner.threads=1"
+            echo "log.cleaner.dedupe.buffer.size=8388608"
+            # A killed node must come back quickly and its peers must notice quickly.
+            echo "broker.session.timeout.ms=6000"
+            echo "broker.heartbeat.interval.ms=1000"
+            echo "controlled.shutdown.enable=true"
+            echo "delete.topic.enable=true"
+            local kv
+            for kv in "${extra[@]}"; do
+                [[ $kv == *=* ]] || die "--config needs key=value, got '$kv'"
+                echo "$kv"
+            done
+        } >"$nd/server.properties"
+        cat >"$nd/log4j2.properties" <<EOF
+# Broker logging of node $i: INFO to server.log in this folder.
+status = warn
+appender.file.type = File
+appender.file.name = FILE
+appender.file.fileName = $nd/server.log
+appender.file.append = true
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = FILE
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+logger.authorizer.name = kafka.authorizer.logger
+logger.authorizer.level = WARN
+EOF
+    done
+    {
+        echo "KAFKA_BOOTSTRAP=$bootstrap"
+        echo "KAFKA_NODES=$nodes"
+        echo "KAFKA_BASE_PORT=$base"
+        echo "KAFKA_CLUSTER_ID=$cluster_id"
+        for ((i = 1; i <= nodes; i++)); do
+            bp=$((base + 2 * (i - 1)))
+            echo "KAFKA_NODE_${i}_BROKER_PORT=$bp"
+            echo "KAFKA_NODE_${i}_CONTROLLER_PORT=$((bp + 1))"
+        done
+    } >"$dir/cluster.env"
+
+    # If anything below fails (or we are interrupted), take down what was started.
+    STARTING_DIR=$dir
+    trap on_start_exit EXIT
+    trap 'exit 130' INT TERM
+
+    # Format the storage of every node (one JVM each; in parallel).
+    local -a fmt_pids=()
+    for nd in "${node_dirs[@]}"; do
+        run_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" \
+            --config "$nd/server.properties" >"$nd/format.log" 2>&1 &
+        fmt_pids+=($!)
+    done
+    for i in "${!fmt_pids[@]}"; do
+        if ! wait "${fmt_pids[$i]}"; then
+            cat "${node_dirs[$i]}/format.log" >&2
+            die "formatting ${node_dirs[$i]} failed"
+        fi
+    done
+
+    for nd in "${node_dirs[@]}"; do
+        launch_node "$nd"
+    done
+    wait_ready "${node_dirs[@]}"
+
+    if [[ -n $watch_pid ]]; then
+        start_watcher "$dir" "$watch_pid"
+    fi
+    trap - EXIT INT TERM
+    log "cluster of $nodes node(s) up in $dir (took ${SECONDS}s)"
+    echo "$bootstrap"
+}
+
+on_start_exit() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [[ $rc -ne 0 ]]; then
+        log "start failed; stopping the nodes of $STARTING_DIR"
+        do_stop "$STARTING_DIR" >/dev/null 2>&1 || true
+    fi
+    exit "$rc"
+}
+
+# The start time of process $1 (clock ticks since boot), to tell it from a later one that got
+# the same PID.
+proc_start_time() {
+    awk '{print $22}' "/proc/$1/stat" 2>/dev/null
+}
+
+start_watcher() {
+    local dir=$1 pid=$2 started
+    started=$(proc_start_time "$pid") || die "--watch-pid $pid: no such process"
+    nohup bash "$SELF" __watch "$dir" "$pid" "$started" </dev/null >"$dir/watcher.log" 2>&1 &
+    echo $! >"$dir/watcher.pid"
+}
+
+cmd___watch() {
+    local dir=$1 pid=$2 started=$3
+    while [[ -e /proc/$pid && $(proc_start_time "$pid") == "$started" ]]; do
+        sleep 0.5
+    done
+    log "watched process $pid has exited; stopping the cluster in $dir"
+    rm -f "$dir/watcher.pid"
+    do_stop "$dir"
+}
+
+# Stops the nodes of cluster dir $1 (all, or only the node folders given after it).
+do_stop() {
+    local dir=$1 nd pid deadline
+    shift
+    local -a nds=("$@") pids=() live=()
+    if [[ ${#nds[@]} -eq 0 ]]; then
+        list_nodes "$dir"
+        nds=("${NODE_DIRS[@]}")
+        # An explicit stop makes the watcher pointless.
+        if [[ -f $dir/watcher.pid ]]; then
+            pid=$(<"$dir/watcher.pid")
+            if [[ $pid =~ ^[0-9]+$ && $pid != "$$" ]] &&
+                tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -F "__watch $dir " >/dev/null; then
+                kill "$pid" 2>/dev/null || true
+            fi
+            rm -f "$dir/watcher.pid"
+        fi
+    fi
+    for nd in "${nds[@]}"; do
+        if pid=$(node_pid "$nd"); then
+            pids+=("$pid")
+            kill -TERM "$pid" 2>/dev/null || true
+            kill -CONT "$pid" 2>/dev/null || true # a paused node must run to handle SIGTERM
+        fi
+    done
+    deadline=$((SECONDS + STOP_TIMEOUT))
+    while true; do
+        live=()
+        for pid in "${pids[@]}"; do
+            kill -0 "$pid" 2>/dev/null && live+=("$pid")
+        done
+        [[ ${#live[@]} -eq 0 ]] && break
+        if ((SECONDS >= deadline)); then
+            ((STOP_TIMEOUT == 0)) || log "still running after ${STOP_TIMEOUT}s, sending SIGKILL to: ${live[*]}"
+            kill -KILL "${live[@]}" 2>/dev/null || true
+            sleep 0.2
+            break
+        fi
+        sleep 0.2
+    done
+    for nd in "${nds[@]}"; do
+        rm -f "$nd/pid"
+        finish_node_cds "$nd" "$((${#live[@]} > 0))"
+    done
+    if [[ ${#pids[@]} -gt 0 ]]; then
+        log "stopped ${#pids[@]} node(s) in $dir"
+    fi
+}
+
+parse_dir_and_node() {
+    DIR=$DEFAULT_CLUSTER_DIR
+    NODE=""
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+        --dir) DIR=${2:?--dir needs a value}; shift 2 ;;
+        -*) die "unknown argument '$1'" ;;
+        *)
+            [[ -z $NODE ]] || die "unexpected argument '$1'"
+            NODE=$1
+            shift
+            ;;
+        esac
+    done
+    if [[ -d $DIR ]]; then DIR=$(cd "$DIR" && pwd); fi
+}
+
+cmd_stop() {
+    local -a args=()
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+        --now) STOP_TIMEOUT=0; shift ;;
+        *) args+=("$1"); shift ;;
+        esac
+    done
+    parse_dir_and_node "${args[@]}"
+    [[ -z $NODE ]] || die "stop takes no NODE (use kill NODE)"
+    [[ -d $DIR ]] || return 0
+    do_stop "$DIR"
+}
+
+node_signal_cmd() {
+    local signal=$1 verb=$2 pid nd
+    shift 2
+    parse_dir_and_node "$@"
+    [[ -n $NODE ]] || die "$verb needs a NODE id"
+    nd=$(node_dir "$DIR" "$NODE")
+    pid=$(node_pid "$nd") || die "node $NODE is not running"
+    kill "-$signal" "$pid"
+    if [[ $signal == KILL ]]; then
+        while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+        rm -f "$nd/pid"
+        finish_node_cds "$nd" 1
+    fi
+    log "$verb node $NODE (pid $pid)"
+}
+
+cmd_kill() { node_signal_cmd KILL killed "$@"; }
+cmd_pause() { node_signal_cmd STOP paused "$@"; }
+cmd_resume() { node_signal_cmd CONT resumed "$@"; }
+
+cmd_restart() {
+    local nd
+    parse_dir_and_node "$@"
+    [[ -n $NODE ]] || die "restart needs a NODE id"
+    nd=$(node_dir "$DIR" "$NODE")
+    ensure_fetched
+    if node_pid "$nd" >/dev/null; then
+        do_stop "$DIR" "$nd"
+    fi
+    launch_node "$nd"
+    wait_ready "$nd"
+    log "node $NODE is up again (took ${SECONDS}s)"
+}
+
+cmd_status() {
+    local nd any=1 id state pid
+    parse_dir_and_node "$@"
+    [[ -z $NODE ]] || die "status takes no NODE"
+    list_nodes "$DIR"
+    for nd in "${NODE_DIRS[@]}"; do
+        id=${nd##*/node-}
+        state=$(node_state "$nd")
+        pid=$(node_pid "$nd" || echo -)
+        [[ $state == stopped ]] || any=0
+        printf 'node %s\t%s\tpid %s\tbroker 127.0.0.1:%s\n' "$id" "$state" "$pid" "$(node_broker_port "$nd")"
+    done
+    if ((any)); then
+        log "no node running in $DIR"
+        return 1
+    fi
+    if [[ -f $DIR/watcher.pid ]]; then
+        log "watcher pid $(<"$DIR/watcher.pid")"
+    fi
+}
+
+cmd_bootstrap() {
+    parse_dir_and_node "$@"
+    [[ -z $NODE ]] || die "bootstrap takes no NODE"
+    any_node_running "$DIR" || die "no cluster running in $DIR (scripts/kafka.sh start)"
+    bootstrap_of_dir "$DIR" || die "no cluster.env in $DIR"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Client commands
+
+# Parses the common client options --bootstrap and --dir out of "$@"; sets BOOTSTRAP and ARGS.
+parse_client_args() {
+    local dir=$DEFAULT_CLUSTER_DIR bs=""
+    ARGS=()
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+        --bootstrap) bs=${2:?--bootstrap needs a value}; shift 2 ;;
+        --dir) dir=${2:?--dir needs a value}; shift 2 ;;
+        --)
+            ARGS+=("$@")
+            break
+            ;;
+        *) ARGS+=("$1"); shift ;;
+        esac
+    done
+    if [[ -z $bs ]]; then bs=${KAFKA_BOOTSTRAP:-}; fi
+    if [[ -z $bs ]]; then
+        any_node_running "$dir" || die "no --bootstrap, no \$KAFKA_BOOTSTRAP and no cluster running in $dir"
+        bs=$(bootstrap_of_dir "$dir") || die "no cluster.env in $dir"
+    fi
+    BOOTSTRAP=$bs
+}
+
+cmd_create_topic() {
+    parse_client_args "$@"
+    set -- "${ARGS[@]}"
+    local topic="" partitions=1 rf="" out deadline
+    local -a cfg=()
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+        --partitions) partitions=${2:?--partitions needs a value}; shift 2 ;;
+        --replication-factor) rf=${2:?--replication-factor needs a value}; shift 2 ;;
+        --config) cfg+=(--config "${2:?--config needs key=value}"); shift 2 ;;
+        -*) die "create-topic: unknown argument '$1'" ;;
+        *)
+            [[ -z $topic ]] || die "create-topic: unexpected argument '$1'"
+            topic=$1
+            shift
+            ;;
+        esac
+    done
+    [[ -n $topic ]] || die "create-topic needs a TOPIC"
+    local -a create=(--create --topic "$topic" --partitions "$partitions")
+    [[ -n $rf ]] && create+=(--replication-factor "$rf")
+    run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" "${create[@]}" "${cfg[@]}" >&2
+    # Wait until every partition has a leader (the controller elects them at once, but the
+    # brokers learn it through metadata propagation).
+    deadline=$((SECONDS + 30))
+    while true; do
+        out=$(run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --describe --topic "$topic")
+        if [[ $(grep -c 'Leader: [0-9]' <<<"$out") -eq $partitions ]]; then
+            break
+        fi
+        ((SECONDS < deadline)) || die "topic $topic has partitions without a leader: $out"
+        sleep 0.3
+    done
+    log "created topic $topic ($partitions partition(s))"
+}
+
+cmd_consume() {
+    parse_client_args "$@"
+    set -- "${ARGS[@]}"
+    local topic="" max="" timeout=10000 isolation=read_uncommitted
+    local -a extra=()
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+        --max-messages) max=${2:?--max-messages needs a value}; shift 2 ;;
+        --timeout-ms) timeout=${2:?--timeout-ms needs a value}; shift 2 ;;
+        --isolation-level) isolation=${2:?--isolation-level needs a value}; shift 2 ;;
+        --from-beginning) shift ;; # always
+        --)
+            shift
+            extra=("$@")
+            break
+            ;;
+        -*) die "consume: unknown argument '$1'" ;;
+        *)
+            [[ -z $topic ]] || die "consume: unexpected argument '$1'"
+            topic=$1
+            shift
+            ;;
+        esac
+    done
+    [[ -n $topic ]] || die "consume needs a TOPIC"
+    ensure_fetched
+    local -a args=(--bootstrap-server "$BOOTSTRAP" --topic "$topic" --from-beginning
+        --timeout-ms "$timeout" --isolation-level "$isolation"
+        --group "kafka-sh-consume-$$-$RANDOM-$(date +%s%N)"
+        --consumer-property enable.auto.commit=false
+        --consumer-property client.id=kafka-sh-consume
+        --formatter-config "$CONF_DIR/consumer-formatter.properties")
+    [[ -n $max ]] && args+=(--max-messages "$max")
+    java_tool org.apache.kafka.tools.consumer.ConsoleConsumer "${args[@]}" "${extra[@]}"
+}
+
+cmd_produce() {
+    parse_client_args "$@"
+    set -- "${ARGS[@]}"
+    local topic=""
+    local -a extra=()
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+        --)
+            shift
+            extra=("$@")
+            break
+            ;;
+        -*) die "produce: unknown argument '$1'" ;;
+        *)
+            [[ -z $topic ]] || die "produce: unexpected argument '$1'"
+            topic=$1
+            shift
+            ;;
+        esac
+    done
+    [[ -n $topic ]] || die "produce needs a TOPIC"
+    ensure_fetched
+    java_tool org.apache.kafka.tools.ConsoleProducer --bootstrap-server "$BOOTSTRAP" --topic "$topic" \
+        --sync --timeout 0 --request-required-acks all --reader-config "$CONF_DIR/producer-reader.properties" "${extra[@]}"
+}
+
+cmd_end_offsets() {
+    parse_client_args "$@"
+    [[ ${#ARGS[@]} -eq 1 ]] || die "end-offsets needs exactly one TOPIC"
+    run_tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$BOOTSTRAP" \
+        --topic "${ARGS[0]}" --time latest |
+        awk -F: '{print $(NF-1), $NF}' | sort -n
+}
+
+cmd_topics() {
+    parse_client_args "$@"
+    [[ ${#ARGS[@]} -eq 0 ]] || die "topics takes no arguments"
+    java_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list
+}
+
+cmd_java_tool() {
+    [[ $# -ge 1 ]] || die "java-tool needs a CLASS"
+    java_tool "$@"
+}
+
+main() {
+    local cmd=${1:-help}
+    [[ $# -gt 0 ]] && shift
+    case $cmd in
+    fetch) cmd_fetch "$@" ;;
+    start) cmd_start "$@" ;;
+    stop) cmd_stop "$@" ;;
+    kill) cmd_kill "$@" ;;
+    restart) cmd_restart "$@" ;;
+    pause) cmd_pause "$@" ;;
+    resume) cmd_resume "$@" ;;
+    status) cmd_status "$@" ;;
+    bootstrap) cmd_bootstrap "$@" ;;
+    create-topic) cmd_create_topic "$@" ;;
+    consume) cmd_consume "$@" ;;
+    produce) cmd_produce "$@" ;;
+    end-offsets) cmd_end_offsets "$@" ;;
+    topics) cmd_topics "$@" ;;
+    java-tool) cmd_java_tool "$@" ;;
+    __watch) cmd___watch "$@" ;;
+    help | -h | --help) usage ;;
+    *)
+        usage >&2
+        die "unknown command '$cmd'"
+        ;;
+    esac
+}
+
+main "$@"
