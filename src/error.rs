@@ -94,6 +94,8 @@ pub enum Error {
     UnsupportedVersion(UnsupportedApi),
     /// The key or value serializer failed.
     Serialization(String),
+    /// The record itself is invalid (e.g. a negative timestamp).
+    InvalidRecord(String),
     /// The producer was closed before the record could be sent or acknowledged.
     ProducerClosed(String),
     /// An internal invariant broke: a bug in this crate. Reported instead of panicking.
@@ -165,6 +167,7 @@ impl fmt::Display for Error {
             Error::Decode(e) => write!(f, "invalid bytes from the broker: {e}"),
             Error::UnsupportedVersion(e) => write!(f, "unsupported version: {e}"),
             Error::Serialization(m) => write!(f, "serialization failed: {m}"),
+            Error::InvalidRecord(m) => write!(f, "invalid record: {m}"),
             Error::ProducerClosed(m) => write!(f, "producer closed: {m}"),
             Error::Internal(m) => write!(f, "internal error (a bug in kafka-producer): {m}"),
         }

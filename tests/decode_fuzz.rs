@@ -565,7 +565,7 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 proptest! {
-    #![proptest_config(config(512))]
+    #![proptest_config(config(2048))]
 
     /// Arbitrary bytes: every decoder at every version returns Ok or Err.
     #[test]

@@ -263,6 +263,12 @@ fn explicit_partition_out_of_range_is_an_error() {
         .get()
         .unwrap_err();
     assert!(matches!(err, Error::InvalidPartition { partition: -1, .. }));
+    // A negative timestamp is refused, as Java does.
+    let err = producer
+        .send(ProducerRecord::new(&topic, "v".to_string()).with_timestamp(-5))
+        .get()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRecord(_)), "{err}");
     // A valid one still works.
     let md = producer
         .send(ProducerRecord::new(&topic, "v".to_string()).with_partition(1))

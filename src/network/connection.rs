@@ -108,9 +108,7 @@ impl Connection {
         receive_buffer: i32,
         now: Instant,
     ) -> io::Result<Self> {
-        let _ = (send_buffer, receive_buffer); // Socket buffer sizes: OS defaults are used.
-        let mut stream = TcpStream::connect(addr)?;
-        stream.set_nodelay(true)?;
+        let mut stream = open_socket(addr, send_buffer, receive_buffer)?;
         registry.register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)?;
         Ok(Connection {
             node,
@@ -359,6 +357,28 @@ impl std::fmt::Display for ReadError {
             ReadError::Unexpected(m) => write!(f, "{m}"),
         }
     }
+}
+
+/// Opens a non-blocking TCP socket with `send.buffer.bytes` / `receive.buffer.bytes` (-1 keeps
+/// the OS default) and TCP_NODELAY, and starts connecting it.
+fn open_socket(addr: SocketAddr, send_buffer: i32, receive_buffer: i32) -> io::Result<TcpStream> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_nonblocking(true)?;
+    socket.set_tcp_nodelay(true)?;
+    if send_buffer >= 0 {
+        socket.set_send_buffer_size(send_buffer as usize)?;
+    }
+    if receive_buffer >= 0 {
+        socket.set_recv_buffer_size(receive_buffer as usize)?;
+    }
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc_einprogress()) => {}
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        Err(e) => return Err(e),
+    }
+    Ok(TcpStream::from_std(socket.into()))
 }
 
 /// EINPROGRESS on Linux (peer_addr on a socket still connecting answers ENOTCONN, this is a

@@ -234,6 +234,14 @@ impl<K, V> KafkaProducer<K, V> {
                 callback,
             ));
         }
+        if let Some(ts) = record.timestamp.filter(|ts| *ts < 0) {
+            return Err((
+                Error::InvalidRecord(format!(
+                    "Invalid timestamp: {ts}. Timestamp should always be non-negative or null."
+                )),
+                callback,
+            ));
+        }
         let start = Instant::now();
         let (cluster, waited) = match self.wait_on_metadata(&record.topic, record.partition, start)
         {
