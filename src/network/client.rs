@@ -181,12 +181,13 @@ impl NetworkClient {
                 .is_none_or(|t| now >= t)
     }
 
-    /// How long until `node` can be used: 0 if ready or connectable, the backoff left after a
-    /// failure, or `Duration::MAX` while connecting (readiness will wake the poll).
+    /// How long the sender may sleep on account of `node` (Java `connectionDelay`): the backoff
+    /// left after a failed connection, 0 when a connection can be started now, and
+    /// `Duration::MAX` for a connection that exists (connecting, handshaking, or at its in-flight
+    /// limit): socket readiness will wake the poll.
     pub fn connection_delay(&self, node: i32, now: Instant) -> Duration {
         match self.connections.get(&node) {
-            Some(c) if c.state != ConnState::Ready => Duration::MAX,
-            Some(_) => Duration::ZERO,
+            Some(_) => Duration::MAX,
             None => self
                 .nodes
                 .get(&node)
@@ -492,13 +493,12 @@ impl NetworkClient {
             let Some(conn) = self.connections.get_mut(&node) else {
                 return;
             };
-            let result = conn.read(now);
+            let (frames, result) = conn.read(now);
+            for f in frames {
+                self.handle_received(node, f, now);
+            }
             match result {
-                Ok(frames) => {
-                    for f in frames {
-                        self.handle_received(node, f, now);
-                    }
-                }
+                Ok(()) => {}
                 Err(e) => {
                     let reason = match &e {
                         ReadError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => {
@@ -561,7 +561,9 @@ impl NetworkClient {
             Ok((id, r)) => (id, payload.len() - r.remaining()),
             Err(e) => {
                 log::error!("Invalid response header from node {node}: {e}");
-                self.disconnect(node, Disconnect::Closed(e.to_string()), now);
+                let reason = Disconnect::Closed(format!("invalid response: {e}"));
+                self.fail_request(node, request, reason.clone(), now);
+                self.disconnect(node, reason, now);
                 return;
             }
         };
@@ -570,11 +572,12 @@ impl NetworkClient {
                 "Correlation id mismatch from node {node}: expected {}, got {correlation_id}",
                 request.correlation_id
             );
-            self.disconnect(
-                node,
-                Disconnect::Closed("correlation id mismatch".into()),
-                now,
-            );
+            let reason = Disconnect::Closed(format!(
+                "correlation id mismatch: expected {}, got {correlation_id}",
+                request.correlation_id
+            ));
+            self.fail_request(node, request, reason.clone(), now);
+            self.disconnect(node, reason, now);
             return;
         }
         let body = &payload[body_at..];
@@ -768,25 +771,30 @@ impl NetworkClient {
             self.metadata.request_update();
         }
         for f in in_flight {
-            match f.api {
-                ApiKey::ApiVersions => {}
-                ApiKey::Metadata if self.metadata_in_flight == Some((node, f.correlation_id)) => {
-                    self.metadata_in_flight = None;
-                    self.metadata.failed_update(now);
-                }
-                _ => self.pending.push(ClientResponse {
-                    node,
-                    api: f.api,
-                    version: f.version,
-                    correlation_id: f.correlation_id,
-                    body: Err(reason.clone()),
-                    latency: now.saturating_duration_since(f.sent_at),
-                }),
-            }
+            self.fail_request(node, f, reason.clone(), now);
         }
         if self.metadata_in_flight.is_some_and(|(n, _)| n == node) {
             self.metadata_in_flight = None;
             self.metadata.failed_update(now);
+        }
+    }
+
+    /// Completes a request that will get no (valid) response.
+    fn fail_request(&mut self, node: i32, f: InFlight, reason: Disconnect, now: Instant) {
+        match f.api {
+            ApiKey::ApiVersions => {}
+            ApiKey::Metadata if self.metadata_in_flight == Some((node, f.correlation_id)) => {
+                self.metadata_in_flight = None;
+                self.metadata.failed_update(now);
+            }
+            _ => self.pending.push(ClientResponse {
+                node,
+                api: f.api,
+                version: f.version,
+                correlation_id: f.correlation_id,
+                body: Err(reason),
+                latency: now.saturating_duration_since(f.sent_at),
+            }),
         }
     }
 

@@ -246,8 +246,10 @@ impl Connection {
     }
 
     /// Reads what the socket has and returns the complete response frames, matched with their
-    /// requests in order. A frame no request waits for, or a bad size, is an error.
-    pub fn read(&mut self, now: Instant) -> Result<Vec<Received>, ReadError> {
+    /// requests in order, and whether the connection is still good: a closed socket, a bad
+    /// frame size, or a frame no request waits for is an error (the frames read before it are
+    /// still returned).
+    pub fn read(&mut self, now: Instant) -> (Vec<Received>, Result<(), ReadError>) {
         let mut out = Vec::new();
         loop {
             if self.read_len == self.read_buf.len() {
@@ -256,27 +258,31 @@ impl Connection {
             }
             match self.stream.read(&mut self.read_buf[self.read_len..]) {
                 Ok(0) => {
-                    self.extract_frames(&mut out)?;
-                    return Err(ReadError::Io(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "connection closed by the broker",
-                    )));
+                    let result =
+                        self.extract_frames(&mut out)
+                            .and(Err(ReadError::Io(io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                "connection closed by the broker",
+                            ))));
+                    return (out, result);
                 }
                 Ok(n) => {
                     self.read_len += n;
                     self.last_activity = now;
-                    self.extract_frames(&mut out)?;
+                    if let Err(e) = self.extract_frames(&mut out) {
+                        return (out, Err(e));
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ReadError::Io(e)),
+                Err(e) => return (out, Err(ReadError::Io(e))),
             }
         }
         // Shrink a buffer that grew for a large response.
         if self.read_len == 0 && self.read_buf.len() > 1024 * 1024 {
             self.read_buf = vec![0; 64 * 1024];
         }
-        Ok(out)
+        (out, Ok(()))
     }
 
     fn extract_frames(&mut self, out: &mut Vec<Received>) -> Result<(), ReadError> {

@@ -1,0 +1,311 @@
+//! A scripted fake broker for fault injection, speaking the crate's own protocol over real
+//! loopback sockets. It answers ApiVersions and Metadata (one topic whose partitions it leads)
+//! and hands each Produce request to a script that decides the answer: a normal response, an
+//! error code, garbage bytes, silence, or a closed connection.
+//!
+//! It is beside, never instead of, the real-broker tests.
+#![allow(dead_code)]
+
+use kafka_producer::protocol::messages::{
+    ApiVersionRange, ApiVersionsResponse, Decode, Encode, MetadataResponse, MetadataResponseBroker,
+    MetadataResponsePartition, MetadataResponseTopic, PartitionProduceResponse, ProduceRequest,
+    ProduceResponse, TopicProduceResponse,
+};
+use kafka_producer::protocol::record_batch::RecordBatch;
+use kafka_producer::protocol::{
+    ApiKey, ErrorCode, OwnedRequestHeader, Reader, ResponseHeader, Uuid,
+};
+use parking_lot::Mutex;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// What to do with one Produce request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Append the batches and answer with their offsets.
+    Ok,
+    /// Answer every partition with this error code.
+    Error(ErrorCode),
+    /// Answer with these raw bytes instead of a response frame.
+    Garbage(Vec<u8>),
+    /// Do not answer (the client's request timeout must fire).
+    Silence,
+    /// Close the connection without answering.
+    Close,
+}
+
+/// The fake broker. Dropping it stops it.
+pub struct FakeBroker {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    /// Records appended per partition (by Produce requests answered `Ok`).
+    pub log: Arc<Mutex<Vec<Vec<Vec<u8>>>>>,
+    /// Produce requests received.
+    pub produce_requests: Arc<AtomicUsize>,
+}
+
+type Script = Arc<Mutex<Box<dyn FnMut(usize) -> Action + Send>>>;
+
+impl FakeBroker {
+    /// Starts a broker leading `partitions` partitions of `topic`; `script(n)` decides the fate
+    /// of the n-th Produce request (from 0).
+    pub fn start(
+        topic: &str,
+        partitions: usize,
+        script: impl FnMut(usize) -> Action + Send + 'static,
+    ) -> FakeBroker {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let log = Arc::new(Mutex::new(vec![Vec::new(); partitions]));
+        let produce_requests = Arc::new(AtomicUsize::new(0));
+        let script: Script = Arc::new(Mutex::new(Box::new(script)));
+        let (s, l, pr, topic) = (
+            stop.clone(),
+            log.clone(),
+            produce_requests.clone(),
+            topic.to_owned(),
+        );
+        std::thread::spawn(move || {
+            while !s.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (s, l, pr, sc, t) = (
+                            s.clone(),
+                            l.clone(),
+                            pr.clone(),
+                            script.clone(),
+                            topic.clone(),
+                        );
+                        std::thread::spawn(move || {
+                            serve(stream, port, &t, partitions, s, l, pr, sc)
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        FakeBroker {
+            port,
+            stop,
+            log,
+            produce_requests,
+        }
+    }
+
+    /// `127.0.0.1:port`.
+    pub fn bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Records appended to a partition so far (values).
+    pub fn values(&self, partition: usize) -> Vec<Vec<u8>> {
+        self.log.lock()[partition].clone()
+    }
+}
+
+impl Drop for FakeBroker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn read_frame(stream: &mut TcpStream, stop: &AtomicBool) -> Option<Vec<u8>> {
+    let mut size = [0u8; 4];
+    loop {
+        match stream.read_exact(&mut size) {
+            Ok(()) => break,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                if stop.load(Ordering::SeqCst) {
+                    return None;
+                }
+            }
+            Err(_) => return None,
+        }
+    }
+    let n = i32::from_be_bytes(size) as usize;
+    let mut buf = vec![0u8; n];
+    stream.set_read_timeout(None).ok()?;
+    stream.read_exact(&mut buf).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .ok()?;
+    Some(buf)
+}
+
+fn respond(
+    stream: &mut TcpStream,
+    correlation_id: i32,
+    flexible_header: bool,
+    version: i16,
+    body: &impl Encode,
+) -> bool {
+    let mut payload = Vec::new();
+    ResponseHeader { correlation_id }.encode(&mut payload, flexible_header);
+    body.encode(version, &mut payload);
+    let mut frame = (payload.len() as i32).to_be_bytes().to_vec();
+    frame.extend_from_slice(&payload);
+    stream.write_all(&frame).is_ok()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn serve(
+    mut stream: TcpStream,
+    port: u16,
+    topic: &str,
+    partitions: usize,
+    stop: Arc<AtomicBool>,
+    log: Arc<Mutex<Vec<Vec<Vec<u8>>>>>,
+    produce_requests: Arc<AtomicUsize>,
+    script: Script,
+) {
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    while let Some(frame) = read_frame(&mut stream, &stop) {
+        let mut r = Reader::new(&frame, "request");
+        // Peek at the api key and version to pick the header version.
+        let (Ok(api), Ok(version)) = (r.clone().i16("api_key"), {
+            let mut p = r.clone();
+            p.i16("api_key").and_then(|_| p.i16("api_version"))
+        }) else {
+            return;
+        };
+        let Some(api) = ApiKey::from_i16(api) else {
+            return;
+        };
+        let Ok(header) = OwnedRequestHeader::decode(&mut r, api.request_header_flexible(version))
+        else {
+            return;
+        };
+        let id = header.correlation_id;
+        let flexible = api.response_header_flexible(version);
+        match api {
+            ApiKey::ApiVersions => {
+                let resp = ApiVersionsResponse {
+                    api_keys: ApiKey::ALL
+                        .iter()
+                        .map(|k| ApiVersionRange {
+                            api_key: *k as i16,
+                            min_version: k.supported_versions().0,
+                            max_version: k.supported_versions().1,
+                        })
+                        .collect(),
+                    ..Default::default()
+                };
+                let v = version.min(4);
+                if !respond(&mut stream, id, false, v, &resp) {
+                    return;
+                }
+            }
+            ApiKey::Metadata => {
+                let resp = MetadataResponse {
+                    throttle_time_ms: 0,
+                    brokers: vec![MetadataResponseBroker {
+                        node_id: 0,
+                        host: "127.0.0.1".into(),
+                        port: i32::from(port),
+                        rack: None,
+                    }],
+                    cluster_id: Some("fake".into()),
+                    controller_id: 0,
+                    topics: vec![MetadataResponseTopic {
+                        error_code: ErrorCode::NONE,
+                        name: Some(topic.to_owned()),
+                        topic_id: Uuid([9; 16]),
+                        is_internal: false,
+                        partitions: (0..partitions as i32)
+                            .map(|p| MetadataResponsePartition {
+                                error_code: ErrorCode::NONE,
+                                partition_index: p,
+                                leader_id: 0,
+                                leader_epoch: 0,
+                                replica_nodes: vec![0],
+                                isr_nodes: vec![0],
+                                offline_replicas: vec![],
+                            })
+                            .collect(),
+                        topic_authorized_operations: i32::MIN,
+                    }],
+                    error_code: ErrorCode::NONE,
+                };
+                if !respond(&mut stream, id, flexible, version, &resp) {
+                    return;
+                }
+            }
+            ApiKey::Produce => {
+                let n = produce_requests.fetch_add(1, Ordering::SeqCst);
+                let Ok(req) = ProduceRequest::decode(version, &mut r) else {
+                    return;
+                };
+                let action = (script.lock())(n);
+                match action {
+                    Action::Silence => continue,
+                    Action::Close => return,
+                    Action::Garbage(bytes) => {
+                        let _ = stream.write_all(&bytes);
+                        continue;
+                    }
+                    Action::Ok | Action::Error(_) => {}
+                }
+                let mut responses = Vec::new();
+                for t in &req.topics {
+                    let mut parts = Vec::new();
+                    for p in &t.partitions {
+                        let (error_code, base_offset) = match &action {
+                            Action::Error(code) => (*code, -1),
+                            _ => {
+                                let mut l = log.lock();
+                                let Some(plog) = l.get_mut(p.index as usize) else {
+                                    return;
+                                };
+                                let base = plog.len() as i64;
+                                for b in RecordBatch::decode_all(p.records.unwrap_or(&[])).unwrap()
+                                {
+                                    for rec in b.records {
+                                        plog.push(rec.value.unwrap_or_default());
+                                    }
+                                }
+                                (ErrorCode::NONE, base)
+                            }
+                        };
+                        parts.push(PartitionProduceResponse {
+                            index: p.index,
+                            error_code,
+                            base_offset,
+                            log_append_time_ms: -1,
+                            log_start_offset: 0,
+                            record_errors: vec![],
+                            error_message: None,
+                            current_leader: None,
+                        });
+                    }
+                    responses.push(TopicProduceResponse {
+                        name: t.name.clone(),
+                        partitions: parts,
+                    });
+                }
+                if req.acks == 0 {
+                    continue;
+                }
+                let resp = ProduceResponse {
+                    responses,
+                    throttle_time_ms: 0,
+                    node_endpoints: vec![],
+                };
+                if !respond(&mut stream, id, flexible, version, &resp) {
+                    return;
+                }
+            }
+            ApiKey::InitProducerId => return,
+        }
+    }
+}
