@@ -559,14 +559,15 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
         default: Some("300000"),
         valid_values: ">= 0",
         description: "Rebootstrap when no metadata could be fetched for this long (ms), if \
-                      metadata.recovery.strategy=rebootstrap.",
+                      metadata.recovery.strategy=rebootstrap. (Accepted; re-bootstrap is not \
+                      implemented yet.)",
     },
     ConfigKey {
         name: METADATA_RECOVERY_STRATEGY,
         default: Some("rebootstrap"),
         valid_values: "none, rebootstrap (case-insensitive)",
         description: "What to do when no known broker is reachable: rebootstrap goes back to \
-                      bootstrap.servers.",
+                      bootstrap.servers. (Accepted; re-bootstrap is not implemented yet.)",
     },
     ConfigKey {
         name: PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE,

@@ -38,3 +38,8 @@ pub use producer::partitioner::Partitioner;
 pub use producer::record::{ProducerRecord, RecordMetadata};
 pub use producer::serializer::Serializer;
 pub use protocol::record_batch::Header;
+
+/// The README's examples, compiled as doc tests so the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
