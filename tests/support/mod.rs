@@ -527,3 +527,43 @@ fn pid_alive(pid: &str) -> bool {
         && pid.bytes().all(|b| b.is_ascii_digit())
         && Path::new("/proc").join(pid).exists()
 }
+
+/// The current leader of each partition of `topic` (`None` when it has none), asked of the
+/// first broker of `bootstrap` that answers, with the crate's own protocol over a plain
+/// `TcpStream` (fast: no JVM start).
+pub fn leaders(bootstrap: &str, topic: &str) -> Option<Vec<Option<i32>>> {
+    use kafka_producer::protocol::messages::{MetadataRequest, MetadataResponse};
+    use kafka_producer::protocol::{ApiKey, decode_response, encode_request};
+    use std::io::Read;
+    use std::net::TcpStream;
+    for addr in bootstrap.split(',') {
+        let Ok(addr) = addr.trim().parse::<std::net::SocketAddr>() else {
+            continue;
+        };
+        let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
+            continue;
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut buf = Vec::new();
+        encode_request(&mut buf, &MetadataRequest::for_topics([topic], false), 12, 1, Some("test-support"));
+        if s.write_all(&buf).is_err() {
+            continue;
+        }
+        let mut size = [0u8; 4];
+        if s.read_exact(&mut size).is_err() {
+            continue;
+        }
+        let mut payload = vec![0u8; i32::from_be_bytes(size).max(0) as usize];
+        if s.read_exact(&mut payload).is_err() {
+            continue;
+        }
+        let Ok((_, md)) = decode_response::<MetadataResponse>(ApiKey::Metadata, 12, &payload) else {
+            continue;
+        };
+        let t = md.topics.iter().find(|t| t.name.as_deref() == Some(topic))?;
+        let mut parts: Vec<_> = t.partitions.iter().map(|p| (p.partition_index, p.leader_id)).collect();
+        parts.sort();
+        return Some(parts.into_iter().map(|(_, l)| (l >= 0).then_some(l)).collect());
+    }
+    None
+}
