@@ -76,7 +76,7 @@ fn drain_all(acc: &RecordAccumulator, cluster: &Cluster) {
     acc.begin_flush();
     let nodes = [1].into_iter().collect();
     loop {
-        let drained = acc.drain(cluster, &nodes, usize::MAX, Instant::now(), false);
+        let drained = acc.drain(cluster, &nodes, usize::MAX, Instant::now(), false, None);
         let batches: Vec<_> = drained.into_values().flatten().collect();
         if batches.is_empty() {
             break;

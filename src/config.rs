@@ -12,8 +12,8 @@
 //!   `delivery.timeout.ms >= linger.ms + request.timeout.ms`).
 //!
 //! Features this crate does not implement yet are refused rather than silently ignored:
-//! `enable.idempotence=true` (see [`IDEMPOTENCE_SUPPORTED`]), a `compression.type` other than
-//! `none`, `transactional.id`, and a `security.protocol` other than `PLAINTEXT`.
+//! a `compression.type` other than `none`, `transactional.id`, and a `security.protocol` other
+//! than `PLAINTEXT`.
 //!
 //! [`CONFIG_KEYS`] lists every accepted key with its default and a description.
 
@@ -109,16 +109,8 @@ use keys::*;
 
 /// Whether this crate implements the idempotent producer.
 ///
-/// Not yet: it is the next milestone. Until then `enable.idempotence` defaults to `false`
-/// (Kafka 4.x defaults it to `true`) and an explicit `enable.idempotence=true` is refused with
-/// a [`Error::Config`]. Flipping this constant to `true` restores Kafka 4.x's default and
-/// turns on Java's idempotence checks (`acks=all`, `retries > 0`,
-/// `max.in.flight.requests.per.connection <= 5`), which are already implemented.
-pub const IDEMPOTENCE_SUPPORTED: bool = false;
-
-/// The default of `enable.idempotence`: Kafka 4.x's `true` once [`IDEMPOTENCE_SUPPORTED`],
-/// `false` until then.
-pub const DEFAULT_ENABLE_IDEMPOTENCE: bool = IDEMPOTENCE_SUPPORTED;
+/// The default of `enable.idempotence`: `true`, as in Kafka 4.x.
+pub const DEFAULT_ENABLE_IDEMPOTENCE: bool = true;
 
 /// Java's `MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE`: the broker keeps the state
 /// of at most 5 batches per producer.
@@ -415,8 +407,7 @@ const fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
-/// Every key [`ProducerConfig`] accepts, sorted by name, with its Kafka 4.x default (the one
-/// exception is `enable.idempotence`, see [`IDEMPOTENCE_SUPPORTED`]).
+/// Every key [`ProducerConfig`] accepts, sorted by name, with its Kafka 4.x default.
 ///
 /// The README's configuration table is generated from it:
 ///
@@ -512,9 +503,11 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
     ConfigKey {
         name: ENABLE_IDEMPOTENCE,
         default: Some(bool_str(DEFAULT_ENABLE_IDEMPOTENCE)),
-        valid_values: "false (true: not supported yet)",
-        description: "Write each record exactly once per partition despite retries. Kafka 4.x \
-                      defaults to true; this crate does not implement it yet.",
+        valid_values: "true, false (true needs acks=all, retries > 0, \
+                       max.in.flight.requests.per.connection <= 5)",
+        description: "Write each record exactly once per partition, in order, despite retries \
+                      (producer id, epoch and sequence numbers). When not set explicitly and \
+                      another setting conflicts, it is turned off with a warning.",
     },
     ConfigKey {
         name: LINGER_MS,
@@ -788,14 +781,9 @@ pub struct ProducerConfig {
     /// `allow.auto.create.topics`: whether metadata requests let the broker create missing
     /// topics. Default `true`. (Not a Java producer key; the Java producer always asks.)
     pub allow_auto_create_topics: bool,
-    /// `enable.idempotence`.
-    ///
-    /// **Idempotence is not implemented yet** (it is the next milestone), so this is always
-    /// `false` for now: the default is `false` although Kafka 4.x defaults to `true`, and an
-    /// explicit `enable.idempotence=true` is a [`Error::Config`] asking to set it to `false`.
-    /// Both follow [`IDEMPOTENCE_SUPPORTED`]; once it is `true`, the default becomes Kafka's
-    /// `true` and Java's rules apply (idempotence is turned off when `acks` is not `all` or
-    /// `retries` is 0 unless it was set explicitly, which is then an error).
+    /// `enable.idempotence`, default `true` (Kafka 4.x). Java's rules apply: it needs
+    /// `acks=all`, `retries > 0` and `max.in.flight.requests.per.connection <= 5`; a conflict
+    /// is an error when it was set explicitly, and turns it off (with a warning) otherwise.
     pub enable_idempotence: bool,
     /// `compression.type`. Default [`CompressionType::None`].
     ///
@@ -1222,7 +1210,7 @@ impl ProducerConfigBuilder {
         receive_buffer_bytes: i32 => RECEIVE_BUFFER_BYTES;
         /// `allow.auto.create.topics`.
         allow_auto_create_topics: bool => ALLOW_AUTO_CREATE_TOPICS;
-        /// `enable.idempotence` (`true` is refused until [`IDEMPOTENCE_SUPPORTED`]).
+        /// `enable.idempotence`.
         enable_idempotence: bool => ENABLE_IDEMPOTENCE;
         /// `compression.gzip.level`.
         compression_gzip_level: i32 => COMPRESSION_GZIP_LEVEL;
@@ -1407,7 +1395,6 @@ fn parse(props: impl Iterator<Item = (String, String)>) -> Result<ProducerConfig
         c.acks,
         c.retries,
         c.max_in_flight_requests_per_connection,
-        IDEMPOTENCE_SUPPORTED,
     )?;
 
     // KafkaProducer.configureDeliveryTimeout.
@@ -1449,55 +1436,55 @@ fn resolve_idempotence(
     acks: Acks,
     retries: i32,
     max_in_flight: usize,
-    supported: bool,
 ) -> Result<bool, Error> {
-    let default = supported; // Kafka 4.x's default (true) once supported.
-    if !explicit.unwrap_or(default) {
+    if !explicit.unwrap_or(DEFAULT_ENABLE_IDEMPOTENCE) {
         return Ok(false);
     }
-    if !supported {
-        return Err(Error::config(
-            ENABLE_IDEMPOTENCE,
-            "value \"true\" is not supported yet: this crate does not implement the idempotent \
-             producer yet; set enable.idempotence=false",
-        ));
-    }
     let user_set = explicit.is_some();
+    let both = |other: &str| format!("{ENABLE_IDEMPOTENCE} and {other}");
     let mut enabled = true;
     if retries == 0 {
         if user_set {
             return Err(Error::config(
-                RETRIES,
-                "must be non-zero when using the idempotent producer (enable.idempotence=true)",
+                both(RETRIES),
+                "retries must be non-zero when using the idempotent producer \
+                 (enable.idempotence=true)",
             ));
         }
-        log::info!("Idempotence will be disabled because {RETRIES} is set to 0.");
+        log::warn!("Idempotence will be disabled because {RETRIES} is set to 0.");
         enabled = false;
     }
     if acks != Acks::All {
         if user_set {
             return Err(Error::config(
-                ACKS,
-                "must be all in order to use the idempotent producer (enable.idempotence=true); \
-                 otherwise idempotence cannot be guaranteed",
+                both(ACKS),
+                "acks must be all in order to use the idempotent producer \
+                 (enable.idempotence=true); otherwise idempotence cannot be guaranteed",
             ));
         }
-        log::info!(
+        log::warn!(
             "Idempotence will be disabled because {ACKS} is set to {}, not set to 'all'.",
             acks.as_i16()
         );
         enabled = false;
     }
-    // Java checks this one even when idempotence was only enabled by default.
-    if max_in_flight > MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE {
-        return Err(Error::config(
-            MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
-            format!(
-                "must be at most {MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE} to use \
-                 the idempotent producer; current value is {max_in_flight} (or set \
-                 enable.idempotence=false)"
-            ),
-        ));
+    if enabled && max_in_flight > MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE {
+        if user_set {
+            return Err(Error::config(
+                both(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION),
+                format!(
+                    "max.in.flight.requests.per.connection must be at most \
+                     {MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE} to use the \
+                     idempotent producer; current value is {max_in_flight}"
+                ),
+            ));
+        }
+        log::warn!(
+            "Idempotence will be disabled because {MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION} is set \
+             to {max_in_flight}, which is greater than \
+             {MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE}."
+        );
+        enabled = false;
     }
     Ok(enabled)
 }
@@ -1962,9 +1949,8 @@ mod tests {
         assert_eq!(c.send_buffer_bytes, 131_072);
         assert_eq!(c.receive_buffer_bytes, 32_768);
         assert!(c.allow_auto_create_topics);
-        // Kafka 4.x: true. This crate: false until the idempotent producer is implemented.
-        assert_eq!(c.enable_idempotence, IDEMPOTENCE_SUPPORTED);
-        assert!(!c.enable_idempotence);
+        // Kafka 4.x: idempotent by default.
+        assert!(c.enable_idempotence);
         assert_eq!(c.compression_type, CompressionType::None);
         assert_eq!(c.compression_gzip_level, -1);
         assert_eq!(c.compression_lz4_level, 9);
@@ -2136,8 +2122,8 @@ mod tests {
             .filter(|(a, b)| a != b)
             .count();
         // All but transactional.id (not listed) and the keys with only one accepted value:
-        // enable.idempotence, compression.type and security.protocol.
-        assert_eq!(differing, CONFIG_KEYS.len() - 4);
+        // compression.type and security.protocol.
+        assert_eq!(differing, CONFIG_KEYS.len() - 3);
 
         // The builder keeps the last setting of a key, typed or raw.
         let b = ProducerConfig::builder()
@@ -2206,7 +2192,7 @@ mod tests {
             (COMPRESSION_ZSTD_LEVEL, &["23", "-131073", "x"]),
             (CONNECTIONS_MAX_IDLE_MS, &["-1", "x"]),
             (DELIVERY_TIMEOUT_MS, &["-1", "2147483648", "x"]),
-            (ENABLE_IDEMPOTENCE, &["yes", "", "true", "TRUE"]),
+            (ENABLE_IDEMPOTENCE, &["yes", "", "1"]),
             (LINGER_MS, &["-1", "5ms", "", "9223372036854775808"]),
             (MAX_BLOCK_MS, &["-1", "x"]),
             (MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, &["0", "-1", "x"]),
@@ -2300,9 +2286,21 @@ mod tests {
         assert!(show(&[(COMPRESSION_TYPE, "gzip")]).contains("not supported yet"));
         assert!(show(&[(SECURITY_PROTOCOL, "SSL")]).contains("not supported yet"));
         assert!(show(&[(SECURITY_PROTOCOL, "TLS")]).contains("must be one of"));
-        let idem = show(&[(ENABLE_IDEMPOTENCE, "true")]);
-        assert!(idem.contains("not supported yet"), "{idem}");
-        assert!(idem.contains("enable.idempotence=false"), "{idem}");
+        // Idempotence set explicitly conflicts with acks/retries/max.in.flight: an error naming
+        // both keys; left to its default, it is turned off instead (as Java does).
+        let idem = show(&[(ENABLE_IDEMPOTENCE, "true"), (ACKS, "1")]);
+        assert!(
+            idem.contains("acks") && idem.contains("idempoten"),
+            "{idem}"
+        );
+        assert!(show(&[(ENABLE_IDEMPOTENCE, "true"), (RETRIES, "0")]).contains("retries"));
+        assert!(!with(&[(ACKS, "1")]).unwrap().enable_idempotence);
+        assert!(!with(&[(RETRIES, "0")]).unwrap().enable_idempotence);
+        assert!(
+            with(&[(ENABLE_IDEMPOTENCE, "TRUE")])
+                .unwrap()
+                .enable_idempotence
+        );
         assert!(show(&[(TRANSACTIONAL_ID, "tx")]).contains("transactions are not supported"));
         assert!(show(&[(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "0")]).contains("must be >= 1"));
         assert!(show(&[(SEND_BUFFER_BYTES, "-2")]).contains("must be >= -1"));
@@ -2415,33 +2413,34 @@ mod tests {
     }
 
     #[test]
-    fn idempotence_rules_for_when_it_is_supported() {
+    fn idempotence_rules() {
         let r = |explicit, acks, retries, in_flight| {
-            resolve_idempotence(explicit, acks, retries, in_flight, true)
+            resolve_idempotence(explicit, acks, retries, in_flight)
         };
         let key = |e: Error| match e {
             Error::Config { key, .. } => key,
             e => panic!("{e}"),
         };
-        // Default on, disabled quietly by conflicting settings.
+        // Default on, turned off (with a warning) by conflicting settings.
         assert!(r(None, Acks::All, i32::MAX, 5).unwrap());
         assert!(!r(None, Acks::Leader, i32::MAX, 5).unwrap());
         assert!(!r(None, Acks::All, 0, 5).unwrap());
+        assert!(!r(None, Acks::All, 1, 6).unwrap());
         assert!(!r(Some(false), Acks::All, i32::MAX, 6).unwrap());
-        // Explicitly on: conflicts are errors.
+        // Explicitly on: conflicts are errors naming both keys.
         assert!(r(Some(true), Acks::All, 1, 1).unwrap());
-        assert_eq!(key(r(Some(true), Acks::None, 1, 1).unwrap_err()), ACKS);
-        assert_eq!(key(r(Some(true), Acks::All, 0, 1).unwrap_err()), RETRIES);
-        // More than 5 in flight is an error even when only enabled by default (as Java).
         assert_eq!(
-            key(r(None, Acks::All, 1, 6).unwrap_err()),
-            MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION
+            key(r(Some(true), Acks::None, 1, 1).unwrap_err()),
+            "enable.idempotence and acks"
         );
-        // Not supported: only an explicit `true` is an error.
-        let r = |explicit| resolve_idempotence(explicit, Acks::All, 1, 100, false);
-        assert!(!r(None).unwrap());
-        assert!(!r(Some(false)).unwrap());
-        assert_eq!(key(r(Some(true)).unwrap_err()), ENABLE_IDEMPOTENCE);
+        assert_eq!(
+            key(r(Some(true), Acks::All, 0, 1).unwrap_err()),
+            "enable.idempotence and retries"
+        );
+        assert_eq!(
+            key(r(Some(true), Acks::All, 1, 6).unwrap_err()),
+            "enable.idempotence and max.in.flight.requests.per.connection"
+        );
     }
 
     #[test]

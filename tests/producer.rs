@@ -317,7 +317,7 @@ fn invalid_configs_are_refused_with_the_key() {
         ("batch.size", "abc"),
         ("max.in.flight.requests.per.connection", "0"),
         ("no.such.key", "1"),
-        ("enable.idempotence", "true"),
+        ("enable.idempotence", "maybe"),
     ];
     for (key, value) in cases {
         let err = ProducerConfig::from_properties([
@@ -329,6 +329,28 @@ fn invalid_configs_are_refused_with_the_key() {
             Error::Config { key: k, .. } => assert_eq!(k, key, "{err}"),
             other => panic!("{key}={value}: unexpected {other}"),
         }
+    }
+    // Idempotence (the default) set explicitly with a conflicting acks: both keys are named.
+    let err = ProducerConfig::from_properties([
+        ("bootstrap.servers", "localhost:9092"),
+        ("enable.idempotence", "true"),
+        ("acks", "1"),
+    ])
+    .unwrap_err();
+    match &err {
+        Error::Config { key, .. } => assert_eq!(key, "enable.idempotence and acks"),
+        other => panic!("unexpected {other}"),
+    }
+    // Idempotence (the default) set explicitly with a conflicting acks: both keys are named.
+    let err = ProducerConfig::from_properties([
+        ("bootstrap.servers", "localhost:9092"),
+        ("enable.idempotence", "true"),
+        ("acks", "1"),
+    ])
+    .unwrap_err();
+    match &err {
+        Error::Config { key, .. } => assert_eq!(key, "enable.idempotence and acks"),
+        other => panic!("unexpected {other}"),
     }
     let err = ProducerConfig::from_properties([("acks", "all")]).unwrap_err();
     assert!(err.to_string().contains("bootstrap.servers"), "{err}");

@@ -12,6 +12,7 @@ use crate::producer::batch::ProducerBatch;
 use crate::producer::buffer_pool::BufferPool;
 use crate::producer::delivery::{BatchResult, Callback, RecordFuture};
 use crate::producer::partitioner::{BuiltInPartitioner, StickyPartitionInfo};
+use crate::producer::transaction_manager::{Rewrite, TransactionManager};
 use crate::protocol::record_batch::{Header, estimate_size_upper_bound};
 use parking_lot::{Mutex, RwLock};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -321,7 +322,7 @@ impl RecordAccumulator {
                 match last.try_append(timestamp, key, value, headers, callback, now) {
                     Ok(f) => Ok((f, last.estimated_size_in_bytes() - before)),
                     Err(cb) => {
-                        last.close();
+                        last.close_for_appends();
                         Err(cb)
                     }
                 }
@@ -465,6 +466,11 @@ impl RecordAccumulator {
 
     /// Takes, for each ready node, up to `max_size` bytes of batches, one per partition,
     /// round-robin across the node's partitions (Java `drain`). Drained batches are closed.
+    ///
+    /// With idempotence (`txn`), a partition whose first batch must wait (no producer id yet,
+    /// a retry that is not the lowest sequence in flight, an unresolved sequence) stops the
+    /// node's drain for this round, and a batch drained for the first time gets its producer
+    /// id, epoch and sequence.
     pub fn drain(
         &self,
         cluster: &Cluster,
@@ -472,10 +478,18 @@ impl RecordAccumulator {
         max_size: usize,
         now: Instant,
         guarantee_order: bool,
+        mut txn: Option<&mut TransactionManager>,
     ) -> HashMap<i32, Vec<ProducerBatch>> {
         let mut out = HashMap::new();
         for &node in nodes {
-            let batches = self.drain_node(cluster, node, max_size, now, guarantee_order);
+            let batches = self.drain_node(
+                cluster,
+                node,
+                max_size,
+                now,
+                guarantee_order,
+                txn.as_deref_mut(),
+            );
             out.insert(node, batches);
         }
         out
@@ -488,6 +502,7 @@ impl RecordAccumulator {
         max_size: usize,
         now: Instant,
         guarantee_order: bool,
+        mut txn: Option<&mut TransactionManager>,
     ) -> Vec<ProducerBatch> {
         let parts = cluster.partitions_for_node(node);
         let mut ready = Vec::new();
@@ -521,7 +536,19 @@ impl RecordAccumulator {
                             break;
                         }
                         if !backing_off {
+                            if let Some(tm) = txn.as_deref() {
+                                let first_seq = first.sequence().map(|q| q.base_sequence);
+                                if tm.should_stop_drain(tp, first_seq) {
+                                    break;
+                                }
+                            }
                             let mut batch = d.pop_front().expect("front exists");
+                            if let Some(tm) = txn.as_deref_mut() {
+                                if batch.sequence().is_none() {
+                                    let count = batch.record_count() as i32;
+                                    batch.set_sequence(tm.assign_sequence(tp, batch.id(), count));
+                                }
+                            }
                             drop(d);
                             batch.close();
                             batch.drained(now);
@@ -581,13 +608,53 @@ impl RecordAccumulator {
         min
     }
 
-    /// Puts a batch back at the front of its queue for another attempt.
+    /// Puts a batch back at the front of its queue for another attempt. A batch with a sequence
+    /// (idempotence) goes in sequence order among the queued batches that have one (Java
+    /// `insertInSequenceOrder`), so retries leave in order.
     pub fn reenqueue(&self, mut batch: ProducerBatch, now: Instant) {
         batch.reenqueued(now);
         let tp = batch.topic_partition().clone();
         let info = self.topic_info(&tp.topic);
         let dq = Self::deque_of(&info, tp.partition);
-        dq.lock().push_front(batch);
+        let mut d = dq.lock();
+        match batch.sequence() {
+            None => d.push_front(batch),
+            Some(seq) => {
+                let pos = d
+                    .iter()
+                    .position(|b| {
+                        b.sequence()
+                            .is_none_or(|q| q.base_sequence >= seq.base_sequence)
+                    })
+                    .unwrap_or(d.len());
+                d.insert(pos, batch);
+            }
+        }
+    }
+
+    /// Applies sequence rewrites (an epoch bump) to the queued batches; returns the rewrites
+    /// of batches not queued here (they are in flight, held by the sender).
+    pub fn apply_rewrites(
+        &self,
+        rewrites: Vec<(TopicPartition, Rewrite)>,
+    ) -> Vec<(TopicPartition, Rewrite)> {
+        let mut rest = Vec::new();
+        for (tp, r) in rewrites {
+            let applied = self.existing_deque(&tp).is_some_and(|dq| {
+                let mut d = dq.lock();
+                match d.iter_mut().find(|b| b.id() == r.id) {
+                    Some(b) => {
+                        b.reset_producer_state(r.producer, r.base_sequence);
+                        true
+                    }
+                    None => false,
+                }
+            });
+            if !applied {
+                rest.push((tp, r));
+            }
+        }
+        rest
     }
 
     /// Completes a batch's bookkeeping: forgets it and returns its memory to the pool. The batch

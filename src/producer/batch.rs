@@ -6,10 +6,12 @@ use crate::error::Error;
 use crate::producer::delivery::{
     BatchOutcome, BatchResult, Callback, RecordFuture, RecordInfo, run_callback,
 };
+use crate::producer::transaction_manager::{BatchSequence, ProducerIdAndEpoch};
 use crate::protocol::record_batch::{
     Header, ProducerState, RecordBatchBuilder, rewrite_producer_state,
 };
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 struct Thunk {
@@ -17,9 +19,18 @@ struct Thunk {
     callback: Option<Callback>,
 }
 
+static NEXT_BATCH_ID: AtomicU64 = AtomicU64::new(1);
+
 /// A batch of records for one partition.
 pub struct ProducerBatch {
+    id: u64,
     tp: TopicPartition,
+    /// Producer id, epoch and base sequence (idempotence), once drained the first time.
+    sequence: Option<BatchSequence>,
+    /// The sequence was reset by an epoch bump; the bytes are rewritten at the next close.
+    reopened: bool,
+    /// No more records go in (Java `closeForRecordAppends`); the bytes are finished at `close`.
+    appends_closed: bool,
     builder: RecordBatchBuilder,
     /// The finished bytes, shared with the network layer while a request is being written.
     sealed: Option<Arc<Vec<u8>>>,
@@ -32,6 +43,15 @@ pub struct ProducerBatch {
     attempts: u32,
     drained: Option<Instant>,
     done: bool,
+}
+
+fn state_of(seq: &BatchSequence) -> ProducerState {
+    ProducerState {
+        producer_id: seq.producer.producer_id,
+        producer_epoch: seq.producer.epoch,
+        base_sequence: seq.base_sequence,
+        is_transactional: false,
+    }
 }
 
 impl std::fmt::Debug for ProducerBatch {
@@ -58,7 +78,11 @@ impl ProducerBatch {
     ) -> Self {
         let result = BatchResult::new(tp.clone());
         ProducerBatch {
+            id: NEXT_BATCH_ID.fetch_add(1, Ordering::Relaxed),
             tp,
+            sequence: None,
+            reopened: false,
+            appends_closed: false,
             builder: RecordBatchBuilder::new(buffer, batch_size.max(buffer_size)),
             sealed: None,
             buffer_size,
@@ -88,7 +112,7 @@ impl ProducerBatch {
         callback: Option<Callback>,
         now: Instant,
     ) -> Result<RecordFuture, Option<Callback>> {
-        if self.sealed.is_some() || !self.builder.has_room_for(timestamp, key, value, headers) {
+        if self.appends_closed || !self.builder.has_room_for(timestamp, key, value, headers) {
             return Err(callback);
         }
         let relative_offset = self.builder.append(timestamp, key, value, headers);
@@ -118,42 +142,82 @@ impl ProducerBatch {
 
     /// Whether no more records should go in (Java `isFull`).
     pub fn is_full(&self) -> bool {
-        self.sealed.is_some()
+        self.appends_closed
             || (self.record_count() > 0
                 && self.builder.size_in_bytes() >= self.builder.write_limit())
     }
 
     /// Whether the batch was closed for appends.
     pub fn is_closed(&self) -> bool {
-        self.sealed.is_some()
+        self.appends_closed
+    }
+
+    /// Stops appends to the batch (Java `closeForRecordAppends`): it is full. The header is
+    /// written later, by [`close`](Self::close), once the producer id and sequence are known.
+    pub fn close_for_appends(&mut self) {
+        self.appends_closed = true;
     }
 
     /// Closes the batch for appends and writes its header and CRC; its bytes can then be sent.
+    /// A batch whose sequence was reset since it was last sent gets its header rewritten.
     pub fn close(&mut self) {
-        if self.sealed.is_none() {
-            self.builder.finish();
-            let builder =
-                std::mem::replace(&mut self.builder, RecordBatchBuilder::new(Vec::new(), 0));
-            self.sealed = Some(Arc::new(builder.into_buffer()));
+        self.appends_closed = true;
+        match &mut self.sealed {
+            None => {
+                if let Some(seq) = self.sequence {
+                    self.builder.set_producer_state(state_of(&seq));
+                }
+                self.builder.finish();
+                let builder =
+                    std::mem::replace(&mut self.builder, RecordBatchBuilder::new(Vec::new(), 0));
+                self.sealed = Some(Arc::new(builder.into_buffer()));
+            }
+            Some(arc) if self.reopened => {
+                if let Some(seq) = self.sequence {
+                    // The previous request is finished, so the bytes are normally not shared;
+                    // if they still are, write a copy rather than touch bytes being sent.
+                    rewrite_producer_state(Arc::make_mut(arc).as_mut_slice(), state_of(&seq));
+                }
+            }
+            Some(_) => {}
+        }
+        self.reopened = false;
+    }
+
+    /// The batch's unique id.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The producer id, epoch and base sequence, once assigned.
+    pub fn sequence(&self) -> Option<BatchSequence> {
+        self.sequence
+    }
+
+    /// Assigns the producer id, epoch and base sequence (at its first drain).
+    pub fn set_sequence(&mut self, sequence: BatchSequence) {
+        self.sequence = Some(sequence);
+    }
+
+    /// Resets the producer state after an epoch bump (Java `resetProducerState`): the header is
+    /// rewritten at the next [`close`](Self::close), and until then
+    /// [`sequence_has_been_reset`](Self::sequence_has_been_reset) is true.
+    pub fn reset_producer_state(&mut self, producer: ProducerIdAndEpoch, base_sequence: i32) {
+        if let Some(seq) = &mut self.sequence {
+            seq.producer = producer;
+            seq.base_sequence = base_sequence;
+            self.reopened = true;
         }
     }
 
-    /// Sets the producer id, epoch and base sequence (idempotence) and rewrites the header.
-    /// Returns false when the bytes are still shared with an unfinished network write.
-    pub fn set_producer_state(&mut self, state: ProducerState) -> bool {
-        match &mut self.sealed {
-            None => {
-                self.builder.set_producer_state(state);
-                true
-            }
-            Some(arc) => match Arc::get_mut(arc) {
-                Some(bytes) => {
-                    rewrite_producer_state(bytes, state);
-                    true
-                }
-                None => false,
-            },
-        }
+    /// Whether the sequence was reset since the batch was last sent.
+    pub fn sequence_has_been_reset(&self) -> bool {
+        self.reopened
+    }
+
+    /// Whether the batch was sent before and went back for a retry.
+    pub fn in_retry(&self) -> bool {
+        self.attempts > 0
     }
 
     /// The sealed bytes, shared (call [`close`](Self::close) first).
@@ -333,26 +397,54 @@ mod tests {
     }
 
     #[test]
-    fn producer_state_can_be_rewritten_after_close() {
+    fn producer_state_is_written_at_close_and_rewritten_after_a_reset() {
         let mut b = batch(1024);
         let _f = b
             .try_append(0, None, Some(b"x"), &[], None, Instant::now())
             .ok()
             .unwrap();
-        b.close();
-        let shared = b.shared_bytes().unwrap();
-        let state = ProducerState {
+        let producer = ProducerIdAndEpoch {
             producer_id: 5,
-            producer_epoch: 1,
-            base_sequence: 9,
-            is_transactional: false,
+            epoch: 1,
         };
-        assert!(!b.set_producer_state(state), "shared with a pending write");
-        drop(shared);
-        assert!(b.set_producer_state(state));
+        b.set_sequence(BatchSequence {
+            id: b.id(),
+            producer,
+            base_sequence: 9,
+            record_count: 1,
+        });
+        b.close();
         let decoded = RecordBatch::decode_all(&b.shared_bytes().unwrap()).unwrap();
-        assert_eq!(decoded[0].producer_id, 5);
-        assert_eq!(decoded[0].base_sequence, 9);
+        assert_eq!(
+            (
+                decoded[0].producer_id,
+                decoded[0].producer_epoch,
+                decoded[0].base_sequence
+            ),
+            (5, 1, 9)
+        );
+        // An epoch bump resets it; the bytes change at the next close, even while shared.
+        let shared = b.shared_bytes().unwrap();
+        b.reset_producer_state(
+            ProducerIdAndEpoch {
+                producer_id: 5,
+                epoch: 2,
+            },
+            0,
+        );
+        assert!(b.sequence_has_been_reset());
+        b.close();
+        assert!(!b.sequence_has_been_reset());
+        let decoded = RecordBatch::decode_all(&b.shared_bytes().unwrap()).unwrap();
+        assert_eq!(
+            (decoded[0].producer_epoch, decoded[0].base_sequence),
+            (2, 0)
+        );
+        let old = RecordBatch::decode_all(&shared).unwrap();
+        assert_eq!(
+            old[0].producer_epoch, 1,
+            "bytes being sent are never modified"
+        );
     }
 
     #[test]

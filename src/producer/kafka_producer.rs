@@ -145,6 +145,8 @@ impl<K, V> KafkaProducer<K, V> {
                 delivery_timeout: config.delivery_timeout,
                 retries: config.retries,
                 guarantee_message_order: config.max_in_flight_requests_per_connection == 1,
+                retry_backoff: config.retry_backoff.min(config.retry_backoff_max),
+                idempotence: config.enable_idempotence,
             },
             control.clone(),
         );
@@ -233,6 +235,9 @@ impl<K, V> KafkaProducer<K, V> {
                 ),
                 callback,
             ));
+        }
+        if let Some(err) = self.control.fatal_error.lock().clone() {
+            return Err((err, callback));
         }
         if let Some(ts) = record.timestamp.filter(|ts| *ts < 0) {
             return Err((

@@ -19,3 +19,4 @@ pub mod partitioner;
 pub mod record;
 pub mod sender;
 pub mod serializer;
+pub mod transaction_manager;

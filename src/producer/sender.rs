@@ -11,8 +11,12 @@ use crate::network::{Chunk, ClientResponse, Disconnect, OutboundRequest};
 use crate::producer::accumulator::RecordAccumulator;
 use crate::producer::batch::ProducerBatch;
 use crate::producer::delivery::BatchOutcome;
+use crate::producer::transaction_manager::{
+    InitState, ProducerIdAndEpoch, RetryDecision, Rewrite, TransactionManager,
+};
 use crate::protocol::messages::{
-    Decode, PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData,
+    Decode, InitProducerIdRequest, InitProducerIdResponse, PartitionProduceData, ProduceRequest,
+    ProduceResponse, TopicProduceData,
 };
 use crate::protocol::{ApiKey, ErrorCode, Reader};
 use parking_lot::Mutex;
@@ -36,6 +40,10 @@ pub struct SenderConfig {
     pub retries: i32,
     /// `max.in.flight.requests.per.connection == 1`: mute partitions while a batch is in flight.
     pub guarantee_message_order: bool,
+    /// `retry.backoff.ms`: the wait between InitProducerId attempts.
+    pub retry_backoff: Duration,
+    /// `enable.idempotence`.
+    pub idempotence: bool,
 }
 
 /// What the sender did, for tests, tools and the `metrics()` of the producer.
@@ -51,6 +59,8 @@ pub struct SenderMetrics {
     pub records_failed: u64,
     /// Batches put back for a retry.
     pub retries: u64,
+    /// Epoch bumps of the idempotent producer.
+    pub epoch_bumps: u64,
     /// Metadata requests sent.
     pub metadata_requests: u64,
     /// Connections opened.
@@ -68,6 +78,8 @@ pub struct SenderControl {
     pub force_close: AtomicBool,
     /// The latest metrics.
     pub metrics: Mutex<SenderMetrics>,
+    /// A fatal error of the idempotent producer (e.g. fenced): every later send fails with it.
+    pub fatal_error: Mutex<Option<Error>>,
 }
 
 /// The sender's state. `run` is the body of the sender thread.
@@ -79,6 +91,9 @@ pub struct Sender {
     control: Arc<SenderControl>,
     in_flight: HashMap<(i32, i32), Vec<ProducerBatch>>,
     metrics: SenderMetrics,
+    txn: Option<TransactionManager>,
+    init_request: Option<(i32, i32)>,
+    next_init_attempt: Option<Instant>,
 }
 
 impl Sender {
@@ -90,6 +105,7 @@ impl Sender {
         config: SenderConfig,
         control: Arc<SenderControl>,
     ) -> Self {
+        let idempotence = config.idempotence;
         Sender {
             client,
             accumulator,
@@ -98,6 +114,9 @@ impl Sender {
             control,
             in_flight: HashMap::new(),
             metrics: SenderMetrics::default(),
+            txn: idempotence.then(TransactionManager::new),
+            init_request: None,
+            next_init_attempt: None,
         }
     }
 
@@ -135,6 +154,19 @@ impl Sender {
     /// One iteration: send what is ready, then poll the network and handle the results.
     pub fn run_once(&mut self) {
         let now = Instant::now();
+        if let Some(timeout) = self.maybe_handle_idempotence(now) {
+            // No producer id yet (or a fatal error): produce nothing this round, but let
+            // batches expire and the network make progress.
+            self.expire_batches(now);
+            let timeout = timeout.min(self.accumulator.next_expiry_delay(now));
+            let responses = self.client.poll(timeout, now);
+            let now = Instant::now();
+            for r in responses {
+                self.handle_response(r, now);
+            }
+            self.publish_metrics();
+            return;
+        }
         let timeout = self.send_producer_data(now);
         let responses = self.client.poll(timeout, now);
         let now = Instant::now();
@@ -142,6 +174,146 @@ impl Sender {
             self.handle_response(r, now);
         }
         self.publish_metrics();
+    }
+
+    /// The idempotent producer's step before sending (Java `Sender.runOnce` with a
+    /// `TransactionManager`): resolve sequences, handle a fatal error, bump the epoch, and get a
+    /// producer id. Returns the poll timeout when no produce data may be sent this round.
+    fn maybe_handle_idempotence(&mut self, now: Instant) -> Option<Duration> {
+        let backoff = self.config.retry_backoff.max(Duration::from_millis(1));
+        let tm = self.txn.as_mut()?;
+        tm.maybe_resolve_sequences();
+        if let Some(err) = tm.fatal_error().cloned() {
+            *self.control.fatal_error.lock() = Some(err.clone());
+            self.abort_in_flight(&err);
+            self.accumulator.abort_undrained_batches(&err);
+            return Some(backoff);
+        }
+        let bump = tm.epoch_bump_required() && tm.producer_id_and_epoch().is_valid();
+        let rewrites = tm.bump_idempotent_epoch_if_needed();
+        if bump {
+            self.metrics.epoch_bumps += 1;
+        }
+        self.apply_rewrites(rewrites);
+        let tm = self.txn.as_mut()?;
+        match tm.init_state() {
+            InitState::Ready => None,
+            InitState::InFlight => Some(backoff),
+            InitState::Needed => {
+                if let Some(at) = self.next_init_attempt {
+                    if now < at {
+                        return Some(at - now);
+                    }
+                }
+                let Some(node) = self.client.least_loaded_node(now) else {
+                    self.next_init_attempt = Some(now + backoff);
+                    return Some(backoff);
+                };
+                if !self.client.ready(&node, now) {
+                    return Some(backoff);
+                }
+                match self
+                    .client
+                    .build_request(node.id, &InitProducerIdRequest::idempotent(), true)
+                {
+                    Ok(req) => {
+                        log::debug!("Sending InitProducerId request to node {node}");
+                        self.init_request = Some((node.id, req.correlation_id));
+                        if let Some(tm) = self.txn.as_mut() {
+                            tm.init_sent();
+                        }
+                        self.client.send(node.id, req, now);
+                    }
+                    Err(e) => {
+                        log::warn!("Cannot send InitProducerId to node {node}: {e}");
+                        self.next_init_attempt = Some(now + backoff);
+                    }
+                }
+                Some(backoff)
+            }
+        }
+    }
+
+    fn handle_init_producer_id_response(&mut self, response: ClientResponse, now: Instant) {
+        if self.init_request != Some((response.node, response.correlation_id)) {
+            return;
+        }
+        self.init_request = None;
+        let backoff = self.config.retry_backoff;
+        let parsed = match response.body {
+            Ok(Some(body)) => {
+                let mut r = Reader::new(&body, "InitProducerIdResponse");
+                InitProducerIdResponse::decode(response.version, &mut r).map_err(|e| e.to_string())
+            }
+            Ok(None) => Err("no response".to_string()),
+            Err(d) => Err(format!("{d:?}")),
+        };
+        let Some(tm) = self.txn.as_mut() else { return };
+        match parsed {
+            Ok(r) if r.error_code.is_ok() => {
+                let rewrites = tm.set_producer_id_and_epoch(ProducerIdAndEpoch {
+                    producer_id: r.producer_id,
+                    epoch: r.producer_epoch,
+                });
+                self.apply_rewrites(rewrites);
+            }
+            Ok(r)
+                if r.error_code.is_retriable()
+                    || r.error_code == ErrorCode::NOT_COORDINATOR
+                    || r.error_code == ErrorCode::COORDINATOR_NOT_AVAILABLE =>
+            {
+                log::warn!("InitProducerId failed with {}; retrying", r.error_code);
+                tm.init_failed();
+                self.next_init_attempt = Some(now + backoff);
+            }
+            Ok(r)
+                if r.error_code == ErrorCode::CLUSTER_AUTHORIZATION_FAILED
+                    || r.error_code == ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED =>
+            {
+                // Java: an authorization error fails the pending records, then tries again.
+                let err = Error::broker(
+                    r.error_code,
+                    Some("the producer is not authorized to do idempotent sends".into()),
+                );
+                log::error!("InitProducerId failed: {err}");
+                tm.init_failed();
+                self.next_init_attempt = Some(now + backoff);
+                self.abort_in_flight(&err);
+                self.accumulator.abort_undrained_batches(&err);
+            }
+            Ok(r) => {
+                tm.set_fatal(Error::broker(
+                    r.error_code,
+                    Some("unexpected error in InitProducerIdResponse".into()),
+                ));
+            }
+            Err(why) => {
+                log::warn!(
+                    "InitProducerId to node {} failed: {why}; retrying",
+                    response.node
+                );
+                tm.init_failed();
+                self.next_init_attempt = Some(now + backoff);
+            }
+        }
+    }
+
+    /// Applies an epoch bump's new sequences to the batches queued and in flight.
+    fn apply_rewrites(&mut self, rewrites: Vec<(TopicPartition, Rewrite)>) {
+        if rewrites.is_empty() {
+            return;
+        }
+        let rest = self.accumulator.apply_rewrites(rewrites);
+        for (_, r) in rest {
+            if let Some(b) = self
+                .in_flight
+                .values_mut()
+                .flatten()
+                .find(|b| b.id() == r.id)
+            {
+                b.reset_producer_state(r.producer, r.base_sequence);
+            }
+        }
     }
 
     fn publish_metrics(&mut self) {
@@ -186,6 +358,7 @@ impl Sender {
             self.config.max_request_size,
             now,
             self.config.guarantee_message_order,
+            self.txn.as_mut(),
         );
         self.expire_batches(now);
         let mut poll_timeout = result
@@ -216,45 +389,22 @@ impl Sender {
 
     fn expire_batches(&mut self, now: Instant) {
         for mut batch in self.accumulator.expired_batches(now) {
-            let err = self.delivery_timeout_error(&batch, now);
-            self.fail_batch(&mut batch, err);
+            let err = delivery_timeout_error(&batch, now);
+            expire_batch(&mut self.txn, &mut self.metrics, &mut batch, err);
             self.accumulator.deallocate(batch);
         }
+        // In-flight batches past the delivery timeout fail now; they stay in the in-flight map
+        // (their request is still out) until the response or the disconnect.
         let delivery_timeout = self.config.delivery_timeout;
-        let mut expired = Vec::new();
         for batches in self.in_flight.values_mut() {
             for b in batches.iter_mut() {
                 if !b.is_done() && b.has_reached_delivery_timeout(delivery_timeout, now) {
-                    expired.push((b.topic_partition().clone(), b.record_count(), b.created()));
-                    let n = b.record_count();
-                    let err = Error::timeout(
-                        TimeoutKind::Delivery,
-                        format!(
-                            "Expiring {n} record(s) for {}:{} ms has passed since batch creation",
-                            b.topic_partition(),
-                            now.saturating_duration_since(b.created()).as_millis()
-                        ),
-                    );
-                    b.done(Err(err));
-                    self.metrics.records_failed += n as u64;
+                    let err = delivery_timeout_error(b, now);
+                    log::warn!("{err}");
+                    expire_batch(&mut self.txn, &mut self.metrics, b, err);
                 }
             }
         }
-        for (tp, n, _) in expired {
-            log::warn!("Expired {n} in-flight record(s) of {tp} (delivery.timeout.ms)");
-        }
-    }
-
-    fn delivery_timeout_error(&self, batch: &ProducerBatch, now: Instant) -> Error {
-        Error::timeout(
-            TimeoutKind::Delivery,
-            format!(
-                "Expiring {} record(s) for {}:{} ms has passed since batch creation",
-                batch.record_count(),
-                batch.topic_partition(),
-                now.saturating_duration_since(batch.created()).as_millis()
-            ),
-        )
     }
 
     fn send_produce_request(&mut self, node: i32, mut batches: Vec<ProducerBatch>, now: Instant) {
@@ -355,6 +505,10 @@ impl Sender {
     }
 
     fn handle_response(&mut self, response: ClientResponse, now: Instant) {
+        if response.api == ApiKey::InitProducerId {
+            self.handle_init_producer_id_response(response, now);
+            return;
+        }
         if response.api != ApiKey::Produce {
             return;
         }
@@ -380,7 +534,7 @@ impl Sender {
                     }
                 };
                 for b in batches {
-                    self.complete_batch(b, Err(err.clone()), response.correlation_id, now);
+                    self.complete_batch(b, Err(err.clone()), -1, response.correlation_id, now);
                 }
             }
             Ok(None) => {
@@ -391,6 +545,7 @@ impl Sender {
                             base_offset: -1,
                             log_append_time: -1,
                         }),
+                        -1,
                         response.correlation_id,
                         now,
                     );
@@ -416,6 +571,7 @@ impl Sender {
                             self.complete_batch(
                                 b,
                                 Err(Error::Network(err.to_string())),
+                                -1,
                                 response.correlation_id,
                                 now,
                             );
@@ -471,34 +627,60 @@ impl Sender {
                             Err(Error::broker(p.error_code, message))
                         }
                     };
-                    self.complete_batch(b, outcome, response.correlation_id, now);
+                    let log_start_offset = results
+                        .get(b.topic_partition())
+                        .map_or(-1, |p| p.log_start_offset);
+                    self.complete_batch(b, outcome, log_start_offset, response.correlation_id, now);
                 }
             }
         }
     }
 
-    fn can_retry(&self, batch: &ProducerBatch, error: &Error, now: Instant) -> bool {
-        !batch.has_reached_delivery_timeout(self.config.delivery_timeout, now)
-            && (batch.attempts() as i64) < i64::from(self.config.retries)
-            && !batch.is_done()
-            && error.is_retriable()
+    /// Java `Sender.canRetry`: within the delivery timeout and the retries, not done, and
+    /// retriable (with idempotence, as the `TransactionManager` decides).
+    fn can_retry(
+        &mut self,
+        batch: &ProducerBatch,
+        error: &Error,
+        log_start_offset: i64,
+        now: Instant,
+    ) -> bool {
+        if batch.has_reached_delivery_timeout(self.config.delivery_timeout, now)
+            || (batch.attempts() as i64) >= i64::from(self.config.retries)
+            || batch.is_done()
+        {
+            return false;
+        }
+        match (self.txn.as_mut(), batch.sequence()) {
+            (Some(tm), Some(seq)) => {
+                let code = match error {
+                    Error::Broker { code, .. } => *code,
+                    e if e.is_retriable() => ErrorCode::NETWORK_EXCEPTION,
+                    _ => return false,
+                };
+                tm.can_retry(
+                    batch.topic_partition(),
+                    &seq,
+                    batch.sequence_has_been_reset(),
+                    code,
+                    log_start_offset,
+                ) == RetryDecision::Retry
+            }
+            _ => error.is_retriable(),
+        }
     }
 
     fn complete_batch(
         &mut self,
         mut batch: ProducerBatch,
         outcome: Result<BatchOutcome, Error>,
+        log_start_offset: i64,
         correlation_id: i32,
         now: Instant,
     ) {
         let tp = batch.topic_partition().clone();
         match outcome {
-            Ok(o) => {
-                if batch.done(Ok(o)) {
-                    self.metrics.records_acked += batch.record_count() as u64;
-                }
-                self.accumulator.deallocate(batch);
-            }
+            Ok(o) => self.succeed_batch(batch, o),
             Err(err) => {
                 if let Error::Broker { code, .. } = &err {
                     if code.invalidates_metadata() {
@@ -520,18 +702,39 @@ impl Sender {
                 ) {
                     self.metadata.request_update();
                 }
-                if self.can_retry(&batch, &err, now) {
+                if self.can_retry(&batch, &err, log_start_offset, now) {
                     log::warn!(
                         "Got error produce response with correlation id {correlation_id} on topic-partition {tp}, retrying ({} attempts left). Error: {err}",
                         i64::from(self.config.retries) - i64::from(batch.attempts()) - 1
                     );
                     self.metrics.retries += 1;
                     self.accumulator.reenqueue(batch, now);
+                } else if matches!(&err, Error::Broker { code, .. } if *code == ErrorCode::DUPLICATE_SEQUENCE_NUMBER)
+                {
+                    // The broker already has these records but no longer their offsets: a
+                    // success without offset, as Java reports it.
+                    self.succeed_batch(
+                        batch,
+                        BatchOutcome {
+                            base_offset: -1,
+                            log_append_time: -1,
+                        },
+                    );
                 } else {
                     if !batch.is_done() {
                         log::debug!("Failing batch for {tp}: {err}");
                     }
-                    self.fail_batch(&mut batch, err);
+                    let adjust = (batch.attempts() as i64) < i64::from(self.config.retries);
+                    let seq = batch.sequence();
+                    let failed_now = batch.done(Err(err.clone()));
+                    if failed_now {
+                        self.metrics.records_failed += batch.record_count() as u64;
+                    }
+                    if let (Some(tm), Some(seq)) = (self.txn.as_mut(), seq) {
+                        if failed_now {
+                            tm.handle_failed_batch(&tp, &seq, &err, adjust);
+                        }
+                    }
                     self.accumulator.deallocate(batch);
                 }
             }
@@ -541,7 +744,22 @@ impl Sender {
         }
     }
 
+    /// A batch written (or a duplicate of a write): advance the acknowledged sequence, then
+    /// complete its records (a batch that already expired stays failed).
+    fn succeed_batch(&mut self, mut batch: ProducerBatch, o: BatchOutcome) {
+        if let (Some(tm), Some(seq)) = (self.txn.as_mut(), batch.sequence()) {
+            tm.handle_completed_batch(batch.topic_partition(), &seq, o.base_offset);
+        }
+        if batch.done(Ok(o)) {
+            self.metrics.records_acked += batch.record_count() as u64;
+        }
+        self.accumulator.deallocate(batch);
+    }
+
     fn fail_batch(&mut self, batch: &mut ProducerBatch, err: Error) {
+        if let (Some(tm), Some(seq)) = (self.txn.as_mut(), batch.sequence()) {
+            tm.forget_batch(batch.topic_partition(), seq.id);
+        }
         if batch.done(Err(err)) {
             self.metrics.records_failed += batch.record_count() as u64;
         }
@@ -553,5 +771,37 @@ impl Sender {
             self.fail_batch(&mut b, err.clone());
             self.accumulator.deallocate(b);
         }
+    }
+}
+
+fn delivery_timeout_error(batch: &ProducerBatch, now: Instant) -> Error {
+    Error::timeout(
+        TimeoutKind::Delivery,
+        format!(
+            "Expiring {} record(s) for {}:{} ms has passed since batch creation",
+            batch.record_count(),
+            batch.topic_partition(),
+            now.saturating_duration_since(batch.created()).as_millis()
+        ),
+    )
+}
+
+/// Fails an expired batch; with idempotence, a batch that had been retried leaves its
+/// partition's sequence unresolved (it may or may not have been written).
+fn expire_batch(
+    txn: &mut Option<TransactionManager>,
+    metrics: &mut SenderMetrics,
+    batch: &mut ProducerBatch,
+    err: Error,
+) {
+    if let (Some(tm), Some(seq)) = (txn.as_mut(), batch.sequence()) {
+        let tp = batch.topic_partition().clone();
+        tm.forget_batch(&tp, seq.id);
+        if batch.in_retry() {
+            tm.mark_sequence_unresolved(&tp, &seq);
+        }
+    }
+    if batch.done(Err(err)) {
+        metrics.records_failed += batch.record_count() as u64;
     }
 }

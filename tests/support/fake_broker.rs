@@ -35,6 +35,81 @@ pub enum Action {
     Silence,
     /// Close the connection without answering.
     Close,
+    /// Append the batches, then close the connection without answering (a lost response).
+    AppendThenClose,
+}
+
+/// What the broker remembers of an idempotent producer on a partition (Kafka's
+/// `ProducerStateManager`, simplified): its epoch and its last 5 batches.
+#[derive(Debug, Clone, Default)]
+struct ProducerState {
+    epoch: i16,
+    /// (first sequence, last sequence, base offset) of the last batches, oldest first.
+    batches: Vec<(i32, i32, i64)>,
+}
+
+type Producers = Arc<Mutex<std::collections::HashMap<(i64, i32), ProducerState>>>;
+
+/// Validates a batch's sequence as a broker does: the error, or the base offset of an earlier
+/// identical batch (a duplicate: answered with its offset), or `None` to append it.
+fn check_sequence(
+    state: &std::collections::HashMap<(i64, i32), ProducerState>,
+    partition: i32,
+    batch: &RecordBatch,
+) -> Result<Option<i64>, ErrorCode> {
+    if batch.producer_id < 0 {
+        return Ok(None);
+    }
+    let first = batch.base_sequence;
+    let last = first + batch.last_offset_delta;
+    match state.get(&(batch.producer_id, partition)) {
+        None => Ok(None),
+        Some(s) if batch.producer_epoch < s.epoch => Err(ErrorCode::INVALID_PRODUCER_EPOCH),
+        Some(s) if batch.producer_epoch > s.epoch => {
+            if first == 0 {
+                Ok(None)
+            } else {
+                Err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)
+            }
+        }
+        Some(s) => {
+            if let Some(&(_, _, offset)) =
+                s.batches.iter().find(|(f, l, _)| *f == first && *l == last)
+            {
+                return Ok(Some(offset));
+            }
+            let expected = s.batches.last().map_or(0, |(_, l, _)| l + 1);
+            if first == expected {
+                Ok(None)
+            } else {
+                Err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)
+            }
+        }
+    }
+}
+
+fn remember(
+    state: &mut std::collections::HashMap<(i64, i32), ProducerState>,
+    partition: i32,
+    batch: &RecordBatch,
+    base_offset: i64,
+) {
+    if batch.producer_id < 0 {
+        return;
+    }
+    let s = state.entry((batch.producer_id, partition)).or_default();
+    if batch.producer_epoch > s.epoch {
+        s.epoch = batch.producer_epoch;
+        s.batches.clear();
+    }
+    s.batches.push((
+        batch.base_sequence,
+        batch.base_sequence + batch.last_offset_delta,
+        base_offset,
+    ));
+    if s.batches.len() > 5 {
+        s.batches.remove(0);
+    }
 }
 
 /// The fake broker. Dropping it stops it.
@@ -64,6 +139,7 @@ impl FakeBroker {
         let log = Arc::new(Mutex::new(vec![Vec::new(); partitions]));
         let produce_requests = Arc::new(AtomicUsize::new(0));
         let script: Script = Arc::new(Mutex::new(Box::new(script)));
+        let producers: Producers = Arc::default();
         let (s, l, pr, topic) = (
             stop.clone(),
             log.clone(),
@@ -81,8 +157,9 @@ impl FakeBroker {
                             script.clone(),
                             topic.clone(),
                         );
+                        let ps = producers.clone();
                         std::thread::spawn(move || {
-                            serve(stream, port, &t, partitions, s, l, pr, sc)
+                            serve(stream, port, &t, partitions, s, l, pr, sc, ps)
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -165,6 +242,7 @@ fn serve(
     log: Arc<Mutex<Vec<Vec<Vec<u8>>>>>,
     produce_requests: Arc<AtomicUsize>,
     script: Script,
+    producers: Producers,
 ) {
     stream.set_nonblocking(false).unwrap();
     stream
@@ -254,7 +332,7 @@ fn serve(
                         let _ = stream.write_all(&bytes);
                         continue;
                     }
-                    Action::Ok | Action::Error(_) => {}
+                    Action::Ok | Action::Error(_) | Action::AppendThenClose => {}
                 }
                 let mut responses = Vec::new();
                 for t in &req.topics {
@@ -264,17 +342,38 @@ fn serve(
                             Action::Error(code) => (*code, -1),
                             _ => {
                                 let mut l = log.lock();
+                                let mut ps = producers.lock();
                                 let Some(plog) = l.get_mut(p.index as usize) else {
                                     return;
                                 };
-                                let base = plog.len() as i64;
-                                for b in RecordBatch::decode_all(p.records.unwrap_or(&[])).unwrap()
-                                {
-                                    for rec in b.records {
-                                        plog.push(rec.value.unwrap_or_default());
+                                let mut result = (ErrorCode::NONE, plog.len() as i64);
+                                let batches =
+                                    RecordBatch::decode_all(p.records.unwrap_or(&[])).unwrap();
+                                for b in batches {
+                                    if std::env::var_os("FAKE_BROKER_DEBUG").is_some() {
+                                        eprintln!(
+                                            "fake broker: request {n} pid {} epoch {} seq {}..{} -> {:?}",
+                                            b.producer_id,
+                                            b.producer_epoch,
+                                            b.base_sequence,
+                                            b.base_sequence + b.last_offset_delta,
+                                            check_sequence(&ps, p.index, &b)
+                                        );
+                                    }
+                                    match check_sequence(&ps, p.index, &b) {
+                                        Err(code) => result = (code, -1),
+                                        Ok(Some(offset)) => result = (ErrorCode::NONE, offset),
+                                        Ok(None) => {
+                                            let base = plog.len() as i64;
+                                            remember(&mut ps, p.index, &b, base);
+                                            for rec in b.records {
+                                                plog.push(rec.value.unwrap_or_default());
+                                            }
+                                            result = (ErrorCode::NONE, base);
+                                        }
                                     }
                                 }
-                                (ErrorCode::NONE, base)
+                                result
                             }
                         };
                         parts.push(PartitionProduceResponse {
@@ -296,6 +395,9 @@ fn serve(
                 if req.acks == 0 {
                     continue;
                 }
+                if action == Action::AppendThenClose {
+                    return;
+                }
                 let resp = ProduceResponse {
                     responses,
                     throttle_time_ms: 0,
@@ -305,7 +407,19 @@ fn serve(
                     return;
                 }
             }
-            ApiKey::InitProducerId => return,
+            ApiKey::InitProducerId => {
+                static NEXT_PRODUCER_ID: std::sync::atomic::AtomicI64 =
+                    std::sync::atomic::AtomicI64::new(1000);
+                let resp = kafka_producer::protocol::messages::InitProducerIdResponse {
+                    throttle_time_ms: 0,
+                    error_code: ErrorCode::NONE,
+                    producer_id: NEXT_PRODUCER_ID.fetch_add(1, Ordering::SeqCst),
+                    producer_epoch: 0,
+                };
+                if !respond(&mut stream, id, flexible, version, &resp) {
+                    return;
+                }
+            }
         }
     }
 }

@@ -545,7 +545,13 @@ pub fn leaders(bootstrap: &str, topic: &str) -> Option<Vec<Option<i32>>> {
         };
         let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
         let mut buf = Vec::new();
-        encode_request(&mut buf, &MetadataRequest::for_topics([topic], false), 12, 1, Some("test-support"));
+        encode_request(
+            &mut buf,
+            &MetadataRequest::for_topics([topic], false),
+            12,
+            1,
+            Some("test-support"),
+        );
         if s.write_all(&buf).is_err() {
             continue;
         }
@@ -557,13 +563,26 @@ pub fn leaders(bootstrap: &str, topic: &str) -> Option<Vec<Option<i32>>> {
         if s.read_exact(&mut payload).is_err() {
             continue;
         }
-        let Ok((_, md)) = decode_response::<MetadataResponse>(ApiKey::Metadata, 12, &payload) else {
+        let Ok((_, md)) = decode_response::<MetadataResponse>(ApiKey::Metadata, 12, &payload)
+        else {
             continue;
         };
-        let t = md.topics.iter().find(|t| t.name.as_deref() == Some(topic))?;
-        let mut parts: Vec<_> = t.partitions.iter().map(|p| (p.partition_index, p.leader_id)).collect();
+        let t = md
+            .topics
+            .iter()
+            .find(|t| t.name.as_deref() == Some(topic))?;
+        let mut parts: Vec<_> = t
+            .partitions
+            .iter()
+            .map(|p| (p.partition_index, p.leader_id))
+            .collect();
         parts.sort();
-        return Some(parts.into_iter().map(|(_, l)| (l >= 0).then_some(l)).collect());
+        return Some(
+            parts
+                .into_iter()
+                .map(|(_, l)| (l >= 0).then_some(l))
+                .collect(),
+        );
     }
     None
 }
