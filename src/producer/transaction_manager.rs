@@ -501,9 +501,10 @@ impl TransactionManager {
         self.epoch_bump_required
     }
 
-    /// Java `bumpIdempotentEpochAndResetIdIfNeeded`: performs a requested bump locally (epoch
-    /// + 1), or, when the epoch is exhausted, drops the producer id so that a new one is
-    /// requested (the partitions are rewritten when it arrives). Returns the rewrites to apply.
+    /// Java `bumpIdempotentEpochAndResetIdIfNeeded`: performs a requested bump locally (the
+    /// epoch plus one), or, when the epoch is exhausted, drops the producer id so that a new
+    /// one is requested (the partitions are rewritten when it arrives). Returns the rewrites to
+    /// apply.
     pub fn bump_idempotent_epoch_if_needed(&mut self) -> Vec<(TopicPartition, Rewrite)> {
         if !self.epoch_bump_required || !self.producer.is_valid() {
             return Vec::new();
