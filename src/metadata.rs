@@ -44,6 +44,7 @@ struct State {
 #[derive(Debug)]
 pub struct Metadata {
     config: MetadataConfig,
+    bootstrap: Vec<(String, u16)>,
     state: Mutex<State>,
     updated: Condvar,
     cluster: RwLock<Arc<Cluster>>,
@@ -54,6 +55,7 @@ impl Metadata {
     pub fn new(config: MetadataConfig, bootstrap: &[(String, u16)]) -> Self {
         Metadata {
             config,
+            bootstrap: bootstrap.to_vec(),
             state: Mutex::new(State {
                 version: 0,
                 need_update: true,
@@ -202,6 +204,18 @@ impl Metadata {
         self.updated.notify_all();
     }
 
+    /// Goes back to the bootstrap servers (`metadata.recovery.strategy=rebootstrap`): used when
+    /// no known broker can be reached, or no metadata arrived for
+    /// `metadata.recovery.rebootstrap.trigger.ms`. The topics stay registered and an update is
+    /// requested at once.
+    pub fn rebootstrap(&self) {
+        *self.cluster.write() = Arc::new(Cluster::bootstrap(&self.bootstrap));
+        let mut st = self.state.lock();
+        st.need_update = true;
+        st.failed_attempts = 0;
+        st.last_refresh = None;
+    }
+
     /// Records a failed update attempt (no response, or a broken connection).
     pub fn failed_update(&self, now: Instant) {
         let mut st = self.state.lock();
@@ -313,6 +327,20 @@ mod tests {
         std::thread::sleep(Duration::from_millis(20));
         m.update(&response(1), Instant::now());
         assert!(t.join().unwrap().is_ok());
+    }
+
+    #[test]
+    fn rebootstrap_goes_back_to_the_bootstrap_servers() {
+        let m = Metadata::new(config(), &[("boot".into(), 9)]);
+        let t0 = Instant::now();
+        m.update(&response(1), t0);
+        assert!(!m.fetch().is_bootstrap());
+        m.rebootstrap();
+        let c = m.fetch();
+        assert!(c.is_bootstrap());
+        assert_eq!(c.node_by_id(-1).unwrap().host, "boot");
+        assert!(m.update_requested());
+        assert_eq!(m.time_to_next_update(t0), Duration::ZERO);
     }
 
     #[test]

@@ -358,3 +358,28 @@ fn idempotence_out_of_order_gap_bumps_the_epoch() {
         (0..100).map(|i| format!("{i:05}")).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn rebootstrap_when_every_known_broker_is_gone() {
+    // The bootstrap server A first names broker B as the cluster; then B goes away for good
+    // and A names itself. With metadata.recovery.strategy=rebootstrap (the default) the
+    // producer goes back to bootstrap.servers and finds the cluster again.
+    let a = FakeBroker::start(TOPIC, 1, |_| Action::Ok);
+    let b = FakeBroker::start(TOPIC, 1, |_| Action::Ok);
+    a.advertise(b.port());
+    let p = producer(&a, &[("reconnect.backoff.max.ms", "200")]);
+    p.send(ProducerRecord::new(TOPIC, "first".to_string()).with_partition(0))
+        .get()
+        .unwrap();
+    assert_eq!(b.values(0), vec![b"first".to_vec()]);
+    drop(b);
+    // Its connections close within its 100 ms read timeout; new ones are refused.
+    std::thread::sleep(Duration::from_millis(500));
+    a.advertise(a.port());
+    let md = p
+        .send(ProducerRecord::new(TOPIC, "second".to_string()).with_partition(0))
+        .get_timeout(Duration::from_secs(20))
+        .unwrap();
+    assert_eq!(md.offset, 0);
+    assert_eq!(a.values(0), vec![b"second".to_vec()]);
+}

@@ -46,6 +46,10 @@ pub struct NetworkConfig {
     pub receive_buffer: i32,
     /// `allow.auto.create.topics`.
     pub allow_auto_create_topics: bool,
+    /// `metadata.recovery.strategy=rebootstrap`.
+    pub rebootstrap: bool,
+    /// `metadata.recovery.rebootstrap.trigger.ms`.
+    pub rebootstrap_trigger: Duration,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -83,6 +87,7 @@ pub struct NetworkClient {
     correlation_id: i32,
     metadata: Arc<Metadata>,
     metadata_in_flight: Option<(i32, i32)>,
+    metadata_attempt_start: Option<Instant>,
     pending: Vec<ClientResponse>,
     stats: NetworkStats,
     jitter: u64,
@@ -105,6 +110,7 @@ impl NetworkClient {
             correlation_id: 0,
             metadata,
             metadata_in_flight: None,
+            metadata_attempt_start: None,
             pending: Vec::new(),
             stats: NetworkStats::default(),
             jitter: std::process::id() as u64,
@@ -239,6 +245,7 @@ impl NetworkClient {
             Err(e) => {
                 log::warn!("Connection to node {node} could not be established: {e}");
                 self.connection_failure(node.id, now);
+                self.metadata.request_update();
             }
         }
     }
@@ -367,9 +374,33 @@ impl NetworkClient {
         if !timeout.is_zero() {
             return timeout;
         }
-        let Some(node) = self.least_loaded_node(now) else {
-            log::debug!("Give up sending metadata request since no node is available");
-            return self.config.reconnect_backoff;
+        // An update is due: rebootstrap when it has been due for too long (KIP-1102).
+        let due_since = *self.metadata_attempt_start.get_or_insert(now);
+        if self.config.rebootstrap
+            && !self.metadata.fetch().is_bootstrap()
+            && now.saturating_duration_since(due_since) >= self.config.rebootstrap_trigger
+        {
+            log::info!(
+                "No metadata for {} ms (metadata.recovery.rebootstrap.trigger.ms): rebootstrapping",
+                self.config.rebootstrap_trigger.as_millis()
+            );
+            self.metadata.rebootstrap();
+            self.metadata_attempt_start = Some(now);
+        }
+        let node = match self.least_loaded_node(now) {
+            Some(n) => n,
+            None if self.config.rebootstrap && !self.metadata.fetch().is_bootstrap() => {
+                log::info!("No known broker is reachable: rebootstrapping from bootstrap.servers");
+                self.metadata.rebootstrap();
+                match self.least_loaded_node(now) {
+                    Some(n) => n,
+                    None => return self.config.reconnect_backoff,
+                }
+            }
+            None => {
+                log::debug!("Give up sending metadata request since no node is available");
+                return self.config.reconnect_backoff;
+            }
         };
         if self.is_ready(node.id) {
             let version = match self.api_version(node.id, ApiKey::Metadata) {
@@ -600,6 +631,7 @@ impl NetworkClient {
                             self.metadata.failed_update(now);
                         } else {
                             self.metadata.update(&resp, now);
+                            self.metadata_attempt_start = None;
                         }
                     }
                     Err(e) => {
@@ -767,9 +799,10 @@ impl NetworkClient {
         }
         if was_ready {
             log::warn!("Node {node} disconnected: {reason:?}");
-            // A broker that went away: its leadership may have moved.
-            self.metadata.request_update();
         }
+        // A broker that went away or cannot be reached: its leadership may have moved, or its
+        // address changed (Java's `handleServerDisconnect`).
+        self.metadata.request_update();
         for f in in_flight {
             self.fail_request(node, f, reason.clone(), now);
         }

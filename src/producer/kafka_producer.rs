@@ -127,6 +127,9 @@ impl<K, V> KafkaProducer<K, V> {
                 send_buffer: config.send_buffer_bytes,
                 receive_buffer: config.receive_buffer_bytes,
                 allow_auto_create_topics: config.allow_auto_create_topics,
+                rebootstrap: config.metadata_recovery_strategy
+                    == crate::config::MetadataRecoveryStrategy::Rebootstrap,
+                rebootstrap_trigger: config.metadata_recovery_rebootstrap_trigger,
             },
             metadata.clone(),
         )

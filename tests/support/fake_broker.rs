@@ -115,6 +115,7 @@ fn remember(
 /// The fake broker. Dropping it stops it.
 pub struct FakeBroker {
     port: u16,
+    advertised: Arc<std::sync::atomic::AtomicU16>,
     stop: Arc<AtomicBool>,
     /// Records appended per partition (by Produce requests answered `Ok`).
     pub log: Arc<Mutex<Vec<Vec<Vec<u8>>>>>,
@@ -135,11 +136,13 @@ impl FakeBroker {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
+        let advertised = Arc::new(std::sync::atomic::AtomicU16::new(port));
         let stop = Arc::new(AtomicBool::new(false));
         let log = Arc::new(Mutex::new(vec![Vec::new(); partitions]));
         let produce_requests = Arc::new(AtomicUsize::new(0));
         let script: Script = Arc::new(Mutex::new(Box::new(script)));
         let producers: Producers = Arc::default();
+        let advertised_for_thread = advertised.clone();
         let (s, l, pr, topic) = (
             stop.clone(),
             log.clone(),
@@ -158,8 +161,9 @@ impl FakeBroker {
                             topic.clone(),
                         );
                         let ps = producers.clone();
+                        let adv = advertised_for_thread.clone();
                         std::thread::spawn(move || {
-                            serve(stream, port, &t, partitions, s, l, pr, sc, ps)
+                            serve(stream, &adv, &t, partitions, s, l, pr, sc, ps)
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -168,10 +172,22 @@ impl FakeBroker {
         });
         FakeBroker {
             port,
+            advertised,
             stop,
             log,
             produce_requests,
         }
+    }
+
+    /// The port its Metadata responses name for broker 0 (its own by default): pointing it at
+    /// another broker makes this one a bootstrap-only server.
+    pub fn advertise(&self, port: u16) {
+        self.advertised.store(port, Ordering::SeqCst);
+    }
+
+    /// Its own port.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// `127.0.0.1:port`.
@@ -235,7 +251,7 @@ fn respond(
 #[allow(clippy::too_many_arguments)]
 fn serve(
     mut stream: TcpStream,
-    port: u16,
+    advertised: &std::sync::atomic::AtomicU16,
     topic: &str,
     partitions: usize,
     stop: Arc<AtomicBool>,
@@ -290,7 +306,7 @@ fn serve(
                     brokers: vec![MetadataResponseBroker {
                         node_id: 0,
                         host: "127.0.0.1".into(),
-                        port: i32::from(port),
+                        port: i32::from(advertised.load(Ordering::SeqCst)),
                         rack: None,
                     }],
                     cluster_id: Some("fake".into()),
