@@ -551,16 +551,15 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
         name: METADATA_RECOVERY_REBOOTSTRAP_TRIGGER_MS,
         default: Some("300000"),
         valid_values: ">= 0",
-        description: "Rebootstrap when no metadata could be fetched for this long (ms), if \
-                      metadata.recovery.strategy=rebootstrap. (Accepted; re-bootstrap is not \
-                      implemented yet.)",
+        description: "Rebootstrap when a metadata update has been due for this long (ms) \
+                      without success, if metadata.recovery.strategy=rebootstrap.",
     },
     ConfigKey {
         name: METADATA_RECOVERY_STRATEGY,
         default: Some("rebootstrap"),
         valid_values: "none, rebootstrap (case-insensitive)",
         description: "What to do when no known broker is reachable: rebootstrap goes back to \
-                      bootstrap.servers. (Accepted; re-bootstrap is not implemented yet.)",
+                      bootstrap.servers.",
     },
     ConfigKey {
         name: PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE,
