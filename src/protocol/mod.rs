@@ -6,6 +6,7 @@
 //! - [`header`]: request header v1/v2, response header v0/v1.
 //! - [`messages`]: ApiVersions, Metadata, Produce, InitProducerId.
 //! - [`record_batch`]: RecordBatch v2 (magic 2) writer and reader with CRC-32C.
+//! - [`compression`]: the batch codecs (gzip, Snappy, LZ4, Zstandard) as Kafka frames them.
 //! - [`error_code`]: every Kafka error code, retriable or not.
 //! - [`versions`]: choosing, per API, the highest version both sides support.
 //!
@@ -20,6 +21,7 @@
 //! ```
 
 pub mod codec;
+pub mod compression;
 pub mod error_code;
 pub mod frame;
 pub mod header;

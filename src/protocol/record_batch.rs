@@ -22,8 +22,16 @@
 //! [`RecordBatchBuilder`] writes records straight into a caller-provided buffer (the producer's
 //! pooled batch memory); [`RecordBatch::decode`] reads batches back with CRC verification and is
 //! safe on hostile input.
+//!
+//! A compressed batch (attribute bits 0-2 not 0) has the same 61-byte header; its records
+//! section is one stream of the codec (see [`compression`]), and
+//! `batchLength` and the CRC cover the compressed bytes. The builder appends records
+//! uncompressed and compresses them once, when the batch is closed
+//! ([`RecordBatchBuilder::finish_compressed`]); the reader decompresses under a size cap
+//! ([`RecordBatch::decode_all_with_limit`]).
 
 use super::codec::{DecodeError, DecodeErrorKind, Reader, Writer, varint_len, varlong_len};
+use super::compression::{self, CompressionError, DEFAULT_MAX_DECOMPRESSED_SIZE};
 use byteorder::{BigEndian, ByteOrder};
 
 /// Bytes of the batch header before the first record.
@@ -110,6 +118,28 @@ impl Compression {
             4 => Some(Compression::Zstd),
             _ => None,
         }
+    }
+
+    /// The codec's name as in `compression.type`.
+    ///
+    /// ```
+    /// use kafka_producer::protocol::record_batch::Compression;
+    /// assert_eq!(Compression::Lz4.name(), "lz4");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Snappy => "snappy",
+            Compression::Lz4 => "lz4",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+impl std::fmt::Display for Compression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -225,7 +255,38 @@ impl Default for ProducerState {
 /// assert_eq!(batch.records[1].key, None);
 /// assert_eq!(batch.max_timestamp, 1_700_000_000_005);
 /// ```
-#[derive(Debug)]
+///
+/// # Compression
+///
+/// Records are always appended uncompressed (an append stays a plain copy into the buffer, cheap
+/// under the accumulator's lock). [`set_compression`](Self::set_compression) names the codec
+/// and the estimated compression ratio, so that [`has_room_for`](Self::has_room_for) and
+/// [`estimated_size_in_bytes`](Self::estimated_size_in_bytes) size the batch by its expected
+/// compressed size, as Java's `MemoryRecordsBuilder` does; then
+/// [`finish_compressed`](Self::finish_compressed), called once when the batch is closed,
+/// compresses the records section and rewrites the buffer as header + compressed records.
+///
+/// ```
+/// use kafka_producer::protocol::record_batch::{Compression, RecordBatch, RecordBatchBuilder};
+/// let mut b = RecordBatchBuilder::new(Vec::with_capacity(16 * 1024), 16 * 1024);
+/// b.set_compression(Compression::Lz4, 0.5);
+/// for i in 0..100 {
+///     b.append(1_700_000_000_000 + i, None, Some(br#"{"user":"alice","action":"login"}"#), &[]);
+/// }
+/// let uncompressed = b.size_in_bytes();
+/// let mut scratch = Vec::new();
+/// let bytes = b.finish_compressed(None, &mut scratch).unwrap().to_vec();
+/// assert!(bytes.len() < uncompressed / 4);
+/// let batch = RecordBatch::decode_all(&bytes).unwrap().remove(0);
+/// assert_eq!(batch.compression(), Some(Compression::Lz4));
+/// assert_eq!(batch.records.len(), 100);
+/// ```
+///
+/// Note on memory: because the records stay uncompressed until the batch is closed, a batch
+/// whose estimated ratio is `r` holds up to about `write_limit / (r * 1.05)` bytes in its buffer
+/// before [`has_room_for`](Self::has_room_for) says no (Java compresses as it appends, so its
+/// buffer holds about `write_limit`). The buffer grows past its pooled size when that happens.
+#[derive(Debug, Clone)]
 pub struct RecordBatchBuilder {
     buf: Vec<u8>,
     start: usize,
@@ -237,6 +298,12 @@ pub struct RecordBatchBuilder {
     base_timestamp: Option<i64>,
     max_timestamp: i64,
     count: i32,
+    /// The codec [`finish_compressed`](Self::finish_compressed) will use.
+    compression: Compression,
+    /// Estimated compressed / uncompressed size of the records.
+    estimated_ratio: f32,
+    /// Set once the records section holds compressed bytes: the uncompressed size it had.
+    compressed_from: Option<usize>,
 }
 
 impl RecordBatchBuilder {
@@ -256,7 +323,27 @@ impl RecordBatchBuilder {
             base_timestamp: None,
             max_timestamp: -1,
             count: 0,
+            compression: Compression::None,
+            estimated_ratio: compression::INITIAL_COMPRESSION_RATIO,
+            compressed_from: None,
         }
+    }
+
+    /// Names the codec [`finish_compressed`](Self::finish_compressed) will compress the records
+    /// with, and the compression ratio to expect (compressed / uncompressed records size: the
+    /// producer's [`CompressionRatioEstimator`](super::compression::CompressionRatioEstimator)
+    /// value for the topic, as Java's `setEstimatedCompressionRatio`). Set it before the first
+    /// append; it only changes how full the batch looks until it is compressed.
+    pub fn set_compression(&mut self, codec: Compression, estimated_ratio: f32) {
+        if self.compressed_from.is_none() {
+            self.compression = codec;
+        }
+        self.estimated_ratio = estimated_ratio;
+    }
+
+    /// The codec of the batch (set by [`set_compression`](Self::set_compression)).
+    pub fn compression(&self) -> Compression {
+        self.compression
     }
 
     /// Sets the timestamp type bit.
@@ -268,7 +355,8 @@ impl RecordBatchBuilder {
     }
 
     /// Sets the producer id, epoch, base sequence and transactional bit. May be called again
-    /// before a retry (a new epoch or sequence); call [`finish`](Self::finish) afterwards.
+    /// before a retry (a new epoch or sequence); call [`finish`](Self::finish) afterwards (also
+    /// after [`finish_compressed`](Self::finish_compressed): the compressed records stay).
     pub fn set_producer_state(&mut self, state: ProducerState) {
         self.producer = state;
         if state.is_transactional {
@@ -293,9 +381,53 @@ impl RecordBatchBuilder {
         self.count
     }
 
-    /// Bytes of the batch so far, header included.
+    /// Bytes of the batch so far, header included: with uncompressed records until
+    /// [`finish_compressed`](Self::finish_compressed), the actual compressed size after.
     pub fn size_in_bytes(&self) -> usize {
         self.buf.len() - self.start
+    }
+
+    /// Bytes of the records section before compression (Java's
+    /// `uncompressedRecordsSizeInBytes`).
+    pub fn uncompressed_records_size(&self) -> usize {
+        self.compressed_from
+            .unwrap_or(self.size_in_bytes() - RECORD_BATCH_OVERHEAD)
+    }
+
+    /// The size the batch is expected to have once closed (Java's
+    /// `MemoryRecordsBuilder.estimatedSizeInBytes`): the header plus the uncompressed records
+    /// times the estimated ratio times 1.05 (see
+    /// [`estimated_bytes_written`](super::compression::estimated_bytes_written)), the exact
+    /// size without compression or once compressed.
+    pub fn estimated_size_in_bytes(&self) -> usize {
+        if self.compressed_from.is_some() {
+            return self.size_in_bytes();
+        }
+        compression::estimated_bytes_written(
+            self.compression,
+            RECORD_BATCH_OVERHEAD,
+            self.uncompressed_records_size(),
+            self.estimated_ratio,
+        )
+    }
+
+    /// Whether the records were compressed ([`finish_compressed`](Self::finish_compressed) with
+    /// a codec): no more records can be appended.
+    pub fn is_compressed(&self) -> bool {
+        self.compressed_from.is_some()
+    }
+
+    /// Compressed / uncompressed size of the records section once compressed (Java's
+    /// `MemoryRecordsBuilder.compressionRatio()`, to feed the
+    /// [`CompressionRatioEstimator`](super::compression::CompressionRatioEstimator)); 1.0 before
+    /// compression, without compression, or without records.
+    pub fn compression_ratio(&self) -> f32 {
+        match self.compressed_from {
+            Some(uncompressed) if uncompressed > 0 => {
+                (self.size_in_bytes() - RECORD_BATCH_OVERHEAD) as f32 / uncompressed as f32
+            }
+            _ => 1.0,
+        }
     }
 
     /// The soft size limit given at creation.
@@ -304,7 +436,10 @@ impl RecordBatchBuilder {
     }
 
     /// Whether a record fits under the write limit. The first record always fits (a batch is
-    /// sized for its first record), as in Java's `MemoryRecordsBuilder.hasRoomFor`.
+    /// sized for its first record), as in Java's `MemoryRecordsBuilder.hasRoomFor`, which also
+    /// compares the *estimated* compressed size so far (see
+    /// [`estimated_size_in_bytes`](Self::estimated_size_in_bytes)) plus the new record's
+    /// uncompressed size with the limit. Always false once the records are compressed.
     pub fn has_room_for(
         &self,
         timestamp: i64,
@@ -312,15 +447,23 @@ impl RecordBatchBuilder {
         value: Option<&[u8]>,
         headers: &[Header],
     ) -> bool {
+        if self.compressed_from.is_some() {
+            return false;
+        }
         if self.count == 0 {
             return true;
         }
         let delta = timestamp.wrapping_sub(self.base_timestamp.unwrap_or(timestamp));
-        self.size_in_bytes() + record_size_in_bytes(self.count, delta, key, value, headers)
+        self.estimated_size_in_bytes()
+            .saturating_add(record_size_in_bytes(self.count, delta, key, value, headers))
             <= self.write_limit
     }
 
     /// Appends a record and returns its offset delta within the batch.
+    ///
+    /// Once the records are compressed ([`is_compressed`](Self::is_compressed), where
+    /// [`has_room_for`](Self::has_room_for) says no) the record is not appended and -1 is
+    /// returned.
     pub fn append(
         &mut self,
         timestamp: i64,
@@ -328,6 +471,9 @@ impl RecordBatchBuilder {
         value: Option<&[u8]>,
         headers: &[Header],
     ) -> i32 {
+        if self.compressed_from.is_some() {
+            return -1;
+        }
         let base = *self.base_timestamp.get_or_insert(timestamp);
         let offset_delta = self.count;
         let timestamp_delta = timestamp.wrapping_sub(base);
@@ -357,7 +503,8 @@ impl RecordBatchBuilder {
     }
 
     /// Writes the header fields and the CRC-32C, and returns the whole batch. May be called
-    /// again after [`set_producer_state`](Self::set_producer_state).
+    /// again after [`set_producer_state`](Self::set_producer_state), also on a compressed
+    /// batch (the header then keeps the codec bits and the CRC covers the compressed records).
     pub fn finish(&mut self) -> &[u8] {
         let batch_len = self.size_in_bytes();
         let h = &mut self.buf[self.start..];
@@ -382,6 +529,41 @@ impl RecordBatchBuilder {
         &self.buf[self.start..]
     }
 
+    /// Compresses the records section with the codec of
+    /// [`set_compression`](Self::set_compression) at `level` (`None`: the codec's default; see
+    /// [`compression::compress`]), rewrites the buffer as header + compressed records with the
+    /// codec in the attributes, then [`finish`](Self::finish)es it: `batchLength` and the CRC
+    /// cover the compressed bytes. Call it once, when the batch is closed for appends; after it
+    /// [`has_room_for`](Self::has_room_for) says no, while [`finish`](Self::finish) (after
+    /// [`set_producer_state`](Self::set_producer_state)) and [`rewrite_producer_state`] still
+    /// work. A second call only finishes again. Without a codec it is [`finish`](Self::finish).
+    ///
+    /// The records are compressed into `scratch` (cleared first; keep one per thread to reuse
+    /// its allocation), then copied back over the uncompressed records in this builder's own
+    /// buffer, which thus stays the pooled buffer it was created with (its capacity is kept).
+    /// The price is one copy of the compressed bytes, small next to compressing them.
+    ///
+    /// On error (an invalid level, a codec failure) nothing changed: the batch is still
+    /// uncompressed and open.
+    pub fn finish_compressed(
+        &mut self,
+        level: Option<i32>,
+        scratch: &mut Vec<u8>,
+    ) -> Result<&[u8], CompressionError> {
+        if self.compression == Compression::None || self.compressed_from.is_some() {
+            return Ok(self.finish());
+        }
+        let records_at = self.start + RECORD_BATCH_OVERHEAD;
+        let uncompressed = self.buf.len() - records_at;
+        scratch.clear();
+        compression::compress(self.compression, level, &self.buf[records_at..], scratch)?;
+        self.buf.truncate(records_at);
+        self.buf.extend_from_slice(scratch);
+        self.compressed_from = Some(uncompressed);
+        self.attributes = (self.attributes & !COMPRESSION_MASK) | self.compression as i16;
+        Ok(self.finish())
+    }
+
     /// The batch bytes as last finished (call [`finish`](Self::finish) first).
     pub fn bytes(&self) -> &[u8] {
         &self.buf[self.start..]
@@ -396,7 +578,8 @@ impl RecordBatchBuilder {
 /// Rewrites the producer id, epoch, base sequence and transactional bit of a finished batch
 /// (a batch retried under a new epoch or sequence) and recomputes its CRC-32C.
 ///
-/// `batch` must start with a whole batch header (it is not otherwise checked).
+/// `batch` must start with a whole batch header (it is not otherwise checked). Compressed
+/// batches work the same: only the header changes, and the CRC covers the records as they are.
 pub fn rewrite_producer_state(batch: &mut [u8], state: ProducerState) {
     if batch.len() < RECORD_BATCH_OVERHEAD {
         return;
@@ -510,18 +693,71 @@ impl RecordBatch {
     }
 
     /// Decodes every batch in `bytes` (a Produce request's or a log segment's records), which
-    /// must hold whole batches only.
+    /// must hold whole batches only. Compressed batches are decompressed, all of them together
+    /// into at most [`DEFAULT_MAX_DECOMPRESSED_SIZE`] (256 MiB) of records; see
+    /// [`decode_all_with_limit`](Self::decode_all_with_limit).
     pub fn decode_all(bytes: &[u8]) -> Result<Vec<RecordBatch>, DecodeError> {
+        Self::decode_all_with_limit(bytes, DEFAULT_MAX_DECOMPRESSED_SIZE)
+    }
+
+    /// [`decode_all`](Self::decode_all) with a budget of `max_decompressed` bytes for the
+    /// decompressed records sections of all the batches together: a batch that would take more
+    /// than what is left fails (with `field` `"records"` and an
+    /// [`InvalidValue`](DecodeErrorKind::InvalidValue) saying so) as soon as its decompression
+    /// passes the budget; nothing larger is allocated. Uncompressed batches take nothing from
+    /// the budget.
+    ///
+    /// ```
+    /// use kafka_producer::protocol::record_batch::{Compression, RecordBatch, RecordBatchBuilder};
+    /// let mut b = RecordBatchBuilder::new(Vec::new(), usize::MAX);
+    /// b.set_compression(Compression::Zstd, 1.0);
+    /// b.append(0, None, Some(&vec![0u8; 1 << 20]), &[]);
+    /// let bomb = b.finish_compressed(None, &mut Vec::new()).unwrap().to_vec();
+    /// assert!(bomb.len() < 200);
+    /// assert!(RecordBatch::decode_all_with_limit(&bomb, 2 << 20).is_ok());
+    /// let e = RecordBatch::decode_all_with_limit(&bomb, 1 << 20).unwrap_err();
+    /// assert_eq!(e.field, "records");
+    /// assert!(e.to_string().contains("size limit"), "{e}");
+    /// ```
+    pub fn decode_all_with_limit(
+        bytes: &[u8],
+        max_decompressed: usize,
+    ) -> Result<Vec<RecordBatch>, DecodeError> {
         let mut r = Reader::new(bytes, "RecordBatch");
         let mut out = Vec::new();
+        let mut budget = max_decompressed;
+        let mut scratch = Vec::new();
         while !r.is_empty() {
-            out.push(RecordBatch::decode(&mut r)?);
+            let (batch, used) = RecordBatch::decode_inner(&mut r, budget, &mut scratch)?;
+            budget -= used;
+            out.push(batch);
         }
         Ok(out)
     }
 
-    /// Decodes one batch from `r`, verifying magic and CRC-32C.
+    /// Decodes one batch from `r`, verifying magic and CRC-32C; a compressed batch is
+    /// decompressed into at most [`DEFAULT_MAX_DECOMPRESSED_SIZE`] bytes of records.
     pub fn decode(r: &mut Reader<'_>) -> Result<RecordBatch, DecodeError> {
+        Self::decode_with_limit(r, DEFAULT_MAX_DECOMPRESSED_SIZE)
+    }
+
+    /// [`decode`](Self::decode) with a cap on the decompressed size of the records section.
+    ///
+    /// Errors in the records of a compressed batch give, as their offset, the offset within the
+    /// decompressed records section, and `"RecordBatch records (decompressed)"` as context.
+    pub fn decode_with_limit(
+        r: &mut Reader<'_>,
+        max_decompressed: usize,
+    ) -> Result<RecordBatch, DecodeError> {
+        Self::decode_inner(r, max_decompressed, &mut Vec::new()).map(|(batch, _)| batch)
+    }
+
+    /// Decodes one batch; returns it with the bytes of decompressed records it took.
+    fn decode_inner(
+        r: &mut Reader<'_>,
+        max_decompressed: usize,
+        scratch: &mut Vec<u8>,
+    ) -> Result<(RecordBatch, usize), DecodeError> {
         r.set_context("RecordBatch");
         let base_offset = r.i64("base_offset")?;
         let len_at = r.offset();
@@ -564,25 +800,13 @@ impl RecordBatch {
         let base_sequence = b.i32("base_sequence")?;
         let count_at = b.offset();
         let count = b.i32("records_count")?;
-        match Compression::from_attributes(attributes) {
-            Some(Compression::None) => {}
-            Some(_) => {
-                return Err(b.error_at(
-                    "attributes",
-                    attributes_at,
-                    DecodeErrorKind::InvalidValue(
-                        "compressed record batches are not supported yet",
-                    ),
-                ));
-            }
-            None => {
-                return Err(b.error_at(
-                    "attributes",
-                    attributes_at,
-                    DecodeErrorKind::InvalidValue("unknown compression codec"),
-                ));
-            }
-        }
+        let Some(codec) = Compression::from_attributes(attributes) else {
+            return Err(b.error_at(
+                "attributes",
+                attributes_at,
+                DecodeErrorKind::InvalidValue("unknown compression codec"),
+            ));
+        };
         if count < 0 {
             return Err(b.error_at(
                 "records_count",
@@ -590,36 +814,66 @@ impl RecordBatch {
                 DecodeErrorKind::InvalidLength(i64::from(count)),
             ));
         }
-        let needed = (count as u64).saturating_mul(MIN_RECORD_SIZE as u64);
-        if needed > b.remaining() as u64 {
-            return Err(b.error_at(
-                "records_count",
-                count_at,
-                DecodeErrorKind::LengthExceedsBuffer {
-                    length: needed,
-                    remaining: b.remaining(),
+        let (records, used) = if codec == Compression::None {
+            (decode_records(&mut b, count, count_at)?, 0)
+        } else {
+            let records_at = b.offset();
+            scratch.clear();
+            compression::decompress_into(codec, b.rest(), max_decompressed, scratch).map_err(
+                |e| {
+                    b.error_at(
+                        "records",
+                        records_at,
+                        DecodeErrorKind::InvalidValue(e.summary()),
+                    )
                 },
-            ));
-        }
-        let mut records = Vec::with_capacity(count as usize);
-        for _ in 0..count {
-            records.push(decode_record(&mut b)?);
-        }
-        b.finish("records")?;
-        Ok(RecordBatch {
-            base_offset,
-            partition_leader_epoch,
-            attributes,
-            last_offset_delta,
-            base_timestamp,
-            max_timestamp,
-            producer_id,
-            producer_epoch,
-            base_sequence,
-            crc,
-            records,
-        })
+            )?;
+            let mut d = Reader::new(scratch, "RecordBatch records (decompressed)");
+            (decode_records(&mut d, count, 0)?, scratch.len())
+        };
+        Ok((
+            RecordBatch {
+                base_offset,
+                partition_leader_epoch,
+                attributes,
+                last_offset_delta,
+                base_timestamp,
+                max_timestamp,
+                producer_id,
+                producer_epoch,
+                base_sequence,
+                crc,
+                records,
+            },
+            used,
+        ))
     }
+}
+
+/// Decodes `count` records that must fill `r` exactly. `count_at` is where the count was read,
+/// for errors.
+fn decode_records(
+    r: &mut Reader<'_>,
+    count: i32,
+    count_at: usize,
+) -> Result<Vec<Record>, DecodeError> {
+    let needed = (count as u64).saturating_mul(MIN_RECORD_SIZE as u64);
+    if needed > r.remaining() as u64 {
+        return Err(r.error_at(
+            "records_count",
+            count_at,
+            DecodeErrorKind::LengthExceedsBuffer {
+                length: needed,
+                remaining: r.remaining(),
+            },
+        ));
+    }
+    let mut records = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        records.push(decode_record(r)?);
+    }
+    r.finish("records")?;
+    Ok(records)
 }
 
 fn varint_bytes<'a>(
@@ -877,14 +1131,275 @@ mod tests {
         assert_eq!(e.field, "records_count");
     }
 
+    const CODECS: [Compression; 4] = [
+        Compression::Gzip,
+        Compression::Snappy,
+        Compression::Lz4,
+        Compression::Zstd,
+    ];
+
+    /// Records with null keys and values, headers (one with a null value), 1-byte, empty and
+    /// 100 KiB values, and a negative timestamp delta.
+    fn varied_builder(prefix: &[u8]) -> RecordBatchBuilder {
+        let mut b = RecordBatchBuilder::new(prefix.to_vec(), 1 << 20);
+        let big: Vec<u8> = (0..100 * 1024u32)
+            .map(|i| b"{\"id\":12345,\"name\":\"abc\"}"[(i % 25) as usize] ^ (i % 7 == 0) as u8)
+            .collect();
+        b.append(1_000, Some(b"k1"), Some(b"v"), &[]);
+        b.append(
+            1_002,
+            None,
+            Some(b"x"),
+            &[Header::new("a", b"1".to_vec()), Header::null("b")],
+        );
+        b.append(999, Some(b""), None, &[]);
+        b.append(
+            1_010,
+            Some(b"big"),
+            Some(&big),
+            &[Header::new("h", big[..50].to_vec())],
+        );
+        for i in 0..200i64 {
+            let v = format!(r#"{{"seq":{i},"user":"user-{}","ok":true}}"#, i % 13);
+            b.append(1_100 + i, Some(&i.to_be_bytes()), Some(v.as_bytes()), &[]);
+        }
+        b
+    }
+
     #[test]
-    fn compressed_batches_are_refused_clearly() {
-        let mut bytes = three_records();
-        bytes[22] |= 3; // lz4
-        fix_crc(&mut bytes);
-        let e = RecordBatch::decode_all(&bytes).unwrap_err();
-        assert_eq!(e.field, "attributes");
-        assert!(e.to_string().contains("compressed"), "{e}");
+    fn every_codec_round_trips_through_the_builder() {
+        let plain = varied_builder(&[]).finish().to_vec();
+        let expected = RecordBatch::decode_all(&plain).unwrap().remove(0);
+        let mut scratch = Vec::new();
+        for codec in CODECS {
+            let mut b = varied_builder(&[0xaa; 5]);
+            b.set_compression(codec, 1.0);
+            let uncompressed = b.uncompressed_records_size();
+            assert_eq!(uncompressed, plain.len() - RECORD_BATCH_OVERHEAD);
+            let bytes = b.finish_compressed(None, &mut scratch).unwrap().to_vec();
+            assert!(bytes.len() < plain.len() / 2, "{codec}: {}", bytes.len());
+            assert!(b.is_compressed());
+            assert_eq!(b.uncompressed_records_size(), uncompressed);
+            assert_eq!(b.size_in_bytes(), bytes.len());
+            assert_eq!(b.estimated_size_in_bytes(), bytes.len());
+            let ratio = (bytes.len() - RECORD_BATCH_OVERHEAD) as f32 / uncompressed as f32;
+            assert_eq!(b.compression_ratio(), ratio);
+            // Header: codec bits, length and CRC over the compressed bytes.
+            assert_eq!(i16::from_be_bytes([bytes[21], bytes[22]]), codec as i16);
+            assert_eq!(
+                i32::from_be_bytes(bytes[8..12].try_into().unwrap()) as usize,
+                bytes.len() - LOG_OVERHEAD
+            );
+            assert_eq!(
+                &bytes[..61][23..61],
+                &plain[23..61],
+                "{codec}: other fields"
+            );
+            let batch = RecordBatch::decode_all(&bytes).unwrap().remove(0);
+            assert_eq!(batch.compression(), Some(codec));
+            assert_eq!(batch.records, expected.records, "{codec}");
+            assert_eq!(
+                (
+                    batch.last_offset_delta,
+                    batch.base_timestamp,
+                    batch.max_timestamp
+                ),
+                (expected.last_offset_delta, 1_000, 1_299)
+            );
+            // The caller's prefix is untouched.
+            assert_eq!(&b.into_buffer()[..5], &[0xaa; 5]);
+        }
+    }
+
+    #[test]
+    fn compressed_batches_keep_their_buffer_and_take_producer_state() {
+        let mut b = varied_builder(&[]);
+        b.set_compression(Compression::Zstd, 0.5);
+        let ptr = b.bytes().as_ptr();
+        let mut scratch = Vec::new();
+        b.finish_compressed(Some(10), &mut scratch).unwrap();
+        assert_eq!(
+            b.bytes().as_ptr(),
+            ptr,
+            "compressed in place, same allocation"
+        );
+        // Closed for appends.
+        assert!(!b.has_room_for(0, None, Some(b"x"), &[]));
+        let count = b.record_count();
+        assert_eq!(b.append(5_000, None, Some(b"late"), &[]), -1);
+        assert_eq!(b.record_count(), count);
+        // Producer state after compression: through the builder...
+        let state = ProducerState {
+            producer_id: 77,
+            producer_epoch: 3,
+            base_sequence: 42,
+            is_transactional: true,
+        };
+        b.set_producer_state(state);
+        let bytes = b.finish().to_vec();
+        let batch = RecordBatch::decode_all(&bytes).unwrap().remove(0);
+        assert_eq!(batch.compression(), Some(Compression::Zstd));
+        assert_eq!(
+            (batch.producer_id, batch.producer_epoch, batch.base_sequence),
+            (77, 3, 42)
+        );
+        assert!(batch.is_transactional());
+        // ...and on the bytes.
+        let mut bytes = bytes;
+        rewrite_producer_state(
+            &mut bytes,
+            ProducerState {
+                base_sequence: 7,
+                is_transactional: false,
+                ..state
+            },
+        );
+        let batch2 = RecordBatch::decode_all(&bytes).unwrap().remove(0);
+        assert_eq!(
+            (batch2.base_sequence, batch2.is_transactional()),
+            (7, false)
+        );
+        assert_eq!(batch2.compression(), Some(Compression::Zstd));
+        assert_eq!(batch2.records, batch.records);
+        // A second finish_compressed only finishes again.
+        let again = b.finish_compressed(None, &mut scratch).unwrap().to_vec();
+        let batch3 = RecordBatch::decode_all(&again).unwrap().remove(0);
+        assert_eq!(batch3.records, batch.records);
+    }
+
+    #[test]
+    fn finish_compressed_without_codec_or_with_a_bad_level() {
+        let mut b = varied_builder(&[]);
+        let plain = b.finish().to_vec();
+        assert_eq!(
+            b.finish_compressed(None, &mut Vec::new()).unwrap(),
+            &plain[..]
+        );
+        assert!(!b.is_compressed());
+        assert_eq!(b.compression_ratio(), 1.0);
+
+        let mut b = varied_builder(&[]);
+        b.set_compression(Compression::Gzip, 1.0);
+        let e = b.finish_compressed(Some(42), &mut Vec::new()).unwrap_err();
+        assert!(matches!(
+            e,
+            CompressionError::InvalidLevel { level: 42, .. }
+        ));
+        // Nothing changed: still open and uncompressed.
+        assert!(!b.is_compressed());
+        assert_eq!(b.finish(), &plain[..]);
+        assert!(b.has_room_for(0, None, Some(b"x"), &[]));
+    }
+
+    #[test]
+    fn has_room_for_uses_the_estimated_compressed_size() {
+        let value = [b'a'; 100];
+        let fill = |codec, ratio| {
+            let mut b = RecordBatchBuilder::new(Vec::new(), 10_000);
+            b.set_compression(codec, ratio);
+            while b.has_room_for(0, None, Some(&value), &[]) {
+                b.append(0, None, Some(&value), &[]);
+            }
+            b
+        };
+        let none = fill(Compression::None, 0.5);
+        let lz4_1 = fill(Compression::Lz4, 1.0);
+        let lz4_half = fill(Compression::Lz4, 0.5);
+        // Without compression the ratio is ignored; at ratio 1.0 the 5% margin costs records;
+        // at 0.5 about twice as many fit.
+        assert!(none.size_in_bytes() <= 10_000);
+        assert!(lz4_1.record_count() < none.record_count());
+        assert!(lz4_1.estimated_size_in_bytes() <= 10_000);
+        assert!(lz4_half.record_count() > none.record_count() * 18 / 10);
+        let est = lz4_half.estimated_size_in_bytes();
+        assert_eq!(
+            est,
+            61 + (lz4_half.uncompressed_records_size() as f32 * 0.5 * 1.05) as usize
+        );
+        assert!(est <= 10_000 && est > 9_000, "{est}");
+    }
+
+    #[test]
+    fn compressed_garbage_is_an_error() {
+        for codec in CODECS {
+            let mut bytes = three_records();
+            bytes[22] |= codec as u8;
+            fix_crc(&mut bytes);
+            let e = RecordBatch::decode_all(&bytes).unwrap_err();
+            assert!(
+                matches!(e.kind, DecodeErrorKind::InvalidValue(_)),
+                "{codec}: {e}"
+            );
+        }
+        for bits in 5..=7 {
+            let mut bytes = three_records();
+            bytes[22] |= bits;
+            fix_crc(&mut bytes);
+            let e = RecordBatch::decode_all(&bytes).unwrap_err();
+            assert_eq!(e.field, "attributes");
+            assert!(e.to_string().contains("unknown compression codec"), "{e}");
+        }
+    }
+
+    #[test]
+    fn compressed_batches_survive_tampering() {
+        let mut scratch = Vec::new();
+        for codec in CODECS {
+            let mut b = varied_builder(&[]);
+            b.set_compression(codec, 1.0);
+            let bytes = b.finish_compressed(None, &mut scratch).unwrap().to_vec();
+            for n in (0..bytes.len()).step_by(37) {
+                assert!(RecordBatch::decode_all(&bytes[..n]).is_err() || n == 0);
+            }
+            // Flipped bits in the compressed records, CRC fixed: an error or other records.
+            let mut x: u32 = 99;
+            for _ in 0..200 {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                let mut bad = bytes.clone();
+                let at = RECORD_BATCH_OVERHEAD + (x as usize >> 4) % (bad.len() - 61);
+                bad[at] ^= 1 << (x % 8);
+                fix_crc(&mut bad);
+                let _ = RecordBatch::decode_all(&bad);
+            }
+            // A count that disagrees with the records.
+            for (count, field) in [(205i32, "record_length"), (203, "records")] {
+                let mut bad = bytes.clone();
+                bad[57..61].copy_from_slice(&count.to_be_bytes());
+                fix_crc(&mut bad);
+                let e = RecordBatch::decode_all(&bad).unwrap_err();
+                assert_eq!(e.context, "RecordBatch records (decompressed)", "{e}");
+                assert!(e.field == field || e.field == "records_count", "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn decompression_bombs_hit_the_limit() {
+        let mut scratch = Vec::new();
+        for codec in CODECS {
+            let mut b = RecordBatchBuilder::new(Vec::new(), usize::MAX);
+            b.set_compression(codec, 1.0);
+            b.append(0, None, Some(&vec![0u8; 4 << 20]), &[]);
+            let bomb = b.finish_compressed(None, &mut scratch).unwrap().to_vec();
+            assert!(bomb.len() < 250_000, "{codec}: {}", bomb.len());
+            let e = RecordBatch::decode_all_with_limit(&bomb, 1 << 20).unwrap_err();
+            assert_eq!((e.field, e.offset), ("records", 61), "{codec}: {e}");
+            assert_eq!(
+                e.kind,
+                DecodeErrorKind::InvalidValue(
+                    "decompressed records exceed the decompressed size limit"
+                )
+            );
+            assert_eq!(RecordBatch::decode_all(&bomb).unwrap()[0].records.len(), 1);
+            // The limit is shared by the batches of one buffer.
+            let two = [&bomb[..], &bomb[..]].concat();
+            assert!(RecordBatch::decode_all_with_limit(&two, 9 << 20).is_ok());
+            assert!(RecordBatch::decode_all_with_limit(&two, 8 << 20).is_err());
+            // decode_with_limit caps one batch.
+            let mut r = Reader::new(&two, "test");
+            assert!(RecordBatch::decode_with_limit(&mut r, 5 << 20).is_ok());
+            assert!(RecordBatch::decode_with_limit(&mut r, 4 << 20).is_err());
+        }
     }
 
     #[test]
