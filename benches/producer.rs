@@ -46,6 +46,8 @@ fn accumulator() -> RecordAccumulator {
             delivery_timeout: Duration::from_secs(120),
             adaptive_partitioning: true,
             partition_availability_timeout: Duration::ZERO,
+            compression: kafka_producer::protocol::record_batch::Compression::None,
+            compression_level: None,
         },
         pool,
     )

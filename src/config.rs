@@ -179,30 +179,28 @@ impl fmt::Display for Acks {
 
 /// The codec for record batches (`compression.type`).
 ///
-/// All five of Java's values parse, but only [`CompressionType::None`] is supported for now:
-/// the others are refused when a [`ProducerConfig`] is built, until the codecs are
-/// implemented.
+/// Java's five values, with the bytes Kafka brokers and the Java consumer expect (gzip stream,
+/// snappy in the xerial framing, LZ4 frame, zstd frame).
 ///
 /// ```
 /// use kafka_producer::config::CompressionType;
 /// let c: CompressionType = "zstd".parse().unwrap();
 /// assert_eq!(c, CompressionType::Zstd);
 /// assert_eq!(c.id(), 4);
-/// assert!(!c.is_supported());
-/// assert!(CompressionType::None.is_supported());
+/// assert!(c.is_supported());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum CompressionType {
-    /// No compression. The default, and the only one supported for now.
+    /// No compression. The default.
     #[default]
     None,
-    /// gzip (not supported yet).
+    /// gzip (pure Rust, zlib-rs).
     Gzip,
-    /// Snappy (not supported yet).
+    /// Snappy in the xerial framing (pure Rust).
     Snappy,
-    /// LZ4 (not supported yet).
+    /// LZ4 frame (pure Rust).
     Lz4,
-    /// Zstandard (not supported yet).
+    /// Zstandard (the C libzstd, built from source by the `zstd` crate).
     Zstd,
 }
 
@@ -229,9 +227,21 @@ impl CompressionType {
         }
     }
 
-    /// Whether this crate can produce batches with this codec yet (only `none` for now).
+    /// Whether this crate can produce batches with this codec (all five).
     pub fn is_supported(self) -> bool {
-        matches!(self, CompressionType::None)
+        true
+    }
+
+    /// The record batch codec.
+    pub fn codec(self) -> crate::protocol::record_batch::Compression {
+        use crate::protocol::record_batch::Compression;
+        match self {
+            CompressionType::None => Compression::None,
+            CompressionType::Gzip => Compression::Gzip,
+            CompressionType::Snappy => Compression::Snappy,
+            CompressionType::Lz4 => Compression::Lz4,
+            CompressionType::Zstd => Compression::Zstd,
+        }
     }
 }
 
@@ -478,8 +488,9 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
     ConfigKey {
         name: COMPRESSION_TYPE,
         default: Some("none"),
-        valid_values: "none (gzip, snappy, lz4, zstd: not supported yet)",
-        description: "Codec for record batches.",
+        valid_values: "none, gzip, snappy, lz4, zstd",
+        description: "Codec for record batches. Batches still fill to about batch.size: the \
+                      compression ratio is estimated per topic.",
     },
     ConfigKey {
         name: COMPRESSION_ZSTD_LEVEL,
@@ -1290,19 +1301,7 @@ fn parse(props: impl Iterator<Item = (String, String)>) -> Result<ProducerConfig
             RECEIVE_BUFFER_BYTES => c.receive_buffer_bytes = int(key, raw, -1, INT)? as i32,
             ALLOW_AUTO_CREATE_TOPICS => c.allow_auto_create_topics = boolean(key, raw)?,
             ENABLE_IDEMPOTENCE => idempotence = Some(boolean(key, raw)?),
-            COMPRESSION_TYPE => {
-                let t: CompressionType = raw.parse()?;
-                if !t.is_supported() {
-                    return Err(Error::config(
-                        key,
-                        format!(
-                            "value \"{v}\" is not supported yet: this crate does not implement \
-                             compression yet; use none"
-                        ),
-                    ));
-                }
-                c.compression_type = t;
-            }
+            COMPRESSION_TYPE => c.compression_type = raw.parse()?,
             COMPRESSION_GZIP_LEVEL => {
                 let level = int(key, raw, i32::MIN.into(), INT)?;
                 if level != -1 && !(1..=9).contains(&level) {
@@ -2061,7 +2060,7 @@ mod tests {
             .receive_buffer_bytes(-1)
             .allow_auto_create_topics(false)
             .enable_idempotence(false)
-            .compression_type(CompressionType::None)
+            .compression_type(CompressionType::Gzip)
             .compression_gzip_level(5)
             .compression_lz4_level(1)
             .compression_zstd_level(-5)
@@ -2099,7 +2098,7 @@ mod tests {
             ("receive.buffer.bytes", "-1"),
             ("allow.auto.create.topics", "FALSE"),
             ("enable.idempotence", "false"),
-            ("compression.type", "none"),
+            ("compression.type", "gzip"),
             ("compression.gzip.level", "5"),
             ("compression.lz4.level", "1"),
             ("compression.zstd.level", "-5"),
@@ -2120,9 +2119,8 @@ mod tests {
             .zip(defaults.to_properties())
             .filter(|(a, b)| a != b)
             .count();
-        // All but transactional.id (not listed) and the keys with only one accepted value:
-        // compression.type and security.protocol.
-        assert_eq!(differing, CONFIG_KEYS.len() - 3);
+        // All but transactional.id (not listed) and security.protocol (one accepted value).
+        assert_eq!(differing, CONFIG_KEYS.len() - 2);
 
         // The builder keeps the last setting of a key, typed or raw.
         let b = ProducerConfig::builder()
@@ -2184,10 +2182,7 @@ mod tests {
             (BUFFER_MEMORY, &["-1", "x", "9223372036854775808"]),
             (COMPRESSION_GZIP_LEVEL, &["0", "10", "-2", "x"]),
             (COMPRESSION_LZ4_LEVEL, &["0", "18", "x"]),
-            (
-                COMPRESSION_TYPE,
-                &["brotli", "GZIP", "", "gzip", "snappy", "lz4", "zstd"],
-            ),
+            (COMPRESSION_TYPE, &["brotli", "GZIP", ""]),
             (COMPRESSION_ZSTD_LEVEL, &["23", "-131073", "x"]),
             (CONNECTIONS_MAX_IDLE_MS, &["-1", "x"]),
             (DELIVERY_TIMEOUT_MS, &["-1", "2147483648", "x"]),
@@ -2282,7 +2277,13 @@ mod tests {
             "invalid configuration `partitioner.ignore.keys`: value \"yes\" is not a boolean: \
              must be true or false"
         );
-        assert!(show(&[(COMPRESSION_TYPE, "gzip")]).contains("not supported yet"));
+        assert_eq!(
+            with(&[(COMPRESSION_TYPE, "gzip")])
+                .unwrap()
+                .compression_type,
+            CompressionType::Gzip
+        );
+        assert!(show(&[(COMPRESSION_TYPE, "brotli")]).contains("compression.type"));
         assert!(show(&[(SECURITY_PROTOCOL, "SSL")]).contains("not supported yet"));
         assert!(show(&[(SECURITY_PROTOCOL, "TLS")]).contains("must be one of"));
         // Idempotence set explicitly conflicts with acks/retries/max.in.flight: an error naming

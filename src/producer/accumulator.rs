@@ -8,11 +8,13 @@
 
 use crate::cluster::{Cluster, TopicPartition};
 use crate::error::Error;
-use crate::producer::batch::ProducerBatch;
+use crate::producer::batch::{BatchCompression, ProducerBatch};
 use crate::producer::buffer_pool::BufferPool;
 use crate::producer::delivery::{BatchResult, Callback, RecordFuture};
 use crate::producer::partitioner::{BuiltInPartitioner, StickyPartitionInfo};
 use crate::producer::transaction_manager::{Rewrite, TransactionManager};
+use crate::protocol::compression::{COMPRESSION_RATE_ESTIMATION_FACTOR, CompressionRatioEstimator};
+use crate::protocol::record_batch::{Compression, RECORD_BATCH_OVERHEAD};
 use crate::protocol::record_batch::{Header, estimate_size_upper_bound};
 use parking_lot::{Mutex, RwLock};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -37,6 +39,10 @@ pub struct AccumulatorConfig {
     pub adaptive_partitioning: bool,
     /// `partitioner.availability.timeout.ms`.
     pub partition_availability_timeout: Duration,
+    /// `compression.type`.
+    pub compression: Compression,
+    /// The level of `compression.<codec>.level` (`None`: the codec's default).
+    pub compression_level: Option<i32>,
 }
 
 type Deque = Arc<Mutex<VecDeque<ProducerBatch>>>;
@@ -87,6 +93,7 @@ pub struct RecordAccumulator {
     muted: Mutex<HashSet<TopicPartition>>,
     drain_index: Mutex<HashMap<i32, usize>>,
     node_stats: Mutex<HashMap<i32, NodeLatencyStats>>,
+    ratio_estimator: CompressionRatioEstimator,
 }
 
 fn result_key(r: &Arc<BatchResult>) -> usize {
@@ -120,6 +127,7 @@ impl RecordAccumulator {
             muted: Mutex::new(HashSet::new()),
             drain_index: Mutex::new(HashMap::new()),
             node_stats: Mutex::new(HashMap::new()),
+            ratio_estimator: CompressionRatioEstimator::new(),
         }
     }
 
@@ -226,8 +234,7 @@ impl RecordAccumulator {
             }
             if buffer.is_none() {
                 let size = self
-                    .config
-                    .batch_size
+                    .batch_buffer_size(topic)
                     .max(estimate_size_upper_bound(key, value, headers));
                 match self.pool.allocate(size, max_block) {
                     Ok(b) => buffer = Some((b, size)),
@@ -262,7 +269,9 @@ impl RecordAccumulator {
                 topic: tp_topic.clone(),
                 partition: effective,
             };
-            let mut batch = ProducerBatch::new(tp, buf, size, self.config.batch_size, now);
+            let compression = self.batch_compression(&tp.topic);
+            let mut batch =
+                ProducerBatch::new(tp, buf, size, self.config.batch_size, compression, now);
             let before = batch.estimated_size_in_bytes();
             let future = match batch.try_append(timestamp, key, value, headers, callback, now) {
                 Ok(f) => f,
@@ -298,6 +307,37 @@ impl RecordAccumulator {
         }
         self.appends_in_progress.fetch_sub(1, Ordering::SeqCst);
         result
+    }
+
+    /// The compression of a new batch of `topic`, with the topic's current ratio estimate.
+    fn batch_compression(&self, topic: &str) -> BatchCompression {
+        match self.config.compression {
+            Compression::None => BatchCompression::NONE,
+            codec => BatchCompression {
+                codec,
+                estimated_ratio: self.ratio_estimator.estimation(topic, codec),
+                level: self.config.compression_level,
+            },
+        }
+    }
+
+    /// Pool memory for a new batch: `batch.size`, or with compression room for the
+    /// uncompressed records of a batch expected to compress to about `batch.size` (at most 16
+    /// times `batch.size` and half of `buffer.memory`).
+    fn batch_buffer_size(&self, topic: &str) -> usize {
+        let batch_size = self.config.batch_size;
+        let c = self.batch_compression(topic);
+        if c.codec == Compression::None {
+            return batch_size;
+        }
+        let ratio = f64::from(c.estimated_ratio * COMPRESSION_RATE_ESTIMATION_FACTOR).max(1e-3);
+        let records =
+            (batch_size.saturating_sub(RECORD_BATCH_OVERHEAD) as f64 / ratio).ceil() as usize;
+        let cap = batch_size
+            .saturating_mul(16)
+            .min(self.pool.total_memory() / 2)
+            .max(batch_size);
+        (RECORD_BATCH_OVERHEAD + records).clamp(batch_size, cap)
     }
 
     fn partition_changed(&self, info: &TopicInfo, sticky: Option<&StickyPartitionInfo>) -> bool {
@@ -550,7 +590,10 @@ impl RecordAccumulator {
                                 }
                             }
                             drop(d);
-                            batch.close();
+                            if let Some(ratio) = batch.close() {
+                                let c = batch.compression().codec;
+                                self.ratio_estimator.update_estimation(&tp.topic, c, ratio);
+                            }
                             batch.drained(now);
                             size += batch.estimated_size_in_bytes();
                             if guarantee_order {
@@ -632,6 +675,56 @@ impl RecordAccumulator {
         }
     }
 
+    /// Java `splitAndReenqueue`: splits a batch the broker found too large into batches of at
+    /// most half its size (and at most `batch.size`), puts them at the front of the
+    /// partition's queue (in sequence order with idempotence, tracked by `txn`), and frees the
+    /// original. Returns how many batches it became, or gives the batch back if it cannot be
+    /// split.
+    pub fn split_and_reenqueue(
+        &self,
+        mut batch: ProducerBatch,
+        txn: Option<&mut TransactionManager>,
+        now: Instant,
+    ) -> Result<usize, (ProducerBatch, Error)> {
+        let tp = batch.topic_partition().clone();
+        let codec = batch.compression().codec;
+        if codec != Compression::None {
+            self.ratio_estimator.set_estimation(&tp.topic, codec, 1.0);
+        }
+        let split_size = (batch.estimated_size_in_bytes() / 2)
+            .min(self.config.batch_size)
+            .max(1);
+        let parts = match batch.split(split_size, now) {
+            Ok(parts) => parts,
+            Err(e) => return Err((batch, e)),
+        };
+        self.deallocate(batch);
+        let n = parts.len();
+        let info = self.topic_info(&tp.topic);
+        let dq = Self::deque_of(&info, tp.partition);
+        let mut txn = txn;
+        let mut d = dq.lock();
+        for b in parts.into_iter().rev() {
+            let result = b.result().clone();
+            self.incomplete.lock().insert(result_key(&result), result);
+            match (b.sequence(), txn.as_deref_mut()) {
+                (Some(seq), Some(tm)) => {
+                    tm.add_in_flight_batch(&tp, seq);
+                    let pos = d
+                        .iter()
+                        .position(|q| {
+                            q.sequence()
+                                .is_none_or(|s| s.base_sequence >= seq.base_sequence)
+                        })
+                        .unwrap_or(d.len());
+                    d.insert(pos, b);
+                }
+                _ => d.push_front(b),
+            }
+        }
+        Ok(n)
+    }
+
     /// Applies sequence rewrites (an epoch bump) to the queued batches; returns the rewrites
     /// of batches not queued here (they are in flight, held by the sender).
     pub fn apply_rewrites(
@@ -683,7 +776,7 @@ impl RecordAccumulator {
         let pending: Vec<Arc<BatchResult>> = self.incomplete.lock().values().cloned().collect();
         let mut all = true;
         for r in pending {
-            if r.wait(deadline).is_none() {
+            if !r.wait_all(deadline) {
                 all = false;
                 break;
             }

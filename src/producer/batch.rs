@@ -8,7 +8,8 @@ use crate::producer::delivery::{
 };
 use crate::producer::transaction_manager::{BatchSequence, ProducerIdAndEpoch};
 use crate::protocol::record_batch::{
-    Header, ProducerState, RecordBatchBuilder, rewrite_producer_state,
+    Compression, Header, ProducerState, RecordBatchBuilder, record_size_in_bytes,
+    rewrite_producer_state,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +21,32 @@ struct Thunk {
 }
 
 static NEXT_BATCH_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// Scratch space for compressing a batch when it is closed (on the sender thread).
+    static COMPRESS_SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How a batch's records are compressed: the codec, the compression ratio expected for its
+/// topic (to fill the batch to about `batch.size` compressed), and the level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchCompression {
+    /// The codec.
+    pub codec: Compression,
+    /// Expected compressed / uncompressed size (`CompressionRatioEstimator`).
+    pub estimated_ratio: f32,
+    /// The level (`None`: the codec's default).
+    pub level: Option<i32>,
+}
+
+impl BatchCompression {
+    /// No compression.
+    pub const NONE: BatchCompression = BatchCompression {
+        codec: Compression::None,
+        estimated_ratio: 1.0,
+        level: None,
+    };
+}
 
 /// A batch of records for one partition.
 pub struct ProducerBatch {
@@ -36,6 +63,7 @@ pub struct ProducerBatch {
     sealed: Option<Arc<Vec<u8>>>,
     /// Bytes of pool memory this batch holds.
     buffer_size: usize,
+    compression: BatchCompression,
     result: Arc<BatchResult>,
     thunks: Vec<Thunk>,
     created: Instant,
@@ -68,24 +96,34 @@ impl std::fmt::Debug for ProducerBatch {
 
 impl ProducerBatch {
     /// A new, empty batch on `buffer` (which holds `buffer_size` bytes of pool memory). Records
-    /// are appended while the batch stays under `batch_size` bytes.
+    /// are appended while the batch stays under `batch_size` bytes (for a compressed batch:
+    /// its estimated compressed size, while the uncompressed records must fit the buffer).
     pub fn new(
         tp: TopicPartition,
         buffer: Vec<u8>,
         buffer_size: usize,
         batch_size: usize,
+        compression: BatchCompression,
         now: Instant,
     ) -> Self {
         let result = BatchResult::new(tp.clone());
+        let write_limit = if compression.codec == Compression::None {
+            batch_size.max(buffer_size)
+        } else {
+            batch_size
+        };
+        let mut builder = RecordBatchBuilder::new(buffer, write_limit);
+        builder.set_compression(compression.codec, compression.estimated_ratio);
         ProducerBatch {
             id: NEXT_BATCH_ID.fetch_add(1, Ordering::Relaxed),
             tp,
             sequence: None,
             reopened: false,
             appends_closed: false,
-            builder: RecordBatchBuilder::new(buffer, batch_size.max(buffer_size)),
+            builder,
             sealed: None,
             buffer_size,
+            compression,
             result,
             thunks: Vec::new(),
             created: now,
@@ -115,6 +153,16 @@ impl ProducerBatch {
         if self.appends_closed || !self.builder.has_room_for(timestamp, key, value, headers) {
             return Err(callback);
         }
+        // Compressed batches hold their records uncompressed until closed: they must also fit
+        // the buffer taken from the pool, so that memory stays within buffer.memory.
+        if self.compression.codec != Compression::None
+            && self.record_count() > 0
+            && self.builder.size_in_bytes()
+                + record_size_in_bytes(i32::MAX, i64::MAX, key, value, headers)
+                > self.buffer_size
+        {
+            return Err(callback);
+        }
         let relative_offset = self.builder.append(timestamp, key, value, headers);
         let info = RecordInfo {
             relative_offset,
@@ -132,11 +180,12 @@ impl ProducerBatch {
         self.thunks.len()
     }
 
-    /// Bytes of the batch (header included).
+    /// Bytes of the batch (header included): exact once closed; while open, with compression,
+    /// the expected compressed size (Java `estimatedSizeInBytes`).
     pub fn estimated_size_in_bytes(&self) -> usize {
         match &self.sealed {
             Some(b) => b.len(),
-            None => self.builder.size_in_bytes(),
+            None => self.builder.estimated_size_in_bytes(),
         }
     }
 
@@ -144,7 +193,12 @@ impl ProducerBatch {
     pub fn is_full(&self) -> bool {
         self.appends_closed
             || (self.record_count() > 0
-                && self.builder.size_in_bytes() >= self.builder.write_limit())
+                && self.builder.estimated_size_in_bytes() >= self.builder.write_limit())
+    }
+
+    /// The batch's compression settings.
+    pub fn compression(&self) -> BatchCompression {
+        self.compression
     }
 
     /// Whether the batch was closed for appends.
@@ -158,16 +212,40 @@ impl ProducerBatch {
         self.appends_closed = true;
     }
 
-    /// Closes the batch for appends and writes its header and CRC; its bytes can then be sent.
-    /// A batch whose sequence was reset since it was last sent gets its header rewritten.
-    pub fn close(&mut self) {
+    /// Closes the batch for appends and writes its header and CRC (compressing its records
+    /// once, here, outside any lock); its bytes can then be sent. A batch whose sequence was
+    /// reset since it was last sent gets its header rewritten. Returns the compression ratio
+    /// achieved when this call compressed the batch (for the topic's ratio estimate).
+    pub fn close(&mut self) -> Option<f32> {
         self.appends_closed = true;
+        let mut ratio = None;
         match &mut self.sealed {
             None => {
                 if let Some(seq) = self.sequence {
                     self.builder.set_producer_state(state_of(&seq));
                 }
-                self.builder.finish();
+                if self.compression.codec == Compression::None {
+                    self.builder.finish();
+                } else {
+                    let level = self.compression.level;
+                    let result = COMPRESS_SCRATCH.with(|scratch| {
+                        let mut scratch = scratch.borrow_mut();
+                        self.builder
+                            .finish_compressed(level, &mut scratch)
+                            .map(|_| ())
+                    });
+                    match result {
+                        Ok(()) => ratio = Some(self.builder.compression_ratio()),
+                        Err(e) => {
+                            log::error!(
+                                "Compressing a batch for {} failed ({e}); sending it uncompressed",
+                                self.tp
+                            );
+                            self.builder.set_compression(Compression::None, 1.0);
+                            self.builder.finish();
+                        }
+                    }
+                }
                 let builder =
                     std::mem::replace(&mut self.builder, RecordBatchBuilder::new(Vec::new(), 0));
                 self.sealed = Some(Arc::new(builder.into_buffer()));
@@ -182,6 +260,7 @@ impl ProducerBatch {
             Some(_) => {}
         }
         self.reopened = false;
+        ratio
     }
 
     /// The batch's unique id.
@@ -302,6 +381,84 @@ impl ProducerBatch {
         true
     }
 
+    /// Splits a batch the broker found too large (`MESSAGE_TOO_LARGE`) into batches of at most
+    /// `split_size` bytes each (one record each if need be), as Java's `ProducerBatch.split`:
+    /// the records move to the new batches in order, with their callbacks; their futures are
+    /// chained to the new batches; the new batches keep this one's creation time, compression
+    /// (with a ratio estimate of 1, so they stay under the size) and, with idempotence,
+    /// consecutive sequences from this one's base sequence. Their memory is outside the pool,
+    /// as in Java. This batch is done afterwards (deallocate it).
+    pub fn split(&mut self, split_size: usize, now: Instant) -> Result<Vec<ProducerBatch>, Error> {
+        let Some(bytes) = self.sealed.clone() else {
+            return Err(Error::Internal(
+                "splitting a batch that was never closed".into(),
+            ));
+        };
+        let decoded = crate::protocol::record_batch::RecordBatch::decode_all(&bytes)
+            .map_err(|e| Error::Internal(format!("cannot decode the batch to split: {e}")))?;
+        let mut records = Vec::with_capacity(self.thunks.len());
+        for b in &decoded {
+            for r in &b.records {
+                records.push((b.timestamp_of(r), r));
+            }
+        }
+        if records.len() != self.thunks.len() {
+            return Err(Error::Internal("the batch to split lost records".into()));
+        }
+        let compression = BatchCompression {
+            estimated_ratio: 1.0,
+            ..self.compression
+        };
+        let mut out: Vec<ProducerBatch> = Vec::new();
+        let mut targets = Vec::with_capacity(records.len());
+        for ((timestamp, r), thunk) in records.into_iter().zip(self.thunks.iter_mut()) {
+            let (key, value) = (r.key.as_deref(), r.value.as_deref());
+            let mut callback = thunk.callback.take();
+            loop {
+                if let Some(b) = out.last_mut() {
+                    let offset = b.record_count() as i32;
+                    match b.try_append(timestamp, key, value, &r.headers, callback, now) {
+                        Ok(_) => {
+                            targets.push((b.result.clone(), offset));
+                            break;
+                        }
+                        Err(cb) => callback = cb,
+                    }
+                }
+                let size =
+                    split_size.max(crate::protocol::record_batch::estimate_size_upper_bound(
+                        key, value, &r.headers,
+                    ));
+                let mut b = ProducerBatch::new(
+                    self.tp.clone(),
+                    Vec::with_capacity(size),
+                    0,
+                    split_size,
+                    compression,
+                    now,
+                );
+                b.created = self.created;
+                out.push(b);
+            }
+        }
+        if let Some(seq) = self.sequence {
+            let mut base = seq.base_sequence;
+            for b in out.iter_mut() {
+                let count = b.record_count() as i32;
+                b.sequence = Some(BatchSequence {
+                    id: b.id,
+                    producer: seq.producer,
+                    base_sequence: base,
+                    record_count: count,
+                });
+                base = crate::producer::transaction_manager::increment_sequence(base, count);
+            }
+        }
+        self.done = true;
+        self.result.split(targets);
+        Ok(out)
+    }
+
     /// Gives back the buffer and the number of pool bytes it accounts for. The buffer is `None`
     /// when the network layer still shares it (its memory is then freed when it drops).
     pub fn into_buffer(self) -> (Option<Vec<u8>>, usize) {
@@ -325,6 +482,7 @@ mod tests {
             Vec::with_capacity(size),
             size,
             size,
+            BatchCompression::NONE,
             Instant::now(),
         )
     }

@@ -23,11 +23,22 @@ pub struct BatchOutcome {
     pub log_append_time: i64,
 }
 
-/// The result of one batch, shared by the futures of all its records.
+/// Where a batch's records ended up: an outcome, or (after a split on `MESSAGE_TOO_LARGE`)
+/// new batches, one `(result, relative offset)` per record.
+#[derive(Debug, Clone)]
+enum State {
+    Pending,
+    Done(Result<BatchOutcome, Error>),
+    Split(Arc<[(Arc<BatchResult>, i32)]>),
+}
+
+/// The result of one batch, shared by the futures of all its records (Java's
+/// `ProduceRequestResult`; a split batch chains its records to the new batches, as Java's
+/// `FutureRecordMetadata.chain`).
 #[derive(Debug)]
 pub struct BatchResult {
     tp: TopicPartition,
-    state: Mutex<Option<Result<BatchOutcome, Error>>>,
+    state: Mutex<State>,
     done: Condvar,
 }
 
@@ -36,7 +47,7 @@ impl BatchResult {
     pub fn new(tp: TopicPartition) -> Arc<Self> {
         Arc::new(BatchResult {
             tp,
-            state: Mutex::new(None),
+            state: Mutex::new(State::Pending),
             done: Condvar::new(),
         })
     }
@@ -48,34 +59,76 @@ impl BatchResult {
 
     /// Sets the result; only the first call has an effect. Returns whether this call set it.
     pub fn complete(&self, result: Result<BatchOutcome, Error>) -> bool {
+        self.finish(State::Done(result))
+    }
+
+    /// Chains the records to the batches they were split into: record `i` is now record
+    /// `targets[i].1` of batch `targets[i].0`.
+    pub fn split(&self, targets: Vec<(Arc<BatchResult>, i32)>) -> bool {
+        self.finish(State::Split(targets.into()))
+    }
+
+    fn finish(&self, state: State) -> bool {
         let mut st = self.state.lock();
-        if st.is_some() {
+        if !matches!(*st, State::Pending) {
             return false;
         }
-        *st = Some(result);
+        *st = state;
         self.done.notify_all();
         true
     }
 
-    /// Whether the result is known.
+    /// Whether the result is known (for a split batch: whether it was split).
     pub fn is_done(&self) -> bool {
-        self.state.lock().is_some()
+        !matches!(*self.state.lock(), State::Pending)
     }
 
-    /// Waits for the result, at most until `deadline` (`None` waits forever).
-    pub fn wait(&self, deadline: Option<Instant>) -> Option<Result<BatchOutcome, Error>> {
+    fn wait_state(&self, deadline: Option<Instant>) -> Option<State> {
         let mut st = self.state.lock();
         loop {
-            if let Some(r) = &*st {
-                return Some(r.clone());
+            if !matches!(*st, State::Pending) {
+                return Some(st.clone());
             }
             match deadline {
                 None => self.done.wait(&mut st),
                 Some(d) => {
-                    if self.done.wait_until(&mut st, d).timed_out() && st.is_none() {
+                    if self.done.wait_until(&mut st, d).timed_out() && matches!(*st, State::Pending)
+                    {
                         return None;
                     }
                 }
+            }
+        }
+    }
+
+    /// Waits until every record of the batch has its outcome (following splits), at most until
+    /// `deadline`; false on timeout.
+    pub fn wait_all(&self, deadline: Option<Instant>) -> bool {
+        match self.wait_state(deadline) {
+            None => false,
+            Some(State::Split(targets)) => targets.iter().all(|(r, _)| r.wait_all(deadline)),
+            Some(_) => true,
+        }
+    }
+
+    /// Waits for the outcome of record `relative_offset`, at most until `deadline` (`None`
+    /// waits forever); returns the batch result that holds it and its offset in that batch.
+    fn wait_record(
+        self: &Arc<Self>,
+        relative_offset: i32,
+        deadline: Option<Instant>,
+    ) -> Option<(Arc<BatchResult>, i32, Result<BatchOutcome, Error>)> {
+        let mut current = self.clone();
+        let mut offset = relative_offset;
+        loop {
+            match current.wait_state(deadline)? {
+                State::Done(r) => return Some((current, offset, r)),
+                State::Split(targets) => {
+                    let (next, o) = targets.get(offset as usize).cloned()?;
+                    current = next;
+                    offset = o;
+                }
+                State::Pending => return None,
             }
         }
     }
@@ -154,7 +207,9 @@ impl RecordFuture {
     /// Whether the outcome is known.
     pub fn is_done(&self) -> bool {
         match &self.inner {
-            FutureInner::Pending { result, .. } => result.is_done(),
+            FutureInner::Pending { result, info } => result
+                .wait_record(info.relative_offset, Some(Instant::now()))
+                .is_some(),
             FutureInner::Failed(_) => true,
         }
     }
@@ -183,9 +238,14 @@ impl RecordFuture {
     fn wait(&self, deadline: Option<Instant>) -> Option<Result<RecordMetadata, Error>> {
         match &self.inner {
             FutureInner::Failed(e) => Some(Err(e.clone())),
-            FutureInner::Pending { result, info } => result
-                .wait(deadline)
-                .map(|r| r.map(|o| info.metadata(result.topic_partition(), &o))),
+            FutureInner::Pending { result, info } => {
+                let (batch, offset, r) = result.wait_record(info.relative_offset, deadline)?;
+                let info = RecordInfo {
+                    relative_offset: offset,
+                    ..*info
+                };
+                Some(r.map(|o| info.metadata(batch.topic_partition(), &o)))
+            }
         }
     }
 }

@@ -111,6 +111,13 @@ impl<K, V> KafkaProducer<K, V> {
                 delivery_timeout: config.delivery_timeout,
                 adaptive_partitioning: config.partitioner_adaptive_partitioning_enable,
                 partition_availability_timeout: config.partitioner_availability_timeout,
+                compression: config.compression_type.codec(),
+                compression_level: match config.compression_type {
+                    crate::config::CompressionType::Gzip => Some(config.compression_gzip_level),
+                    crate::config::CompressionType::Lz4 => Some(config.compression_lz4_level),
+                    crate::config::CompressionType::Zstd => Some(config.compression_zstd_level),
+                    _ => None,
+                },
             },
             pool,
         ));

@@ -61,6 +61,8 @@ pub struct SenderMetrics {
     pub retries: u64,
     /// Epoch bumps of the idempotent producer.
     pub epoch_bumps: u64,
+    /// Batches split after `MESSAGE_TOO_LARGE`.
+    pub splits: u64,
     /// Metadata requests sent.
     pub metadata_requests: u64,
     /// Connections opened.
@@ -702,7 +704,31 @@ impl Sender {
                 ) {
                     self.metadata.request_update();
                 }
-                if self.can_retry(&batch, &err, log_start_offset, now) {
+                let too_large = matches!(&err, Error::Broker { code, .. } if *code == ErrorCode::MESSAGE_TOO_LARGE);
+                if too_large && batch.record_count() > 1 && !batch.is_done() {
+                    // Split it and send the halves (Java `splitAndReenqueue`); does not use up
+                    // a retry.
+                    if let (Some(tm), Some(seq)) = (self.txn.as_mut(), batch.sequence()) {
+                        tm.forget_batch(&tp, seq.id);
+                    }
+                    let records = batch.record_count();
+                    match self
+                        .accumulator
+                        .split_and_reenqueue(batch, self.txn.as_mut(), now)
+                    {
+                        Ok(n) => {
+                            log::info!(
+                                "Split a batch of {records} record(s) for {tp} that was too large for the broker into {n} batches"
+                            );
+                            self.metrics.splits += 1;
+                        }
+                        Err((mut batch, e)) => {
+                            log::error!("Cannot split the batch for {tp}: {e}");
+                            self.fail_batch(&mut batch, err);
+                            self.accumulator.deallocate(batch);
+                        }
+                    }
+                } else if self.can_retry(&batch, &err, log_start_offset, now) {
                     log::warn!(
                         "Got error produce response with correlation id {correlation_id} on topic-partition {tp}, retrying ({} attempts left). Error: {err}",
                         i64::from(self.config.retries) - i64::from(batch.attempts()) - 1

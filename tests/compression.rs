@@ -1,0 +1,157 @@
+//! Compression and batch splitting against the real broker, read back by the Java console
+//! consumer byte for byte.
+
+mod support;
+
+use kafka_producer::producer::serializer::ByteArraySerializer;
+use kafka_producer::{Header, KafkaProducer, ProducerConfig, ProducerRecord};
+use std::time::Duration;
+
+fn producer(extra: &[(&str, &str)]) -> KafkaProducer<Vec<u8>, Vec<u8>> {
+    let mut b = ProducerConfig::builder()
+        .bootstrap_servers(support::bootstrap())
+        .max_block(Duration::from_secs(30));
+    for (k, v) in extra {
+        b = b.set(*k, *v);
+    }
+    KafkaProducer::new(b.build().unwrap(), ByteArraySerializer, ByteArraySerializer).unwrap()
+}
+
+/// A deterministic mix of record shapes: null keys, headers (with a null value), 1-byte,
+/// JSON-like and 100 KiB values.
+fn records() -> Vec<(Option<Vec<u8>>, Vec<u8>, Vec<Header>)> {
+    let mut out = Vec::new();
+    for i in 0..300u32 {
+        let key = (i % 3 != 0).then(|| format!("key-{i}").into_bytes());
+        let value = match i % 5 {
+            0 => vec![b'x'],
+            1 => format!(
+                r#"{{"id":{i},"name":"user-{i}","tags":["a","b"],"score":{}}}"#,
+                i * 7
+            )
+            .into_bytes(),
+            2 if i % 50 == 2 => (0..100 * 1024)
+                .map(|j| (j * 31 + i as usize) as u8 % 26 + b'a')
+                .collect(),
+            _ => format!("value-{i}-{}", "abc".repeat(i as usize % 40)).into_bytes(),
+        };
+        let headers = if i % 4 == 0 {
+            vec![
+                Header::new("h1", format!("{i}").into_bytes()),
+                Header::null("h2"),
+            ]
+        } else {
+            vec![]
+        };
+        out.push((key, value, headers));
+    }
+    out
+}
+
+#[test]
+fn every_codec_round_trips_through_the_java_consumer() {
+    for codec in ["gzip", "snappy", "lz4", "zstd"] {
+        let topic = support::unique_topic(&format!("codec-{codec}"));
+        support::create_topic(&topic, 1, 1, &[]);
+        let p = producer(&[("compression.type", codec), ("linger.ms", "20")]);
+        let sent = records();
+        let futures: Vec<_> = sent
+            .iter()
+            .map(|(k, v, h)| {
+                let mut r = ProducerRecord::new(&topic, v.clone());
+                r.key = k.clone();
+                r.headers = h.clone();
+                p.send(r)
+            })
+            .collect();
+        for f in futures {
+            f.get().unwrap_or_else(|e| panic!("{codec}: {e}"));
+        }
+        let m = p.metrics();
+        p.close();
+        let read = support::consume(&topic, sent.len(), Duration::from_secs(30));
+        assert_eq!(read.len(), sent.len(), "{codec}");
+        for (i, (r, (k, v, h))) in read.iter().zip(&sent).enumerate() {
+            assert_eq!(&r.key, k, "{codec} record {i} key");
+            assert_eq!(r.value.as_ref(), Some(v), "{codec} record {i} value");
+            let expected: Vec<(String, Option<Vec<u8>>)> =
+                h.iter().map(|h| (h.key.clone(), h.value.clone())).collect();
+            assert_eq!(r.headers, expected, "{codec} record {i} headers");
+        }
+        println!(
+            "{codec}: {} records in {} Produce requests",
+            sent.len(),
+            m.produce_requests
+        );
+    }
+}
+
+#[test]
+fn batches_too_large_for_the_topic_are_split_and_delivered_once_in_order() {
+    let topic = support::unique_topic("split");
+    support::create_topic(&topic, 1, 1, &[("max.message.bytes", "4096")]);
+    let p = producer(&[("batch.size", "65536"), ("linger.ms", "200")]);
+    assert!(p.config().enable_idempotence);
+    let futures: Vec<_> = (0..1000)
+        .map(|i| {
+            p.send(ProducerRecord::new(
+                &topic,
+                format!("{i:04}{}", "v".repeat(1020)).into_bytes(),
+            ))
+        })
+        .collect();
+    let mut offsets = Vec::new();
+    for f in futures {
+        offsets.push(f.get().unwrap().offset);
+    }
+    let m = p.metrics();
+    p.close();
+    assert!(m.splits >= 1, "{m:?}");
+    assert_eq!(
+        offsets,
+        (0..1000).collect::<Vec<i64>>(),
+        "offsets in send order, once each"
+    );
+    let read = support::consume(&topic, 1100, Duration::from_secs(10));
+    assert_eq!(read.len(), 1000, "nothing lost, nothing twice");
+    for (i, r) in read.iter().enumerate() {
+        assert!(
+            r.value
+                .as_ref()
+                .unwrap()
+                .starts_with(format!("{i:04}").as_bytes()),
+            "record {i}"
+        );
+    }
+    println!(
+        "1000 x 1 KiB records, max.message.bytes=4096: {} splits",
+        m.splits
+    );
+}
+
+#[test]
+fn a_single_record_too_large_for_the_topic_fails_clearly() {
+    let topic = support::unique_topic("toolarge-topic");
+    support::create_topic(&topic, 1, 1, &[("max.message.bytes", "2048")]);
+    let p = producer(&[]);
+    let small = p.send(ProducerRecord::new(&topic, vec![b'a'; 10]));
+    let err = p
+        .send(ProducerRecord::new(&topic, vec![b'b'; 5000]))
+        .get()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("MESSAGE_TOO_LARGE"), "{text}");
+    assert!(
+        text.contains(&topic) && text.contains("max.message.bytes"),
+        "{text}"
+    );
+    assert_eq!(small.get().unwrap().offset, 0);
+    // The producer keeps working.
+    assert_eq!(
+        p.send(ProducerRecord::new(&topic, vec![b'c'; 10]))
+            .get()
+            .unwrap()
+            .offset,
+        1
+    );
+}
