@@ -19,7 +19,10 @@ fn producer(extra: &[(&str, &str)]) -> KafkaProducer<Vec<u8>, Vec<u8>> {
 
 /// A deterministic mix of record shapes: null keys, headers (with a null value), 1-byte,
 /// JSON-like and 100 KiB values.
-fn records() -> Vec<(Option<Vec<u8>>, Vec<u8>, Vec<Header>)> {
+/// Key, value and headers of a record.
+type Shape = (Option<Vec<u8>>, Vec<u8>, Vec<Header>);
+
+fn records() -> Vec<Shape> {
     let mut out = Vec::new();
     for i in 0..300u32 {
         let key = (i % 3 != 0).then(|| format!("key-{i}").into_bytes());

@@ -685,7 +685,7 @@ impl RecordAccumulator {
         mut batch: ProducerBatch,
         txn: Option<&mut TransactionManager>,
         now: Instant,
-    ) -> Result<usize, (ProducerBatch, Error)> {
+    ) -> Result<usize, Box<(ProducerBatch, Error)>> {
         let tp = batch.topic_partition().clone();
         let codec = batch.compression().codec;
         if codec != Compression::None {
@@ -696,7 +696,7 @@ impl RecordAccumulator {
             .max(1);
         let parts = match batch.split(split_size, now) {
             Ok(parts) => parts,
-            Err(e) => return Err((batch, e)),
+            Err(e) => return Err(Box::new((batch, e))),
         };
         self.deallocate(batch);
         let n = parts.len();

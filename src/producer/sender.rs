@@ -722,7 +722,8 @@ impl Sender {
                             );
                             self.metrics.splits += 1;
                         }
-                        Err((mut batch, e)) => {
+                        Err(failed) => {
+                            let (mut batch, e) = *failed;
                             log::error!("Cannot split the batch for {tp}: {e}");
                             self.fail_batch(&mut batch, err);
                             self.accumulator.deallocate(batch);
