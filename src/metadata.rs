@@ -90,7 +90,10 @@ impl Metadata {
             return false;
         }
         st.topics.insert(Arc::from(topic), expiry);
+        // Java `requestUpdateForNewTopics`: a new topic does not wait out the refresh backoff.
         st.need_update = true;
+        st.last_refresh = None;
+        st.failed_attempts = 0;
         true
     }
 
@@ -128,7 +131,7 @@ impl Metadata {
     }
 
     fn backoff(&self, failed_attempts: u32) -> Duration {
-        let exp = failed_attempts.min(20);
+        let exp = failed_attempts.saturating_sub(1).min(20);
         self.config.refresh_backoff.saturating_mul(1u32 << exp).min(
             self.config
                 .refresh_backoff_max
@@ -303,7 +306,7 @@ mod tests {
         // Failures back off exponentially.
         m.failed_update(t0);
         m.failed_update(t0);
-        assert_eq!(m.time_to_next_update(t0), Duration::from_millis(400));
+        assert_eq!(m.time_to_next_update(t0), Duration::from_millis(200));
     }
 
     #[test]

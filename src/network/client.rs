@@ -168,9 +168,14 @@ impl NetworkClient {
 
     /// Like [`is_ready`](Self::is_ready), and starts connecting when not connected and not in
     /// backoff.
+    ///
+    /// As Java's `isReady`, a node is not ready for produce data while a metadata update is
+    /// due and not yet sent, so that the metadata request gets the next free slot.
     pub fn ready(&mut self, node: &Node, now: Instant) -> bool {
         if self.is_ready(node.id) {
-            return true;
+            let update_due = self.metadata_in_flight.is_none()
+                && self.metadata.time_to_next_update(now).is_zero();
+            return !update_due;
         }
         if !self.connections.contains_key(&node.id) && self.can_connect(node.id, now) {
             self.initiate_connect(node, now);
@@ -448,9 +453,9 @@ impl NetworkClient {
             timeout = Duration::ZERO;
         }
         // Wake up for the nearest connection-setup deadline too.
-        for c in self.connections.values() {
+        for (node, c) in &self.connections {
             if c.state == ConnState::Connecting {
-                let left = (c.connect_started + self.config.connection_setup_timeout)
+                let left = (c.connect_started + self.setup_timeout_for(*node))
                     .saturating_duration_since(now);
                 timeout = timeout.min(left);
             }
@@ -708,22 +713,22 @@ impl NetworkClient {
         }
     }
 
+    /// The connection-setup timeout of `node`: `socket.connection.setup.timeout.ms`, doubled
+    /// after each consecutive setup failure, up to `socket.connection.setup.timeout.max.ms`.
+    fn setup_timeout_for(&self, node: i32) -> Duration {
+        let failures = self.nodes.get(&node).map_or(0, |s| s.setup_failures);
+        let base = self.config.connection_setup_timeout;
+        base.saturating_mul(1u32 << failures.min(10))
+            .min(self.config.connection_setup_timeout_max.max(base))
+    }
+
     fn handle_timeouts(&mut self, now: Instant) {
         let mut timed_out = Vec::new();
         let mut setup_timed_out = Vec::new();
         let mut idle = Vec::new();
         for (node, c) in &self.connections {
             if c.state == ConnState::Connecting {
-                let failures = self.nodes.get(node).map_or(0, |s| s.setup_failures);
-                let limit = self
-                    .config
-                    .connection_setup_timeout
-                    .saturating_mul(1u32 << failures.min(10))
-                    .min(
-                        self.config
-                            .connection_setup_timeout_max
-                            .max(self.config.connection_setup_timeout),
-                    );
+                let limit = self.setup_timeout_for(*node);
                 if now.saturating_duration_since(c.connect_started) >= limit {
                     setup_timed_out.push(*node);
                 }
@@ -794,9 +799,7 @@ impl NetworkClient {
         let was_ready = conn.state == ConnState::Ready;
         self.tokens.remove(&conn.token);
         let in_flight = conn.close(self.poll.registry());
-        if !was_ready || reason != Disconnect::RequestTimeout {
-            self.connection_failure(node, now);
-        }
+        self.connection_failure(node, now);
         if was_ready {
             log::warn!("Node {node} disconnected: {reason:?}");
         }

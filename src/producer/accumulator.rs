@@ -199,6 +199,9 @@ impl RecordAccumulator {
             let dq = Self::deque_of(&info, effective);
             {
                 let mut d = dq.lock();
+                if self.closed.load(Ordering::SeqCst) {
+                    break Err((closed_error(), callback));
+                }
                 if self.partition_changed(&info, sticky.as_ref()) {
                     continue;
                 }
@@ -242,6 +245,9 @@ impl RecordAccumulator {
                 }
             }
             let mut d = dq.lock();
+            if self.closed.load(Ordering::SeqCst) {
+                break Err((closed_error(), callback));
+            }
             if self.partition_changed(&info, sticky.as_ref()) {
                 continue;
             }
@@ -790,9 +796,11 @@ impl RecordAccumulator {
         self.appends_in_progress.load(Ordering::SeqCst) > 0
     }
 
-    /// Stops accepting appends; queued batches become sendable at once.
+    /// Stops accepting appends (and wakes threads waiting for buffer memory with an error);
+    /// queued batches become sendable at once.
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
+        self.pool.close();
     }
 
     /// Whether [`close`](Self::close) was called.
@@ -800,29 +808,40 @@ impl RecordAccumulator {
         self.closed.load(Ordering::SeqCst)
     }
 
-    /// Fails every queued batch with `error` and frees its memory (forced close). Batches in
-    /// flight belong to the sender, which aborts them itself.
+    /// Fails every queued batch with `error` and frees its memory (Java `abortBatches`).
+    /// Batches in flight belong to the sender, which aborts them itself.
     pub fn abort_undrained_batches(&self, error: &Error) {
-        // Appends in progress may still add batches; keep aborting until none is running.
-        loop {
-            let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
-            for t in topics {
-                let deques: Vec<Deque> = t.deques.read().values().cloned().collect();
-                for dq in deques {
-                    let drained: Vec<ProducerBatch> = dq.lock().drain(..).collect();
-                    for mut b in drained {
-                        b.close();
-                        b.done(Err(error.clone()));
-                        self.deallocate(b);
-                    }
+        let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
+        for t in topics {
+            let deques: Vec<Deque> = t.deques.read().values().cloned().collect();
+            for dq in deques {
+                let drained: Vec<ProducerBatch> = dq.lock().drain(..).collect();
+                for mut b in drained {
+                    b.close();
+                    b.done(Err(error.clone()));
+                    self.deallocate(b);
                 }
             }
+        }
+    }
+
+    /// At a forced close: aborts queued batches until no thread is appending any more, then
+    /// once more for a batch made by an append that ended just then (Java
+    /// `abortIncompleteBatches`).
+    pub fn abort_incomplete_batches(&self, error: &Error) {
+        loop {
+            self.abort_undrained_batches(error);
             if !self.has_appends_in_progress() {
                 break;
             }
             std::thread::yield_now();
         }
+        self.abort_undrained_batches(error);
     }
+}
+
+fn closed_error() -> Error {
+    Error::ProducerClosed("Producer closed while send in progress".into())
 }
 
 fn all_batches_full(d: &VecDeque<ProducerBatch>) -> bool {

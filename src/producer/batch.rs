@@ -171,7 +171,8 @@ impl ProducerBatch {
             value_size: value.map_or(-1, |v| v.len() as i32),
         };
         self.thunks.push(Thunk { info, callback });
-        self.last_attempt = now;
+        // linger.ms counts from the batch's creation (or its last retry), not its last append.
+        let _ = now;
         Ok(RecordFuture::pending(self.result.clone(), info))
     }
 
@@ -531,6 +532,27 @@ mod tests {
         let (buf, size) = b.into_buffer();
         assert_eq!(size, 1024);
         assert!(buf.is_some());
+    }
+
+    #[test]
+    fn linger_counts_from_creation_not_from_the_last_append() {
+        let t0 = Instant::now();
+        let mut b = ProducerBatch::new(
+            TopicPartition::new("t", 0),
+            Vec::with_capacity(1024),
+            1024,
+            1024,
+            BatchCompression::NONE,
+            t0,
+        );
+        for i in 1..=9 {
+            let at = t0 + Duration::from_millis(i * 40);
+            assert!(b.try_append(0, None, Some(b"x"), &[], None, at).is_ok());
+        }
+        assert_eq!(
+            b.waited_time(t0 + Duration::from_millis(400)),
+            Duration::from_millis(400)
+        );
     }
 
     #[test]

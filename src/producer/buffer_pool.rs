@@ -109,14 +109,19 @@ impl BufferPool {
         size: usize,
         max_block: Duration,
     ) -> Result<Option<Vec<u8>>, Error> {
-        let start = Instant::now();
-        let deadline = start + max_block;
+        let deadline = Instant::now().checked_add(max_block);
         let cond = Arc::new(Condvar::new());
         st.waiters.push_back(cond.clone());
         let mut accumulated = 0usize;
         let mut out = Ok(None);
         while accumulated < size {
-            let timed_out = cond.wait_until(st, deadline).timed_out();
+            let timed_out = match deadline {
+                Some(d) => cond.wait_until(st, d).timed_out(),
+                None => {
+                    cond.wait(st);
+                    false
+                }
+            };
             if st.closed {
                 out = Err(closed_error());
                 break;

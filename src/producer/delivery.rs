@@ -151,7 +151,9 @@ impl RecordInfo {
             offset: if outcome.base_offset < 0 {
                 -1
             } else {
-                outcome.base_offset + i64::from(self.relative_offset)
+                outcome
+                    .base_offset
+                    .saturating_add(i64::from(self.relative_offset))
             },
             timestamp: if outcome.log_append_time >= 0 {
                 outcome.log_append_time

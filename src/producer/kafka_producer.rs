@@ -503,10 +503,17 @@ impl<K, V> KafkaProducer<K, V> {
         if on_sender_thread {
             return;
         }
+        // Done when the thread said so, or already gone (a repeated close).
         let finished = match Instant::now().checked_add(timeout) {
-            Some(deadline) => self.sender_done.recv_deadline(deadline).is_ok(),
-            None => self.sender_done.recv().is_ok(),
+            Some(deadline) => !matches!(
+                self.sender_done.recv_deadline(deadline),
+                Err(crossbeam_channel::RecvTimeoutError::Timeout)
+            ),
+            None => true,
         };
+        if timeout == Duration::MAX {
+            let _ = self.sender_done.recv();
+        }
         if !finished {
             log::info!(
                 "Proceeding to force close the producer since pending requests could not be completed within timeout {} ms.",

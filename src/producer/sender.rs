@@ -126,7 +126,9 @@ impl Sender {
     pub fn run(mut self) {
         log::debug!("Starting Kafka producer I/O thread.");
         while self.control.running.load(Ordering::SeqCst) {
-            self.run_once();
+            if !self.run_once_catching_panics() {
+                return;
+            }
         }
         log::debug!("Beginning shutdown of Kafka producer I/O thread, sending remaining records.");
         while !self.control.force_close.load(Ordering::SeqCst)
@@ -134,12 +136,14 @@ impl Sender {
                 || self.client.in_flight_count() > 0
                 || !self.in_flight.is_empty())
         {
-            self.run_once();
+            if !self.run_once_catching_panics() {
+                return;
+            }
         }
         if self.control.force_close.load(Ordering::SeqCst) {
             let err = Error::ProducerClosed("Producer is closed forcefully.".into());
             self.abort_in_flight(&err);
-            self.accumulator.abort_undrained_batches(&err);
+            self.accumulator.abort_incomplete_batches(&err);
         }
         let leftovers = self.client.close_all(Instant::now());
         for r in leftovers {
@@ -148,9 +152,32 @@ impl Sender {
         // Anything still incomplete (e.g. appended during shutdown) fails now.
         let err = Error::ProducerClosed("Producer closed before the record was sent".into());
         self.abort_in_flight(&err);
-        self.accumulator.abort_undrained_batches(&err);
+        self.accumulator.abort_incomplete_batches(&err);
         self.publish_metrics();
         log::debug!("Shutdown of Kafka producer I/O thread has completed.");
+    }
+
+    /// [`run_once`](Self::run_once), turning a panic (a bug) into a fatal error: every pending
+    /// record fails, later sends fail at once, and the thread stops. Returns false after a panic.
+    fn run_once_catching_panics(&mut self) -> bool {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run_once()));
+        let Err(panic) = result else {
+            return true;
+        };
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        log::error!("The producer's sender thread panicked: {what}; failing every pending record");
+        let err = Error::Internal(format!("the sender thread panicked: {what}"));
+        *self.control.fatal_error.lock() = Some(err.clone());
+        self.accumulator.close();
+        self.abort_in_flight(&err);
+        self.accumulator.abort_incomplete_batches(&err);
+        let _ = self.client.close_all(Instant::now());
+        self.publish_metrics();
+        false
     }
 
     /// One iteration: send what is ready, then poll the network and handle the results.
@@ -368,8 +395,13 @@ impl Sender {
             .min(not_ready_timeout)
             .min(self.accumulator.next_expiry_delay(now))
             .min(self.next_in_flight_expiry(now));
-        if !result.ready_nodes.is_empty() {
+        // More may be sendable at once after what was drained; when ready nodes had nothing
+        // drainable (e.g. retries waiting for a lower sequence), wake up after the backoff.
+        if batches.values().any(|b| !b.is_empty()) {
             poll_timeout = Duration::ZERO;
+        } else if !result.ready_nodes.is_empty() {
+            poll_timeout =
+                poll_timeout.min(self.config.retry_backoff.max(Duration::from_millis(1)));
         }
         for (node, batches) in batches {
             if !batches.is_empty() {

@@ -418,7 +418,7 @@ impl TransactionManager {
                 e.last_acked_sequence = last;
             }
             if base_offset >= 0 {
-                let last_offset = base_offset + i64::from(batch.record_count) - 1;
+                let last_offset = base_offset.saturating_add(i64::from(batch.record_count) - 1);
                 if last_offset > e.last_acked_offset {
                     e.last_acked_offset = last_offset;
                 }
