@@ -158,3 +158,98 @@ fn a_single_record_too_large_for_the_topic_fails_clearly() {
         1
     );
 }
+
+/// The Java console producer compresses with each codec; the broker's log segment then holds
+/// exactly the batches the Java client wrote (brokers keep the producer's compression), and
+/// our decoder must read them back. (The harness's console producer sends synchronously, so
+/// these are one-record batches; multi-record batches written by kafka-clients' own
+/// `MemoryRecordsBuilder` are checked in `tests/compression_java.rs`.)
+#[test]
+fn batches_compressed_by_the_java_producer_decode_with_ours() {
+    use kafka_producer::protocol::record_batch::{Compression, RecordBatch};
+    let cluster = support::TestCluster::start(1, &[]);
+    for (codec, expected) in [
+        ("gzip", Compression::Gzip),
+        ("snappy", Compression::Snappy),
+        ("lz4", Compression::Lz4),
+        ("zstd", Compression::Zstd),
+    ] {
+        let topic = support::unique_topic(&format!("javacodec-{codec}"));
+        support::create_topic_on(cluster.bootstrap(), &topic, 1, 1, &[]);
+        // HEADERS<TAB>KEY<TAB>VALUE, one record per line (see scripts/kafka.sh help).
+        let lines: String = (0..200)
+            .map(|i| {
+                let headers = if i % 3 == 0 {
+                    format!("h:{i}")
+                } else {
+                    "\\N".into()
+                };
+                let key = if i % 2 == 0 {
+                    format!("k{i}")
+                } else {
+                    "\\N".into()
+                };
+                format!(
+                    "{headers}\t{key}\t{{\"n\":{i},\"text\":\"{}\"}}\n",
+                    "lorem ipsum ".repeat(i % 20)
+                )
+            })
+            .collect();
+        support::kafka_sh_stdin(
+            &[
+                "produce",
+                &topic,
+                "--bootstrap",
+                cluster.bootstrap(),
+                "--",
+                "--compression-codec",
+                codec,
+            ],
+            &lines,
+        );
+        let dir = cluster
+            .dir()
+            .join("node-1")
+            .join("data")
+            .join(format!("{topic}-0"));
+        let segment = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "log"))
+            .expect("a log segment");
+        let bytes = std::fs::read(&segment).unwrap();
+        let batches = RecordBatch::decode_all(&bytes).unwrap_or_else(|e| panic!("{codec}: {e}"));
+        let found: Vec<_> = batches.iter().map(|b| b.compression()).collect();
+        assert!(
+            found.iter().all(|c| *c == Some(expected)),
+            "{codec}: {found:?}"
+        );
+        let records: Vec<_> = batches
+            .iter()
+            .flat_map(|b| b.records.iter().map(move |r| (b, r)))
+            .collect();
+        assert_eq!(records.len(), 200, "{codec}");
+        for (i, (b, r)) in records.iter().enumerate() {
+            assert_eq!(b.offset_of(r), i as i64);
+            let value = format!(
+                "{{\"n\":{i},\"text\":\"{}\"}}",
+                "lorem ipsum ".repeat(i % 20)
+            );
+            assert_eq!(
+                r.value.as_deref(),
+                Some(value.as_bytes()),
+                "{codec} record {i}"
+            );
+            let key = (i % 2 == 0).then(|| format!("k{i}").into_bytes());
+            assert_eq!(r.key, key, "{codec} record {i} key");
+            let headers: Vec<Header> = if i % 3 == 0 {
+                vec![Header::new("h", format!("{i}"))]
+            } else {
+                vec![]
+            };
+            assert_eq!(r.headers, headers, "{codec} record {i} headers");
+        }
+        println!("{codec}: {} Java batches decoded", batches.len());
+    }
+}
