@@ -215,22 +215,8 @@ impl RecordAccumulator {
                     Instant::now(),
                 ) {
                     Ok((future, appended)) => {
-                        let full = d.len() > 1 || d.back().is_some_and(|b| b.is_full());
-                        if let Some(s) = &sticky {
-                            let enable_switch = all_batches_full(&d);
-                            info.partitioner.update_partition_info(
-                                s,
-                                appended,
-                                cluster,
-                                enable_switch,
-                            );
-                        }
-                        break Ok(RecordAppendResult {
-                            future,
-                            batch_is_full: full,
-                            new_batch_created: false,
-                            partition: effective,
-                        });
+                        let r = appended_result(&d, &info, sticky.as_ref(), appended, cluster);
+                        break Ok(r(future, false, effective));
                     }
                     Err(cb) => callback = cb,
                 }
@@ -255,18 +241,8 @@ impl RecordAccumulator {
             // Another thread may have created a batch while we allocated.
             match Self::try_append(&mut d, timestamp, key, value, headers, callback, now) {
                 Ok((future, appended)) => {
-                    let full = d.len() > 1 || d.back().is_some_and(|b| b.is_full());
-                    if let Some(s) = &sticky {
-                        let enable_switch = all_batches_full(&d);
-                        info.partitioner
-                            .update_partition_info(s, appended, cluster, enable_switch);
-                    }
-                    break Ok(RecordAppendResult {
-                        future,
-                        batch_is_full: full,
-                        new_batch_created: false,
-                        partition: effective,
-                    });
+                    let r = appended_result(&d, &info, sticky.as_ref(), appended, cluster);
+                    break Ok(r(future, false, effective));
                 }
                 Err(cb) => callback = cb,
             }
@@ -295,18 +271,8 @@ impl RecordAccumulator {
             let result = batch.result().clone();
             self.incomplete.lock().insert(result_key(&result), result);
             d.push_back(batch);
-            let full = d.len() > 1 || d.back().is_some_and(|b| b.is_full());
-            if let Some(s) = &sticky {
-                let enable_switch = all_batches_full(&d);
-                info.partitioner
-                    .update_partition_info(s, appended, cluster, enable_switch);
-            }
-            break Ok(RecordAppendResult {
-                future,
-                batch_is_full: full,
-                new_batch_created: true,
-                partition: effective,
-            });
+            let r = appended_result(&d, &info, sticky.as_ref(), appended, cluster);
+            break Ok(r(future, true, effective));
         };
         if let Some((buf, size)) = buffer {
             self.pool.deallocate(buf, size);
@@ -837,6 +803,29 @@ impl RecordAccumulator {
             std::thread::yield_now();
         }
         self.abort_undrained_batches(error);
+    }
+}
+
+/// After an append: tells the sticky partitioner how many bytes went in (it may switch
+/// partition once the batch is full, Java `updatePartitionInfo`) and builds the result; the
+/// sender must be woken when more than one batch is queued or the last one is full.
+fn appended_result(
+    d: &VecDeque<ProducerBatch>,
+    info: &TopicInfo,
+    sticky: Option<&StickyPartitionInfo>,
+    appended: usize,
+    cluster: &Cluster,
+) -> impl FnOnce(RecordFuture, bool, i32) -> RecordAppendResult {
+    let full = d.len() > 1 || d.back().is_some_and(|b| b.is_full());
+    if let Some(s) = sticky {
+        info.partitioner
+            .update_partition_info(s, appended, cluster, all_batches_full(d));
+    }
+    move |future, new_batch_created, partition| RecordAppendResult {
+        future,
+        batch_is_full: full,
+        new_batch_created,
+        partition,
     }
 }
 

@@ -66,6 +66,14 @@ impl Request for ProduceRequest<'_> {
 
 impl Encode for ProduceRequest<'_> {
     fn encode(&self, _version: i16, buf: &mut Vec<u8>) {
+        self.write_body(buf, |buf, records| buf.put_slice(records));
+    }
+}
+
+impl ProduceRequest<'_> {
+    /// Writes the body (flexible versions); `write_records` is called after each partition's
+    /// records length prefix, to write the records or to note where they go.
+    fn write_body(&self, buf: &mut Vec<u8>, mut write_records: impl FnMut(&mut Vec<u8>, &[u8])) {
         buf.put_nullable_string(self.transactional_id.as_deref(), true);
         buf.put_i16(self.acks);
         buf.put_i32(self.timeout_ms);
@@ -75,16 +83,20 @@ impl Encode for ProduceRequest<'_> {
             buf.put_array_len(t.partitions.len(), true);
             for p in &t.partitions {
                 buf.put_i32(p.index);
-                buf.put_nullable_bytes(p.records, true);
+                match p.records {
+                    Some(r) => {
+                        buf.put_length(Some(r.len()), true, true);
+                        write_records(buf, r);
+                    }
+                    None => buf.put_length(None, true, true),
+                }
                 buf.put_empty_tagged_fields();
             }
             buf.put_empty_tagged_fields();
         }
         buf.put_empty_tagged_fields();
     }
-}
 
-impl ProduceRequest<'_> {
     /// Writes a whole framed request (size prefix, header, body) like
     /// [`encode_request`](crate::protocol::encode_request), except that the records themselves
     /// are left out: their length prefixes are written, and the returned positions say where in
@@ -108,28 +120,10 @@ impl ProduceRequest<'_> {
         .encode(buf, true);
         let mut splits = Vec::new();
         let mut records_len = 0usize;
-        buf.put_nullable_string(self.transactional_id.as_deref(), true);
-        buf.put_i16(self.acks);
-        buf.put_i32(self.timeout_ms);
-        buf.put_array_len(self.topics.len(), true);
-        for t in &self.topics {
-            buf.put_string(&t.name, true);
-            buf.put_array_len(t.partitions.len(), true);
-            for p in &t.partitions {
-                buf.put_i32(p.index);
-                match p.records {
-                    Some(r) => {
-                        buf.put_length(Some(r.len()), true, true);
-                        splits.push(buf.len());
-                        records_len += r.len();
-                    }
-                    None => buf.put_length(None, true, true),
-                }
-                buf.put_empty_tagged_fields();
-            }
-            buf.put_empty_tagged_fields();
-        }
-        buf.put_empty_tagged_fields();
+        self.write_body(buf, |buf, records| {
+            splits.push(buf.len());
+            records_len += records.len();
+        });
         let size = (buf.len() - at - crate::protocol::frame::SIZE_PREFIX + records_len) as i32;
         buf[at..at + 4].copy_from_slice(&size.to_be_bytes());
         splits
