@@ -48,6 +48,31 @@ fn send_n(
     (futures, calls)
 }
 
+/// Sends records "00000", "00001", ... to partition 0 and waits for each; returns the offsets.
+fn send_numbered(p: &KafkaProducer<String, String>, n: usize) -> Vec<i64> {
+    let futures: Vec<_> = (0..n)
+        .map(|i| p.send(ProducerRecord::new(TOPIC, format!("{i:05}")).with_partition(0)))
+        .collect();
+    futures
+        .into_iter()
+        .map(|f| f.get().unwrap().offset)
+        .collect()
+}
+
+/// What [`send_numbered`] sends, in order.
+fn numbered(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{i:05}")).collect()
+}
+
+/// The values in the fake broker's partition 0, as text.
+fn log_of(broker: &FakeBroker) -> Vec<String> {
+    broker
+        .values(0)
+        .into_iter()
+        .map(|v| String::from_utf8(v).unwrap())
+        .collect()
+}
+
 #[test]
 fn retriable_error_codes_are_retried_until_success() {
     for code in [
@@ -241,19 +266,9 @@ fn ordering_with_one_in_flight_survives_retries() {
             ("batch.size", "200"),
         ],
     );
-    let futures: Vec<_> = (0..200)
-        .map(|i| p.send(ProducerRecord::new(TOPIC, format!("{i:05}")).with_partition(0)))
-        .collect();
-    for f in futures {
-        f.get().unwrap();
-    }
-    let values: Vec<String> = broker
-        .values(0)
-        .into_iter()
-        .map(|v| String::from_utf8(v).unwrap())
-        .collect();
-    let expected: Vec<String> = (0..200).map(|i| format!("{i:05}")).collect();
-    assert_eq!(values, expected);
+    send_numbered(&p, 200);
+    let values = log_of(&broker);
+    assert_eq!(values, numbered(200));
 }
 
 #[test]
@@ -269,22 +284,11 @@ fn idempotence_lost_responses_leave_no_duplicates_and_keep_order() {
     });
     let p = producer(&broker, &[("batch.size", "300"), ("linger.ms", "2")]);
     assert!(p.config().enable_idempotence, "idempotent by default");
-    let futures: Vec<_> = (0..500)
-        .map(|i| p.send(ProducerRecord::new(TOPIC, format!("{i:05}")).with_partition(0)))
-        .collect();
-    let mut offsets = Vec::new();
-    for f in futures {
-        offsets.push(f.get().unwrap().offset);
-    }
+    let offsets = send_numbered(&p, 500);
     p.close();
-    let values: Vec<String> = broker
-        .values(0)
-        .into_iter()
-        .map(|v| String::from_utf8(v).unwrap())
-        .collect();
-    let expected: Vec<String> = (0..500).map(|i| format!("{i:05}")).collect();
+    let values = log_of(&broker);
     assert_eq!(values.len(), 500, "no duplicates, nothing lost");
-    assert_eq!(values, expected, "in send order");
+    assert_eq!(values, numbered(500), "in send order");
     assert!(broker.produce_requests.load(Ordering::SeqCst) > 3);
     assert!(
         offsets.windows(2).all(|w| w[0] < w[1] || w[1] == -1),
@@ -309,12 +313,7 @@ fn idempotence_off_still_works_with_five_in_flight() {
             ("batch.size", "300"),
         ],
     );
-    let futures: Vec<_> = (0..300)
-        .map(|i| p.send(ProducerRecord::new(TOPIC, format!("{i:05}")).with_partition(0)))
-        .collect();
-    for f in futures {
-        f.get().unwrap();
-    }
+    send_numbered(&p, 300);
     p.close();
     // At least once: every record is there; duplicates are possible and not asserted on.
     let values: std::collections::HashSet<Vec<u8>> = broker.values(0).into_iter().collect();
@@ -340,23 +339,11 @@ fn idempotence_out_of_order_gap_bumps_the_epoch() {
             ("batch.size", "200"),
         ],
     );
-    let futures: Vec<_> = (0..100)
-        .map(|i| p.send(ProducerRecord::new(TOPIC, format!("{i:05}")).with_partition(0)))
-        .collect();
-    for f in futures {
-        f.get().unwrap();
-    }
+    send_numbered(&p, 100);
     assert!(p.metrics().epoch_bumps >= 1, "{:?}", p.metrics());
     p.close();
-    let values: Vec<String> = broker
-        .values(0)
-        .into_iter()
-        .map(|v| String::from_utf8(v).unwrap())
-        .collect();
-    assert_eq!(
-        values,
-        (0..100).map(|i| format!("{i:05}")).collect::<Vec<_>>()
-    );
+    let values = log_of(&broker);
+    assert_eq!(values, numbered(100));
 }
 
 #[test]
