@@ -132,6 +132,22 @@ impl Cluster {
         }
     }
 
+    /// The snapshot after a rebootstrap: the brokers are the bootstrap servers again (until
+    /// metadata arrives), while the topics' partitions stay known without a reachable leader,
+    /// so that `send` keeps buffering (bounded by `buffer.memory` and `delivery.timeout.ms`)
+    /// instead of waiting for the partition count.
+    pub fn rebootstrapped(&self, addresses: &[(String, u16)]) -> Self {
+        let partitions = self.partitions.values().map(|p| PartitionInfo {
+            leader: None,
+            ..p.clone()
+        });
+        let mut c = Cluster::new(None, None, Vec::new(), partitions);
+        c.nodes = Cluster::bootstrap(addresses).nodes;
+        c.topic_ids = self.topic_ids.clone();
+        c.is_bootstrap = true;
+        c
+    }
+
     /// Builds a snapshot from nodes and partitions (tests and the metadata update use this).
     pub fn new(
         cluster_id: Option<String>,
@@ -399,6 +415,36 @@ mod tests {
         );
         assert_eq!(c.partition_count_for_topic("missing"), None);
         assert_eq!(c.topic_id("t"), Some(Uuid([1; 16])));
+    }
+
+    #[test]
+    fn rebootstrap_keeps_partition_counts_but_no_leaders() {
+        let c = Cluster::new(
+            None,
+            Some(1),
+            [Node {
+                id: 1,
+                host: "a".into(),
+                port: 1,
+                rack: None,
+            }],
+            [PartitionInfo {
+                topic: Arc::from("t"),
+                partition: 0,
+                leader: Some(1),
+                leader_epoch: 0,
+                replicas: vec![1],
+                in_sync_replicas: vec![1],
+                offline_replicas: vec![],
+            }],
+        );
+        let r = c.rebootstrapped(&[("boot".into(), 9)]);
+        assert!(r.is_bootstrap());
+        assert_eq!(r.partition_count_for_topic("t"), Some(1));
+        assert!(r.leader_for(&TopicPartition::new("t", 0)).is_none());
+        assert!(r.available_partitions_for_topic("t").is_empty());
+        assert_eq!(r.node_by_id(-1).unwrap().host, "boot");
+        assert!(r.node_by_id(1).is_none());
     }
 
     #[test]

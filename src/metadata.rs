@@ -209,10 +209,11 @@ impl Metadata {
 
     /// Goes back to the bootstrap servers (`metadata.recovery.strategy=rebootstrap`): used when
     /// no known broker can be reached, or no metadata arrived for
-    /// `metadata.recovery.rebootstrap.trigger.ms`. The topics stay registered and an update is
-    /// requested at once.
+    /// `metadata.recovery.rebootstrap.trigger.ms`. The topics stay registered with their
+    /// partition counts (their leaders unknown) and an update is requested at once.
     pub fn rebootstrap(&self) {
-        *self.cluster.write() = Arc::new(Cluster::bootstrap(&self.bootstrap));
+        let current = self.fetch();
+        *self.cluster.write() = Arc::new(current.rebootstrapped(&self.bootstrap));
         let mut st = self.state.lock();
         st.need_update = true;
         st.failed_attempts = 0;
