@@ -1,0 +1,1359 @@
+//! `producer_perf`: Kafka's `kafka-producer-perf-test` (`org.apache.kafka.tools.ProducerPerformance`
+//! of Kafka 4.1.1) on this crate: the same flags, the same workload and the same output, byte for
+//! byte, so that its numbers can be set beside the Java tool's.
+//!
+//! ```text
+//! cargo run --release --example producer_perf -- --topic perf --num-records 2000000 \
+//!     --record-size 100 --throughput -1 --producer-props bootstrap.servers=127.0.0.1:9092 acks=1
+//! ```
+//!
+//! As the Java tool: each record gets a fresh payload of `--record-size` random upper-case
+//! letters (`SplittableRandom(0)`, the very bytes Java sends), or a random line of
+//! `--payload-file`, or its number (`--payload-monotonic`); the key is null; the latency of a
+//! record runs from just before `send` to its callback, in whole milliseconds; a progress line
+//! comes every 5 s and a summary at the end, with the 50th/95th/99th/99.9th percentiles of up to
+//! 500,000 sampled latencies; `--throughput` paces the sends as Java's `ThroughputThrottler`.
+//! `client.id` defaults to `perf-producer-client`.
+//!
+//! Differences: transactions (`--transactional-id`, `--transaction-duration-ms`,
+//! `transactional.id`) are refused, since the crate does not support them; `--payload-delimiter`
+//! is a literal string, not a Java regex; `key.serializer` / `value.serializer` props are ignored
+//! (the tool always sends bytes); `--print-metrics` prints this crate's [`ProducerMetrics`].
+//!
+//! Extra flags, for client-only measurements:
+//! - `--sink`: start an in-process broker on 127.0.0.1 that answers every request at once (it
+//!   reads record batches' headers only) and produce to it instead of `bootstrap.servers`.
+//! - `--sink-partitions N`: partitions of the sink's topic (default 1).
+//! - `--sink-cpu N`: pin the sink's threads to CPU `N` (with `taskset`), so that the client's
+//!   CPUs (`taskset -c M cargo run ...`) measure the client alone.
+//!
+//! With `--sink` the CPU time of every thread is printed to stderr at the end.
+//!
+//! The module [`perf`] holds what does not depend on the client (arguments, statistics, Java's
+//! number format, payloads, throttling); `bench-compare/src/bin/rdkafka_perf.rs` includes this
+//! file to run the same tool on librdkafka.
+
+use kafka_producer::producer::serializer::{ByteArraySerializer, Serializer};
+use kafka_producer::{Error, KafkaProducer, ProducerConfig, ProducerMetrics, ProducerRecord};
+use std::sync::{Arc, Mutex};
+
+/// The client-independent parts of `ProducerPerformance`.
+pub mod perf {
+    use std::fmt::Write as _;
+    use std::sync::{Arc, Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+
+    /// Java's default `--payload-delimiter` as shown in the help (`\n`, escaped).
+    const DEFAULT_DELIMITER: &str = "\\n";
+
+    /// A flag a client adds to the Java ones.
+    #[derive(Debug, Clone, Copy)]
+    pub struct ExtraFlag {
+        /// `--name`.
+        pub name: &'static str,
+        /// Whether it takes a value.
+        pub takes_value: bool,
+        /// One line of help.
+        pub help: &'static str,
+    }
+
+    /// Where payloads come from (Java's mutually exclusive group).
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum PayloadSource {
+        /// `--record-size`: random upper-case letters.
+        RecordSize(i32),
+        /// `--payload-file`: lines (or `--payload-delimiter`-separated parts) of a file.
+        File(String),
+        /// `--payload-monotonic`: the record's number.
+        Monotonic,
+    }
+
+    /// The parsed command line (Java's `ConfigPostProcessor`).
+    #[derive(Debug, Clone)]
+    pub struct Args {
+        /// `--topic`.
+        pub topic: String,
+        /// `--num-records`.
+        pub num_records: i64,
+        /// The payload option.
+        pub payload: PayloadSource,
+        /// `--payload-delimiter`, unescaped (`\n` by default).
+        pub payload_delimiter: String,
+        /// `--throughput`; negative: unthrottled.
+        pub throughput: f64,
+        /// `--producer-props`.
+        pub producer_props: Option<Vec<String>>,
+        /// `--producer.config`.
+        pub producer_config: Option<String>,
+        /// `--print-metrics`.
+        pub print_metrics: bool,
+        /// `--transactional-id`.
+        pub transactional_id: Option<String>,
+        /// `--transaction-duration-ms`.
+        pub transaction_duration_ms: Option<i64>,
+        /// Extra flags given: name and value (`None` for switches).
+        pub extra: Vec<(String, Option<String>)>,
+    }
+
+    impl Args {
+        /// Value of an extra flag (`Some(None)` for a switch that was given).
+        pub fn extra(&self, name: &str) -> Option<Option<&str>> {
+            self.extra
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_deref())
+        }
+
+        /// Whether transactions were asked for (Java's `transactionsEnabled`).
+        pub fn transactions_requested(&self, props: &[(String, String)]) -> bool {
+            self.transactional_id.is_some()
+                || self.transaction_duration_ms.is_some()
+                || props.iter().any(|(k, _)| k == "transactional.id")
+        }
+    }
+
+    const JAVA_FLAGS: [(&str, &str); 11] = [
+        ("--topic TOPIC", "produce messages to this topic"),
+        ("--num-records NUM-RECORDS", "number of messages to produce"),
+        (
+            "--payload-delimiter PAYLOAD-DELIMITER",
+            "provides delimiter to be used when --payload-file is provided. Defaults to new line. \
+             Note that this parameter will be ignored if --payload-file is not provided. \
+             (default: \\n)",
+        ),
+        (
+            "--throughput THROUGHPUT",
+            "throttle maximum message throughput to *approximately* THROUGHPUT messages/sec. \
+             Set this to -1 to disable throttling.",
+        ),
+        (
+            "--producer-props PROP-NAME=PROP-VALUE [PROP-NAME=PROP-VALUE ...]",
+            "kafka producer related configuration properties like bootstrap.servers,client.id \
+             etc. These configs take precedence over those passed via --producer.config.",
+        ),
+        (
+            "--producer.config CONFIG-FILE",
+            "producer config properties file.",
+        ),
+        (
+            "--print-metrics",
+            "print out metrics at the end of the test. (default: false)",
+        ),
+        (
+            "--transactional-id TRANSACTIONAL-ID",
+            "The transactional id to use (transactions are not supported by this client).",
+        ),
+        (
+            "--transaction-duration-ms TRANSACTION-DURATION",
+            "The max age of each transaction (transactions are not supported by this client).",
+        ),
+        (
+            "--record-size RECORD-SIZE",
+            "message size in bytes. Note that you must provide exactly one of --record-size or \
+             --payload-file or --payload-monotonic.",
+        ),
+        (
+            "--payload-file PAYLOAD-FILE",
+            "file to read the message payloads from. This works only for UTF-8 encoded text \
+             files. Payloads will be read from this file and a payload will be randomly selected \
+             when sending messages. Note that you must provide exactly one of --record-size or \
+             --payload-file or --payload-monotonic.",
+        ),
+    ];
+
+    fn usage_line(prog: &str, extra: &[ExtraFlag]) -> String {
+        let mut s = format!(
+            "usage: {prog} [-h] --topic TOPIC --num-records NUM-RECORDS \
+             [--payload-delimiter PAYLOAD-DELIMITER] --throughput THROUGHPUT \
+             [--producer-props PROP-NAME=PROP-VALUE [PROP-NAME=PROP-VALUE ...]] \
+             [--producer.config CONFIG-FILE] [--print-metrics] \
+             [--transactional-id TRANSACTIONAL-ID] \
+             [--transaction-duration-ms TRANSACTION-DURATION] \
+             (--record-size RECORD-SIZE | --payload-file PAYLOAD-FILE | --payload-monotonic)"
+        );
+        for f in extra {
+            if f.takes_value {
+                let _ = write!(s, " [--{} VALUE]", f.name);
+            } else {
+                let _ = write!(s, " [--{}]", f.name);
+            }
+        }
+        s
+    }
+
+    /// The help text (as argparse4j's, approximately).
+    pub fn help(prog: &str, extra: &[ExtraFlag]) -> String {
+        let mut s = usage_line(prog, extra);
+        s.push_str(
+            "\n\nThis tool is used to verify the producer performance.\n\n\
+             named arguments:\n  -h, --help             show this help message and exit\n",
+        );
+        for (flag, text) in JAVA_FLAGS {
+            let _ = writeln!(s, "  {flag}\n                         {text}");
+        }
+        let _ = writeln!(
+            s,
+            "  --payload-monotonic\n                         payload is monotonically increasing \
+             integer. Note that you must provide exactly one of --record-size or --payload-file \
+             or --payload-monotonic. (default: false)"
+        );
+        for f in extra {
+            let v = if f.takes_value { " VALUE" } else { "" };
+            let _ = writeln!(s, "  --{}{v}\n                         {}", f.name, f.help);
+        }
+        s
+    }
+
+    /// Parses the command line as argparse4j does for `ProducerPerformance`. `Ok(None)`: help
+    /// was asked for (or no argument given).
+    pub fn parse_args(argv: &[String], extra: &[ExtraFlag]) -> Result<Option<Args>, String> {
+        if argv.is_empty() {
+            return Ok(None);
+        }
+        let mut topic = None;
+        let mut num_records = None;
+        let mut record_size = None;
+        let mut payload_file = None;
+        let mut payload_monotonic = false;
+        let mut payload_delimiter = DEFAULT_DELIMITER.to_string();
+        let mut throughput = None;
+        let mut producer_props: Option<Vec<String>> = None;
+        let mut producer_config = None;
+        let mut print_metrics = false;
+        let mut transactional_id = None;
+        let mut transaction_duration_ms = None;
+        let mut extras = Vec::new();
+        let mut payload_choice: Option<&'static str> = None;
+        let mut choose = |flag: &'static str| -> Result<(), String> {
+            match payload_choice {
+                Some(prev) if prev != flag => {
+                    Err(format!("argument {flag}: not allowed with argument {prev}"))
+                }
+                _ => {
+                    payload_choice = Some(flag);
+                    Ok(())
+                }
+            }
+        };
+        let mut i = 0;
+        while i < argv.len() {
+            let arg = &argv[i];
+            i += 1;
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+                _ => (arg.as_str(), None),
+            };
+            let value = |i: &mut usize, name: &str| -> Result<String, String> {
+                if let Some(v) = inline.clone() {
+                    return Ok(v);
+                }
+                match argv.get(*i) {
+                    Some(v) if !v.starts_with("--") => {
+                        *i += 1;
+                        Ok(v.clone())
+                    }
+                    _ => Err(format!("argument {name}: expected one argument")),
+                }
+            };
+            match flag {
+                "-h" | "--help" => return Ok(None),
+                "--topic" => topic = Some(value(&mut i, flag)?),
+                "--num-records" => {
+                    num_records = Some(parse_num::<i64>(flag, &value(&mut i, flag)?, "Long")?)
+                }
+                "--record-size" => {
+                    choose("--record-size")?;
+                    record_size = Some(parse_num::<i32>(flag, &value(&mut i, flag)?, "Integer")?)
+                }
+                "--payload-file" => {
+                    choose("--payload-file")?;
+                    payload_file = Some(value(&mut i, flag)?)
+                }
+                "--payload-monotonic" => {
+                    choose("--payload-monotonic")?;
+                    payload_monotonic = true
+                }
+                "--payload-delimiter" => payload_delimiter = value(&mut i, flag)?,
+                "--throughput" => {
+                    throughput = Some(parse_num::<f64>(flag, &value(&mut i, flag)?, "Double")?)
+                }
+                "--producer-props" => {
+                    let mut list = Vec::new();
+                    if let Some(v) = inline.clone() {
+                        list.push(v);
+                    }
+                    while let Some(v) = argv.get(i) {
+                        if v.starts_with("--") {
+                            break;
+                        }
+                        list.push(v.clone());
+                        i += 1;
+                    }
+                    if list.is_empty() {
+                        return Err(format!("argument {flag}: expected at least one argument"));
+                    }
+                    producer_props = Some(list);
+                }
+                "--producer.config" => producer_config = Some(value(&mut i, flag)?),
+                "--print-metrics" => print_metrics = true,
+                "--transactional-id" => transactional_id = Some(value(&mut i, flag)?),
+                "--transaction-duration-ms" => {
+                    transaction_duration_ms =
+                        Some(parse_num::<i64>(flag, &value(&mut i, flag)?, "Long")?)
+                }
+                other => match extra
+                    .iter()
+                    .find(|f| other.strip_prefix("--") == Some(f.name))
+                {
+                    Some(f) if f.takes_value => {
+                        extras.push((f.name.to_string(), Some(value(&mut i, flag)?)));
+                    }
+                    Some(f) => extras.push((f.name.to_string(), None)),
+                    None => return Err(format!("unrecognized arguments: '{arg}'")),
+                },
+            }
+        }
+        let topic = topic.ok_or("argument --topic is required")?;
+        let num_records = num_records.ok_or("argument --num-records is required")?;
+        let throughput = throughput.ok_or("argument --throughput is required")?;
+        let payload = match (record_size, payload_file, payload_monotonic) {
+            (Some(n), _, _) => PayloadSource::RecordSize(n),
+            (_, Some(f), _) => PayloadSource::File(f),
+            (_, _, true) => PayloadSource::Monotonic,
+            _ => {
+                return Err("one of the arguments --record-size --payload-file \
+                            --payload-monotonic is required"
+                    .into());
+            }
+        };
+        if num_records <= 0 {
+            return Err("--num-records should be greater than zero".into());
+        }
+        if matches!(payload, PayloadSource::RecordSize(n) if n <= 0) {
+            return Err("--record-size should be greater than zero".into());
+        }
+        if producer_props.is_none() && producer_config.is_none() {
+            return Err("Either --producer-props or --producer.config must be specified.".into());
+        }
+        if matches!(transaction_duration_ms, Some(d) if d <= 0) {
+            return Err("--transaction-duration-ms should be greater than zero".into());
+        }
+        // Java shows the default escaped in the help and replaces it here.
+        if payload_delimiter == DEFAULT_DELIMITER {
+            payload_delimiter = "\n".into();
+        }
+        Ok(Some(Args {
+            topic,
+            num_records,
+            payload,
+            payload_delimiter,
+            throughput,
+            producer_props,
+            producer_config,
+            print_metrics,
+            transactional_id,
+            transaction_duration_ms,
+            extra: extras,
+        }))
+    }
+
+    fn parse_num<T: std::str::FromStr>(flag: &str, v: &str, java: &str) -> Result<T, String> {
+        v.trim().parse().map_err(|_| {
+            format!(
+                "argument {flag}: could not convert '{v}' to {java} (For input string: \"{v}\")"
+            )
+        })
+    }
+
+    /// Parses the command line of this process, or prints help / the error (argparse4j's
+    /// format) and exits (0 for help, 1 for an error).
+    pub fn args_or_exit(prog: &str, extra: &[ExtraFlag]) -> Args {
+        let argv: Vec<String> = std::env::args().skip(1).collect();
+        match parse_args(&argv, extra) {
+            Ok(Some(args)) => args,
+            Ok(None) => {
+                print!("{}", help(prog, extra));
+                std::process::exit(0);
+            }
+            Err(e) => {
+                eprintln!("{}\n{prog}: error: {e}", usage_line(prog, extra));
+                std::process::exit(1);
+            }
+        }
+    }
+
+    /// Java's `readProps`: the `--producer.config` file, then `--producer-props` (which win);
+    /// `client.id` defaults to `perf-producer-client`. `key.serializer` and `value.serializer`
+    /// are dropped (the tool always sends bytes).
+    pub fn read_props(
+        args: &Args,
+        parse_file: impl Fn(&str) -> Result<Vec<(String, String)>, String>,
+    ) -> Result<Vec<(String, String)>, String> {
+        let mut props: Vec<(String, String)> = Vec::new();
+        let mut put = |k: &str, v: &str| match props.iter_mut().find(|(pk, _)| pk == k) {
+            Some(e) => e.1 = v.to_string(),
+            None => props.push((k.to_string(), v.to_string())),
+        };
+        if let Some(file) = &args.producer_config {
+            for (k, v) in parse_file(file)? {
+                put(&k, &v);
+            }
+        }
+        for prop in args.producer_props.iter().flatten() {
+            // Java: prop.split("=") must give exactly 2 pieces (trailing empty ones dropped).
+            let mut pieces: Vec<&str> = prop.split('=').collect();
+            while pieces.last() == Some(&"") {
+                pieces.pop();
+            }
+            if pieces.len() != 2 {
+                return Err(format!("Invalid property: {prop}"));
+            }
+            put(pieces[0], pieces[1]);
+        }
+        props.retain(|(k, _)| k != "key.serializer" && k != "value.serializer");
+        if !props.iter().any(|(k, _)| k == "client.id") {
+            props.push(("client.id".into(), "perf-producer-client".into()));
+        }
+        Ok(props)
+    }
+
+    /// Java's `java.util.SplittableRandom`, bit for bit (so payloads are Java's bytes).
+    #[derive(Debug, Clone)]
+    pub struct SplittableRandom {
+        seed: u64,
+        gamma: u64,
+    }
+
+    const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    fn mix32(z: u64) -> i32 {
+        let z = (z ^ (z >> 33)).wrapping_mul(0x62a9_d9ed_7997_05f5);
+        ((z ^ (z >> 28)).wrapping_mul(0xcb24_d0a5_c88c_35b3) >> 32) as i32
+    }
+
+    impl SplittableRandom {
+        /// `new SplittableRandom(seed)`.
+        pub fn new(seed: i64) -> Self {
+            SplittableRandom {
+                seed: seed as u64,
+                gamma: GOLDEN_GAMMA,
+            }
+        }
+
+        /// `nextInt()`.
+        pub fn next_int(&mut self) -> i32 {
+            self.seed = self.seed.wrapping_add(self.gamma);
+            mix32(self.seed)
+        }
+
+        /// `nextInt(bound)`, `bound > 0`.
+        pub fn next_int_bounded(&mut self, bound: i32) -> i32 {
+            let r = self.next_int();
+            let m = bound - 1;
+            if bound & m == 0 {
+                return r & m;
+            }
+            let mut u = ((r as u32) >> 1) as i32;
+            loop {
+                let r = u % bound;
+                if u.wrapping_add(m).wrapping_sub(r) < 0 {
+                    u = ((self.next_int() as u32) >> 1) as i32;
+                } else {
+                    return r;
+                }
+            }
+        }
+
+        /// Fills `buf` as Java's `for (j...) payload[j] = (byte) (random.nextInt(26) + 65)`. The
+        /// seeds of the bytes are independent (seed + k·gamma), so they are computed side by
+        /// side; the rare rejected draw (p ≈ 1e-8 a byte) falls back to the sequential loop.
+        pub fn fill_uppercase(&mut self, buf: &mut [u8]) {
+            let start = self.seed;
+            let gamma = self.gamma;
+            let mut rejected = false;
+            let mut z = start;
+            for b in buf.iter_mut() {
+                z = z.wrapping_add(gamma);
+                let u = ((mix32(z) as u32) >> 1) as i32;
+                let r = u % 26;
+                rejected |= u.wrapping_add(25).wrapping_sub(r) < 0;
+                *b = (r + 65) as u8;
+            }
+            if rejected {
+                self.seed = start;
+                for b in buf.iter_mut() {
+                    *b = (self.next_int_bounded(26) + 65) as u8;
+                }
+            } else {
+                self.seed = z;
+            }
+        }
+    }
+
+    /// Java's `generateRandomPayload`, without copying: the payload is an `Arc<[u8]>` refilled
+    /// in place while nobody else holds it (the producer is done with a record when `send`
+    /// returns), shared from the file's list, or the record's number.
+    pub struct Payloads {
+        random: SplittableRandom,
+        source: PayloadSource,
+        list: Vec<Arc<[u8]>>,
+        current: Arc<[u8]>,
+    }
+
+    impl Payloads {
+        /// Java's `readPayloadFile` (it prints the same two lines) and the payload buffer.
+        pub fn new(args: &Args) -> Result<Payloads, String> {
+            let mut list = Vec::new();
+            let mut current: Arc<[u8]> = Arc::from(&[][..]);
+            match &args.payload {
+                PayloadSource::RecordSize(n) => current = Arc::from(vec![0u8; *n as usize]),
+                PayloadSource::File(path) => {
+                    let path = std::path::Path::new(path);
+                    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+                    println!("Reading payloads from: {}", abs.display());
+                    let bytes = match std::fs::read(path) {
+                        Ok(b) if !b.is_empty() => b,
+                        _ => return Err("File does not exist or empty file provided.".into()),
+                    };
+                    let text = String::from_utf8_lossy(&bytes);
+                    // Java's Scanner: tokens between delimiters, empty ones included, except a
+                    // trailing one.
+                    let mut parts: Vec<&str> =
+                        text.split(args.payload_delimiter.as_str()).collect();
+                    if parts.last() == Some(&"") {
+                        parts.pop();
+                    }
+                    list = parts.into_iter().map(|p| Arc::from(p.as_bytes())).collect();
+                    println!("Number of messages read: {}", list.len());
+                }
+                PayloadSource::Monotonic => {}
+            }
+            Ok(Payloads {
+                random: SplittableRandom::new(0),
+                source: args.payload.clone(),
+                list,
+                current,
+            })
+        }
+
+        /// The payload of record `i`.
+        pub fn next(&mut self, i: i64) -> Arc<[u8]> {
+            if !self.list.is_empty() {
+                let n = self.list.len() as i32;
+                return self.list[self.random.next_int_bounded(n) as usize].clone();
+            }
+            match self.source {
+                PayloadSource::RecordSize(n) => {
+                    if Arc::get_mut(&mut self.current).is_none() {
+                        self.current = Arc::from(vec![0u8; n as usize]);
+                    }
+                    let buf = Arc::get_mut(&mut self.current).expect("unique");
+                    self.random.fill_uppercase(buf);
+                    self.current.clone()
+                }
+                _ => Arc::from(i.to_string().as_bytes()),
+            }
+        }
+    }
+
+    /// Milliseconds on a monotonic clock (Java uses `System.currentTimeMillis()`; only
+    /// differences matter).
+    pub fn now_ms() -> i64 {
+        static BASE: OnceLock<Instant> = OnceLock::new();
+        // An offset keeps "elapsed > 0" checks meaningful from the first millisecond on.
+        BASE.get_or_init(Instant::now).elapsed().as_millis() as i64 + 1_000_000
+    }
+
+    /// Java's `ProducerPerformance.Stats`.
+    #[derive(Debug)]
+    pub struct Stats {
+        start: i64,
+        latencies: Vec<i32>,
+        sampling: i64,
+        reporting_interval: i64,
+        iteration: i64,
+        index: usize,
+        count: i64,
+        bytes: i64,
+        max_latency: i32,
+        total_latency: i64,
+        window_count: i64,
+        window_max_latency: i32,
+        window_total_latency: i64,
+        window_bytes: i64,
+        window_start: i64,
+    }
+
+    impl Stats {
+        /// `new Stats(numRecords, 5000)`.
+        pub fn new(num_records: i64, reporting_interval: i64) -> Stats {
+            let sampling = num_records / num_records.min(500_000);
+            let now = now_ms();
+            Stats {
+                start: now,
+                latencies: vec![0; (num_records / sampling) as usize + 1],
+                sampling,
+                reporting_interval,
+                iteration: 0,
+                index: 0,
+                count: 0,
+                bytes: 0,
+                max_latency: 0,
+                total_latency: 0,
+                window_count: 0,
+                window_max_latency: 0,
+                window_total_latency: 0,
+                window_bytes: 0,
+                window_start: now,
+            }
+        }
+
+        /// A successful record: its latency (ms), size and completion time.
+        pub fn record(&mut self, latency: i32, bytes: i32, time: i64) {
+            self.count += 1;
+            self.bytes += i64::from(bytes);
+            self.total_latency += i64::from(latency);
+            self.max_latency = self.max_latency.max(latency);
+            self.window_count += 1;
+            self.window_bytes += i64::from(bytes);
+            self.window_total_latency += i64::from(latency);
+            self.window_max_latency = self.window_max_latency.max(latency);
+            if self.iteration % self.sampling == 0 {
+                if let Some(slot) = self.latencies.get_mut(self.index) {
+                    *slot = latency;
+                }
+                self.index += 1;
+            }
+            if time - self.window_start >= self.reporting_interval {
+                self.print_window();
+                self.new_window();
+            }
+            self.iteration += 1;
+        }
+
+        fn print_window(&self) {
+            let elapsed = now_ms() - self.window_start;
+            let recs_per_sec = 1000.0 * self.window_count as f64 / elapsed as f64;
+            let mb_per_sec = 1000.0 * self.window_bytes as f64 / elapsed as f64 / (1024.0 * 1024.0);
+            println!(
+                "{} records sent, {} records/sec ({} MB/sec), {} ms avg latency, {} ms max latency.",
+                self.window_count,
+                java_fixed(recs_per_sec, 1),
+                java_fixed(mb_per_sec, 2),
+                java_fixed(
+                    self.window_total_latency as f64 / self.window_count as f64,
+                    1
+                ),
+                java_fixed(f64::from(self.window_max_latency), 1),
+            );
+        }
+
+        fn new_window(&mut self) {
+            self.window_start = now_ms();
+            self.window_count = 0;
+            self.window_max_latency = 0;
+            self.window_total_latency = 0;
+            self.window_bytes = 0;
+        }
+
+        /// Records counted so far.
+        pub fn count(&self) -> i64 {
+            self.count
+        }
+
+        /// The summary line (without its newline): Kafka 4.1.1's `printTotal` format,
+        /// `"%d records sent, %.1f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max
+        /// latency, %d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.%n"` (later versions print
+        /// the rate with `%f` and can add " steady state").
+        pub fn total_line(&mut self) -> String {
+            let elapsed = now_ms() - self.start;
+            let recs_per_sec = 1000.0 * self.count as f64 / elapsed as f64;
+            let mb_per_sec = 1000.0 * self.bytes as f64 / elapsed as f64 / (1024.0 * 1024.0);
+            let p = percentiles(&mut self.latencies, self.index, &[0.5, 0.95, 0.99, 0.999]);
+            format!(
+                "{} records sent, {} records/sec ({} MB/sec), {} ms avg latency, {} ms max \
+                 latency, {} ms 50th, {} ms 95th, {} ms 99th, {} ms 99.9th.",
+                self.count,
+                java_fixed(recs_per_sec, 1),
+                java_fixed(mb_per_sec, 2),
+                java_fixed(self.total_latency as f64 / self.count as f64, 2),
+                java_fixed(f64::from(self.max_latency), 2),
+                p[0],
+                p[1],
+                p[2],
+                p[3],
+            )
+        }
+
+        /// Java's `printTotal`.
+        pub fn print_total(&mut self) {
+            println!("{}", self.total_line());
+        }
+    }
+
+    /// Java's `Stats.percentiles`: sort the sampled latencies, take `latencies[(int) (p * n)]`.
+    pub fn percentiles(latencies: &mut [i32], count: usize, ps: &[f64]) -> Vec<i32> {
+        let size = count.min(latencies.len());
+        latencies[..size].sort_unstable();
+        ps.iter()
+            .map(|p| latencies[((p * size as f64) as usize).min(latencies.len() - 1)])
+            .collect()
+    }
+
+    /// The shared statistics: callbacks lock it (on the client's I/O thread, as in Java), the
+    /// main thread prints the total. Leaked, so that callbacks capture a plain reference.
+    pub fn shared_stats(num_records: i64) -> &'static Mutex<Stats> {
+        Box::leak(Box::new(Mutex::new(Stats::new(num_records, 5000))))
+    }
+
+    /// Java's `String.format("%.Nf", v)`: the shortest decimal digits that read back as `v`
+    /// (as `Double.toString`), rounded HALF_UP to `prec` decimals; `NaN`, `Infinity`.
+    pub fn java_fixed(v: f64, prec: usize) -> String {
+        if v.is_nan() {
+            return "NaN".into();
+        }
+        if v.is_infinite() {
+            return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
+        }
+        let sci = format!("{:e}", v.abs());
+        let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
+        let exp: i64 = exp.parse().expect("{:e} exponent");
+        let digits: Vec<u8> = mantissa
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .map(|b| b - b'0')
+            .collect();
+        // Digit k weighs 10^(exp - k); keep those weighing at least 10^-prec.
+        let keep = exp + prec as i64 + 1;
+        let mut kept: Vec<u8> = if keep <= 0 {
+            Vec::new()
+        } else {
+            (0..keep as usize)
+                .map(|k| digits.get(k).copied().unwrap_or(0))
+                .collect()
+        };
+        let round_up = keep >= 0 && digits.get(keep as usize).is_some_and(|d| *d >= 5);
+        if round_up {
+            let mut k = kept.len();
+            loop {
+                if k == 0 {
+                    kept.insert(0, 1);
+                    break;
+                }
+                k -= 1;
+                if kept[k] == 9 {
+                    kept[k] = 0;
+                } else {
+                    kept[k] += 1;
+                    break;
+                }
+            }
+        }
+        while kept.len() < prec + 1 {
+            kept.insert(0, 0);
+        }
+        let int_len = kept.len() - prec;
+        let mut s = String::with_capacity(kept.len() + 2);
+        if v.is_sign_negative() {
+            s.push('-');
+        }
+        for (k, d) in kept.iter().enumerate() {
+            if k == int_len {
+                s.push('.');
+            }
+            s.push((b'0' + d) as char);
+        }
+        s
+    }
+
+    /// Java's `ThroughputThrottler` (message throughput).
+    #[derive(Debug)]
+    pub struct Throttler {
+        start_ms: i64,
+        sleep_time_ns: i64,
+        target: f64,
+        sleep_deficit_ns: i64,
+    }
+
+    const MIN_SLEEP_NS: i64 = 2_000_000;
+
+    impl Throttler {
+        /// `new ThroughputThrottler(target, startMs)`.
+        pub fn new(target: f64, start_ms: i64) -> Throttler {
+            Throttler {
+                start_ms,
+                sleep_time_ns: if target > 0.0 {
+                    (1e9 / target) as i64
+                } else {
+                    i64::MAX
+                },
+                target,
+                sleep_deficit_ns: 0,
+            }
+        }
+
+        /// `shouldThrottle(amountSoFar, sendStartMs)`.
+        pub fn should_throttle(&self, amount_so_far: i64, send_start_ms: i64) -> bool {
+            if self.target < 0.0 {
+                return false;
+            }
+            let elapsed_sec = (send_start_ms - self.start_ms) as f32 / 1000.0f32;
+            elapsed_sec > 0.0 && (amount_so_far as f64 / f64::from(elapsed_sec)) > self.target
+        }
+
+        /// `throttle()`: sleeps once the deficit reaches 2 ms (forever for a target of 0).
+        pub fn throttle(&mut self) {
+            if self.target == 0.0 {
+                loop {
+                    std::thread::park();
+                }
+            }
+            self.sleep_deficit_ns = self.sleep_deficit_ns.saturating_add(self.sleep_time_ns);
+            if self.sleep_deficit_ns >= MIN_SLEEP_NS {
+                let start = Instant::now();
+                loop {
+                    let remaining = self.sleep_deficit_ns - start.elapsed().as_nanos() as i64;
+                    if remaining <= 0 {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_nanos(remaining as u64));
+                }
+                self.sleep_deficit_ns = 0;
+            }
+        }
+    }
+
+    /// Java's `ToolsUtils.printMetrics`: a header, then `name : value` sorted by name, names
+    /// padded to the longest.
+    pub fn print_metrics(metrics: &[(String, String)]) {
+        if metrics.is_empty() {
+            return;
+        }
+        let mut sorted = metrics.to_vec();
+        sorted.sort();
+        let w = sorted.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+        println!("\n{:<w$}   Value", "Metric Name");
+        for (n, v) in sorted {
+            println!("{n:<w$} : {v}");
+        }
+    }
+
+    /// CPU time (user + system, from `/proc/self/task/*/schedstat`) of each thread of this
+    /// process: (thread name, seconds), sorted by name.
+    pub fn thread_cpu_times() -> Vec<(String, f64)> {
+        let mut out = Vec::new();
+        if let Ok(dir) = std::fs::read_dir("/proc/self/task") {
+            for entry in dir.flatten() {
+                let p = entry.path();
+                let name = std::fs::read_to_string(p.join("comm")).unwrap_or_default();
+                let ns = std::fs::read_to_string(p.join("schedstat"))
+                    .ok()
+                    .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+                    .unwrap_or(0);
+                out.push((name.trim().to_string(), ns as f64 / 1e9));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// Pins the calling thread to `cpu` with `taskset -p` (std has no affinity call).
+    pub fn pin_current_thread(cpu: usize) {
+        let Ok(link) = std::fs::read_link("/proc/thread-self") else {
+            return;
+        };
+        let Some(tid) = link.file_name().and_then(|t| t.to_str()).map(str::to_owned) else {
+            return;
+        };
+        let ok = std::process::Command::new("taskset")
+            .args(["-p", "-c", &cpu.to_string(), &tid])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("warning: could not pin thread {tid} to CPU {cpu} with taskset");
+        }
+    }
+}
+
+/// An in-process broker that answers ApiVersions, Metadata, InitProducerId and Produce at
+/// once, for client-only measurements (`--sink`). It reads only the headers of the record
+/// batches, to count records for the base offsets.
+mod sink {
+    use kafka_producer::protocol::ResponseHeader;
+    use kafka_producer::protocol::messages::{
+        ApiVersionRange, ApiVersionsResponse, Decode, Encode, InitProducerIdResponse,
+        MetadataResponse, MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+        PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicProduceResponse,
+    };
+    use kafka_producer::protocol::{ApiKey, ErrorCode, OwnedRequestHeader, Reader, Uuid};
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    /// Starts the sink for `topic` with `partitions` partitions; returns its bootstrap string.
+    pub fn start(topic: &str, partitions: i32, cpu: Option<usize>) -> std::io::Result<String> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        let offsets: Arc<Vec<AtomicI64>> =
+            Arc::new((0..partitions).map(|_| AtomicI64::new(0)).collect());
+        let topic = topic.to_owned();
+        std::thread::Builder::new()
+            .name("sink-accept".into())
+            .spawn(move || {
+                if let Some(cpu) = cpu {
+                    super::perf::pin_current_thread(cpu);
+                }
+                for stream in listener.incoming() {
+                    let Ok(stream) = stream else { continue };
+                    let (topic, offsets) = (topic.clone(), offsets.clone());
+                    let _ = std::thread::Builder::new()
+                        .name("sink".into())
+                        .spawn(move || {
+                            if let Some(cpu) = cpu {
+                                super::perf::pin_current_thread(cpu);
+                            }
+                            let _ = serve(stream, port, &topic, &offsets);
+                        });
+                }
+            })?;
+        Ok(format!("127.0.0.1:{port}"))
+    }
+
+    fn respond(
+        stream: &mut TcpStream,
+        out: &mut Vec<u8>,
+        correlation_id: i32,
+        flexible_header: bool,
+        version: i16,
+        body: &impl Encode,
+    ) -> std::io::Result<()> {
+        out.clear();
+        out.extend_from_slice(&[0; 4]);
+        ResponseHeader { correlation_id }.encode(out, flexible_header);
+        body.encode(version, out);
+        let len = (out.len() - 4) as i32;
+        out[..4].copy_from_slice(&len.to_be_bytes());
+        stream.write_all(out)
+    }
+
+    /// Records in back-to-back RecordBatch v2s: the sum of `lastOffsetDelta + 1`.
+    fn count_records(mut batches: &[u8]) -> i64 {
+        let mut n = 0;
+        while batches.len() >= 27 {
+            let len = i32::from_be_bytes(batches[8..12].try_into().expect("4 bytes"));
+            let delta = i32::from_be_bytes(batches[23..27].try_into().expect("4 bytes"));
+            n += i64::from(delta) + 1;
+            let total = 12 + len.max(0) as usize;
+            if total > batches.len() {
+                break;
+            }
+            batches = &batches[total..];
+        }
+        n
+    }
+
+    fn serve(
+        mut stream: TcpStream,
+        port: u16,
+        topic: &str,
+        offsets: &[AtomicI64],
+    ) -> std::io::Result<()> {
+        stream.set_nodelay(true)?;
+        let mut frame = Vec::new();
+        let mut out = Vec::new();
+        loop {
+            let mut size = [0u8; 4];
+            stream.read_exact(&mut size)?;
+            let n = i32::from_be_bytes(size).max(0) as usize;
+            frame.resize(n, 0);
+            stream.read_exact(&mut frame)?;
+            let bad = || std::io::Error::other("bad request");
+            let mut r = Reader::new(&frame, "request");
+            let mut peek = r.clone();
+            let (api, version) = match (peek.i16("api_key"), peek.i16("api_version")) {
+                (Ok(a), Ok(v)) => (ApiKey::from_i16(a).ok_or_else(bad)?, v),
+                _ => return Err(bad()),
+            };
+            let header = OwnedRequestHeader::decode(&mut r, api.request_header_flexible(version))
+                .map_err(|_| bad())?;
+            let id = header.correlation_id;
+            let flexible = api.response_header_flexible(version);
+            match api {
+                ApiKey::ApiVersions => {
+                    let resp = ApiVersionsResponse {
+                        api_keys: ApiKey::ALL
+                            .iter()
+                            .map(|k| ApiVersionRange {
+                                api_key: *k as i16,
+                                min_version: k.supported_versions().0,
+                                max_version: k.supported_versions().1,
+                            })
+                            .collect(),
+                        ..Default::default()
+                    };
+                    respond(&mut stream, &mut out, id, false, version.min(4), &resp)?;
+                }
+                ApiKey::Metadata => {
+                    let resp = MetadataResponse {
+                        throttle_time_ms: 0,
+                        brokers: vec![MetadataResponseBroker {
+                            node_id: 0,
+                            host: "127.0.0.1".into(),
+                            port: i32::from(port),
+                            rack: None,
+                        }],
+                        cluster_id: Some("sink".into()),
+                        controller_id: 0,
+                        topics: vec![MetadataResponseTopic {
+                            error_code: ErrorCode::NONE,
+                            name: Some(topic.to_owned()),
+                            topic_id: Uuid([7; 16]),
+                            is_internal: false,
+                            partitions: (0..offsets.len() as i32)
+                                .map(|p| MetadataResponsePartition {
+                                    error_code: ErrorCode::NONE,
+                                    partition_index: p,
+                                    leader_id: 0,
+                                    leader_epoch: 0,
+                                    replica_nodes: vec![0],
+                                    isr_nodes: vec![0],
+                                    offline_replicas: vec![],
+                                })
+                                .collect(),
+                            topic_authorized_operations: i32::MIN,
+                        }],
+                        error_code: ErrorCode::NONE,
+                    };
+                    respond(&mut stream, &mut out, id, flexible, version, &resp)?;
+                }
+                ApiKey::InitProducerId => {
+                    let resp = InitProducerIdResponse {
+                        throttle_time_ms: 0,
+                        error_code: ErrorCode::NONE,
+                        producer_id: 1,
+                        producer_epoch: 0,
+                    };
+                    respond(&mut stream, &mut out, id, flexible, version, &resp)?;
+                }
+                ApiKey::Produce => {
+                    let req = ProduceRequest::decode(version, &mut r).map_err(|_| bad())?;
+                    let responses = req
+                        .topics
+                        .iter()
+                        .map(|t| TopicProduceResponse {
+                            name: t.name.clone(),
+                            partitions: t
+                                .partitions
+                                .iter()
+                                .map(|p| {
+                                    let count = count_records(p.records.unwrap_or(&[]));
+                                    let (error_code, base_offset) = match offsets
+                                        .get(p.index as usize)
+                                    {
+                                        Some(o) if t.name == topic => {
+                                            (ErrorCode::NONE, o.fetch_add(count, Ordering::Relaxed))
+                                        }
+                                        _ => (ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, -1),
+                                    };
+                                    PartitionProduceResponse {
+                                        index: p.index,
+                                        error_code,
+                                        base_offset,
+                                        log_append_time_ms: -1,
+                                        log_start_offset: 0,
+                                        record_errors: vec![],
+                                        error_message: None,
+                                        current_leader: None,
+                                    }
+                                })
+                                .collect(),
+                        })
+                        .collect();
+                    if req.acks != 0 {
+                        let resp = ProduceResponse {
+                            responses,
+                            throttle_time_ms: 0,
+                            node_endpoints: vec![],
+                        };
+                        respond(&mut stream, &mut out, id, flexible, version, &resp)?;
+                    }
+                }
+            }
+        }
+    }
+}
+
+const PROG: &str = "producer-performance";
+
+const EXTRA_FLAGS: [perf::ExtraFlag; 3] = [
+    perf::ExtraFlag {
+        name: "sink",
+        takes_value: false,
+        help: "produce to an in-process broker that answers at once (client-only measurement)",
+    },
+    perf::ExtraFlag {
+        name: "sink-partitions",
+        takes_value: true,
+        help: "partitions of the --sink topic (default: 1)",
+    },
+    perf::ExtraFlag {
+        name: "sink-cpu",
+        takes_value: true,
+        help: "pin the --sink threads to this CPU (with taskset)",
+    },
+];
+
+fn fail(msg: impl std::fmt::Display) -> ! {
+    eprintln!("Exception in thread \"main\" {msg}");
+    std::process::exit(1);
+}
+
+/// `--print-metrics`: this crate's counters, named as Java's `group:name:{tags}`.
+fn metrics_rows(m: &ProducerMetrics, client_id: &str) -> Vec<(String, String)> {
+    let tags = format!("{{client-id={client_id}}}");
+    [
+        ("produce-requests", m.produce_requests),
+        ("batches-sent", m.batches_sent),
+        ("records-acked", m.records_acked),
+        ("records-failed", m.records_failed),
+        ("retries", m.retries),
+        ("epoch-bumps", m.epoch_bumps),
+        ("metadata-requests", m.metadata_requests),
+        ("connections", m.connections),
+        ("disconnections", m.disconnections),
+    ]
+    .into_iter()
+    .map(|(name, v)| (format!("producer-metrics:{name}:{tags}"), v.to_string()))
+    .collect()
+}
+
+fn main() {
+    let args = perf::args_or_exit(PROG, &EXTRA_FLAGS);
+    let mut payloads = perf::Payloads::new(&args).unwrap_or_else(|e| fail(e));
+    let mut props = perf::read_props(&args, |path| {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        kafka_producer::config::parse_properties(&text).map_err(|e| format!("{path}: {e}"))
+    })
+    .unwrap_or_else(|e| fail(e));
+    if args.transactions_requested(&props) {
+        fail(
+            "transactions are not supported by this client (--transactional-id, --transaction-duration-ms, transactional.id)",
+        );
+    }
+    if args.extra("sink").is_some() {
+        let partitions = match args.extra("sink-partitions") {
+            Some(Some(p)) => p
+                .parse()
+                .unwrap_or_else(|_| fail(format!("bad --sink-partitions {p}"))),
+            _ => 1,
+        };
+        let cpu = match args.extra("sink-cpu") {
+            Some(Some(c)) => Some(
+                c.parse()
+                    .unwrap_or_else(|_| fail(format!("bad --sink-cpu {c}"))),
+            ),
+            _ => None,
+        };
+        let bootstrap = sink::start(&args.topic, partitions, cpu)
+            .unwrap_or_else(|e| fail(format!("cannot start the sink: {e}")));
+        props.retain(|(k, _)| k != "bootstrap.servers");
+        props.push(("bootstrap.servers".into(), bootstrap));
+    }
+    let config = ProducerConfig::from_properties(props.iter().map(|(k, v)| (k, v)))
+        .unwrap_or_else(|e| fail(e));
+    let client_id = config.client_id.clone();
+    // The value is an Arc<[u8]> written by ByteArraySerializer: no copy per record.
+    let value_serializer = |topic: &str, v: &Arc<[u8]>, out: &mut Vec<u8>| -> Result<(), Error> {
+        Serializer::<[u8]>::serialize(&ByteArraySerializer, topic, v, out)
+    };
+    let producer: KafkaProducer<Vec<u8>, Arc<[u8]>> =
+        KafkaProducer::new(config, ByteArraySerializer, value_serializer)
+            .unwrap_or_else(|e| fail(e));
+
+    let stats: &'static Mutex<perf::Stats> = perf::shared_stats(args.num_records);
+    let start_ms = perf::now_ms();
+    let mut throttler = perf::Throttler::new(args.throughput, start_ms);
+    for i in 0..args.num_records {
+        let payload = payloads.next(i);
+        let bytes = payload.len() as i32;
+        let record = ProducerRecord::new(args.topic.as_str(), payload);
+        let send_start_ms = perf::now_ms();
+        let _ = producer.send_with_callback(record, move |result| match result {
+            Ok(_) => {
+                let now = perf::now_ms();
+                stats
+                    .lock()
+                    .expect("stats")
+                    .record((now - send_start_ms) as i32, bytes, now);
+            }
+            Err(e) => eprintln!("{e}"),
+        });
+        if throttler.should_throttle(i, send_start_ms) {
+            throttler.throttle();
+        }
+    }
+
+    let sink = args.extra("sink").is_some();
+    if !args.print_metrics && !sink {
+        producer.close();
+        stats.lock().expect("stats").print_total();
+    } else {
+        // With --sink: flush first, so that the threads' CPU times are read while they run.
+        producer.flush();
+        if sink {
+            let times = perf::thread_cpu_times();
+            let total: f64 = times.iter().map(|(_, s)| s).sum();
+            let list: Vec<String> = times.iter().map(|(n, s)| format!("{n} {s:.3} s")).collect();
+            eprintln!("thread CPU: {} (total {total:.3} s)", list.join(", "));
+        }
+        stats.lock().expect("stats").print_total();
+        if args.print_metrics {
+            perf::print_metrics(&metrics_rows(&producer.metrics(), &client_id));
+        }
+        producer.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::perf::*;
+
+    #[test]
+    fn java_number_format() {
+        // Expected strings from Java 17's String.format("%.1f|%.2f|%f", v, v, v).
+        let cases: [(f64, &str); 16] = [
+            (0.25, "0.3|0.25|0.250000"),
+            (0.15, "0.2|0.15|0.150000"),
+            (0.35, "0.4|0.35|0.350000"),
+            (2.675, "2.7|2.68|2.675000"),
+            (1.005, "1.0|1.01|1.005000"),
+            (0.05, "0.1|0.05|0.050000"),
+            (123456.789, "123456.8|123456.79|123456.789000"),
+            (
+                1e20,
+                "100000000000000000000.0|100000000000000000000.00|100000000000000000000.000000",
+            ),
+            (0.0, "0.0|0.00|0.000000"),
+            (f64::INFINITY, "Infinity|Infinity|Infinity"),
+            (f64::NAN, "NaN|NaN|NaN"),
+            (1234567.8765432, "1234567.9|1234567.88|1234567.876543"),
+            (0.125, "0.1|0.13|0.125000"),
+            (9.995, "10.0|10.00|9.995000"),
+            (99.95, "100.0|99.95|99.950000"),
+            (0.45, "0.5|0.45|0.450000"),
+        ];
+        for (v, want) in cases {
+            let got = format!(
+                "{}|{}|{}",
+                java_fixed(v, 1),
+                java_fixed(v, 2),
+                java_fixed(v, 6)
+            );
+            assert_eq!(got, want, "{v}");
+        }
+        assert_eq!(java_fixed(0.04, 1), "0.0");
+        assert_eq!(java_fixed(0.004, 2), "0.00");
+        assert_eq!(java_fixed(0.005, 2), "0.01");
+        assert_eq!(java_fixed(0.0005, 2), "0.00");
+    }
+
+    #[test]
+    fn splittable_random_matches_java() {
+        // Java: new SplittableRandom(0), 40 × (char) (nextInt(26) + 65).
+        let mut r = SplittableRandom::new(0);
+        let s: String = (0..40)
+            .map(|_| (r.next_int_bounded(26) + 65) as u8 as char)
+            .collect();
+        assert_eq!(s, "YQHHNEBSEPDNSEIFGAMSUJXKOLTXSPLGHDIOYZJF");
+        let mut r = SplittableRandom::new(0);
+        let mut buf = [0u8; 40];
+        r.fill_uppercase(&mut buf[..17]);
+        r.fill_uppercase(&mut buf[17..]);
+        assert_eq!(&buf[..], s.as_bytes());
+        // Java: nextInt(7), nextInt(1000), nextInt(3) -> 6 396 0.
+        let mut r = SplittableRandom::new(0);
+        assert_eq!(
+            [
+                r.next_int_bounded(7),
+                r.next_int_bounded(1000),
+                r.next_int_bounded(3)
+            ],
+            [6, 396, 0]
+        );
+    }
+
+    #[test]
+    fn percentiles_as_java() {
+        let mut l: Vec<i32> = (0..=1000).rev().collect();
+        l.push(0);
+        assert_eq!(
+            percentiles(&mut l, 1001, &[0.5, 0.95, 0.99, 0.999]),
+            [500, 950, 990, 999]
+        );
+        let mut empty = vec![0];
+        assert_eq!(percentiles(&mut empty, 0, &[0.5]), [0]);
+    }
+
+    #[test]
+    fn arguments() {
+        let argv: Vec<String> = "--topic t --num-records 10 --record-size 100 --throughput -1 \
+                                 --producer-props bootstrap.servers=h:1 acks=all --sink"
+            .split(' ')
+            .map(String::from)
+            .collect();
+        let extra = [ExtraFlag {
+            name: "sink",
+            takes_value: false,
+            help: "",
+        }];
+        let a = parse_args(&argv, &extra).unwrap().unwrap();
+        assert_eq!(a.topic, "t");
+        assert_eq!(a.payload, PayloadSource::RecordSize(100));
+        assert_eq!(a.throughput, -1.0);
+        assert_eq!(a.payload_delimiter, "\n");
+        assert!(a.extra("sink").is_some());
+        let props = read_props(&a, |_| Ok(vec![])).unwrap();
+        assert_eq!(
+            props,
+            [
+                ("bootstrap.servers".to_string(), "h:1".to_string()),
+                ("acks".into(), "all".into()),
+                ("client.id".into(), "perf-producer-client".into())
+            ]
+        );
+        let bad: Vec<String> = ["--topic", "t", "--num-records", "1", "--throughput", "1"]
+            .map(String::from)
+            .to_vec();
+        assert!(
+            parse_args(&bad, &[])
+                .unwrap_err()
+                .contains("one of the arguments")
+        );
+        let both: Vec<String> = [
+            "--topic",
+            "t",
+            "--num-records",
+            "1",
+            "--record-size",
+            "1",
+            "--payload-monotonic",
+            "--throughput",
+            "1",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert!(parse_args(&both, &[]).unwrap_err().contains("not allowed"));
+    }
+
+    #[test]
+    fn window_line_format() {
+        let mut s = Stats::new(10, 5000);
+        s.record(3, 100, 0);
+        let line = s.total_line();
+        assert!(line.starts_with("1 records sent, "), "{line}");
+        assert!(line.ends_with(" ms avg latency, 3.00 ms max latency, 3 ms 50th, 3 ms 95th, 3 ms 99th, 3 ms 99.9th."), "{line}");
+    }
+}

@@ -1,0 +1,391 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # backquotes in printf formats are Markdown, not expansions
+# Producer benchmark on one machine: this crate (examples/producer_perf.rs) against the Java
+# client (Kafka's own ProducerPerformance, from the harness jars) and librdkafka
+# (bench-compare/: rdkafka_perf), the same workload for all three, against one harness broker.
+#
+#   scripts/bench-compare.sh            # everything; writes the results into BENCHMARKS.md
+#   BENCH_WORKLOADS=quick scripts/bench-compare.sh
+#
+# The broker (1 node, log dir on /dev/shm when it exists) is pinned to CPU $BENCH_BROKER_CPU (0),
+# every client to CPU $BENCH_CLIENT_CPU (1), with taskset. Each workload gets a fresh broker, each
+# run a fresh topic; each (workload, client) runs $BENCH_RUNS times, interleaved, and the median
+# of every figure is reported. Client CPU (user+sys) and peak RSS come from GNU time; throughput
+# and latencies from the tools' last line (all three print Java's format).
+#
+# Extra runs: "sink" (ours against an in-process broker that answers at once: the client alone,
+# the sink's threads on the other CPU) and "overload" (ours with buffer.memory=32 MiB while the
+# broker is paused: peak RSS must stay within buffer.memory + 16 MiB).
+#
+# Environment:
+#   BENCH_WORKLOADS  "default", "quick" (the two 100 B / 16 KiB workloads and the throttled one)
+#                    or specs separated by spaces, each NAME:SIZE:RECORDS:ACKS:BATCH:LINGER:CODEC:RATE[:PROPS]
+#                    (RATE -1: unthrottled; PROPS: more producer props, k=v,k=v), e.g.
+#                    "small:100:2000000:1:16384:5:none:-1" or "x:100:1000:all:16384:0:none:-1:retries=3"
+#   BENCH_SCALE      multiplies every record count (default 1; 0.1 for a smoke run)
+#   BENCH_RUNS       runs per (workload, client), default 3
+#   BENCH_CLIENTS    default "java rdkafka ours"
+#   BENCH_EXTRAS     default "sink overload"; "" for none
+#   BENCH_PARTITIONS partitions per topic, default 1
+#   BENCH_OUT        Markdown output, default BENCHMARKS.md (only the part between the
+#                    bench-compare markers is replaced when they exist); "-" for stdout only
+#   BENCH_DIR        work dir (default /dev/shm/bench-compare-$$, else /tmp/...)
+#   BENCH_JAVA_OPTS  JVM flags of the Java client (default: kafka-run-class.sh's, JIT fully on)
+#   BENCH_BROKER_CPU, BENCH_CLIENT_CPU   CPUs for taskset (0 and 1)
+#   BENCH_SKIP_BUILD=1   use the binaries already built
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$SCRIPT_DIR/.." && pwd)
+KAFKA_SH="$SCRIPT_DIR/kafka.sh"
+
+RUNS=${BENCH_RUNS:-3}
+SCALE=${BENCH_SCALE:-1}
+CLIENTS=${BENCH_CLIENTS:-java rdkafka ours}
+EXTRAS=${BENCH_EXTRAS-sink overload}
+PARTITIONS=${BENCH_PARTITIONS:-1}
+OUT=${BENCH_OUT:-$REPO_DIR/BENCHMARKS.md}
+BROKER_CPU=${BENCH_BROKER_CPU:-0}
+CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
+# kafka-run-class.sh's defaults for kafka-producer-perf-test (C2 on, unlike kafka.sh's tools).
+JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx512M -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true}
+if [[ -d /dev/shm && -w /dev/shm ]]; then
+    WORK=${BENCH_DIR:-/dev/shm/bench-compare-$$}
+else
+    WORK=${BENCH_DIR:-/tmp/bench-compare-$$}
+fi
+
+OURS="$REPO_DIR/target/release/examples/producer_perf"
+RDKAFKA="$REPO_DIR/bench-compare/target/release/rdkafka_perf"
+GNU_TIME=/usr/bin/time
+
+DEFAULT_WORKLOADS="100B-acks1-16K:100:2000000:1:16384:5:none:-1
+100B-acksall-16K:100:2000000:all:16384:5:none:-1
+100B-acks1-1M:100:2000000:1:1048576:5:none:-1
+100B-acksall-1M:100:2000000:all:1048576:5:none:-1
+1K-acks1-16K:1024:500000:1:16384:5:none:-1
+1K-acksall-16K:1024:500000:all:16384:5:none:-1
+1K-acks1-1M:1024:500000:1:1048576:5:none:-1
+1K-acksall-1M:1024:500000:all:1048576:5:none:-1
+100B-acks1-16K-lz4:100:2000000:1:16384:5:lz4:-1
+100B-acksall-16K-noidem:100:2000000:all:16384:5:none:-1:enable.idempotence=false
+100B-acksall-16K-50k/s:100:500000:all:16384:5:none:50000"
+QUICK_WORKLOADS="100B-acks1-16K:100:2000000:1:16384:5:none:-1
+100B-acksall-16K:100:2000000:all:16384:5:none:-1
+100B-acksall-16K-50k/s:100:500000:all:16384:5:none:50000"
+
+log() { printf 'bench-compare: %s\n' "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 1
+}
+
+case ${BENCH_WORKLOADS:-default} in
+default) WORKLOADS=$DEFAULT_WORKLOADS ;;
+quick) WORKLOADS=$QUICK_WORKLOADS ;;
+*) WORKLOADS=$(tr ' ' '\n' <<<"$BENCH_WORKLOADS") ;;
+esac
+
+# --- prerequisites -----------------------------------------------------------------------------
+command -v taskset >/dev/null || die "taskset is missing (util-linux)"
+if [[ ! -x $GNU_TIME ]] || ! "$GNU_TIME" -f %M true >/dev/null 2>&1; then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        log "installing GNU time"
+        apt-get install -y time >/dev/null || { apt-get update >/dev/null && apt-get install -y time >/dev/null; }
+    fi
+    [[ -x $GNU_TIME ]] || die "GNU time (/usr/bin/time) is missing: apt-get install -y time"
+fi
+(($(nproc) >= 2)) || log "warning: fewer than 2 CPUs; broker and client share one"
+
+scaled() { awk -v n="$1" -v s="$SCALE" 'BEGIN { v = int(n * s); if (v < 1) v = 1; print v }'; }
+
+if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
+    log "building examples/producer_perf (release)"
+    (cd "$REPO_DIR" && cargo build --release --example producer_perf >&2)
+    if [[ " $CLIENTS " == *" rdkafka "* ]]; then
+        log "building bench-compare/rdkafka_perf (librdkafka from source with cmake: minutes the first time)"
+        # librdkafka 2.12.1 includes <curl/curl.h> even with WITH_CURL=0: an empty stand-in.
+        (cd "$REPO_DIR/bench-compare" &&
+            CFLAGS="-I$REPO_DIR/bench-compare/stub-include ${CFLAGS:-}" cargo build --release >&2)
+    fi
+fi
+"$KAFKA_SH" fetch >/dev/null
+
+mkdir -p "$WORK"
+RESULTS="$WORK/results.tsv"
+EXTRA_RESULTS="$WORK/extras.md"
+: >"$RESULTS"
+: >"$EXTRA_RESULTS"
+BROKER_DIR="$WORK/kafka"
+BOOTSTRAP=
+
+stop_broker() {
+    if [[ -d $BROKER_DIR ]]; then
+        "$KAFKA_SH" stop --dir "$BROKER_DIR" --now >/dev/null 2>&1 || true
+        rm -rf "$BROKER_DIR"
+    fi
+}
+cleanup() {
+    stop_broker
+    [[ ${BENCH_KEEP:-0} == 1 ]] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start_broker() {
+    stop_broker
+    BOOTSTRAP=$(taskset -c "$BROKER_CPU" "$KAFKA_SH" start --nodes 1 --dir "$BROKER_DIR" --base-port auto \
+        --watch-pid $$ 2>"$WORK/broker-start.log" | tail -n 1)
+    [[ -n $BOOTSTRAP ]] || die "broker did not start: $(cat "$WORK/broker-start.log")"
+}
+
+# new_topic: creates a fresh topic and sets TOPIC to its name.
+TOPIC_SEQ=0
+TOPIC=
+new_topic() {
+    TOPIC_SEQ=$((TOPIC_SEQ + 1))
+    TOPIC="bench-$TOPIC_SEQ-$$"
+    "$KAFKA_SH" create-topic "$TOPIC" --partitions "$PARTITIONS" --bootstrap "$BOOTSTRAP" >/dev/null 2>&1 ||
+        die "cannot create topic $TOPIC"
+}
+
+# run_client CLIENT OUTFILE ARGS... : runs one client pinned to CLIENT_CPU under GNU time
+# (OUTFILE.time gets "user sys maxrss_kb"), stdout to OUTFILE, stderr to OUTFILE.err.
+run_client() {
+    local client=$1 out=$2
+    shift 2
+    local -a cmd
+    case $client in
+    java) cmd=(env KAFKA_TOOL_JVM_OPTS="$JAVA_OPTS" KAFKA_TOOL_CDS=0 "$KAFKA_SH" java-tool
+        org.apache.kafka.tools.ProducerPerformance) ;;
+    rdkafka) cmd=("$RDKAFKA") ;;
+    ours) cmd=("$OURS") ;;
+    *) die "unknown client $client" ;;
+    esac
+    "$GNU_TIME" -f "%U %S %M" -o "$out.time" taskset -c "$CLIENT_CPU" "${cmd[@]}" "$@" \
+        >"$out" 2>"$out.err"
+}
+
+# The last summary line: "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max
+# latency, P50 ms 50th, P95 ms 95th, P99 ms 99th, P999 ms 99.9th."
+# Prints "records rate mb avg max p50 p95 p99 p999".
+parse_total() {
+    awk '/records sent, .* 99\.9th\.$/ { l = $0 }
+         END { if (l == "") exit 1; split(l, f, " "); sub(/^\(/, "", f[6]);
+               print f[1], f[4], f[6], f[8], f[12], f[16], f[19], f[22], f[25] }' "$1"
+}
+
+# record WORKLOAD CLIENT RUN OUTFILE: appends a TSV row (or a failure row).
+record() {
+    local wl=$1 client=$2 run=$3 out=$4 total usr sys rss
+    if total=$(parse_total "$out") && read -r usr sys rss <"$out.time" 2>/dev/null; then
+        # shellcheck disable=SC2086 # word splitting of the parsed fields is intended
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$wl" "$client" "$run" "$usr" "$sys" "$rss" \
+            "$(printf '%s\t' $total)" >>"$RESULTS"
+        log "  $client run $run: $(tail -n 1 "$out") [cpu ${usr}u ${sys}s, rss ${rss} KiB]"
+    else
+        printf '%s\t%s\t%s\tFAIL\n' "$wl" "$client" "$run" >>"$RESULTS"
+        log "  $client run $run FAILED: $(tail -n 3 "$out.err" "$out" 2>/dev/null | tr '\n' ' ')"
+    fi
+}
+
+ours_supports() { # ours_supports KEY=VALUE: does our config accept it?
+    "$OURS" --topic probe --num-records 1 --record-size 1 --throughput -1 --sink \
+        --producer-props bootstrap.servers=127.0.0.1:9 "$1" >/dev/null 2>&1
+}
+
+# --- the workloads -----------------------------------------------------------------------------
+START=$(date +%s)
+while IFS=: read -r name size records acks batch linger codec rate extra; do
+    [[ -n $name ]] || continue
+    extra_props=()
+    [[ -z ${extra:-} ]] || IFS=, read -r -a extra_props <<<"$extra"
+    records=$(scaled "$records")
+    if [[ $codec != none && " $CLIENTS " == *" ours "* ]] && ! ours_supports "compression.type=$codec"; then
+        log "skipping $name: this crate refuses compression.type=$codec"
+        printf '%s\tskipped\n' "$name" >>"$RESULTS"
+        continue
+    fi
+    log "workload $name: $records x $size B, acks=$acks, batch.size=$batch, linger.ms=$linger, compression=$codec, throughput=$rate ${extra_props[*]}"
+    start_broker
+    for run in $(seq 1 "$RUNS"); do
+        for client in $CLIENTS; do
+            new_topic
+            out="$WORK/$TOPIC_SEQ.$client.out"
+            run_client "$client" "$out" --topic "$TOPIC" --num-records "$records" --record-size "$size" \
+                --throughput "$rate" --producer-props "bootstrap.servers=$BOOTSTRAP" "acks=$acks" \
+                "batch.size=$batch" "linger.ms=$linger" "compression.type=$codec" "${extra_props[@]}" || true
+            record "$name" "$client" "$run" "$out"
+        done
+    done
+done <<<"$WORKLOADS"
+stop_broker
+
+# --- extras: client-only (sink) and overload ---------------------------------------------------
+if [[ " $EXTRAS " == *" sink "* ]]; then
+    n=$(scaled 2000000)
+    {
+        printf '### Client only: ours against an in-process sink\n\n'
+        printf '`taskset -c %s producer_perf --sink --sink-cpu %s`, %s records of 100 B, acks=1, linger.ms=5, ' \
+            "$CLIENT_CPU" "$BROKER_CPU" "$n"
+        printf 'unthrottled; the sink answers every request at once from CPU %s. Client CPU: the ' "$BROKER_CPU"
+        printf "producer's threads only (caller + sender), from /proc/self/task; median of %s runs.\n\n" "$RUNS"
+        printf '| batch.size | records/s | MB/s | client CPU s / M records | caller thread s / M | sender thread s / M | p99 ms |\n'
+        printf '|---|---:|---:|---:|---:|---:|---:|\n'
+    } >>"$EXTRA_RESULTS"
+    for batch in 16384 1048576; do
+        log "sink: $n x 100 B, batch.size=$batch"
+        rows="$WORK/sink-$batch.tsv"
+        : >"$rows"
+        for run in $(seq 1 "$RUNS"); do
+            out="$WORK/sink-$batch-$run.out"
+            "$GNU_TIME" -f "%U %S %M" -o "$out.time" taskset -c "$CLIENT_CPU" "$OURS" --sink --sink-cpu "$BROKER_CPU" \
+                --topic sink --num-records "$n" --record-size 100 --throughput -1 \
+                --producer-props bootstrap.servers=127.0.0.1:9 acks=1 "batch.size=$batch" linger.ms=5 \
+                >"$out" 2>"$out.err" || true
+            total=$(parse_total "$out" || echo "")
+            threads=$(grep '^thread CPU:' "$out.err" || echo "")
+            [[ -n $total && -n $threads ]] || {
+                log "  sink run $run FAILED: $(tail -n 3 "$out.err")"
+                continue
+            }
+            log "  run $run: $(tail -n 1 "$out") / $threads"
+            # caller = the main thread (named after the binary), sender = kafka-producer-*.
+            awk -v total="$total" -v n="$n" '
+                { line = $0; sub(/^thread CPU: /, "", line); sub(/ \(total.*$/, "", line)
+                  k = split(line, parts, ", "); caller = 0; sender = 0
+                  for (i = 1; i <= k; i++) { m = split(parts[i], w, " "); name = w[1]; secs = w[m - 1]
+                      if (name ~ /^kafka-producer/) sender += secs; else if (name !~ /^sink/) caller += secs }
+                  split(total, t, " ")
+                  printf "%s\t%s\t%.3f\t%.3f\t%.3f\t%s\n", t[2], t[3], (caller + sender) * 1e6 / n, caller * 1e6 / n, sender * 1e6 / n, t[8] }' \
+                <<<"$threads" >>"$rows"
+        done
+        awk -F '\t' -v batch="$batch" '
+            function med(col,   a, i, j, k, x) { k = 0; for (i = 1; i <= NR; i++) a[++k] = v[i, col]
+                for (i = 2; i <= k; i++) { x = a[i]; j = i - 1; while (j > 0 && a[j] + 0 > x + 0) { a[j + 1] = a[j]; j-- } a[j + 1] = x }
+                return a[int((k + 1) / 2)] }
+            { for (c = 1; c <= NF; c++) v[NR, c] = $c }
+            END { if (NR == 0) { printf "| %s | failed | | | | | |\n", batch; exit }
+                  printf "| %s | %.0f | %.2f | %.3f | %.3f | %.3f | %s |\n", batch, med(1), med(2), med(3), med(4), med(5), med(6) }' \
+            "$rows" >>"$EXTRA_RESULTS"
+    done
+    printf '\n' >>"$EXTRA_RESULTS"
+fi
+
+if [[ " $EXTRAS " == *" overload "* ]]; then
+    log "overload: ours, buffer.memory=32 MiB, the broker paused for ${BENCH_PAUSE_SECS:-10} s"
+    start_broker
+    new_topic
+    n=$(scaled 1000000)
+    out="$WORK/overload.out"
+    "$GNU_TIME" -f "%U %S %M" -o "$out.time" taskset -c "$CLIENT_CPU" "$OURS" --topic "$TOPIC" \
+        --num-records "$n" --record-size 1024 --throughput -1 \
+        --producer-props "bootstrap.servers=$BOOTSTRAP" acks=1 buffer.memory=33554432 \
+        >"$out" 2>"$out.err" &
+    timer=$!
+    sleep 1
+    pid=$(pgrep -P "$timer" | head -n 1 || true)
+    "$KAFKA_SH" pause 1 --dir "$BROKER_DIR" >/dev/null
+    sleep "${BENCH_PAUSE_SECS:-10}"
+    during=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo "?")
+    "$KAFKA_SH" resume 1 --dir "$BROKER_DIR" >/dev/null
+    wait "$timer" || true
+    read -r _ _ peak <"$out.time" || peak="?"
+    limit=$(((32 + 16) * 1024))
+    verdict="within"
+    [[ $peak =~ ^[0-9]+$ ]] && ((peak > limit)) && verdict="ABOVE"
+    log "  RSS while paused ${during} KiB, peak ${peak} KiB (limit ${limit} KiB): $verdict; $(tail -n 1 "$out")"
+    {
+        printf '### Overload: ours with buffer.memory = 32 MiB and the broker paused\n\n'
+        printf '%s records of 1 KiB, acks=1, unthrottled; the broker is paused (SIGSTOP) 1 s after the start for %s s, then resumed.\n\n' \
+            "$n" "${BENCH_PAUSE_SECS:-10}"
+        printf '| RSS while paused | peak RSS | bound (buffer.memory + 16 MiB) | verdict |\n|---:|---:|---:|---|\n'
+        printf '| %s MiB | %s MiB | 48.0 MiB | %s |\n\n' \
+            "$(awk -v k="$during" 'BEGIN { if (k ~ /^[0-9]+$/) printf "%.1f", k / 1024; else print "?" }')" \
+            "$(awk -v k="$peak" 'BEGIN { if (k ~ /^[0-9]+$/) printf "%.1f", k / 1024; else print "?" }')" "$verdict"
+        printf 'Last line: `%s`\n\n' "$(tail -n 1 "$out")"
+    } >>"$EXTRA_RESULTS"
+    stop_broker
+fi
+ELAPSED=$(($(date +%s) - START))
+
+# --- the report --------------------------------------------------------------------------------
+report() {
+    printf '<!-- bench-compare:begin (generated by scripts/bench-compare.sh; edits here are overwritten) -->\n'
+    printf '## Results of %s\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+    printf 'Machine: %s CPUs (%s), %s GiB RAM, Linux %s; %s; %s; Kafka 4.1.1 broker (1 node, log dir on %s) on CPU %s, ' \
+        "$(nproc)" "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+        "$(awk '/^MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)" "$(uname -r)" \
+        "$(java -version 2>&1 | head -n 1)" "$(rustc --version)" \
+        "$(df -P "$WORK" | awk 'NR == 2 { print $6 }')" "$BROKER_CPU"
+    printf 'clients on CPU %s. librdkafka %s (rdkafka %s). Java client flags: `%s`. ' \
+        "$CLIENT_CPU" \
+        "$(awk '/name = "rdkafka-sys"/ { getline; sub(/.*\+/, ""); gsub(/"/, ""); print }' "$REPO_DIR/bench-compare/Cargo.lock" 2>/dev/null)" \
+        "$(awk '/name = "rdkafka"$/ { getline; gsub(/.*= |"/, ""); print }' "$REPO_DIR/bench-compare/Cargo.lock" 2>/dev/null)" \
+        "$JAVA_OPTS"
+    printf 'Median of %s runs per cell; the whole run took %s min. BENCH_SCALE=%s.\n\n' "$RUNS" "$((ELAPSED / 60))" "$SCALE"
+    printf 'CPU = user + system seconds of the client process (JVM start, JIT and GC included for Java) per million records; RSS = peak resident set.\n\n'
+    awk -F '\t' -v clients="$CLIENTS" '
+        function sortv(a, k,   i, j, x) { for (i = 2; i <= k; i++) { x = a[i]; j = i - 1
+            while (j > 0 && a[j] + 0 > x + 0) { a[j + 1] = a[j]; j-- } a[j + 1] = x } }
+        function med(w, c, col,   a, k, i) { k = 0; for (i = 1; i <= cnt[w, c]; i++) a[++k] = val[w, c, i, col]
+            if (k == 0) return ""; sortv(a, k); return a[int((k + 1) / 2)] }
+        function ratio(x, y) { return (x == "" || y == "" || y + 0 == 0) ? "–" : sprintf("%.2f", x / y) }
+        $2 == "skipped" { if (!(($1) in seen)) { seen[$1] = 1; order[++nw] = $1 }; skipped[$1] = 1; next }
+        {   w = $1; c = $2
+            if (!(w in seen)) { seen[w] = 1; order[++nw] = w }
+            if ($4 == "FAIL") { fails[w, c]++; next }
+            n = ++cnt[w, c]
+            # cols: 4 usr 5 sys 6 rss 7 records 8 rate 9 mb 10 avg 11 max 12 p50 13 p95 14 p99 15 p999
+            val[w, c, n, "cpu"] = ($4 + $5) * 1e6 / $7
+            val[w, c, n, "rss"] = $6 / 1024
+            val[w, c, n, "rate"] = $8; val[w, c, n, "mb"] = $9
+            val[w, c, n, "p50"] = $12; val[w, c, n, "p99"] = $14; val[w, c, n, "p999"] = $15 }
+        END {
+            nc = split(clients, cl, " ")
+            name["java"] = "Java"; name["rdkafka"] = "librdkafka"; name["ours"] = "ours"
+            print "| workload | client | records/s | MB/s | CPU s / M records | peak RSS MiB | p50 ms | p99 ms | p99.9 ms |"
+            print "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+            for (i = 1; i <= nw; i++) { w = order[i]
+                if (w in skipped) { printf "| %s | (skipped: compression not supported by ours) | | | | | | | |\n", w; continue }
+                for (j = 1; j <= nc; j++) { c = cl[j]
+                    if (cnt[w, c] == 0) { printf "| %s | %s | failed | | | | | | |\n", w, name[c]; continue }
+                    printf "| %s | %s | %.0f | %.2f | %.2f | %.0f | %s | %s | %s |%s\n", w, name[c],
+                        med(w, c, "rate"), med(w, c, "mb"), med(w, c, "cpu"), med(w, c, "rss"),
+                        med(w, c, "p50"), med(w, c, "p99"), med(w, c, "p999"),
+                        (fails[w, c] ? sprintf(" (%d failed run(s))", fails[w, c]) : "") } }
+            print ""
+            print "Ratios (ours / other; throughput: higher is better, CPU, RSS and latency: lower is better):"
+            print ""
+            print "| workload | records/s vs Java | records/s vs librdkafka | CPU vs Java | CPU vs librdkafka | RSS vs Java | RSS vs librdkafka | p99 vs Java | p99 vs librdkafka |"
+            print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+            for (i = 1; i <= nw; i++) { w = order[i]; if (w in skipped) continue
+                printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", w,
+                    ratio(med(w, "ours", "rate"), med(w, "java", "rate")), ratio(med(w, "ours", "rate"), med(w, "rdkafka", "rate")),
+                    ratio(med(w, "ours", "cpu"), med(w, "java", "cpu")), ratio(med(w, "ours", "cpu"), med(w, "rdkafka", "cpu")),
+                    ratio(med(w, "ours", "rss"), med(w, "java", "rss")), ratio(med(w, "ours", "rss"), med(w, "rdkafka", "rss")),
+                    ratio(med(w, "ours", "p99"), med(w, "java", "p99")), ratio(med(w, "ours", "p99"), med(w, "rdkafka", "p99")) }
+            print "" }' "$RESULTS"
+    cat "$EXTRA_RESULTS"
+    printf '<details><summary>Raw rows (workload, client, run, user s, sys s, max RSS KiB, records, records/s, MB/s, avg, max, p50, p95, p99, p99.9 ms)</summary>\n\n```\n'
+    cat "$RESULTS"
+    printf '```\n</details>\n<!-- bench-compare:end -->\n'
+}
+
+REPORT="$WORK/report.md"
+report >"$REPORT"
+cat "$REPORT"
+if [[ $OUT != - ]]; then
+    if [[ -f $OUT ]] && grep -q '^<!-- bench-compare:begin' "$OUT" && grep -q '^<!-- bench-compare:end' "$OUT"; then
+        awk -v report="$REPORT" '
+            /^<!-- bench-compare:begin/ { while ((getline line < report) > 0) print line; skip = 1; next }
+            /^<!-- bench-compare:end/ { skip = 0; next }
+            !skip { print }' "$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+    else
+        {
+            printf '# Benchmarks\n\nReproduce with `scripts/bench-compare.sh` (see its header for the knobs).\n\n'
+            cat "$REPORT"
+        } >"$OUT"
+    fi
+    log "wrote $OUT"
+fi
