@@ -67,6 +67,7 @@ fn append_n(acc: &RecordAccumulator, cluster: &Cluster, n: usize, value: &[u8]) 
                 None,
                 Duration::ZERO,
                 cluster,
+                Instant::now(),
             )
             .map_err(|(e, _)| e)
             .unwrap();

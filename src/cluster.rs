@@ -4,7 +4,7 @@
 
 use crate::protocol::messages::MetadataResponse;
 use crate::protocol::{ErrorCode, Uuid};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -156,9 +156,9 @@ impl Cluster {
         partitions: impl IntoIterator<Item = PartitionInfo>,
     ) -> Self {
         let nodes: HashMap<i32, Node> = nodes.into_iter().map(|n| (n.id, n)).collect();
-        let mut by_topic: HashMap<Arc<str>, Vec<PartitionInfo>> = HashMap::new();
-        let mut by_tp = HashMap::new();
-        let mut by_node: HashMap<i32, Vec<TopicPartition>> = HashMap::new();
+        let mut by_topic: HashMap<Arc<str>, Vec<PartitionInfo>> = HashMap::default();
+        let mut by_tp = HashMap::default();
+        let mut by_node: HashMap<i32, Vec<TopicPartition>> = HashMap::default();
         for p in partitions {
             let tp = TopicPartition::new(p.topic.clone(), p.partition);
             if let Some(leader) = p.leader {
@@ -167,8 +167,8 @@ impl Cluster {
             by_topic.entry(p.topic.clone()).or_default().push(p.clone());
             by_tp.insert(tp, p);
         }
-        let mut partitions_by_topic = HashMap::new();
-        let mut available_by_topic = HashMap::new();
+        let mut partitions_by_topic = HashMap::default();
+        let mut available_by_topic = HashMap::default();
         for (topic, mut parts) in by_topic {
             parts.sort_by_key(|p| p.partition);
             let available: Vec<PartitionInfo> = parts
@@ -202,10 +202,10 @@ impl Cluster {
             })
         });
         let mut partitions = Vec::new();
-        let mut topic_ids = HashMap::new();
-        let mut topic_errors = HashMap::new();
-        let mut unauthorized = HashSet::new();
-        let mut internal = HashSet::new();
+        let mut topic_ids = HashMap::default();
+        let mut topic_errors = HashMap::default();
+        let mut unauthorized = HashSet::default();
+        let mut internal = HashSet::default();
         for t in &resp.topics {
             let Some(name) = &t.name else { continue };
             let topic: Arc<str> = Arc::from(name.as_str());

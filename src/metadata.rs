@@ -12,8 +12,9 @@ use crate::error::{Error, TimeoutKind};
 use crate::protocol::ErrorCode;
 use crate::protocol::messages::MetadataResponse;
 use parking_lot::{Condvar, Mutex, RwLock};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Metadata settings.
@@ -36,7 +37,6 @@ struct State {
     last_refresh: Option<Instant>,
     last_successful_refresh: Option<Instant>,
     failed_attempts: u32,
-    topics: HashMap<Arc<str>, Instant>,
     closed: bool,
 }
 
@@ -48,6 +48,10 @@ pub struct Metadata {
     state: Mutex<State>,
     updated: Condvar,
     cluster: RwLock<Arc<Cluster>>,
+    /// The registered topics and when each was last sent to (milliseconds since `epoch`): a
+    /// send to a known topic only takes the read lock.
+    topics: RwLock<FxHashMap<Arc<str>, AtomicU64>>,
+    epoch: Instant,
 }
 
 impl Metadata {
@@ -62,11 +66,12 @@ impl Metadata {
                 last_refresh: None,
                 last_successful_refresh: None,
                 failed_attempts: 0,
-                topics: HashMap::new(),
                 closed: false,
             }),
             updated: Condvar::new(),
             cluster: RwLock::new(Arc::new(Cluster::bootstrap(bootstrap))),
+            topics: RwLock::new(FxHashMap::default()),
+            epoch: Instant::now(),
         }
     }
 
@@ -83,18 +88,29 @@ impl Metadata {
     /// Registers a topic the producer sends to (extending its idle expiry). A topic new to the
     /// set triggers an update. Returns whether the topic was new.
     pub fn add_topic(&self, topic: &str, now: Instant) -> bool {
-        let expiry = now + self.config.metadata_max_idle;
-        let mut st = self.state.lock();
-        if let Some(e) = st.topics.get_mut(topic) {
-            *e = expiry;
+        let at = self.millis(now);
+        if let Some(last) = self.topics.read().get(topic) {
+            last.fetch_max(at, Ordering::Relaxed);
             return false;
         }
-        st.topics.insert(Arc::from(topic), expiry);
+        if self
+            .topics
+            .write()
+            .insert(Arc::from(topic), AtomicU64::new(at))
+            .is_some()
+        {
+            return false;
+        }
         // Java `requestUpdateForNewTopics`: a new topic does not wait out the refresh backoff.
+        let mut st = self.state.lock();
         st.need_update = true;
         st.last_refresh = None;
         st.failed_attempts = 0;
         true
+    }
+
+    fn millis(&self, now: Instant) -> u64 {
+        now.saturating_duration_since(self.epoch).as_millis() as u64
     }
 
     /// Asks for an update as soon as the backoff allows; returns the current version, to pass
@@ -159,15 +175,17 @@ impl Metadata {
 
     /// The topics to ask about, dropping those idle past `metadata.max.idle.ms`.
     pub fn topics_for_request(&self, now: Instant) -> Vec<String> {
-        let mut st = self.state.lock();
-        st.topics.retain(|t, expiry| {
-            let keep = *expiry > now;
+        let now_ms = self.millis(now);
+        let idle = self.config.metadata_max_idle.as_millis() as u64;
+        let mut topics = self.topics.write();
+        topics.retain(|t, last| {
+            let keep = now_ms.saturating_sub(last.load(Ordering::Relaxed)) < idle;
             if !keep {
                 log::debug!("Removing unused topic {t} from the metadata list");
             }
             keep
         });
-        st.topics.keys().map(|t| t.to_string()).collect()
+        topics.keys().map(|t| t.to_string()).collect()
     }
 
     /// Installs a Metadata response.

@@ -17,6 +17,7 @@ use crate::protocol::compression::{COMPRESSION_RATE_ESTIMATION_FACTOR, Compressi
 use crate::protocol::record_batch::{Compression, RECORD_BATCH_OVERHEAD};
 use crate::protocol::record_batch::{Header, estimate_size_upper_bound};
 use parking_lot::{Mutex, RwLock};
+use rustc_hash::FxHashMap;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -48,8 +49,9 @@ pub struct AccumulatorConfig {
 type Deque = Arc<Mutex<VecDeque<ProducerBatch>>>;
 
 struct TopicInfo {
+    name: Arc<str>,
     partitioner: BuiltInPartitioner,
-    deques: RwLock<HashMap<i32, Deque>>,
+    deques: RwLock<FxHashMap<i32, Deque>>,
 }
 
 /// What `append` did.
@@ -85,7 +87,7 @@ struct NodeLatencyStats {
 pub struct RecordAccumulator {
     config: AccumulatorConfig,
     pool: Arc<BufferPool>,
-    topics: RwLock<HashMap<Arc<str>, Arc<TopicInfo>>>,
+    topics: RwLock<FxHashMap<Arc<str>, Arc<TopicInfo>>>,
     incomplete: Mutex<HashMap<usize, Arc<BatchResult>>>,
     appends_in_progress: AtomicUsize,
     flushes_in_progress: AtomicUsize,
@@ -119,7 +121,7 @@ impl RecordAccumulator {
         RecordAccumulator {
             config,
             pool,
-            topics: RwLock::new(HashMap::new()),
+            topics: RwLock::new(FxHashMap::default()),
             incomplete: Mutex::new(HashMap::new()),
             appends_in_progress: AtomicUsize::new(0),
             flushes_in_progress: AtomicUsize::new(0),
@@ -141,11 +143,13 @@ impl RecordAccumulator {
             return t.clone();
         }
         let mut w = self.topics.write();
-        w.entry(Arc::from(topic))
+        let name: Arc<str> = Arc::from(topic);
+        w.entry(name.clone())
             .or_insert_with(|| {
                 Arc::new(TopicInfo {
+                    name,
                     partitioner: BuiltInPartitioner::new(topic, self.config.batch_size),
-                    deques: RwLock::new(HashMap::new()),
+                    deques: RwLock::new(FxHashMap::default()),
                 })
             })
             .clone()
@@ -177,16 +181,12 @@ impl RecordAccumulator {
         mut callback: Option<Callback>,
         max_block: Duration,
         cluster: &Cluster,
+        now: Instant,
     ) -> Result<RecordAppendResult, (Error, Option<Callback>)> {
         let info = self.topic_info(topic);
         self.appends_in_progress.fetch_add(1, Ordering::SeqCst);
         let mut buffer: Option<(Vec<u8>, usize)> = None;
-        let tp_topic: Arc<str> = self
-            .topics
-            .read()
-            .get_key_value(topic)
-            .map(|(k, _)| k.clone())
-            .unwrap_or_else(|| Arc::from(topic));
+        let tp_topic = info.name.clone();
         let result = loop {
             let (sticky, effective): (Option<StickyPartitionInfo>, i32) = match partition {
                 Some(p) => (None, p),
@@ -205,15 +205,7 @@ impl RecordAccumulator {
                 if self.partition_changed(&info, sticky.as_ref()) {
                     continue;
                 }
-                match Self::try_append(
-                    &mut d,
-                    timestamp,
-                    key,
-                    value,
-                    headers,
-                    callback,
-                    Instant::now(),
-                ) {
+                match Self::try_append(&mut d, timestamp, key, value, headers, callback, now) {
                     Ok((future, appended)) => {
                         let r = appended_result(&d, &info, sticky.as_ref(), appended, cluster);
                         break Ok(r(future, false, effective));
@@ -237,8 +229,9 @@ impl RecordAccumulator {
             if self.partition_changed(&info, sticky.as_ref()) {
                 continue;
             }
+            // Another thread may have created a batch while we allocated (the clock is read
+            // again: the allocation may have blocked).
             let now = Instant::now();
-            // Another thread may have created a batch while we allocated.
             match Self::try_append(&mut d, timestamp, key, value, headers, callback, now) {
                 Ok((future, appended)) => {
                     let r = appended_result(&d, &info, sticky.as_ref(), appended, cluster);

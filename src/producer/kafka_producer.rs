@@ -199,6 +199,10 @@ impl<K, V> KafkaProducer<K, V> {
     }
 
     fn wakeup(&self) {
+        // One wake-up per sender round is enough (as Java's selector.wakeup).
+        if self.control.wake_pending.swap(true, Ordering::SeqCst) {
+            return;
+        }
         if let Err(e) = self.waker.wake() {
             log::error!("Failed to wake the sender thread: {e}");
         }
@@ -246,8 +250,10 @@ impl<K, V> KafkaProducer<K, V> {
                 callback,
             ));
         }
-        if let Some(err) = self.control.fatal_error.lock().clone() {
-            return Err((err, callback));
+        if self.control.has_fatal_error.load(Ordering::Relaxed) {
+            if let Some(err) = self.control.fatal_error.lock().clone() {
+                return Err((err, callback));
+            }
         }
         if let Some(ts) = record.timestamp.filter(|ts| *ts < 0) {
             return Err((
@@ -302,6 +308,7 @@ impl<K, V> KafkaProducer<K, V> {
                 callback,
                 remaining,
                 &cluster,
+                start,
             )?;
             if result.batch_is_full || result.new_batch_created {
                 self.wakeup();
@@ -396,6 +403,8 @@ impl<K, V> KafkaProducer<K, V> {
                             });
                         }
                     }
+                    // The common case, metadata already known, reads no clock.
+                    _ if !refreshed => return Ok((cluster, Duration::ZERO)),
                     _ => return Ok((cluster, start.elapsed())),
                 }
             }

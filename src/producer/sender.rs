@@ -82,6 +82,19 @@ pub struct SenderControl {
     pub metrics: Mutex<SenderMetrics>,
     /// A fatal error of the idempotent producer (e.g. fenced): every later send fails with it.
     pub fatal_error: Mutex<Option<Error>>,
+    /// Whether `fatal_error` is set (read by every send without taking the lock).
+    pub has_fatal_error: AtomicBool,
+    /// Set by a caller thread that woke the sender, cleared by the sender before it looks for
+    /// work: while it is set, further wake-ups (a system call each) are skipped.
+    pub wake_pending: AtomicBool,
+}
+
+impl SenderControl {
+    /// Records a fatal error: every later send fails with it.
+    pub fn set_fatal_error(&self, err: Error) {
+        *self.fatal_error.lock() = Some(err);
+        self.has_fatal_error.store(true, Ordering::SeqCst);
+    }
 }
 
 /// The sender's state. `run` is the body of the sender thread.
@@ -171,7 +184,7 @@ impl Sender {
             .unwrap_or_else(|| "unknown panic".into());
         log::error!("The producer's sender thread panicked: {what}; failing every pending record");
         let err = Error::Internal(format!("the sender thread panicked: {what}"));
-        *self.control.fatal_error.lock() = Some(err.clone());
+        self.control.set_fatal_error(err.clone());
         self.accumulator.close();
         self.abort_in_flight(&err);
         self.accumulator.abort_incomplete_batches(&err);
@@ -182,6 +195,8 @@ impl Sender {
 
     /// One iteration: send what is ready, then poll the network and handle the results.
     pub fn run_once(&mut self) {
+        // Before looking for work: a caller appending from now on wakes the poll again.
+        self.control.wake_pending.store(false, Ordering::SeqCst);
         let now = Instant::now();
         if let Some(timeout) = self.maybe_handle_idempotence(now) {
             // No producer id yet (or a fatal error): produce nothing this round, but let
@@ -213,7 +228,7 @@ impl Sender {
         let tm = self.txn.as_mut()?;
         tm.maybe_resolve_sequences();
         if let Some(err) = tm.fatal_error().cloned() {
-            *self.control.fatal_error.lock() = Some(err.clone());
+            self.control.set_fatal_error(err.clone());
             self.abort_in_flight(&err);
             self.accumulator.abort_undrained_batches(&err);
             return Some(backoff);
