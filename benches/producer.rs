@@ -1,7 +1,9 @@
 //! The cost of the design, with the broker taken out:
 //! - `append`: records/s into the `RecordAccumulator` with the sender idle (1 and 2 threads);
 //! - `record_batch`: RecordBatch v2 encoding with CRC-32C (bytes/s);
-//! - `crc32c` alone, and `murmur2` key hashing.
+//! - `crc32c` alone, and `murmur2` key hashing;
+//! - `end_to_end`: `send` + `flush` through the whole producer (sender thread, sockets) into the
+//!   in-process sink of `examples/common/sink.rs`, which answers every request at once.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use kafka_producer::cluster::{Cluster, Node, PartitionInfo};
@@ -12,6 +14,15 @@ use kafka_producer::protocol::record_batch::RecordBatchBuilder;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// What the sink module expects of its includer (no CPU pinning in the bench).
+mod perf {
+    pub fn pin_current_thread(_cpu: usize) {}
+}
+
+#[path = "../examples/common/sink.rs"]
+#[allow(dead_code)]
+mod sink;
 
 fn cluster(partitions: i32) -> Cluster {
     Cluster::new(
@@ -168,5 +179,42 @@ fn bench_murmur2(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_append, bench_record_batch, bench_murmur2);
+fn bench_end_to_end(c: &mut Criterion) {
+    use kafka_producer::producer::serializer::ByteArraySerializer;
+    use kafka_producer::{KafkaProducer, ProducerConfig, ProducerRecord};
+    let bootstrap = sink::start("e2e", 1, None).expect("start the sink");
+    let mut g = c.benchmark_group("end_to_end");
+    const N: usize = 20_000;
+    g.throughput(Throughput::Elements(N as u64));
+    for acks in ["1", "all"] {
+        let config = ProducerConfig::builder()
+            .bootstrap_servers(bootstrap.as_str())
+            .set("acks", acks)
+            .build()
+            .unwrap();
+        let producer: KafkaProducer<Vec<u8>, Vec<u8>> =
+            KafkaProducer::new(config, ByteArraySerializer, ByteArraySerializer).unwrap();
+        let value = vec![b'x'; 100];
+        g.bench_function(format!("100 B records, acks={acks}, into the sink"), |b| {
+            b.iter(|| {
+                for _ in 0..N {
+                    producer.send_with_callback(ProducerRecord::new("e2e", value.clone()), |r| {
+                        black_box(r.is_ok());
+                    });
+                }
+                producer.flush();
+            })
+        });
+        producer.close();
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_append,
+    bench_record_batch,
+    bench_murmur2,
+    bench_end_to_end
+);
 criterion_main!(benches);
