@@ -37,6 +37,10 @@ struct State {
     last_refresh: Option<Instant>,
     last_successful_refresh: Option<Instant>,
     failed_attempts: u32,
+    /// Fingerprint of the last response that still left an update needed (unknown topic,
+    /// missing leader): an identical next one backs off further (Java KIP-580's
+    /// "equivalent response" backoff).
+    last_incomplete_fingerprint: Option<u64>,
     closed: bool,
 }
 
@@ -66,6 +70,7 @@ impl Metadata {
                 last_refresh: None,
                 last_successful_refresh: None,
                 failed_attempts: 0,
+                last_incomplete_fingerprint: None,
                 closed: false,
             }),
             updated: Condvar::new(),
@@ -216,7 +221,16 @@ impl Metadata {
         st.need_update = need_update;
         st.last_refresh = Some(now);
         st.last_successful_refresh = Some(now);
-        st.failed_attempts = 0;
+        // A response that changes nothing and still leaves the update needed backs off
+        // exponentially (up to retry.backoff.max.ms) instead of asking again every
+        // retry.backoff.ms.
+        let fingerprint = need_update.then(|| fingerprint(response));
+        if fingerprint.is_some() && fingerprint == st.last_incomplete_fingerprint {
+            st.failed_attempts = st.failed_attempts.saturating_add(1).max(2);
+        } else {
+            st.failed_attempts = 0;
+        }
+        st.last_incomplete_fingerprint = fingerprint;
         drop(st);
         log::debug!(
             "Updated cluster metadata: {} broker(s)",
@@ -250,6 +264,29 @@ impl Metadata {
         self.state.lock().closed = true;
         self.updated.notify_all();
     }
+}
+
+/// What of a response decides whether an update is still needed: brokers, topics with their
+/// errors, partitions with their leaders and errors.
+fn fingerprint(resp: &MetadataResponse) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    for b in &resp.brokers {
+        (b.node_id, &b.host, b.port).hash(&mut h);
+    }
+    for t in &resp.topics {
+        (&t.name, t.error_code.code()).hash(&mut h);
+        for p in &t.partitions {
+            (
+                p.partition_index,
+                p.leader_id,
+                p.leader_epoch,
+                p.error_code.code(),
+            )
+                .hash(&mut h);
+        }
+    }
+    h.finish()
 }
 
 #[cfg(test)]
@@ -326,6 +363,29 @@ mod tests {
         m.failed_update(t0);
         m.failed_update(t0);
         assert_eq!(m.time_to_next_update(t0), Duration::from_millis(200));
+    }
+
+    #[test]
+    fn repeated_identical_incomplete_responses_back_off() {
+        let m = Metadata::new(config(), &[("h".into(), 1)]);
+        let t0 = Instant::now();
+        // A leader is missing: an update stays needed.
+        m.update(&response(-1), t0);
+        assert!(m.update_requested());
+        assert_eq!(m.time_to_next_update(t0), Duration::from_millis(100));
+        // The same answer again: the backoff grows (200, 400, ... up to 1 s).
+        m.update(&response(-1), t0);
+        assert_eq!(m.time_to_next_update(t0), Duration::from_millis(200));
+        m.update(&response(-1), t0);
+        assert_eq!(m.time_to_next_update(t0), Duration::from_millis(400));
+        for _ in 0..5 {
+            m.update(&response(-1), t0);
+        }
+        assert_eq!(m.time_to_next_update(t0), Duration::from_millis(1000));
+        // A different answer resets it.
+        m.update(&response(1), t0);
+        m.request_update();
+        assert_eq!(m.time_to_next_update(t0), Duration::from_millis(100));
     }
 
     #[test]

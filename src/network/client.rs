@@ -59,6 +59,9 @@ struct NodeState {
     backoff_until: Option<Instant>,
     node: Option<Node>,
     setup_failures: u32,
+    /// Which of the host's addresses the next attempt uses: after a failure the next one is
+    /// tried (Java's `client.dns.lookup=use_all_dns_ips`).
+    address_index: usize,
 }
 
 /// Counters of what the client did (tests and tools read them).
@@ -216,20 +219,26 @@ impl NetworkClient {
                 .is_some_and(|s| s.failures > 0 && s.backoff_until.is_some_and(|t| now < t))
     }
 
-    fn resolve(node: &Node) -> io::Result<SocketAddr> {
-        (node.host.as_str(), node.port)
-            .to_socket_addrs()?
-            .next()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address for host"))
+    /// One of the host's addresses: the `index`-th (modulo their number).
+    fn resolve(node: &Node, index: usize) -> io::Result<SocketAddr> {
+        let addrs: Vec<SocketAddr> = (node.host.as_str(), node.port).to_socket_addrs()?.collect();
+        if addrs.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "no address for host",
+            ));
+        }
+        Ok(addrs[index % addrs.len()])
     }
 
     fn initiate_connect(&mut self, node: &Node, now: Instant) {
         let state = self.nodes.entry(node.id).or_default();
+        let address_index = state.address_index;
         state.last_attempt = Some(now);
         state.node = Some(node.clone());
         let token = Token(self.next_token);
         self.next_token = (self.next_token + 1) % (usize::MAX - 1);
-        let result = Self::resolve(node).and_then(|addr| {
+        let result = Self::resolve(node, address_index).and_then(|addr| {
             Connection::connect(
                 node.id,
                 addr,
@@ -259,6 +268,7 @@ impl NetworkClient {
         let failures = {
             let s = self.nodes.entry(node).or_default();
             s.failures += 1;
+            s.address_index = s.address_index.wrapping_add(1);
             s.failures
         };
         let backoff = self.jittered(
