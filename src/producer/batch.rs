@@ -442,6 +442,10 @@ impl ProducerBatch {
                 out.push(b);
             }
         }
+        // No record may join a split batch later (its sequence range is fixed).
+        for b in out.iter_mut() {
+            b.close_for_appends();
+        }
         if let Some(seq) = self.sequence {
             let mut base = seq.base_sequence;
             for b in out.iter_mut() {
@@ -475,6 +479,7 @@ impl ProducerBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::producer::record::RecordMetadata;
     use crate::protocol::record_batch::RecordBatch;
 
     fn batch(size: usize) -> ProducerBatch {
@@ -552,6 +557,81 @@ mod tests {
         assert_eq!(
             b.waited_time(t0 + Duration::from_millis(400)),
             Duration::from_millis(400)
+        );
+    }
+
+    #[test]
+    fn split_chains_futures_keeps_callbacks_and_sequences() {
+        let mut b = batch(4096);
+        let now = Instant::now();
+        let calls = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let mut futures = Vec::new();
+        for i in 0..10u8 {
+            let c = calls.clone();
+            let cb: Callback = Box::new(move |r: Result<RecordMetadata, Error>| {
+                c.lock().push((i, r.map(|m| m.offset)))
+            });
+            futures.push(
+                b.try_append(i64::from(i), None, Some(&[i; 100]), &[], Some(cb), now)
+                    .ok()
+                    .unwrap(),
+            );
+        }
+        let producer = ProducerIdAndEpoch {
+            producer_id: 9,
+            epoch: 0,
+        };
+        b.set_sequence(BatchSequence {
+            id: b.id(),
+            producer,
+            base_sequence: 40,
+            record_count: 10,
+        });
+        b.close();
+        let parts = b.split(400, now).unwrap();
+        assert!(parts.len() >= 3, "{}", parts.len());
+        assert!(
+            parts.iter().all(|p| p.is_closed()),
+            "no appends into split batches"
+        );
+        let seqs: Vec<(i32, i32)> = parts
+            .iter()
+            .map(|p| {
+                (
+                    p.sequence().unwrap().base_sequence,
+                    p.sequence().unwrap().record_count,
+                )
+            })
+            .collect();
+        let mut expected = 40;
+        for (base, count) in &seqs {
+            assert_eq!(*base, expected);
+            expected += count;
+        }
+        assert_eq!(expected, 50);
+        // Completing the parts completes the original futures and callbacks, once each.
+        let mut offset = 100;
+        for mut p in parts {
+            let n = p.record_count() as i64;
+            p.close();
+            p.done(Ok(BatchOutcome {
+                base_offset: offset,
+                log_append_time: -1,
+            }));
+            offset += n;
+        }
+        let offsets: Vec<i64> = futures
+            .into_iter()
+            .map(|f| f.get().unwrap().offset)
+            .collect();
+        assert_eq!(offsets, (100..110).collect::<Vec<_>>());
+        let mut got = calls.lock().clone();
+        got.sort_by_key(|(i, _)| *i);
+        assert_eq!(got.len(), 10);
+        assert!(
+            got.iter()
+                .enumerate()
+                .all(|(i, (_, r))| *r == Ok(100 + i as i64))
         );
     }
 
