@@ -78,7 +78,6 @@ fn append_n(acc: &RecordAccumulator, cluster: &Cluster, n: usize, value: &[u8]) 
                 None,
                 Duration::ZERO,
                 cluster,
-                Instant::now(),
             )
             .map_err(|(e, _)| e)
             .unwrap();

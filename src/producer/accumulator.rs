@@ -181,7 +181,6 @@ impl RecordAccumulator {
         mut callback: Option<Callback>,
         max_block: Duration,
         cluster: &Cluster,
-        now: Instant,
     ) -> Result<RecordAppendResult, (Error, Option<Callback>)> {
         let info = self.topic_info(topic);
         self.appends_in_progress.fetch_add(1, Ordering::SeqCst);
@@ -205,7 +204,7 @@ impl RecordAccumulator {
                 if self.partition_changed(&info, sticky.as_ref()) {
                     continue;
                 }
-                match Self::try_append(&mut d, timestamp, key, value, headers, callback, now) {
+                match Self::try_append(&mut d, timestamp, key, value, headers, callback) {
                     Ok((future, appended)) => {
                         let r = appended_result(&d, &info, sticky.as_ref(), appended, cluster);
                         break Ok(r(future, false, effective));
@@ -229,10 +228,11 @@ impl RecordAccumulator {
             if self.partition_changed(&info, sticky.as_ref()) {
                 continue;
             }
-            // Another thread may have created a batch while we allocated (the clock is read
-            // again: the allocation may have blocked).
+            // Another thread may have created a batch while we allocated. The new batch's
+            // creation time (delivery.timeout.ms, linger.ms) is read after the allocation,
+            // which may have blocked.
             let now = Instant::now();
-            match Self::try_append(&mut d, timestamp, key, value, headers, callback, now) {
+            match Self::try_append(&mut d, timestamp, key, value, headers, callback) {
                 Ok((future, appended)) => {
                     let r = appended_result(&d, &info, sticky.as_ref(), appended, cluster);
                     break Ok(r(future, false, effective));
@@ -248,7 +248,7 @@ impl RecordAccumulator {
             let mut batch =
                 ProducerBatch::new(tp, buf, size, self.config.batch_size, compression, now);
             let before = batch.estimated_size_in_bytes();
-            let future = match batch.try_append(timestamp, key, value, headers, callback, now) {
+            let future = match batch.try_append(timestamp, key, value, headers, callback) {
                 Ok(f) => f,
                 Err(cb) => {
                     // Cannot happen: a new batch is sized for its first record.
@@ -319,12 +319,11 @@ impl RecordAccumulator {
         value: Option<&[u8]>,
         headers: &[Header],
         callback: Option<Callback>,
-        now: Instant,
     ) -> Result<(RecordFuture, usize), Option<Callback>> {
         match d.back_mut() {
             Some(last) if !last.is_closed() => {
                 let before = last.estimated_size_in_bytes();
-                match last.try_append(timestamp, key, value, headers, callback, now) {
+                match last.try_append(timestamp, key, value, headers, callback) {
                     Ok(f) => Ok((f, last.estimated_size_in_bytes() - before)),
                     Err(cb) => {
                         last.close_for_appends();

@@ -148,7 +148,6 @@ impl ProducerBatch {
         value: Option<&[u8]>,
         headers: &[Header],
         callback: Option<Callback>,
-        now: Instant,
     ) -> Result<RecordFuture, Option<Callback>> {
         if self.appends_closed || !self.builder.has_room_for(timestamp, key, value, headers) {
             return Err(callback);
@@ -171,8 +170,7 @@ impl ProducerBatch {
             value_size: value.map_or(-1, |v| v.len() as i32),
         };
         self.thunks.push(Thunk { info, callback });
-        // linger.ms counts from the batch's creation (or its last retry), not its last append.
-        let _ = now;
+        // linger.ms counts from the batch's creation (or its last retry), not from this append.
         Ok(RecordFuture::pending(self.result.clone(), info))
     }
 
@@ -418,7 +416,7 @@ impl ProducerBatch {
             loop {
                 if let Some(b) = out.last_mut() {
                     let offset = b.record_count() as i32;
-                    match b.try_append(timestamp, key, value, &r.headers, callback, now) {
+                    match b.try_append(timestamp, key, value, &r.headers, callback) {
                         Ok(_) => {
                             targets.push((b.result.clone(), offset));
                             break;
@@ -496,11 +494,10 @@ mod tests {
     #[test]
     fn append_close_and_complete() {
         let mut b = batch(1024);
-        let now = Instant::now();
         let seen = Arc::new(parking_lot::Mutex::new(Vec::new()));
         let s = seen.clone();
         let f1 = b
-            .try_append(10, Some(b"k"), Some(b"v"), &[], None, now)
+            .try_append(10, Some(b"k"), Some(b"v"), &[], None)
             .ok()
             .unwrap();
         let f2 = b
@@ -510,7 +507,6 @@ mod tests {
                 Some(b"w"),
                 &[],
                 Some(Box::new(move |r| s.lock().push(r.map(|m| m.offset)))),
-                now,
             )
             .ok()
             .unwrap();
@@ -550,9 +546,9 @@ mod tests {
             BatchCompression::NONE,
             t0,
         );
-        for i in 1..=9 {
-            let at = t0 + Duration::from_millis(i * 40);
-            assert!(b.try_append(0, None, Some(b"x"), &[], None, at).is_ok());
+        // Appends (at any time) do not restart the linger.
+        for _ in 1..=9 {
+            assert!(b.try_append(0, None, Some(b"x"), &[], None).is_ok());
         }
         assert_eq!(
             b.waited_time(t0 + Duration::from_millis(400)),
@@ -572,7 +568,7 @@ mod tests {
                 c.lock().push((i, r.map(|m| m.offset)))
             });
             futures.push(
-                b.try_append(i64::from(i), None, Some(&[i; 100]), &[], Some(cb), now)
+                b.try_append(i64::from(i), None, Some(&[i; 100]), &[], Some(cb))
                     .ok()
                     .unwrap(),
             );
@@ -638,31 +634,18 @@ mod tests {
     #[test]
     fn full_batches_refuse_records() {
         let mut b = batch(100);
-        let now = Instant::now();
-        assert!(
-            b.try_append(0, None, Some(&[0; 20]), &[], None, now)
-                .is_ok()
-        );
+        assert!(b.try_append(0, None, Some(&[0; 20]), &[], None).is_ok());
         assert!(!b.is_full());
-        assert!(
-            b.try_append(0, None, Some(&[0; 30]), &[], None, now)
-                .is_err()
-        );
+        assert!(b.try_append(0, None, Some(&[0; 30]), &[], None).is_err());
         b.close();
         assert!(b.is_full());
-        assert!(
-            b.try_append(0, None, Some(&[0; 1]), &[], None, now)
-                .is_err()
-        );
+        assert!(b.try_append(0, None, Some(&[0; 1]), &[], None).is_err());
     }
 
     #[test]
     fn producer_state_is_written_at_close_and_rewritten_after_a_reset() {
         let mut b = batch(1024);
-        let _f = b
-            .try_append(0, None, Some(b"x"), &[], None, Instant::now())
-            .ok()
-            .unwrap();
+        let _f = b.try_append(0, None, Some(b"x"), &[], None).ok().unwrap();
         let producer = ProducerIdAndEpoch {
             producer_id: 5,
             epoch: 1,
@@ -719,7 +702,6 @@ mod tests {
                 Some(b"x"),
                 &[],
                 Some(Box::new(move |r| *g.lock() = Some(r))),
-                Instant::now(),
             )
             .ok()
             .unwrap();

@@ -308,7 +308,6 @@ impl<K, V> KafkaProducer<K, V> {
                 callback,
                 remaining,
                 &cluster,
-                start,
             )?;
             if result.batch_is_full || result.new_batch_created {
                 self.wakeup();
