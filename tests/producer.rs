@@ -341,17 +341,6 @@ fn invalid_configs_are_refused_with_the_key() {
         Error::Config { key, .. } => assert_eq!(key, "enable.idempotence and acks"),
         other => panic!("unexpected {other}"),
     }
-    // Idempotence (the default) set explicitly with a conflicting acks: both keys are named.
-    let err = ProducerConfig::from_properties([
-        ("bootstrap.servers", "localhost:9092"),
-        ("enable.idempotence", "true"),
-        ("acks", "1"),
-    ])
-    .unwrap_err();
-    match &err {
-        Error::Config { key, .. } => assert_eq!(key, "enable.idempotence and acks"),
-        other => panic!("unexpected {other}"),
-    }
     let err = ProducerConfig::from_properties([("acks", "all")]).unwrap_err();
     assert!(err.to_string().contains("bootstrap.servers"), "{err}");
     let err = ProducerConfig::from_properties([
