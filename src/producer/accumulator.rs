@@ -591,9 +591,9 @@ impl RecordAccumulator {
                 while d.front().is_some_and(|b| {
                     b.has_reached_delivery_timeout(self.config.delivery_timeout, now)
                 }) {
-                    let mut b = d.pop_front().expect("front exists");
-                    b.close();
-                    expired.push(b);
+                    // Failed, never sent: no header to write (nor records to compress
+                    // under the lock).
+                    expired.push(d.pop_front().expect("front exists"));
                 }
             }
         }
@@ -775,7 +775,6 @@ impl RecordAccumulator {
             for dq in deques {
                 let drained: Vec<ProducerBatch> = dq.lock().drain(..).collect();
                 for mut b in drained {
-                    b.close();
                     b.done(Err(error.clone()));
                     self.deallocate(b);
                 }
