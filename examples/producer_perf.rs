@@ -928,6 +928,8 @@ fn metrics_rows(m: &ProducerMetrics, client_id: &str) -> Vec<(String, String)> {
 }
 
 fn main() {
+    // Client logs on stderr, as RUST_LOG says (e.g. RUST_LOG=kafka_producer=info).
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args = perf::args_or_exit(PROG, &EXTRA_FLAGS);
     let mut payloads = perf::Payloads::new(&args).unwrap_or_else(|e| fail(e));
     let mut props = perf::read_props(&args, |path| {

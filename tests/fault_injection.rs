@@ -370,3 +370,168 @@ fn rebootstrap_when_every_known_broker_is_gone() {
     assert_eq!(md.offset, 0);
     assert_eq!(a.values(0), vec![b"second".to_vec()]);
 }
+
+/// Sends `per_partition` numbered records ("p-00000", ...) to each of `partitions` partitions at
+/// full speed, waits for every future and returns the failures.
+fn send_to_partitions(
+    p: &KafkaProducer<String, String>,
+    partitions: i32,
+    per_partition: usize,
+) -> Vec<String> {
+    let mut futures = Vec::new();
+    for i in 0..per_partition {
+        for part in 0..partitions {
+            futures.push(
+                p.send(ProducerRecord::new(TOPIC, format!("{part}-{i:05}")).with_partition(part)),
+            );
+        }
+    }
+    futures
+        .into_iter()
+        .filter_map(|f| f.get_timeout(Duration::from_secs(30)).err())
+        .map(|e| e.to_string())
+        .collect()
+}
+
+fn partition_log(broker: &FakeBroker, partition: usize) -> Vec<String> {
+    broker
+        .values(partition)
+        .into_iter()
+        .map(|v| String::from_utf8(v).unwrap())
+        .collect()
+}
+
+fn expected_partition_log(partition: i32, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{partition}-{i:05}")).collect()
+}
+
+/// The producer of the stall tests: small batches, five requests in flight, short backoffs,
+/// and a delivery timeout short enough that a stall fails the test instead of hanging it.
+fn pipelining_producer(broker: &FakeBroker) -> KafkaProducer<String, String> {
+    producer(
+        broker,
+        &[
+            ("batch.size", "400"),
+            ("linger.ms", "1"),
+            ("retry.backoff.max.ms", "50"),
+            ("request.timeout.ms", "5000"),
+            ("delivery.timeout.ms", "8000"),
+        ],
+    )
+}
+
+/// Answers the first Produce request that carries a partition with NOT_LEADER_OR_FOLLOWER for
+/// it, after a pause in which the client pipelines more requests (a topic created a moment
+/// ago: the broker is not the leader yet when the first batches arrive).
+fn not_leader_at_first(info: &support::fake_broker::ProduceInfo, seen: &mut Vec<i32>) -> Action {
+    let new: Vec<(i32, ErrorCode)> = info
+        .batches
+        .iter()
+        .filter(|(p, _)| !seen.contains(p))
+        .map(|&(p, _)| (p, ErrorCode::NOT_LEADER_OR_FOLLOWER))
+        .collect();
+    if new.is_empty() {
+        return Action::Ok;
+    }
+    seen.extend(new.iter().map(|(p, _)| *p));
+    std::thread::sleep(Duration::from_millis(150));
+    Action::PartitionErrors(new)
+}
+
+#[test]
+fn idempotence_new_topic_not_leader_then_pipelined_batches_no_stall() {
+    // Regression (issue 16): the first batch of each partition fails with
+    // NOT_LEADER_OR_FOLLOWER while later batches of the partition are in flight. A Kafka broker
+    // without state for the producer accepts those later batches at any sequence, so the first
+    // batch's retry got OUT_OF_ORDER_SEQUENCE_NUMBER for ever (it is not the "next" sequence)
+    // and the partition stalled until delivery.timeout.ms. Now every record is delivered
+    // once, in order, and quickly.
+    let mut seen = Vec::new();
+    let broker =
+        FakeBroker::start_scripted(TOPIC, 3, move |info| not_leader_at_first(info, &mut seen));
+    let p = pipelining_producer(&broker);
+    let start = Instant::now();
+    let failures = send_to_partitions(&p, 3, 1500);
+    assert!(
+        failures.is_empty(),
+        "{} failed: {:?}",
+        failures.len(),
+        &failures[..1]
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(6),
+        "took {:?}",
+        start.elapsed()
+    );
+    p.close();
+    for part in 0..3 {
+        assert_eq!(
+            partition_log(&broker, part as usize),
+            expected_partition_log(part, 1500),
+            "partition {part}: once each, in order"
+        );
+    }
+}
+
+#[test]
+fn idempotence_new_topic_not_leader_then_out_of_order_recovers_in_order() {
+    // The same on a broker that wants a new producer to start at sequence 0 (the script of
+    // issue 16: NOT_LEADER_OR_FOLLOWER for the first batch, OUT_OF_ORDER_SEQUENCE_NUMBER for
+    // the following ones in flight): the first batch is retried first, the others follow in
+    // order.
+    let mut seen = Vec::new();
+    let broker =
+        FakeBroker::start_scripted(TOPIC, 3, move |info| not_leader_at_first(info, &mut seen));
+    broker.set_strict_sequences(true);
+    let p = pipelining_producer(&broker);
+    let failures = send_to_partitions(&p, 3, 1500);
+    assert!(
+        failures.is_empty(),
+        "{} failed: {:?}",
+        failures.len(),
+        &failures[..1]
+    );
+    p.close();
+    for part in 0..3 {
+        assert_eq!(
+            partition_log(&broker, part as usize),
+            expected_partition_log(part, 1500),
+            "partition {part}"
+        );
+    }
+}
+
+#[test]
+fn idempotence_batch_behind_an_acknowledged_one_bumps_the_epoch() {
+    // Mid-stream the broker loses its producer state (as when it expires) and answers one
+    // batch with NOT_LEADER_OR_FOLLOWER; the batches pipelined behind it are then accepted at
+    // their sequences, ahead of it. Its retry can never be in sequence again: the producer
+    // bumps the epoch and writes it under the new one, instead of retrying it until
+    // delivery.timeout.ms. Every record is written exactly once.
+    let mut fired = false;
+    let broker = FakeBroker::start_scripted(TOPIC, 1, move |info| {
+        if !fired && info.n >= 5 && info.batches.iter().any(|&(p, seq)| p == 0 && seq > 0) {
+            fired = true;
+            std::thread::sleep(Duration::from_millis(150));
+            return Action::ForgetProducers(Box::new(Action::PartitionErrors(vec![(
+                0,
+                ErrorCode::NOT_LEADER_OR_FOLLOWER,
+            )])));
+        }
+        Action::Ok
+    });
+    let p = pipelining_producer(&broker);
+    let failures = send_to_partitions(&p, 1, 3000);
+    assert!(
+        failures.is_empty(),
+        "{} failed: {:?}",
+        failures.len(),
+        &failures[..1]
+    );
+    assert!(p.metrics().epoch_bumps >= 1, "{:?}", p.metrics());
+    p.close();
+    let mut log = partition_log(&broker, 0);
+    assert_eq!(log.len(), 3000, "no duplicates");
+    log.sort();
+    assert_eq!(log, expected_partition_log(0, 3000), "nothing lost");
+}

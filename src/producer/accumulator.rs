@@ -539,13 +539,13 @@ impl RecordAccumulator {
                             // One request is full; a lone batch bigger than max_size still goes.
                             break;
                         }
-                        if !backing_off {
-                            if let Some(tm) = txn.as_deref() {
-                                let first_seq = first.sequence().map(|q| q.base_sequence);
-                                if tm.should_stop_drain(tp, first_seq) {
-                                    break;
-                                }
-                            }
+                        // A partition whose first batch must wait (Java's
+                        // shouldStopDrainBatchesForPartition) is skipped; unlike Java, which
+                        // ends the node's drain there, the node's other partitions still go.
+                        let must_wait = txn.as_deref().is_some_and(|tm| {
+                            tm.should_stop_drain(tp, first.sequence().map(|q| q.base_sequence))
+                        });
+                        if !backing_off && !must_wait {
                             let mut batch = d.pop_front().expect("front exists");
                             if let Some(tm) = txn.as_deref_mut() {
                                 if batch.sequence().is_none() {

@@ -301,6 +301,19 @@ impl TransactionManager {
         i64::from(sequence) - i64::from(self.last_acked_sequence(tp)) == 1
     }
 
+    /// Whether a batch starting at `sequence` lies at or below the last acknowledged sequence
+    /// (modulo Kafka's wrap-around): a later batch of the same epoch was written although
+    /// this one was not. No batch still to come can fill such a gap.
+    fn is_behind_last_acked(&self, tp: &TopicPartition, sequence: i32) -> bool {
+        let acked = self.last_acked_sequence(tp);
+        if acked < 0 {
+            return false;
+        }
+        // Sequences live in [0, i32::MAX]; "behind" is a distance below half that range.
+        let behind = (i64::from(acked) - i64::from(sequence)).rem_euclid(1i64 << 31);
+        behind < (1i64 << 30)
+    }
+
     fn is_next_sequence_for_unresolved_partition(
         &self,
         tp: &TopicPartition,
@@ -311,6 +324,16 @@ impl TransactionManager {
 
     /// Java's `shouldStopDrainBatchesForPartition`: whether the partition's first queued batch
     /// (`first`: its sequence, `None` if it never got one) must wait.
+    ///
+    /// One rule goes beyond Java's: while nothing of the partition was acknowledged under the
+    /// current producer id and epoch, a new batch waits until the one in flight is answered.
+    /// A broker that has no state yet for this producer on the partition (its first write,
+    /// or state lost to retention) accepts *any* sequence (Kafka's `ProducerAppendInfo`), so
+    /// if the first batch failed with a retriable error (say `NOT_LEADER_OR_FOLLOWER` on a
+    /// topic created a moment ago) a second batch in flight behind it would be written first
+    /// and the first could never follow (`OUT_OF_ORDER_SEQUENCE_NUMBER` for ever). With one
+    /// batch in flight until the first acknowledgement, the broker's state always starts at
+    /// the partition's first sequence. It costs one round trip per partition and epoch.
     pub fn should_stop_drain(&self, tp: &TopicPartition, first: Option<i32>) -> bool {
         if self.fatal.is_some() || !self.producer.is_valid() {
             return true;
@@ -320,6 +343,9 @@ impl TransactionManager {
                 return true;
             }
             if self.has_unresolved_sequence(tp) {
+                return true;
+            }
+            if self.has_in_flight_batches(tp) && self.last_acked_sequence(tp) < 0 {
                 return true;
             }
         }
@@ -386,6 +412,19 @@ impl TransactionManager {
             return RetryDecision::Retry;
         }
         if error == ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER {
+            if !sequence_has_been_reset && self.is_behind_last_acked(tp, batch.base_sequence) {
+                // A later batch was written past this one (a broker without state for this
+                // producer accepts any sequence): the gap is behind an acknowledged write and
+                // nothing in flight can fill it. Java would retry this for ever; restart the
+                // partition's sequences under a new epoch instead.
+                log::warn!(
+                    "Batch at sequence {} of {tp} is behind the last acknowledged sequence {}: bumping the epoch",
+                    batch.base_sequence,
+                    self.last_acked_sequence(tp)
+                );
+                self.request_epoch_bump_for_partition(tp);
+                return RetryDecision::Retry;
+            }
             if !self.has_unresolved_sequence(tp)
                 && (sequence_has_been_reset || !self.is_next_sequence(tp, batch.base_sequence))
             {
@@ -563,10 +602,16 @@ mod tests {
     }
 
     /// Drains `n` batches of `records` records each, returning their sequences.
+    /// (Pipelined batches: those after the first of an epoch may only drain once the first
+    /// was acknowledged, a rule `first_batch_of_an_epoch_is_alone_in_flight` checks; the
+    /// other tests take that as given.)
     fn drain(tm: &mut TransactionManager, n: usize, records: i32) -> Vec<BatchSequence> {
         (0..n)
             .map(|_| {
-                assert!(!tm.should_stop_drain(&tp(), None));
+                assert!(
+                    !tm.should_stop_drain(&tp(), None)
+                        || (tm.has_in_flight_batches(&tp()) && tm.last_acked_sequence(&tp()) < 0)
+                );
                 let id = tm.next_batch_id();
                 tm.assign_sequence(&tp(), id, records)
             })
@@ -613,6 +658,8 @@ mod tests {
         // and while they are re-queued only the lowest sequence may be drained.
         let mut tm = TransactionManager::new();
         ready(&mut tm);
+        let first = drain(&mut tm, 1, 1);
+        tm.handle_completed_batch(&tp(), &first[0], 0);
         let b = drain(&mut tm, 5, 1);
         assert_eq!(
             tm.can_retry(&tp(), &b[0], false, ErrorCode::NOT_LEADER_OR_FOLLOWER, -1),
@@ -635,8 +682,8 @@ mod tests {
             "not the next sequence: plain retries"
         );
         // The re-queued batches drain strictly from the lowest in-flight sequence.
-        assert!(!tm.should_stop_drain(&tp(), Some(0)));
-        assert!(tm.should_stop_drain(&tp(), Some(1)));
+        assert!(!tm.should_stop_drain(&tp(), Some(1)));
+        assert!(tm.should_stop_drain(&tp(), Some(2)));
         // A new batch (no sequence) is not held back by retries alone.
         assert!(!tm.should_stop_drain(&tp(), None));
         for (i, batch) in b.iter().enumerate() {
@@ -644,9 +691,121 @@ mod tests {
                 !tm.should_stop_drain(&tp(), Some(batch.base_sequence)),
                 "batch {i} is next"
             );
-            tm.handle_completed_batch(&tp(), batch, i as i64);
+            tm.handle_completed_batch(&tp(), batch, i as i64 + 1);
         }
-        assert_eq!(tm.last_acked_sequence(&tp()), 4);
+        assert_eq!(tm.last_acked_sequence(&tp()), 5);
+    }
+
+    #[test]
+    fn first_batch_of_an_epoch_is_alone_in_flight() {
+        // Regression (stall on a new topic): a broker with no state for the producer accepts
+        // any sequence, so a second batch in flight could be written before a first one that
+        // failed. Until the first acknowledgement a new batch waits; retries are not held.
+        let mut tm = TransactionManager::new();
+        ready(&mut tm);
+        assert!(!tm.should_stop_drain(&tp(), None));
+        let id = tm.next_batch_id();
+        let first = tm.assign_sequence(&tp(), id, 3);
+        assert!(tm.should_stop_drain(&tp(), None), "waits for the first ack");
+        assert!(
+            !tm.should_stop_drain(&tp(), Some(0)),
+            "the first batch itself may be retried"
+        );
+        // Another partition is not affected.
+        assert!(!tm.should_stop_drain(&TopicPartition::new("t", 1), None));
+        tm.handle_completed_batch(&tp(), &first, 0);
+        assert!(!tm.should_stop_drain(&tp(), None));
+        let second = tm.assign_sequence(&tp(), 99, 1);
+        assert!(!tm.should_stop_drain(&tp(), None), "pipelined from now on");
+        // An epoch bump restarts the sequences: alone again until the next ack.
+        tm.request_epoch_bump_for_partition(&tp());
+        tm.bump_idempotent_epoch_if_needed();
+        assert!(tm.should_stop_drain(&tp(), None));
+        tm.handle_completed_batch(
+            &tp(),
+            &BatchSequence {
+                producer: tm.producer_id_and_epoch(),
+                base_sequence: 0,
+                ..second
+            },
+            5,
+        );
+        assert!(!tm.should_stop_drain(&tp(), None));
+    }
+
+    #[test]
+    fn out_of_order_behind_an_acknowledged_batch_bumps_the_epoch() {
+        // Regression (stall on a new topic): batch 0 failed with NOT_LEADER_OR_FOLLOWER, batch
+        // 1 was then written by a broker without state for the producer. Batch 0's retry gets
+        // OUT_OF_ORDER for ever; it is not the next sequence, but it is behind an acknowledged
+        // one, so no retry can fill the gap: bump and restart at 0.
+        let mut tm = TransactionManager::new();
+        ready(&mut tm);
+        let b = drain(&mut tm, 2, 5);
+        assert_eq!(
+            tm.can_retry(&tp(), &b[0], false, ErrorCode::NOT_LEADER_OR_FOLLOWER, -1),
+            RetryDecision::Retry
+        );
+        tm.handle_completed_batch(&tp(), &b[1], 0);
+        assert_eq!(tm.last_acked_sequence(&tp()), 9);
+        assert_eq!(
+            tm.can_retry(
+                &tp(),
+                &b[0],
+                false,
+                ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+                0
+            ),
+            RetryDecision::Retry
+        );
+        assert!(tm.epoch_bump_required());
+        let rewrites = tm.bump_idempotent_epoch_if_needed();
+        assert_eq!(rewrites.len(), 1);
+        assert_eq!(
+            (
+                rewrites[0].1.id,
+                rewrites[0].1.base_sequence,
+                rewrites[0].1.producer.epoch
+            ),
+            (b[0].id, 0, 1)
+        );
+        // After a rewrite, a stale OUT_OF_ORDER (sequence reset) is a plain retry.
+        let rewritten = BatchSequence {
+            producer: rewrites[0].1.producer,
+            base_sequence: 0,
+            ..b[0]
+        };
+        assert_eq!(
+            tm.can_retry(
+                &tp(),
+                &rewritten,
+                true,
+                ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+                0
+            ),
+            RetryDecision::Retry
+        );
+        assert!(!tm.epoch_bump_required());
+    }
+
+    #[test]
+    fn behind_the_last_ack_understands_sequence_wrap_around() {
+        let mut tm = TransactionManager::new();
+        ready(&mut tm);
+        let producer = tm.producer;
+        let e = tm.entry(&tp());
+        e.producer = producer;
+        e.last_acked_sequence = 5; // wrapped past i32::MAX
+        assert!(
+            tm.is_behind_last_acked(&tp(), i32::MAX - 10),
+            "before the wrap: behind"
+        );
+        assert!(tm.is_behind_last_acked(&tp(), 5));
+        assert!(tm.is_behind_last_acked(&tp(), 0));
+        assert!(!tm.is_behind_last_acked(&tp(), 6));
+        tm.entry(&tp()).last_acked_sequence = i32::MAX - 1;
+        assert!(tm.is_behind_last_acked(&tp(), i32::MAX - 100));
+        assert!(!tm.is_behind_last_acked(&tp(), 3), "ahead across the wrap");
     }
 
     #[test]

@@ -37,6 +37,20 @@ pub enum Action {
     Close,
     /// Append the batches, then close the connection without answering (a lost response).
     AppendThenClose,
+    /// Answer the listed partitions with their error code; append the others.
+    PartitionErrors(Vec<(i32, ErrorCode)>),
+    /// Forget every producer's sequence state (as a broker whose producer state expired),
+    /// then do the inner action.
+    ForgetProducers(Box<Action>),
+}
+
+/// What a script sees of one Produce request.
+#[derive(Debug, Clone)]
+pub struct ProduceInfo {
+    /// The request's number, from 0.
+    pub n: usize,
+    /// (partition, base sequence) of each batch, in request order.
+    pub batches: Vec<(i32, i32)>,
 }
 
 /// What the broker remembers of an idempotent producer on a partition (Kafka's
@@ -52,10 +66,15 @@ type Producers = Arc<Mutex<std::collections::HashMap<(i64, i32), ProducerState>>
 
 /// Validates a batch's sequence as a broker does: the error, or the base offset of an earlier
 /// identical batch (a duplicate: answered with its offset), or `None` to append it.
+///
+/// A producer the partition has no state for is accepted at any sequence, as Kafka's
+/// `ProducerAppendInfo.checkSequence` does (its state may have expired), unless `strict`, where
+/// it must start at sequence 0.
 fn check_sequence(
     state: &std::collections::HashMap<(i64, i32), ProducerState>,
     partition: i32,
     batch: &RecordBatch,
+    strict: bool,
 ) -> Result<Option<i64>, ErrorCode> {
     if batch.producer_id < 0 {
         return Ok(None);
@@ -63,6 +82,7 @@ fn check_sequence(
     let first = batch.base_sequence;
     let last = first + batch.last_offset_delta;
     match state.get(&(batch.producer_id, partition)) {
+        None if strict && first != 0 => Err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER),
         None => Ok(None),
         Some(s) if batch.producer_epoch < s.epoch => Err(ErrorCode::INVALID_PRODUCER_EPOCH),
         Some(s) if batch.producer_epoch > s.epoch => {
@@ -121,9 +141,10 @@ pub struct FakeBroker {
     pub log: Arc<Mutex<Vec<Vec<Vec<u8>>>>>,
     /// Produce requests received.
     pub produce_requests: Arc<AtomicUsize>,
+    strict: Arc<AtomicBool>,
 }
 
-type Script = Arc<Mutex<Box<dyn FnMut(usize) -> Action + Send>>>;
+type Script = Arc<Mutex<Box<dyn FnMut(&ProduceInfo) -> Action + Send>>>;
 
 impl FakeBroker {
     /// Starts a broker leading `partitions` partitions of `topic`; `script(n)` decides the fate
@@ -131,7 +152,24 @@ impl FakeBroker {
     pub fn start(
         topic: &str,
         partitions: usize,
-        script: impl FnMut(usize) -> Action + Send + 'static,
+        mut script: impl FnMut(usize) -> Action + Send + 'static,
+    ) -> FakeBroker {
+        Self::start_scripted(topic, partitions, move |info| script(info.n))
+    }
+
+    /// Makes a producer the broker has no state for start at sequence 0 (Kafka accepts any
+    /// sequence then; see `check_sequence`).
+    pub fn set_strict_sequences(&self, strict: bool) {
+        self.strict.store(strict, Ordering::SeqCst);
+    }
+
+    /// Like [`start`](Self::start), with a script that sees the request's batches. The script
+    /// runs on the connection's thread: sleeping in it delays this answer and every later one
+    /// of the connection, while the client keeps sending.
+    pub fn start_scripted(
+        topic: &str,
+        partitions: usize,
+        script: impl FnMut(&ProduceInfo) -> Action + Send + 'static,
     ) -> FakeBroker {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -142,6 +180,8 @@ impl FakeBroker {
         let produce_requests = Arc::new(AtomicUsize::new(0));
         let script: Script = Arc::new(Mutex::new(Box::new(script)));
         let producers: Producers = Arc::default();
+        let strict = Arc::new(AtomicBool::new(false));
+        let strict_for_thread = strict.clone();
         let advertised_for_thread = advertised.clone();
         let (s, l, pr, topic) = (
             stop.clone(),
@@ -160,7 +200,7 @@ impl FakeBroker {
                             script.clone(),
                             topic.clone(),
                         );
-                        let ps = producers.clone();
+                        let ps = (producers.clone(), strict_for_thread.clone());
                         let adv = advertised_for_thread.clone();
                         std::thread::spawn(move || {
                             serve(stream, &adv, &t, partitions, s, l, pr, sc, ps)
@@ -176,6 +216,7 @@ impl FakeBroker {
             stop,
             log,
             produce_requests,
+            strict,
         }
     }
 
@@ -258,7 +299,7 @@ fn serve(
     log: Arc<Mutex<Vec<Vec<Vec<u8>>>>>,
     produce_requests: Arc<AtomicUsize>,
     script: Script,
-    producers: Producers,
+    (producers, strict): (Producers, Arc<AtomicBool>),
 ) {
     stream.set_nonblocking(false).unwrap();
     stream
@@ -340,7 +381,26 @@ fn serve(
                 let Ok(req) = ProduceRequest::decode(version, &mut r) else {
                     return;
                 };
-                let action = (script.lock())(n);
+                let info = ProduceInfo {
+                    n,
+                    batches: req
+                        .topics
+                        .iter()
+                        .flat_map(|t| &t.partitions)
+                        .map(|p| {
+                            let seq = RecordBatch::decode_all(p.records.unwrap_or(&[]))
+                                .ok()
+                                .and_then(|b| b.first().map(|b| b.base_sequence))
+                                .unwrap_or(-1);
+                            (p.index, seq)
+                        })
+                        .collect(),
+                };
+                let mut action = (script.lock())(&info);
+                if let Action::ForgetProducers(inner) = action {
+                    producers.lock().clear();
+                    action = *inner;
+                }
                 match action {
                     Action::Silence => continue,
                     Action::Close => return,
@@ -348,15 +408,24 @@ fn serve(
                         let _ = stream.write_all(&bytes);
                         continue;
                     }
-                    Action::Ok | Action::Error(_) | Action::AppendThenClose => {}
+                    _ => {}
                 }
                 let mut responses = Vec::new();
                 for t in &req.topics {
                     let mut parts = Vec::new();
                     for p in &t.partitions {
-                        let (error_code, base_offset) = match &action {
-                            Action::Error(code) => (*code, -1),
-                            _ => {
+                        let scripted = match &action {
+                            Action::Error(code) => Some(*code),
+                            Action::PartitionErrors(errors) => errors
+                                .iter()
+                                .find(|(index, _)| *index == p.index)
+                                .map(|(_, code)| *code),
+                            _ => None,
+                        };
+                        let strict = strict.load(Ordering::SeqCst);
+                        let (error_code, base_offset) = match scripted {
+                            Some(code) => (code, -1),
+                            None => {
                                 let mut l = log.lock();
                                 let mut ps = producers.lock();
                                 let Some(plog) = l.get_mut(p.index as usize) else {
@@ -373,10 +442,10 @@ fn serve(
                                             b.producer_epoch,
                                             b.base_sequence,
                                             b.base_sequence + b.last_offset_delta,
-                                            check_sequence(&ps, p.index, &b)
+                                            check_sequence(&ps, p.index, &b, strict)
                                         );
                                     }
-                                    match check_sequence(&ps, p.index, &b) {
+                                    match check_sequence(&ps, p.index, &b, strict) {
                                         Err(code) => result = (code, -1),
                                         Ok(Some(offset)) => result = (ErrorCode::NONE, offset),
                                         Ok(None) => {
