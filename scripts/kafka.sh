@@ -87,6 +87,7 @@ Client commands (against --bootstrap B, else $KAFKA_BOOTSTRAP, else the cluster 
                               null. Text is sent as UTF-8, with no unescaping.
   end-offsets TOPIC           Print "PARTITION OFFSET" lines (the log end offsets).
   topics                      List the topics.
+  cluster-id [N]              Print N (1) fresh cluster ids as `start` makes them.
   java-tool CLASS [ARGS...]   Run a Java main class with the Kafka classpath and the quiet tools
                               logging (e.g. org.apache.kafka.tools.ProducerPerformance; the default
                               tool JVM flags are tuned for startup, C1 only: for throughput runs set
@@ -107,6 +108,21 @@ Environment: KAFKA_VERSION (4.1.1), KAFKA_CACHE (~/.cache/kafka-producer-rs), KA
   KAFKA_BROKER_JVM_OPTS, KAFKA_TOOL_JVM_OPTS (replace the defaults), KAFKA_TOOLS_LOG_LEVEL (WARN),
   KAFKA_TOOL_CDS, KAFKA_BROKER_CDS (1; 0 = no AppCDS archives for the tools / brokers), JAVA_HOME.
 EOF
+}
+
+# A cluster id as Kafka's Uuid.randomUuid() makes one: a version-4 UUID in base64url without
+# padding (22 characters), drawn again while it starts with '-' (the tools would read such an
+# id as an option: "argument --cluster-id/-t: expected one argument") or is all zeros.
+random_cluster_id() {
+    local hex id
+    while true; do
+        hex=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+        # version 4 (byte 6 = 0x4X) and the IETF variant (byte 8 = 0b10XXXXXX)
+        hex=${hex:0:12}4${hex:13:3}$(printf '%x' $(((0x${hex:16:2} & 0x3f) | 0x80)))${hex:18}
+        id=$(printf '%b' "$(sed 's/../\\x&/g' <<<"$hex")" | base64 | tr '+/' '-_' | tr -d '=\n')
+        [[ ${#id} -eq 22 && $id != -* && $id != AAAAAAAAAAAAAAAAAAAAAA ]] && break
+    done
+    printf '%s\n' "$id"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -484,8 +500,7 @@ cmd_start() {
         bootstrap+="${bootstrap:+,}127.0.0.1:$bp"
     done
     local cluster_id
-    # A Kafka cluster id is a base64url UUID without padding (22 characters).
-    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    cluster_id=$(random_cluster_id)
 
     local -a node_dirs=()
     for ((i = 1; i <= nodes; i++)); do
@@ -932,6 +947,10 @@ main() {
     end-offsets) cmd_end_offsets "$@" ;;
     topics) cmd_topics "$@" ;;
     java-tool) cmd_java_tool "$@" ;;
+    cluster-id)
+        # N fresh cluster ids, one a line (the ids `start` formats with).
+        for ((i = 0; i < ${1:-1}; i++)); do random_cluster_id; done
+        ;;
     __watch) cmd___watch "$@" ;;
     help | -h | --help) usage ;;
     *)

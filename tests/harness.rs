@@ -42,6 +42,29 @@ fn murmur2_matches_kafka() {
 }
 
 #[test]
+fn cluster_ids_are_never_read_as_options() {
+    // Regression (issue 16): random base64url ids started with '-' one time in 64 (so about 10
+    // of these 640 would have), and
+    // `kafka-storage format --cluster-id -X...` then failed the cluster start.
+    let out = support::kafka_sh(&["cluster-id", "640"]);
+    let ids: Vec<&str> = out.lines().collect();
+    assert_eq!(ids.len(), 640);
+    for id in &ids {
+        assert_eq!(id.len(), 22, "{id}");
+        assert!(!id.starts_with('-'), "{id}");
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{id}"
+        );
+    }
+    let distinct: std::collections::HashSet<&&str> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len());
+    // '-' still occurs inside ids (the alphabet is unchanged), just never first.
+    assert!(ids.iter().any(|id| id.contains('-')));
+}
+
+#[test]
 fn parses_console_consumer_lines() {
     let r = support::parse_consumed_line(
         "CreateTime:1700000000123\tPartition:2\tOffset:7\th1:v1\th2:\\x00NULL\\x00\th3:\tk\\x5Cx\tv\\xC3\\xA9 \\x09,:",
