@@ -575,6 +575,59 @@ impl RecordAccumulator {
         ready
     }
 
+    /// The non-empty partition queues, for the producer's state dump: per partition the
+    /// queued batches and records, and the first batch's sequence, attempts, age and retry
+    /// backoff left.
+    pub fn describe_queues(&self, now: Instant) -> Vec<(TopicPartition, String)> {
+        let mut out = Vec::new();
+        let muted = self.muted.lock().clone();
+        let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
+        for t in topics {
+            let deques: Vec<(i32, Deque)> = t
+                .deques
+                .read()
+                .iter()
+                .map(|(p, d)| (*p, d.clone()))
+                .collect();
+            for (partition, dq) in deques {
+                let d = dq.lock();
+                let Some(first) = d.front() else { continue };
+                let tp = TopicPartition {
+                    topic: t.name.clone(),
+                    partition,
+                };
+                let records: usize = d.iter().map(ProducerBatch::record_count).sum();
+                let backoff = retry_backoff(
+                    self.config.retry_backoff,
+                    self.config.retry_backoff_max,
+                    first.attempts(),
+                    partition as u64,
+                );
+                let backoff_left = if first.in_retry_backoff(backoff, now) {
+                    format!(
+                        ", retry backoff {} ms left",
+                        backoff.saturating_sub(first.waited_time(now)).as_millis()
+                    )
+                } else {
+                    String::new()
+                };
+                let line = format!(
+                    "queued {} batch(es), {records} record(s); first: sequence {}, {} attempt(s), created {} ms ago{backoff_left}{}",
+                    d.len(),
+                    first
+                        .sequence()
+                        .map_or_else(|| "none".to_string(), |q| q.base_sequence.to_string()),
+                    first.attempts(),
+                    now.saturating_duration_since(first.created()).as_millis(),
+                    if muted.contains(&tp) { ", muted" } else { "" }
+                );
+                out.push((tp, line));
+            }
+        }
+        out.sort_by(|(a, _), (b, _)| (&*a.topic, a.partition).cmp(&(&*b.topic, b.partition)));
+        out
+    }
+
     /// Unmutes a partition once its in-flight batch completed (max.in.flight = 1 ordering).
     pub fn unmute_partition(&self, tp: &TopicPartition) {
         self.muted.lock().remove(tp);
@@ -737,9 +790,35 @@ impl RecordAccumulator {
 
     /// Waits until every batch incomplete at the call is done, then ends the flush.
     pub fn await_flush_completion(&self, deadline: Option<Instant>) -> bool {
+        self.await_flush_completion_or(deadline, None, || {})
+    }
+
+    /// [`await_flush_completion`](Self::await_flush_completion), calling `slow` once if the
+    /// batches are not all complete after `slow_after` (and waiting on).
+    pub fn await_flush_completion_or(
+        &self,
+        deadline: Option<Instant>,
+        slow_after: Option<Duration>,
+        slow: impl FnOnce(),
+    ) -> bool {
         let pending: Vec<Arc<BatchResult>> = self.incomplete.lock().values().cloned().collect();
+        let mut slow = Some(slow);
+        let slow_at = slow_after.and_then(|d| Instant::now().checked_add(d));
         let mut all = true;
         for r in pending {
+            if let (Some(at), Some(_)) = (slow_at, slow.as_ref()) {
+                let first_deadline = deadline.map_or(at, |d| d.min(at));
+                if r.wait_all(Some(first_deadline)) {
+                    continue;
+                }
+                if deadline.is_some_and(|d| d <= at) {
+                    all = false;
+                    break;
+                }
+                if let Some(f) = slow.take() {
+                    f();
+                }
+            }
             if !r.wait_all(deadline) {
                 all = false;
                 break;

@@ -455,6 +455,57 @@ impl<K, V> KafkaProducer<K, V> {
         Ok(cluster.partitions_for_topic(topic).to_vec())
     }
 
+    /// A dump of the producer's internal state, for debugging a producer that seems stuck:
+    /// per partition the queued batches (first batch's sequence, attempts, retry backoff
+    /// left), the batches in flight and, with idempotence, the sequence state (next and last
+    /// acknowledged sequence, in-flight sequences, epoch); per broker the connection state
+    /// and requests in flight. `flush()` and `close()` log it (warn) once when they have
+    /// waited longer than `request.timeout.ms`.
+    ///
+    /// The sender thread writes it at its next round; if it does not answer within two
+    /// seconds, the dump holds what the calling thread can see (the queues).
+    ///
+    /// ```no_run
+    /// # use kafka_producer::{KafkaProducer, ProducerConfig};
+    /// # use kafka_producer::producer::serializer::StringSerializer;
+    /// # let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+    /// let producer = KafkaProducer::new(config, StringSerializer, StringSerializer)?;
+    /// eprintln!("{}", producer.debug_state());
+    /// # Ok::<(), kafka_producer::Error>(())
+    /// ```
+    pub fn debug_state(&self) -> String {
+        let ticket = self.control.dump.ask();
+        self.wakeup();
+        let wait = Duration::from_secs(2);
+        if std::thread::current().id() != self.sender_thread_id {
+            if let Some(text) = self.control.dump.wait(ticket, Instant::now() + wait) {
+                return text;
+            }
+        }
+        let now = Instant::now();
+        let mut out = format!(
+            "Kafka producer state (client.id {}): the sender thread did not answer within {} ms (busy, stopped, or this is its own thread); queues only:\n",
+            self.config.client_id,
+            wait.as_millis()
+        );
+        let queues = self.accumulator.describe_queues(now);
+        if queues.is_empty() {
+            out.push_str("  no batch queued\n");
+        }
+        for (tp, line) in queues {
+            out.push_str(&format!("  partition {tp}: {line}\n"));
+        }
+        out
+    }
+
+    fn warn_slow(&self, what: &str) {
+        log::warn!(
+            "{what} has waited more than request.timeout.ms ({} ms) for records to complete; {}",
+            self.config.request_timeout.as_millis(),
+            self.debug_state()
+        );
+    }
+
     /// Makes every buffered record sendable at once and waits until all records sent before
     /// the call are acknowledged or failed.
     pub fn flush(&self) {
@@ -469,7 +520,10 @@ impl<K, V> KafkaProducer<K, V> {
                 .await_flush_completion(Some(Instant::now()));
             return;
         }
-        self.accumulator.await_flush_completion(None);
+        self.accumulator
+            .await_flush_completion_or(None, Some(self.config.request_timeout), || {
+                self.warn_slow("flush()")
+            });
     }
 
     /// Closes the producer: refuses new sends, delivers what is buffered, waits for it and
@@ -511,16 +565,27 @@ impl<K, V> KafkaProducer<K, V> {
         if on_sender_thread {
             return;
         }
-        // Done when the thread said so, or already gone (a repeated close).
-        let finished = match Instant::now().checked_add(timeout) {
-            Some(deadline) => !matches!(
-                self.sender_done.recv_deadline(deadline),
+        // Done when the thread said so, or already gone (a repeated close). After
+        // request.timeout.ms of waiting, the state is logged once.
+        let start = Instant::now();
+        let deadline = start.checked_add(timeout);
+        let slow_at = start + self.config.request_timeout;
+        let done_by = |at: Instant| {
+            !matches!(
+                self.sender_done.recv_deadline(at),
                 Err(crossbeam_channel::RecvTimeoutError::Timeout)
-            ),
-            None => true,
+            )
         };
-        if timeout == Duration::MAX {
-            let _ = self.sender_done.recv();
+        let mut finished = done_by(deadline.map_or(slow_at, |d| d.min(slow_at)));
+        if !finished && deadline.is_none_or(|d| d > slow_at) {
+            self.warn_slow("close()");
+            finished = match deadline {
+                Some(d) => done_by(d),
+                None => {
+                    let _ = self.sender_done.recv();
+                    true
+                }
+            };
         }
         if !finished {
             log::info!(

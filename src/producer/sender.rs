@@ -87,6 +87,8 @@ pub struct SenderControl {
     /// Set by a caller thread that woke the sender, cleared by the sender before it looks for
     /// work: while it is set, further wake-ups (a system call each) are skipped.
     pub wake_pending: AtomicBool,
+    /// State dumps asked by callers.
+    pub dump: StateDump,
 }
 
 impl SenderControl {
@@ -94,6 +96,55 @@ impl SenderControl {
     pub fn set_fatal_error(&self, err: Error) {
         *self.fatal_error.lock() = Some(err);
         self.has_fatal_error.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A state dump asked of the sender thread by a caller (`KafkaProducer::debug_state`): the
+/// caller asks and waits, the sender answers at the start of its next round.
+#[derive(Debug, Default)]
+pub struct StateDump {
+    asked: AtomicBool,
+    slot: Mutex<(u64, Option<String>)>,
+    answered: parking_lot::Condvar,
+}
+
+impl StateDump {
+    /// Asks for a dump; returns the ticket to wait with.
+    pub fn ask(&self) -> u64 {
+        let mut slot = self.slot.lock();
+        slot.0 += 1;
+        slot.1 = None;
+        self.asked.store(true, Ordering::SeqCst);
+        slot.0
+    }
+
+    /// Whether a dump was asked and not answered yet (one atomic load).
+    pub fn is_asked(&self) -> bool {
+        self.asked.load(Ordering::Relaxed)
+    }
+
+    /// The sender's answer.
+    pub fn answer(&self, text: String) {
+        let mut slot = self.slot.lock();
+        self.asked.store(false, Ordering::SeqCst);
+        slot.1 = Some(text);
+        self.answered.notify_all();
+    }
+
+    /// Waits until `deadline` for the answer to the dump asked with `ticket`.
+    pub fn wait(&self, ticket: u64, deadline: Instant) -> Option<String> {
+        let mut slot = self.slot.lock();
+        loop {
+            if slot.0 != ticket {
+                return None;
+            }
+            if let Some(text) = &slot.1 {
+                return Some(text.clone());
+            }
+            if self.answered.wait_until(&mut slot, deadline).timed_out() {
+                return None;
+            }
+        }
     }
 }
 
@@ -198,6 +249,9 @@ impl Sender {
         // Before looking for work: a caller appending from now on wakes the poll again.
         self.control.wake_pending.store(false, Ordering::SeqCst);
         let now = Instant::now();
+        if self.control.dump.is_asked() {
+            self.control.dump.answer(self.describe_state(now));
+        }
         if let Some(timeout) = self.maybe_handle_idempotence(now) {
             // No producer id yet (or a fatal error): produce nothing this round, but let
             // batches expire and the network make progress.
@@ -358,6 +412,81 @@ impl Sender {
                 b.reset_producer_state(r.producer, r.base_sequence);
             }
         }
+    }
+
+    /// The state dump (`KafkaProducer::debug_state`): the producer id, then per partition
+    /// with queued or in-flight batches the queue, the batches in flight and the sequence
+    /// state, then per node the connection.
+    fn describe_state(&self, now: Instant) -> String {
+        use std::collections::BTreeMap;
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let running = self.control.running.load(Ordering::SeqCst);
+        let _ = writeln!(
+            out,
+            "Kafka producer state (client.id {}): sender {}, {} produce request(s) in flight",
+            self.client.client_id(),
+            if running { "running" } else { "closing" },
+            self.in_flight.len()
+        );
+        if let Some(tm) = &self.txn {
+            let pe = tm.producer_id_and_epoch();
+            let _ = writeln!(
+                out,
+                "  idempotence: producer id {}, epoch {}, InitProducerId {:?}, epoch bump pending: {}, fatal error: {}",
+                pe.producer_id,
+                pe.epoch,
+                tm.init_state(),
+                tm.epoch_bump_required(),
+                tm.fatal_error()
+                    .map_or_else(|| "none".to_string(), |e| e.to_string())
+            );
+        }
+        let key = |tp: &TopicPartition| (tp.topic.to_string(), tp.partition);
+        let mut parts: BTreeMap<(String, i32), Vec<String>> = BTreeMap::new();
+        for (tp, line) in self.accumulator.describe_queues(now) {
+            parts.entry(key(&tp)).or_default().push(line);
+        }
+        let mut sent: BTreeMap<(String, i32), Vec<String>> = BTreeMap::new();
+        for ((node, correlation_id), batches) in &self.in_flight {
+            for b in batches {
+                sent.entry(key(b.topic_partition())).or_default().push(format!(
+                    "{} record(s){} in request {correlation_id} to node {node}, {} attempt(s){}",
+                    b.record_count(),
+                    b.sequence()
+                        .map_or(String::new(), |q| format!(" at sequence {}", q.base_sequence)),
+                    b.attempts() + 1,
+                    if b.is_done() { ", already failed" } else { "" }
+                ));
+            }
+        }
+        for (k, lines) in sent {
+            parts
+                .entry(k)
+                .or_default()
+                .push(format!("in flight: {}", lines.join("; ")));
+        }
+        if let Some(tm) = &self.txn {
+            for tp in tm.partitions() {
+                let k = key(&tp);
+                if parts.contains_key(&k) || tm.has_in_flight_batches(&tp) {
+                    parts
+                        .entry(k)
+                        .or_default()
+                        .push(format!("sequences: {}", tm.describe_partition(&tp)));
+                }
+            }
+        }
+        if parts.is_empty() {
+            let _ = writeln!(out, "  no batch queued or in flight");
+        }
+        for ((topic, partition), lines) in parts {
+            let _ = writeln!(out, "  partition {topic}-{partition}: {}", lines.join("; "));
+        }
+        for line in self.client.describe_nodes(now) {
+            let _ = writeln!(out, "  {line}");
+        }
+        out
     }
 
     fn publish_metrics(&mut self) {

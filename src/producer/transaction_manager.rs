@@ -529,6 +529,43 @@ impl TransactionManager {
         }
     }
 
+    /// The partitions whose sequences are tracked, for the state dump.
+    pub fn partitions(&self) -> Vec<TopicPartition> {
+        let mut tps: Vec<TopicPartition> = self.partitions.keys().cloned().collect();
+        tps.sort_by(|a, b| (&*a.topic, a.partition).cmp(&(&*b.topic, b.partition)));
+        tps
+    }
+
+    /// The partition's sequence state in one line, for the state dump.
+    pub fn describe_partition(&self, tp: &TopicPartition) -> String {
+        let Some(e) = self.partitions.get(tp) else {
+            return "no sequence state".into();
+        };
+        let in_flight: Vec<String> = e
+            .in_flight
+            .iter()
+            .map(|b| {
+                format!(
+                    "{}..{} (epoch {})",
+                    b.base_sequence,
+                    b.last_sequence(),
+                    b.producer.epoch
+                )
+            })
+            .collect();
+        format!(
+            "epoch {}, next sequence {}, last acked sequence {}, in flight by sequence [{}]{}",
+            e.producer.epoch,
+            e.next_sequence,
+            e.last_acked_sequence,
+            in_flight.join(", "),
+            match self.unresolved.get(tp) {
+                Some(next) => format!(", unresolved (next sequence {next})"),
+                None => String::new(),
+            }
+        )
+    }
+
     /// Asks for an epoch bump that restarts the partition's sequences (KIP-360).
     pub fn request_epoch_bump_for_partition(&mut self, tp: &TopicPartition) {
         self.epoch_bump_required = true;

@@ -1,0 +1,194 @@
+//! Diagnosability (issue 16): `KafkaProducer::debug_state()`, the state dump that `flush()` and
+//! `close()` log once after waiting longer than `request.timeout.ms`, and a partition whose
+//! retries never succeed giving every record its outcome by `delivery.timeout.ms`.
+
+mod support;
+
+use kafka_producer::producer::serializer::StringSerializer;
+use kafka_producer::protocol::ErrorCode;
+use kafka_producer::{Error, KafkaProducer, ProducerConfig, ProducerRecord, TimeoutKind};
+use parking_lot::Mutex;
+use std::time::{Duration, Instant};
+use support::fake_broker::{Action, FakeBroker};
+
+const TOPIC: &str = "fake-topic";
+
+/// Keeps every warning logged by the crate (the test binary's logger).
+struct Capture;
+
+static WARNINGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+impl log::Log for Capture {
+    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+        m.level() <= log::Level::Warn && m.target().starts_with("kafka_producer")
+    }
+    fn log(&self, r: &log::Record<'_>) {
+        if self.enabled(r.metadata()) {
+            WARNINGS.lock().push(r.args().to_string());
+        }
+    }
+    fn flush(&self) {}
+}
+
+fn capture_warnings() {
+    static LOGGER: Capture = Capture;
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Warn);
+    }
+}
+
+fn producer(broker: &FakeBroker, extra: &[(&str, &str)]) -> KafkaProducer<String, String> {
+    capture_warnings();
+    let mut b = ProducerConfig::builder()
+        .bootstrap_servers(broker.bootstrap())
+        .linger(Duration::ZERO)
+        .retry_backoff(Duration::from_millis(10))
+        .max_block(Duration::from_secs(10))
+        .set("client.id", format!("dump-{}", broker.port()));
+    for (k, v) in extra {
+        b = b.set(*k, *v);
+    }
+    KafkaProducer::new(b.build().unwrap(), StringSerializer, StringSerializer).unwrap()
+}
+
+fn send(
+    p: &KafkaProducer<String, String>,
+    partition: i32,
+    n: usize,
+) -> Vec<kafka_producer::RecordFuture> {
+    (0..n)
+        .map(|i| p.send(ProducerRecord::new(TOPIC, format!("v{i}")).with_partition(partition)))
+        .collect()
+}
+
+#[test]
+fn debug_state_names_partitions_sequences_and_nodes() {
+    let broker = FakeBroker::start(TOPIC, 2, |_| Action::Silence);
+    let p = producer(&broker, &[("request.timeout.ms", "20000")]);
+    let futures = send(&p, 1, 3);
+    // Wait until the batch is in flight (the broker saw the request).
+    let start = Instant::now();
+    while broker
+        .produce_requests
+        .load(std::sync::atomic::Ordering::SeqCst)
+        == 0
+    {
+        assert!(start.elapsed() < Duration::from_secs(10), "nothing sent");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let dump = p.debug_state();
+    for needle in [
+        "client.id dump-",
+        "sender running",
+        "producer id 1",
+        "partition fake-topic-1: in flight: 3 record(s) at sequence 0 in request",
+        "sequences: epoch 0, next sequence 3, last acked sequence -1, in flight by sequence [0..2 (epoch 0)]",
+        "node 0 (127.0.0.1:",
+        "Ready, 1 request(s) in flight",
+    ] {
+        assert!(dump.contains(needle), "{needle:?} not in:\n{dump}");
+    }
+    assert!(
+        !dump.contains("fake-topic-0"),
+        "idle partitions are left out:\n{dump}"
+    );
+    p.close_timeout(Duration::ZERO);
+    for f in futures {
+        assert!(f.get().is_err());
+    }
+}
+
+#[test]
+fn slow_flush_and_close_log_the_state_once() {
+    let broker = FakeBroker::start(TOPIC, 1, |_| Action::Silence);
+    let p = producer(
+        &broker,
+        &[
+            ("request.timeout.ms", "400"),
+            ("delivery.timeout.ms", "2500"),
+        ],
+    );
+    let id = format!("client.id dump-{}", broker.port());
+    let futures = send(&p, 0, 5);
+    let start = Instant::now();
+    p.flush();
+    let waited = start.elapsed();
+    // flush() returns once every record has its outcome: the delivery timeout.
+    assert!(waited >= Duration::from_millis(2000), "{waited:?}");
+    assert!(waited < Duration::from_secs(8), "{waited:?}");
+    for f in futures {
+        assert!(matches!(f.get(), Err(Error::Timeout { .. })));
+    }
+    let dumps: Vec<String> = WARNINGS
+        .lock()
+        .iter()
+        .filter(|w| {
+            w.starts_with("flush() has waited more than request.timeout.ms (400 ms)")
+                && w.contains(&id)
+        })
+        .cloned()
+        .collect();
+    assert_eq!(dumps.len(), 1, "{dumps:#?}");
+    assert!(dumps[0].contains("partition fake-topic-0:"), "{}", dumps[0]);
+    assert!(dumps[0].contains("node 0 ("), "{}", dumps[0]);
+
+    // close() that has to wait: the same dump, once.
+    let more = send(&p, 0, 2);
+    let start = Instant::now();
+    p.close();
+    assert!(start.elapsed() < Duration::from_secs(8));
+    for f in more {
+        assert!(f.get().is_err());
+    }
+    let closes = WARNINGS
+        .lock()
+        .iter()
+        .filter(|w| {
+            w.starts_with("close() has waited more than request.timeout.ms") && w.contains(&id)
+        })
+        .count();
+    assert_eq!(closes, 1);
+}
+
+#[test]
+fn endless_out_of_order_fails_every_record_by_the_delivery_timeout() {
+    // A broker that answers partition 0 with OUT_OF_ORDER_SEQUENCE_NUMBER for ever (partition
+    // 1 works): partition 0's records fail by delivery.timeout.ms, partition 1's succeed, and
+    // flush() and close() return as soon as every record has its outcome.
+    let broker = FakeBroker::start_scripted(TOPIC, 2, |_| {
+        Action::PartitionErrors(vec![(0, ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)])
+    });
+    let p = producer(
+        &broker,
+        &[
+            ("request.timeout.ms", "1000"),
+            ("delivery.timeout.ms", "2000"),
+            ("retry.backoff.max.ms", "100"),
+            ("batch.size", "200"),
+        ],
+    );
+    let start = Instant::now();
+    let stuck = send(&p, 0, 50);
+    let fine = send(&p, 1, 50);
+    p.flush();
+    let flushed = start.elapsed();
+    assert!(flushed < Duration::from_millis(4000), "{flushed:?}");
+    for f in stuck {
+        match f.get() {
+            Err(Error::Timeout { kind, .. }) => assert_eq!(kind, TimeoutKind::Delivery),
+            other => panic!("{other:?}"),
+        }
+    }
+    for f in fine {
+        f.get().unwrap();
+    }
+    let start = Instant::now();
+    p.close();
+    assert!(
+        start.elapsed() < Duration::from_millis(1000),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(broker.values(1).len(), 50);
+    assert!(broker.values(0).is_empty());
+}
