@@ -493,3 +493,71 @@ fn headers_null_values_and_timestamps_reach_the_java_consumer() {
     assert_eq!(r[1].key.as_deref(), Some(&b"gone"[..]));
     assert_eq!(r[1].value, None);
 }
+
+#[test]
+fn idempotent_full_speed_on_topics_created_a_moment_ago() {
+    // Issue 16, against the real broker: create a topic and at once send at full speed with
+    // the defaults (idempotent, acks=all), several times. The new partitions' first batches can
+    // meet NOT_LEADER_OR_FOLLOWER while later ones are already in flight; before the fix one
+    // run in four or so stalled for good on such a partition. Every record must be acknowledged
+    // once (the topic's end offsets add up to what was sent) and every run must finish well
+    // within delivery.timeout.ms.
+    let bootstrap = support::bootstrap();
+    const RUNS: usize = 5;
+    const RECORDS: usize = 300_000;
+    let payload = "x".repeat(100);
+    let mut retries = 0;
+    for run in 0..RUNS {
+        let topic = support::unique_topic("fresh");
+        support::kafka_sh(&[
+            "java-tool",
+            "org.apache.kafka.tools.TopicCommand",
+            "--bootstrap-server",
+            &bootstrap,
+            "--create",
+            "--topic",
+            &topic,
+            "--partitions",
+            "6",
+        ]);
+        let producer = string_producer(
+            config(&bootstrap)
+                .set("request.timeout.ms", "15000")
+                .set("delivery.timeout.ms", "30000")
+                .set("linger.ms", "5"),
+        );
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let acked = Arc::new(AtomicUsize::new(0));
+        let start = Instant::now();
+        for _ in 0..RECORDS {
+            let (errors, acked) = (errors.clone(), acked.clone());
+            producer.send_with_callback(ProducerRecord::new(&topic, payload.clone()), move |r| {
+                match r {
+                    Ok(_) => {
+                        acked.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => errors.lock().push(e.to_string()),
+                }
+            });
+        }
+        producer.flush();
+        let took = start.elapsed();
+        retries += producer.metrics().retries;
+        producer.close();
+        let errors = errors.lock();
+        assert!(
+            errors.is_empty(),
+            "run {run}: {} failed, first: {}",
+            errors.len(),
+            errors[0]
+        );
+        assert_eq!(acked.load(Ordering::SeqCst), RECORDS, "run {run}");
+        assert!(took < Duration::from_secs(25), "run {run} took {took:?}");
+        let written: i64 = support::end_offsets(&topic).iter().map(|(_, o)| o).sum();
+        assert_eq!(
+            written, RECORDS as i64,
+            "run {run}: exactly once on the broker"
+        );
+    }
+    eprintln!("{RUNS} runs of {RECORDS} records on new topics: {retries} batch retries in all");
+}
