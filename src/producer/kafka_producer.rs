@@ -469,7 +469,8 @@ impl<K, V> KafkaProducer<K, V> {
     /// # use kafka_producer::{KafkaProducer, ProducerConfig};
     /// # use kafka_producer::producer::serializer::StringSerializer;
     /// # let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
-    /// let producer = KafkaProducer::new(config, StringSerializer, StringSerializer)?;
+    /// let producer: KafkaProducer<String, String> =
+    ///     KafkaProducer::new(config, StringSerializer, StringSerializer)?;
     /// eprintln!("{}", producer.debug_state());
     /// # Ok::<(), kafka_producer::Error>(())
     /// ```
