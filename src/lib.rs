@@ -28,6 +28,7 @@ pub mod metadata;
 pub mod network;
 pub mod producer;
 pub mod protocol;
+pub mod time;
 
 pub use cluster::{Cluster, Node, PartitionInfo, TopicPartition};
 pub use config::{Acks, ProducerConfig, ProducerConfigBuilder};

@@ -9,6 +9,9 @@
 
 pub mod client;
 pub mod connection;
+pub mod kafka_client;
+#[cfg(test)]
+pub(crate) mod mock_client;
 
 use crate::protocol::ApiKey;
 use std::sync::Arc;

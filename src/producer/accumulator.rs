@@ -16,6 +16,7 @@ use crate::producer::transaction_manager::{Rewrite, TransactionManager};
 use crate::protocol::compression::{COMPRESSION_RATE_ESTIMATION_FACTOR, CompressionRatioEstimator};
 use crate::protocol::record_batch::{Compression, RECORD_BATCH_OVERHEAD};
 use crate::protocol::record_batch::{Header, estimate_size_upper_bound};
+use crate::time::Time;
 use parking_lot::{Mutex, RwLock};
 use rustc_hash::FxHashMap;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -86,6 +87,7 @@ struct NodeLatencyStats {
 /// The accumulator. Shared (in an `Arc`) by the producer handle and the sender thread.
 pub struct RecordAccumulator {
     config: AccumulatorConfig,
+    time: Arc<dyn Time>,
     pool: Arc<BufferPool>,
     topics: RwLock<FxHashMap<Arc<str>, Arc<TopicInfo>>>,
     incomplete: Mutex<HashMap<usize, Arc<BatchResult>>>,
@@ -116,10 +118,20 @@ pub fn retry_backoff(base: Duration, max: Duration, attempts: u32, jitter_seed: 
 }
 
 impl RecordAccumulator {
-    /// An accumulator drawing memory from `pool`.
+    /// An accumulator drawing memory from `pool`, on the system clock.
     pub fn new(config: AccumulatorConfig, pool: Arc<BufferPool>) -> Self {
+        Self::with_time(config, pool, crate::time::system())
+    }
+
+    /// An accumulator reading the clock (batch creation times) from `time`.
+    pub fn with_time(
+        config: AccumulatorConfig,
+        pool: Arc<BufferPool>,
+        time: Arc<dyn Time>,
+    ) -> Self {
         RecordAccumulator {
             config,
+            time,
             pool,
             topics: RwLock::new(FxHashMap::default()),
             incomplete: Mutex::new(HashMap::new()),
@@ -231,7 +243,7 @@ impl RecordAccumulator {
             // Another thread may have created a batch while we allocated. The new batch's
             // creation time (delivery.timeout.ms, linger.ms) is read after the allocation,
             // which may have blocked.
-            let now = Instant::now();
+            let now = self.time.now();
             match Self::try_append(&mut d, timestamp, key, value, headers, callback) {
                 Ok((future, appended)) => {
                     let r = appended_result(&d, &info, sticky.as_ref(), appended, cluster);

@@ -146,6 +146,7 @@ impl<K, V> KafkaProducer<K, V> {
         control.running.store(true, Ordering::SeqCst);
         let sender = Sender::new(
             client,
+            crate::time::system(),
             accumulator.clone(),
             metadata.clone(),
             SenderConfig {

@@ -7,6 +7,7 @@ use crate::cluster::TopicPartition;
 use crate::error::{Error, TimeoutKind};
 use crate::metadata::Metadata;
 use crate::network::client::NetworkClient;
+use crate::network::kafka_client::KafkaClient;
 use crate::network::{Chunk, ClientResponse, Disconnect, OutboundRequest};
 use crate::producer::accumulator::RecordAccumulator;
 use crate::producer::batch::ProducerBatch;
@@ -19,6 +20,7 @@ use crate::protocol::messages::{
     ProduceResponse, TopicProduceData,
 };
 use crate::protocol::{ApiKey, ErrorCode, Reader};
+use crate::time::Time;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -149,8 +151,14 @@ impl StateDump {
 }
 
 /// The sender's state. `run` is the body of the sender thread.
-pub struct Sender {
-    client: NetworkClient,
+///
+/// It talks to the network through a [`KafkaClient`] (the mio [`NetworkClient`] in
+/// production, a scripted mock in the unit tests) and reads the clock through a [`Time`]; each
+/// round, [`run_once`](Self::run_once), takes the current instant, so that its decisions can
+/// be driven deterministically.
+pub struct Sender<C: KafkaClient = NetworkClient> {
+    client: C,
+    time: Arc<dyn Time>,
     accumulator: Arc<RecordAccumulator>,
     metadata: Arc<Metadata>,
     config: SenderConfig,
@@ -162,10 +170,11 @@ pub struct Sender {
     next_init_attempt: Option<Instant>,
 }
 
-impl Sender {
-    /// A sender over `client`.
+impl<C: KafkaClient> Sender<C> {
+    /// A sender over `client`, reading the clock from `time`.
     pub fn new(
-        client: NetworkClient,
+        client: C,
+        time: Arc<dyn Time>,
         accumulator: Arc<RecordAccumulator>,
         metadata: Arc<Metadata>,
         config: SenderConfig,
@@ -174,6 +183,7 @@ impl Sender {
         let idempotence = config.idempotence;
         Sender {
             client,
+            time,
             accumulator,
             metadata,
             config,
@@ -209,9 +219,10 @@ impl Sender {
             self.abort_in_flight(&err);
             self.accumulator.abort_incomplete_batches(&err);
         }
-        let leftovers = self.client.close_all(Instant::now());
+        let now = self.time.now();
+        let leftovers = self.client.close_all(now);
         for r in leftovers {
-            self.handle_response(r, Instant::now());
+            self.handle_response(r, now);
         }
         // Anything still incomplete (e.g. appended during shutdown) fails now.
         let err = Error::ProducerClosed("Producer closed before the record was sent".into());
@@ -224,7 +235,10 @@ impl Sender {
     /// [`run_once`](Self::run_once), turning a panic (a bug) into a fatal error: every pending
     /// record fails, later sends fail at once, and the thread stops. Returns false after a panic.
     fn run_once_catching_panics(&mut self) -> bool {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run_once()));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let now = self.time.now();
+            self.run_once(now)
+        }));
         let Err(panic) = result else {
             return true;
         };
@@ -239,16 +253,16 @@ impl Sender {
         self.accumulator.close();
         self.abort_in_flight(&err);
         self.accumulator.abort_incomplete_batches(&err);
-        let _ = self.client.close_all(Instant::now());
+        let _ = self.client.close_all(self.time.now());
         self.publish_metrics();
         false
     }
 
-    /// One iteration: send what is ready, then poll the network and handle the results.
-    pub fn run_once(&mut self) {
+    /// One iteration at `now`: send what is ready, then poll the network and handle the
+    /// results (at the clock's time after the poll) (Java `Sender.runOnce`).
+    pub fn run_once(&mut self, now: Instant) {
         // Before looking for work: a caller appending from now on wakes the poll again.
         self.control.wake_pending.store(false, Ordering::SeqCst);
-        let now = Instant::now();
         if self.control.dump.is_asked() {
             self.control.dump.answer(self.describe_state(now));
         }
@@ -258,7 +272,7 @@ impl Sender {
             self.expire_batches(now);
             let timeout = timeout.min(self.accumulator.next_expiry_delay(now));
             let responses = self.client.poll(timeout, now);
-            let now = Instant::now();
+            let now = self.time.now();
             for r in responses {
                 self.handle_response(r, now);
             }
@@ -267,7 +281,7 @@ impl Sender {
         }
         let timeout = self.send_producer_data(now);
         let responses = self.client.poll(timeout, now);
-        let now = Instant::now();
+        let now = self.time.now();
         for r in responses {
             self.handle_response(r, now);
         }
@@ -487,6 +501,28 @@ impl Sender {
             let _ = writeln!(out, "  {line}");
         }
         out
+    }
+
+    /// The client (tests drive the mock through it).
+    #[cfg(test)]
+    pub(crate) fn client_mut(&mut self) -> &mut C {
+        &mut self.client
+    }
+
+    /// Batches of `tp` inside requests in flight (Java `Sender.inFlightBatches(tp)`).
+    #[cfg(test)]
+    pub(crate) fn in_flight_batches(&self, tp: &TopicPartition) -> usize {
+        self.in_flight
+            .values()
+            .flatten()
+            .filter(|b| b.topic_partition() == tp)
+            .count()
+    }
+
+    /// The idempotent producer's state.
+    #[cfg(test)]
+    pub(crate) fn transaction_manager(&mut self) -> Option<&mut TransactionManager> {
+        self.txn.as_mut()
     }
 
     fn publish_metrics(&mut self) {
@@ -1008,3 +1044,7 @@ fn expire_batch(
         metrics.records_failed += batch.record_count() as u64;
     }
 }
+
+#[cfg(test)]
+#[path = "sender_tests.rs"]
+mod tests;
