@@ -531,8 +531,10 @@ impl RecordAccumulator {
         let mut i = start;
         loop {
             let tp = &parts[i];
-            i = (i + 1) % parts.len();
+            // The index of the partition looked at, not the next one: a partition that did
+            // not fit this request is the first one of the next (Java's updateDrainIndex).
             index.insert(node, i);
+            i = (i + 1) % parts.len();
             let muted = guarantee_order && self.muted.lock().contains(tp);
             if !muted {
                 if let Some(dq) = self.existing_deque(tp) {
@@ -918,3 +920,7 @@ fn closed_error() -> Error {
 fn all_batches_full(d: &VecDeque<ProducerBatch>) -> bool {
     d.back().is_none_or(|b| b.is_full())
 }
+
+#[cfg(test)]
+#[path = "accumulator_tests.rs"]
+mod tests;
