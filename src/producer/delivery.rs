@@ -6,7 +6,10 @@ use crate::cluster::TopicPartition;
 use crate::error::{Error, TimeoutKind};
 use crate::producer::record::RecordMetadata;
 use parking_lot::{Condvar, Mutex};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 /// A callback run once on the sender thread with the record's metadata or its error.
@@ -40,6 +43,9 @@ pub struct BatchResult {
     tp: TopicPartition,
     state: Mutex<State>,
     done: Condvar,
+    /// Tasks awaiting a [`RecordFuture`] of this batch; taken and woken (under the state
+    /// lock, so none is missed) when the state leaves `Pending`.
+    wakers: Mutex<Vec<Waker>>,
 }
 
 impl BatchResult {
@@ -49,6 +55,7 @@ impl BatchResult {
             tp,
             state: Mutex::new(State::Pending),
             done: Condvar::new(),
+            wakers: Mutex::new(Vec::new()),
         })
     }
 
@@ -75,7 +82,52 @@ impl BatchResult {
         }
         *st = state;
         self.done.notify_all();
+        let wakers = std::mem::take(&mut *self.wakers.lock());
+        drop(st);
+        for w in wakers {
+            w.wake();
+        }
         true
+    }
+
+    /// The outcome of record `relative_offset` if known (following splits); otherwise
+    /// registers `waker` with the batch that will know it.
+    fn poll_record(
+        self: &Arc<Self>,
+        relative_offset: i32,
+        waker: &Waker,
+    ) -> Poll<(Arc<BatchResult>, i32, Result<BatchOutcome, Error>)> {
+        let mut current = self.clone();
+        let mut offset = relative_offset;
+        loop {
+            let next = {
+                let st = current.state.lock();
+                match &*st {
+                    State::Pending => {
+                        let mut wakers = current.wakers.lock();
+                        if !wakers.iter().any(|w| w.will_wake(waker)) {
+                            wakers.push(waker.clone());
+                        }
+                        return Poll::Pending;
+                    }
+                    State::Done(r) => return Poll::Ready((current.clone(), offset, r.clone())),
+                    State::Split(targets) => targets.get(offset as usize).cloned(),
+                }
+            };
+            match next {
+                Some((n, o)) => {
+                    current = n;
+                    offset = o;
+                }
+                None => {
+                    return Poll::Ready((
+                        current.clone(),
+                        offset,
+                        Err(Error::Internal("a split batch lost a record".into())),
+                    ));
+                }
+            }
+        }
     }
 
     /// Whether the result is known (for a split batch: whether it was split).
@@ -168,6 +220,10 @@ impl RecordInfo {
 
 /// The future of one sent record: `get` blocks until the broker acknowledged it (or it failed).
 ///
+/// It is also a [`std::future::Future`]: async code can `.await` it (with any executor; this
+/// crate depends on no runtime), and the sender thread wakes the task when the outcome is
+/// known.
+///
 /// ```no_run
 /// # use kafka_producer::{KafkaProducer, ProducerRecord, ProducerConfig};
 /// # use kafka_producer::producer::serializer::StringSerializer;
@@ -252,9 +308,139 @@ impl RecordFuture {
     }
 }
 
+impl Future for RecordFuture {
+    type Output = Result<RecordMetadata, Error>;
+
+    /// Ready once the record is acknowledged or failed; the sender thread wakes the task.
+    ///
+    /// ```no_run
+    /// # use kafka_producer::{KafkaProducer, ProducerRecord, ProducerConfig};
+    /// # use kafka_producer::producer::serializer::StringSerializer;
+    /// # async fn example(producer: &KafkaProducer<String, String>) -> Result<(), kafka_producer::Error> {
+    /// let metadata = producer
+    ///     .send(ProducerRecord::new("topic", "hello".to_string()))
+    ///     .await?;
+    /// println!("written at offset {}", metadata.offset);
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &self.inner {
+            FutureInner::Failed(e) => Poll::Ready(Err(e.clone())),
+            FutureInner::Pending { result, info } => result
+                .poll_record(info.relative_offset, cx.waker())
+                .map(|(batch, offset, r)| {
+                    let info = RecordInfo {
+                        relative_offset: offset,
+                        ..*info
+                    };
+                    r.map(|o| info.metadata(batch.topic_partition(), &o))
+                }),
+        }
+    }
+}
+
 /// Runs a user callback, catching and logging a panic so the sender thread survives it.
 pub(crate) fn run_callback(cb: Callback, result: Result<RecordMetadata, Error>) {
     if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || cb(result))).is_err() {
         log::error!("A producer callback panicked; the panic was caught and ignored");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    /// Wakes by counting and unparking the test thread.
+    struct CountingWaker {
+        wakes: AtomicUsize,
+        thread: std::thread::Thread,
+    }
+
+    impl Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.wakes.fetch_add(1, Ordering::SeqCst);
+            self.thread.unpark();
+        }
+    }
+
+    fn info(relative_offset: i32) -> RecordInfo {
+        RecordInfo {
+            relative_offset,
+            timestamp: 7,
+            key_size: -1,
+            value_size: 1,
+        }
+    }
+
+    fn poll(f: &mut RecordFuture, waker: &Waker) -> Poll<Result<RecordMetadata, Error>> {
+        Pin::new(f).poll(&mut Context::from_waker(waker))
+    }
+
+    #[test]
+    fn record_future_is_a_future_woken_by_completion() {
+        let result = BatchResult::new(TopicPartition::new("t", 3));
+        let mut f = RecordFuture::pending(result.clone(), info(2));
+        let w = Arc::new(CountingWaker {
+            wakes: AtomicUsize::new(0),
+            thread: std::thread::current(),
+        });
+        let waker = Waker::from(w.clone());
+        assert!(poll(&mut f, &waker).is_pending());
+        assert!(poll(&mut f, &waker).is_pending(), "registered once");
+        let r2 = result.clone();
+        let t = std::thread::spawn(move || {
+            r2.complete(Ok(BatchOutcome {
+                base_offset: 100,
+                log_append_time: -1,
+            }))
+        });
+        while w.wakes.load(Ordering::SeqCst) == 0 {
+            std::thread::park();
+        }
+        assert!(t.join().unwrap());
+        assert_eq!(w.wakes.load(Ordering::SeqCst), 1);
+        match poll(&mut f, &waker) {
+            Poll::Ready(Ok(md)) => {
+                assert_eq!((md.partition, md.offset, md.timestamp), (3, 102, 7));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn record_future_follows_splits_and_errors() {
+        let original = BatchResult::new(TopicPartition::new("t", 0));
+        let part = BatchResult::new(TopicPartition::new("t", 0));
+        let mut f = RecordFuture::pending(original.clone(), info(1));
+        let w = Arc::new(CountingWaker {
+            wakes: AtomicUsize::new(0),
+            thread: std::thread::current(),
+        });
+        let waker = Waker::from(w.clone());
+        assert!(poll(&mut f, &waker).is_pending());
+        original.split(vec![(part.clone(), 0), (part.clone(), 1)]);
+        assert_eq!(
+            w.wakes.load(Ordering::SeqCst),
+            1,
+            "the split wakes the task"
+        );
+        assert!(
+            poll(&mut f, &waker).is_pending(),
+            "now waiting on the new batch"
+        );
+        part.complete(Err(Error::Network("gone".into())));
+        assert_eq!(w.wakes.load(Ordering::SeqCst), 2);
+        assert!(matches!(
+            poll(&mut f, &waker),
+            Poll::Ready(Err(Error::Network(_)))
+        ));
+        let mut failed = RecordFuture::failed(Error::ProducerClosed("closed".into()));
+        assert!(matches!(
+            poll(&mut failed, &waker),
+            Poll::Ready(Err(Error::ProducerClosed(_)))
+        ));
     }
 }
