@@ -980,7 +980,7 @@ fn main() {
         let bytes = payload.len() as i32;
         let record = ProducerRecord::new(args.topic.as_str(), payload);
         let send_start_ms = perf::now_ms();
-        let _ = producer.send_with_callback(record, move |result| match result {
+        producer.send_with_callback(record, move |result| match result {
             Ok(_) => {
                 let now = perf::now_ms();
                 stats
