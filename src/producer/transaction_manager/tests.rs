@@ -42,6 +42,12 @@
 //! `testCancelInFlightRequestAfterFatalError`, `testUnsupportedVersionInProduceRequest`,
 //! the transactional `testUnresolvedSequencesAreNotFatal` and
 //! `testTransactionalUnknownProducerHandlingWhenRetentionLimitReached`.
+//!
+//! Beyond Java (the first tests, on `tp()`): sequence arithmetic, rules (a) and (b)
+//! (`first_batch_of_an_epoch_is_alone_in_flight`,
+//! `out_of_order_behind_an_acknowledged_batch_bumps_the_epoch`, its wrap-around), stale
+//! OUT_OF_ORDER answers after a rewrite, the exhausted epoch, and the regression
+//! `bump_requested_while_waiting_for_a_new_producer_id_is_served_by_it` (last).
 use super::*;
 use crate::error::TimeoutKind;
 
