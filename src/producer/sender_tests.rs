@@ -227,12 +227,20 @@ impl Harness {
     /// An idempotent sender whose producer id is already known (Java
     /// `prepareAndReceiveInitProducerId`).
     pub(super) fn idempotent(setup: Setup) -> Self {
+        Harness::idempotent_with_epoch(setup, 0)
+    }
+
+    /// An idempotent sender whose producer id is known, at `epoch`.
+    pub(super) fn idempotent_with_epoch(setup: Setup, epoch: i16) -> Self {
         let mut h = Harness::new(Setup {
             idempotence: true,
             ..setup
         });
-        h.client()
-            .prepare_response(init_producer_id_response(PRODUCER_ID, 0, ErrorCode::NONE));
+        h.client().prepare_response(init_producer_id_response(
+            PRODUCER_ID,
+            epoch,
+            ErrorCode::NONE,
+        ));
         h.run_once();
         h.run_once();
         assert_eq!(
@@ -339,6 +347,118 @@ impl Harness {
             })
             .collect()
     }
+}
+
+impl Harness {
+    /// The batches queued for `tp`: (records, base sequence) (Java `accumulator.getDeque(tp)`).
+    pub(super) fn queued(&self, tp: &TopicPartition) -> Vec<(usize, Option<i32>)> {
+        self.accumulator.queued(tp)
+    }
+
+    /// Sleeps past the retry backoff of a batch retried up to three times (50 ms doubling,
+    /// ±20% jitter).
+    pub(super) fn sleep_backoff(&self) {
+        self.time.sleep(Duration::from_millis(250));
+    }
+
+    /// Java `sendIdempotentProducerResponse`: answers the oldest unanswered request, checking
+    /// that it carries one batch of `tp` at `expected_sequence` (and `expected_epoch`).
+    pub(super) fn respond_idempotent(
+        &mut self,
+        expected_epoch: Option<i16>,
+        expected_sequence: i32,
+        tp: &TopicPartition,
+        error: ErrorCode,
+        offset: i64,
+        log_start_offset: i64,
+    ) {
+        let req = self
+            .client()
+            .unanswered()
+            .first()
+            .copied()
+            .cloned()
+            .expect("a request to answer");
+        let (pid, epoch, seq) = batch_in(&req, tp).expect("a batch of the partition");
+        assert!(pid >= 0, "idempotent records");
+        if let Some(e) = expected_epoch {
+            assert_eq!(epoch, e, "epoch of the batch of {tp}");
+        }
+        assert_eq!(seq, expected_sequence, "base sequence of the batch of {tp}");
+        self.respond(produce_response_with(&[(
+            tp.clone(),
+            offset,
+            error,
+            log_start_offset,
+        )]));
+    }
+
+    /// Answers the `n`th request in flight (0 = oldest), even before earlier ones (Java
+    /// `respondToRequest`).
+    pub(super) fn respond_nth(&mut self, n: usize, answer: Answer) {
+        let id = self.client().in_flight()[n].correlation_id;
+        let now = self.time.now();
+        self.client().respond_to(id, answer, now);
+    }
+
+    /// Sends one batch of `tp` and acknowledges it (offset 0), so that later batches of the
+    /// partition may be pipelined: this client keeps one batch in flight per partition until
+    /// the first acknowledgement under the epoch (`TransactionManager::should_stop_drain`).
+    pub(super) fn ack_first_batch(&mut self, tp: &TopicPartition) -> RecordFuture {
+        let f = self.append(tp);
+        self.run_once();
+        self.respond(produce_response(tp, 0, ErrorCode::NONE));
+        self.run_once();
+        assert_eq!(outcome(&f).unwrap().unwrap(), 0);
+        f
+    }
+
+    /// Produce requests sent so far.
+    pub(super) fn produce_requests_sent(&mut self) -> usize {
+        self.client()
+            .sent
+            .iter()
+            .filter(|r| r.api == crate::protocol::ApiKey::Produce)
+            .count()
+    }
+}
+
+/// (producer id, epoch, base sequence) of the batch of `tp` in a Produce request.
+pub(super) fn batch_in(
+    req: &crate::network::mock_client::SentRequest,
+    tp: &TopicPartition,
+) -> Option<(i64, i16, i32)> {
+    let produce = req.produce();
+    let p = produce
+        .topics
+        .iter()
+        .filter(|t| *t.name == *tp.topic)
+        .flat_map(|t| t.partitions.iter())
+        .find(|p| p.index == tp.partition)?;
+    let mut batches =
+        crate::protocol::record_batch::RecordBatch::decode_all(p.records.unwrap_or(&[]))
+            .expect("batches");
+    assert_eq!(batches.len(), 1, "one batch per partition");
+    let b = batches.remove(0);
+    Some((b.producer_id, b.producer_epoch, b.base_sequence))
+}
+
+/// The error of a failed future.
+pub(super) fn error_of(f: &RecordFuture) -> Error {
+    match outcome(f) {
+        Some(Err(e)) => e,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+fn is_delivery_timeout(f: &RecordFuture) -> bool {
+    matches!(
+        outcome(f),
+        Some(Err(Error::Timeout {
+            kind: TimeoutKind::Delivery,
+            ..
+        }))
+    )
 }
 
 /// The future's outcome if done, without waiting.
@@ -452,4 +572,454 @@ fn idempotence_with_multiple_inflights() {
     assert_eq!(outcome(&f2).unwrap().unwrap(), 1);
     assert_eq!(outcome(&f3).unwrap().unwrap(), 2);
     assert_eq!(h.tm().last_acked_sequence(&tp(0)), 2);
+}
+
+/// SenderTest.testSendInOrder: with max.in.flight=1 (guarantee order), a second batch of a
+/// partition is not sent while the first is in flight, even after the partition moves to
+/// another broker. (Adapted: the metadata update is applied directly, there is no "connect"
+/// round.)
+#[test]
+fn send_in_order() {
+    let mut h = Harness::new(Setup {
+        retries: 1,
+        guarantee_order: true,
+        nodes: 2,
+        partitions: 2,
+        ..Setup::default()
+    });
+    h.append(&tp(1));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(
+        h.client().in_flight()[0].node,
+        1,
+        "partition 1 is led by broker 1"
+    );
+    assert_eq!(h.in_flight_batches(&tp(1)), 1);
+    h.time.sleep_ms(900);
+    h.append(&tp(1));
+    // Partition 1 moves to broker 0 before broker 1 answers.
+    let now = h.time.now();
+    h.metadata.update(&metadata_update(1, 2), now);
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1, "the second batch must wait");
+    assert_eq!(h.in_flight_batches(&tp(1)), 1);
+}
+
+/// SenderTest.testAppendInExpiryCallback: a callback of an expired record appends again; the
+/// new records land in a fresh batch of the partition. (Adapted: the batch is sent, then its
+/// node disconnects with a backoff so that the expiry comes from the in-flight check.)
+#[test]
+fn append_in_expiry_callback() {
+    let mut h = Harness::new(Setup::default());
+    let expired = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let unexpected = Arc::new(Mutex::new(None::<Error>));
+    const PER_BATCH: usize = 10;
+    for _ in 0..PER_BATCH {
+        let acc = h.accumulator.clone();
+        let metadata = h.metadata.clone();
+        let expired = expired.clone();
+        let unexpected = unexpected.clone();
+        h.append_with_callback(&tp(1), move |r| match r {
+            Err(Error::Timeout { .. }) => {
+                expired.fetch_add(1, Ordering::SeqCst);
+                let cluster = metadata.fetch();
+                acc.append(
+                    TOPIC,
+                    Some(1),
+                    0,
+                    Some(b"key"),
+                    Some(b"value"),
+                    &[],
+                    None,
+                    Duration::ZERO,
+                    &cluster,
+                )
+                .map_err(|(e, _)| e)
+                .expect("append from the callback");
+            }
+            Err(e) => {
+                unexpected.lock().get_or_insert(e);
+            }
+            Ok(_) => {}
+        });
+    }
+    h.run_once();
+    assert_eq!(h.in_flight_batches(&tp(1)), 1);
+    h.time.sleep_ms(10_000);
+    let now = h.time.now();
+    h.client()
+        .disconnect_node(0, Duration::from_millis(100), now);
+    h.run_once(); // expires the batch instead of sending anything
+    assert_eq!(
+        expired.load(Ordering::SeqCst),
+        PER_BATCH,
+        "expiry callbacks"
+    );
+    assert!(
+        unexpected.lock().is_none(),
+        "unexpected {:?}",
+        unexpected.lock()
+    );
+    assert_eq!(
+        h.queued(&tp(1)),
+        vec![(PER_BATCH, None)],
+        "the records were appended again, in one batch"
+    );
+}
+
+/// SenderTest.testCanRetryWithoutIdempotence: without idempotence the request carries no
+/// producer id, and TOPIC_AUTHORIZATION_FAILED fails the record.
+#[test]
+fn can_retry_without_idempotence() {
+    let mut h = Harness::new(Setup::default());
+    let f = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+    assert!(!f.is_done());
+    let req = h.client().in_flight()[0].clone();
+    assert_eq!(
+        batch_in(&req, &tp(0)),
+        Some((-1, -1, -1)),
+        "no idempotent records"
+    );
+    h.respond(produce_response(
+        &tp(0),
+        -1,
+        ErrorCode::TOPIC_AUTHORIZATION_FAILED,
+    ));
+    h.run_once();
+    assert_eq!(broker_error(&f), ErrorCode::TOPIC_AUTHORIZATION_FAILED);
+}
+
+/// SenderTest.testNoDoubleDeallocation: a batch that expires in flight and then gets its
+/// request timeout is freed exactly once. (Adapted: Java's `MatchingBufferPool` becomes the
+/// pool's available memory, which would exceed the total on a double free.)
+#[test]
+fn no_double_deallocation() {
+    let mut h = Harness::new(Setup {
+        delivery_timeout: Duration::from_millis(1500),
+        ..Setup::default()
+    });
+    let total = h.accumulator.pool().total_memory();
+    let f = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+    h.time.sleep(REQUEST_TIMEOUT);
+    assert!(h.accumulator.pool().available_memory() < total);
+    h.run_once(); // expire the batch, then the request times out
+    assert!(f.is_done());
+    assert_eq!(h.accumulator.pool().available_memory(), total, "freed");
+    h.run_once();
+    assert_eq!(h.accumulator.pool().available_memory(), total, "freed once");
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(h.in_flight_batches(&tp(0)), 0);
+}
+
+/// SenderTest.testInflightBatchesExpireOnDeliveryTimeout: a batch in flight past
+/// delivery.timeout.ms fails with a timeout even if its (late) response is a success.
+#[test]
+fn inflight_batches_expire_on_delivery_timeout() {
+    let mut h = Harness::new(Setup {
+        guarantee_order: true,
+        delivery_timeout: Duration::from_millis(1500),
+        ..Setup::default()
+    });
+    let f = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+    h.respond(produce_response(&tp(0), 0, ErrorCode::NONE));
+    h.time.sleep_ms(1500);
+    h.run_once();
+    assert_eq!(h.in_flight_batches(&tp(0)), 0);
+    assert!(is_delivery_timeout(&f), "{:?}", outcome(&f));
+}
+
+/// SenderTest.testRecordErrorPropagatedToApplication: INVALID_RECORD with per-record errors
+/// fails every record of the batch. (Adapted: Java gives the records named in the response
+/// their own `InvalidRecordException` and the others a generic `KafkaException`; this client
+/// fails the whole batch with one `INVALID_RECORD` error whose message lists the record
+/// errors.)
+#[test]
+fn record_error_propagated_to_application() {
+    let mut h = Harness::new(Setup::default());
+    let futures: Vec<RecordFuture> = (0..5).map(|_| h.append(&tp(0))).collect();
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+    let record_errors = vec![
+        crate::protocol::messages::RecordError {
+            batch_index: 0,
+            message: Some("0".into()),
+        },
+        crate::protocol::messages::RecordError {
+            batch_index: 2,
+            message: Some("2".into()),
+        },
+        crate::protocol::messages::RecordError {
+            batch_index: 3,
+            message: None,
+        },
+    ];
+    h.respond(Answer::body(ProduceResponse {
+        responses: vec![TopicProduceResponse {
+            name: TOPIC.into(),
+            partitions: vec![PartitionProduceResponse {
+                index: 0,
+                error_code: ErrorCode::INVALID_RECORD,
+                base_offset: -1,
+                log_append_time_ms: -1,
+                log_start_offset: -1,
+                record_errors,
+                error_message: None,
+                current_leader: None,
+            }],
+        }],
+        throttle_time_ms: 0,
+        node_endpoints: vec![],
+    }));
+    h.run_once();
+    for f in &futures {
+        match error_of(f) {
+            Error::Broker {
+                code: ErrorCode::INVALID_RECORD,
+                message: Some(m),
+            } => {
+                assert!(m.contains("record 0: 0"), "{m}");
+                assert!(m.contains("record 2: 2"), "{m}");
+                assert!(m.contains("record 3"), "{m}");
+            }
+            other => panic!("expected INVALID_RECORD, got {other:?}"),
+        }
+    }
+}
+
+/// SenderTest.testWhenFirstBatchExpireNoSendSecondBatchIfGuaranteeOrder: with max.in.flight=1,
+/// the second batch waits for the first one's response even after the first expired.
+#[test]
+fn when_first_batch_expire_no_send_second_batch_if_guarantee_order() {
+    let mut h = Harness::new(Setup {
+        guarantee_order: true,
+        delivery_timeout: Duration::from_millis(1500),
+        ..Setup::default()
+    });
+    h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+    h.time.sleep_ms(750);
+    h.append(&tp(0));
+    h.run_once(); // the partition is muted
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+    h.time.sleep_ms(750); // the first batch expires
+    h.respond(produce_response(&tp(0), 0, ErrorCode::NONE));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(h.in_flight_batches(&tp(0)), 0);
+    h.run_once(); // only now the second batch
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+}
+
+/// SenderTest.testExpiredBatchDoesNotRetry: a retriable error for a batch past its delivery
+/// timeout does not put it back.
+#[test]
+fn expired_batch_does_not_retry() {
+    let mut h = Harness::new(Setup {
+        delivery_timeout: Duration::from_millis(1500),
+        ..Setup::default()
+    });
+    let f = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.time.sleep_ms(1500);
+    h.respond(produce_response(
+        &tp(0),
+        -1,
+        ErrorCode::NOT_LEADER_OR_FOLLOWER,
+    ));
+    h.run_once(); // expire the batch, then its response
+    assert!(is_delivery_timeout(&f), "{:?}", outcome(&f));
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(h.in_flight_batches(&tp(0)), 0);
+    h.run_once();
+    h.sleep_backoff();
+    h.run_once(); // nothing to send
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(h.in_flight_batches(&tp(0)), 0);
+    assert!(h.queued(&tp(0)).is_empty());
+}
+
+/// SenderTest.testExpiredBatchDoesNotSplitOnMessageTooLargeError: MESSAGE_TOO_LARGE for an
+/// expired batch of several records does not split and resend it.
+#[test]
+fn expired_batch_does_not_split_on_message_too_large_error() {
+    let mut h = Harness::new(Setup {
+        delivery_timeout: Duration::from_millis(1500),
+        ..Setup::default()
+    });
+    let f1 = h.append(&tp(0));
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.respond(produce_response(&tp(0), -1, ErrorCode::MESSAGE_TOO_LARGE));
+    h.time.sleep_ms(1500);
+    h.run_once();
+    assert!(is_delivery_timeout(&f1));
+    assert!(is_delivery_timeout(&f2));
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(h.in_flight_batches(&tp(0)), 0);
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(h.in_flight_batches(&tp(0)), 0);
+    assert!(h.queued(&tp(0)).is_empty(), "not split");
+}
+
+/// SenderTest.testResetNextBatchExpiry: the poll timeouts: 0 right after a send, then the
+/// time left to the in-flight batch's delivery timeout, then (once it expired) at least 1 ms.
+/// (Adapted: Java verifies the calls on a Mockito spy; the mock client records its poll
+/// timeouts.)
+#[test]
+fn reset_next_batch_expiry() {
+    let mut h = Harness::new(Setup::default());
+    h.append(&tp(0));
+    h.run_once();
+    h.run_once();
+    h.time.sleep(DELIVERY_TIMEOUT + Duration::from_millis(1));
+    h.run_once();
+    assert_eq!(h.produce_requests_sent(), 1);
+    let polls = h.client().poll_timeouts.clone();
+    assert_eq!(polls.len(), 3);
+    assert_eq!(polls[0], Duration::ZERO);
+    assert_eq!(polls[1], DELIVERY_TIMEOUT);
+    assert!(polls[2] >= Duration::from_millis(1), "{polls:?}");
+}
+
+/// SenderTest.testExpiredBatchesInMultiplePartitions: batches of two partitions in one request
+/// both expire; a late success for one of them does not change that.
+#[test]
+fn expired_batches_in_multiple_partitions() {
+    let mut h = Harness::new(Setup {
+        guarantee_order: true,
+        delivery_timeout: Duration::from_millis(1500),
+        ..Setup::default()
+    });
+    let f1 = h.append(&tp(0));
+    let f2 = h.append(&tp(1));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+    h.respond(produce_response(&tp(0), 0, ErrorCode::NONE));
+    h.time.sleep_ms(1500);
+    h.run_once();
+    assert_eq!(h.in_flight_batches(&tp(0)), 0);
+    assert!(is_delivery_timeout(&f1), "{:?}", outcome(&f1));
+    assert!(is_delivery_timeout(&f2), "{:?}", outcome(&f2));
+}
+
+fn verify_error_message(message: Option<&str>, expected: &str) {
+    let mut h = Harness::new(Setup::default());
+    let f = h.append(&tp(0));
+    h.run_once();
+    h.respond(Answer::body(ProduceResponse {
+        responses: vec![TopicProduceResponse {
+            name: TOPIC.into(),
+            partitions: vec![PartitionProduceResponse {
+                index: 0,
+                error_code: ErrorCode::INVALID_REQUEST,
+                base_offset: -1,
+                log_append_time_ms: -1,
+                log_start_offset: -1,
+                record_errors: vec![],
+                error_message: message.map(str::to_string),
+                current_leader: None,
+            }],
+        }],
+        throttle_time_ms: 0,
+        node_endpoints: vec![],
+    }));
+    h.run_once();
+    h.run_once();
+    let e = error_of(&f);
+    assert!(
+        matches!(
+            &e,
+            Error::Broker {
+                code: ErrorCode::INVALID_REQUEST,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains(expected),
+        "{e} should contain {expected}"
+    );
+}
+
+/// SenderTest.testDefaultErrorMessage: without a message from the broker, the error carries
+/// the error code's description. (Adapted: `Error::Broker` with no message displays the
+/// code's description, Java's `Errors.message()`.)
+#[test]
+fn default_error_message() {
+    verify_error_message(None, ErrorCode::INVALID_REQUEST.description());
+}
+
+/// SenderTest.testCustomErrorMessage: the broker's error message reaches the record's error.
+#[test]
+fn custom_error_message() {
+    verify_error_message(Some("testCustomErrorMessage"), "testCustomErrorMessage");
+}
+
+/// SenderTest.testNodeLatencyStats: the accumulator's per-node ready and drain times (for
+/// partitioner.availability.timeout.ms): both move while the node can be drained, only the
+/// ready time while it cannot. (Adapted: Java's `client.throttle` is a blackout of the node.)
+#[test]
+fn node_latency_stats() {
+    let mut h = Harness::new(Setup::default());
+    let time1 = h.time.now();
+    h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(
+        h.accumulator.node_latency_stats(0),
+        Some((Some(time1), Some(time1)))
+    );
+    let until = h.time.now() + Duration::from_millis(100);
+    h.client().blackout(0, until);
+    h.time.sleep_ms(10);
+    h.run_once(); // nothing ready: no change
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(
+        h.accumulator.node_latency_stats(0),
+        Some((Some(time1), Some(time1)))
+    );
+    let time2 = h.time.now();
+    h.append(&tp(0));
+    h.run_once(); // ready but the node is not
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(
+        h.accumulator.node_latency_stats(0),
+        Some((Some(time2), Some(time1)))
+    );
+    h.time.sleep_ms(10);
+    let time2 = h.time.now();
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(
+        h.accumulator.node_latency_stats(0),
+        Some((Some(time2), Some(time1)))
+    );
+    h.time.sleep_ms(100);
+    let time3 = h.time.now();
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 2);
+    assert_eq!(
+        h.accumulator.node_latency_stats(0),
+        Some((Some(time3), Some(time3)))
+    );
 }
