@@ -18,6 +18,7 @@ use crate::network::mock_client::{Answer, MockClient};
 use crate::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
 use crate::producer::buffer_pool::BufferPool;
 use crate::producer::delivery::RecordFuture;
+use crate::producer::transaction_manager::{InitState, ProducerIdAndEpoch};
 use crate::protocol::Uuid;
 use crate::protocol::messages::{
     InitProducerIdResponse, MetadataResponse, MetadataResponseBroker, MetadataResponsePartition,
@@ -1022,4 +1023,556 @@ fn node_latency_stats() {
         h.accumulator.node_latency_stats(0),
         Some((Some(time3), Some(time3)))
     );
+}
+
+/// SenderTest.testInitProducerIdRequest: InitProducerId sets the producer id and epoch 0.
+#[test]
+fn init_producer_id_request() {
+    let mut h = Harness::idempotent(Setup::default());
+    assert_eq!(
+        h.tm().producer_id_and_epoch(),
+        ProducerIdAndEpoch {
+            producer_id: PRODUCER_ID,
+            epoch: 0
+        }
+    );
+    assert_eq!(h.tm().init_state(), InitState::Ready);
+}
+
+/// SenderTest.testNodeNotReady: InitProducerId waits while its target node is not ready, then
+/// goes out. (Adapted: Java's test is transactional (FindCoordinator, then InitProducerId);
+/// here the idempotent InitProducerId waits for a node blacked out past the request timeout.)
+#[test]
+fn node_not_ready() {
+    let mut h = Harness::new(Setup {
+        idempotence: true,
+        ..Setup::default()
+    });
+    let until = h.time.now() + REQUEST_TIMEOUT + Duration::from_millis(20);
+    h.client().blackout(0, until);
+    h.client()
+        .prepare_response(init_producer_id_response(123456, 0, ErrorCode::NONE));
+    while h.time.now() < until {
+        h.run_once();
+        assert_eq!(h.client().sent.len(), 0, "nothing sent to a node not ready");
+        assert!(!h.tm().producer_id_and_epoch().is_valid());
+        h.time.sleep_ms(1000);
+    }
+    h.run_once();
+    assert_eq!(
+        h.tm().producer_id_and_epoch(),
+        ProducerIdAndEpoch {
+            producer_id: 123456,
+            epoch: 0
+        }
+    );
+}
+
+/// SenderTest.testClusterAuthorizationExceptionInInitProducerIdRequest: CLUSTER_AUTHORIZATION_FAILED
+/// on InitProducerId fails the pending sends but is not fatal: the sender tries again after
+/// the backoff and later sends succeed.
+#[test]
+fn cluster_authorization_exception_in_init_producer_id_request() {
+    let mut h = Harness::new(Setup {
+        idempotence: true,
+        ..Setup::default()
+    });
+    let f = h.append(&tp(0));
+    h.client().prepare_response(init_producer_id_response(
+        -1,
+        -1,
+        ErrorCode::CLUSTER_AUTHORIZATION_FAILED,
+    ));
+    h.run_once();
+    assert!(!h.tm().producer_id_and_epoch().is_valid());
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, -1);
+    assert!(h.tm().fatal_error().is_none(), "not fatal");
+    assert_eq!(broker_error(&f), ErrorCode::CLUSTER_AUTHORIZATION_FAILED);
+    h.client()
+        .prepare_response(init_producer_id_response(PRODUCER_ID, 0, ErrorCode::NONE));
+    h.sleep_backoff();
+    h.run_once();
+    assert!(h.tm().fatal_error().is_none());
+    assert_eq!(h.tm().producer_id_and_epoch().producer_id, PRODUCER_ID);
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 0);
+    let f = h.append(&tp(0));
+    h.run_once();
+    h.respond(produce_response(&tp(0), 0, ErrorCode::NONE));
+    h.run_once();
+    assert_eq!(outcome(&f).unwrap().unwrap(), 0);
+}
+
+/// SenderTest.testSenderShouldRetryWithBackoffOnRetriableError: a retriable InitProducerId
+/// error is retried after retry.backoff.ms, each time.
+#[test]
+fn sender_should_retry_with_backoff_on_retriable_error() {
+    let mut h = Harness::new(Setup {
+        idempotence: true,
+        ..Setup::default()
+    });
+    let start = h.time.now();
+    for _ in 0..2 {
+        h.client().prepare_response(init_producer_id_response(
+            -1,
+            -1,
+            ErrorCode::COORDINATOR_LOAD_IN_PROGRESS,
+        ));
+    }
+    h.client()
+        .prepare_response(init_producer_id_response(PRODUCER_ID, 0, ErrorCode::NONE));
+    for _ in 0..20 {
+        h.run_once();
+        if h.tm().producer_id_and_epoch().is_valid() {
+            break;
+        }
+        h.time.sleep_ms(10);
+    }
+    assert_eq!(h.tm().producer_id_and_epoch().producer_id, PRODUCER_ID);
+    let sent: Vec<Instant> = h.client().sent.iter().map(|r| r.sent_at).collect();
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[0], start, "the first request goes at once");
+    assert_eq!(sent[1] - sent[0], RETRY_BACKOFF);
+    assert_eq!(sent[2] - sent[1], RETRY_BACKOFF);
+}
+
+/// SenderTest.testDoNotPollWhenNoRequestSent: while the producer id is being fetched, the
+/// sender polls with retry.backoff.ms, once per round, no busy loop. (Adapted: Java counts
+/// `poll(RETRY_BACKOFF_MS)` on a spy during a transactional init; here, the idempotent init.)
+#[test]
+fn do_not_poll_when_no_request_sent() {
+    let mut h = Harness::new(Setup {
+        idempotence: true,
+        ..Setup::default()
+    });
+    h.run_once(); // sends InitProducerId, no answer yet
+    h.run_once(); // waits for it
+    let now = h.time.now();
+    h.client().respond(
+        init_producer_id_response(PRODUCER_ID, 0, ErrorCode::NONE),
+        now,
+    );
+    h.run_once();
+    assert!(h.tm().producer_id_and_epoch().is_valid());
+    assert_eq!(h.client().sent.len(), 1, "one request");
+    assert_eq!(h.client().poll_timeouts, vec![RETRY_BACKOFF; 3]);
+}
+
+/// SenderTest.testIdempotenceWithMultipleInflightsRetriedInOrder: three batches in flight, the
+/// first fails with a retriable error and the two others with OUT_OF_ORDER_SEQUENCE_NUMBER;
+/// they are resent one at a time in sequence order, and a fourth batch waits until they are
+/// done. (Adapted: a first batch is acknowledged before, this client's rule for pipelining a
+/// partition; sequences are one higher than Java's.)
+#[test]
+fn idempotence_with_multiple_inflights_retried_in_order() {
+    let mut h = Harness::idempotent(Setup::default());
+    h.ack_first_batch(&tp(0));
+    let f1 = h.append(&tp(0));
+    h.run_once();
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    let f3 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 3);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 4);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 0);
+    assert!(!f1.is_done() && !f2.is_done() && !f3.is_done());
+
+    h.respond_idempotent(None, 1, &tp(0), ErrorCode::LEADER_NOT_AVAILABLE, -1, -1);
+    h.run_once();
+    let f4 = h.append(&tp(0));
+    assert_eq!(h.client().in_flight_len(), 2);
+    h.respond_idempotent(
+        None,
+        2,
+        &tp(0),
+        ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+        -1,
+        -1,
+    );
+    h.run_once();
+    h.respond_idempotent(
+        None,
+        3,
+        &tp(0),
+        ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+        -1,
+        -1,
+    );
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 0);
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 0, "no bump");
+    h.sleep_backoff();
+    h.run_once(); // resend the first
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.run_once(); // one in flight while retrying
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(
+        h.tm().sequence_number(&tp(0)),
+        4,
+        "the fourth is not drained"
+    );
+
+    h.respond_idempotent(Some(0), 1, &tp(0), ErrorCode::NONE, 1, -1);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 1);
+    assert_eq!(outcome(&f1).unwrap().unwrap(), 1);
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(h.in_flight_batches(&tp(0)), 0);
+    h.run_once(); // send the second
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+    h.respond_idempotent(Some(0), 2, &tp(0), ErrorCode::NONE, 2, -1);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 2);
+    assert_eq!(outcome(&f2).unwrap().unwrap(), 2);
+    h.run_once(); // send the third
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.respond_idempotent(Some(0), 3, &tp(0), ErrorCode::NONE, 3, -1);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 3);
+    assert_eq!(outcome(&f3).unwrap().unwrap(), 3);
+    h.run_once(); // out of retry mode: the fourth
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+    h.respond_idempotent(Some(0), 4, &tp(0), ErrorCode::NONE, 4, -1);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 4);
+    assert_eq!(outcome(&f4).unwrap().unwrap(), 4);
+}
+
+/// SenderTest.testIdempotenceWithMultipleInflightsWhereFirstFailsFatallyAndSequenceOfFutureBatchesIsAdjusted:
+/// the first of two batches in flight fails for good (MESSAGE_TOO_LARGE, one record); the
+/// second gets OUT_OF_ORDER_SEQUENCE_NUMBER and is resent under a bumped epoch from sequence 0
+/// (Java's idempotent producer bumps the epoch for a failed batch with retries left).
+/// (Adapted: a first batch is acknowledged before, to allow two in flight.)
+#[test]
+fn idempotence_with_multiple_inflights_where_first_fails_fatally() {
+    let mut h = Harness::idempotent(Setup::default());
+    h.ack_first_batch(&tp(0));
+    let f1 = h.append(&tp(0));
+    h.run_once();
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 2);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 3);
+    h.respond_idempotent(None, 1, &tp(0), ErrorCode::MESSAGE_TOO_LARGE, -1, -1);
+    h.run_once();
+    assert_eq!(broker_error(&f1), ErrorCode::MESSAGE_TOO_LARGE);
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.respond_idempotent(
+        None,
+        2,
+        &tp(0),
+        ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+        -1,
+        -1,
+    );
+    h.run_once(); // bump the epoch, then receive the second response
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 1);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), -1);
+    assert_eq!(h.client().in_flight_len(), 0);
+    h.sleep_backoff();
+    h.run_once(); // resend the second
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.respond_idempotent(Some(1), 0, &tp(0), ErrorCode::NONE, 1, -1);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 0);
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(outcome(&f2).unwrap().unwrap(), 1);
+}
+
+/// SenderTest.testEpochBumpOnOutOfOrderSequenceForNextBatch: OUT_OF_ORDER_SEQUENCE_NUMBER for
+/// the batch right after the last acknowledged one bumps the epoch and restarts the
+/// partition's sequences; multi-record batches advance the sequence by their record count.
+#[test]
+fn epoch_bump_on_out_of_order_sequence_for_next_batch() {
+    let mut h = Harness::idempotent(Setup::default());
+    let f1 = h.append(&tp(0));
+    h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 2);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), -1);
+    h.respond_idempotent(None, 0, &tp(0), ErrorCode::NONE, 0, -1);
+    h.run_once();
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 3);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 1);
+    assert_eq!(outcome(&f1).unwrap().unwrap(), 0);
+    assert!(!f2.is_done());
+    h.respond_idempotent(
+        None,
+        2,
+        &tp(0),
+        ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+        -1,
+        -1,
+    );
+    h.run_once();
+    h.run_once();
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 1);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 1);
+    assert_eq!(h.tm().first_in_flight_sequence(&tp(0)), 0);
+}
+
+/// SenderTest.testEpochBumpOnOutOfOrderSequenceForNextBatchWhenThereIsNoBatchInFlight: after
+/// a bump caused by one partition, another partition with nothing in flight keeps its old
+/// state (stale) until its next batch, which starts at sequence 0 under the new epoch.
+#[test]
+fn epoch_bump_on_out_of_order_sequence_when_there_is_no_batch_in_flight() {
+    let mut h = Harness::idempotent(Setup::default());
+    for p in [0, 1] {
+        h.append(&tp(p));
+        h.run_once();
+        assert_eq!(h.tm().sequence_number(&tp(p)), 1);
+        assert_eq!(h.tm().last_acked_sequence(&tp(p)), -1);
+        h.respond_idempotent(Some(0), 0, &tp(p), ErrorCode::NONE, 0, -1);
+        h.run_once();
+        assert_eq!(h.tm().last_acked_sequence(&tp(p)), 0);
+    }
+    h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.tm().sequence_number(&tp(0)), 2);
+    h.respond_idempotent(
+        Some(0),
+        1,
+        &tp(0),
+        ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+        -1,
+        -1,
+    );
+    h.run_once(); // receive
+    h.sleep_backoff();
+    h.run_once(); // bump the epoch and retry
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 1);
+    assert!(!h.tm().has_stale_producer_id_and_epoch(&tp(0)));
+    assert_eq!(h.tm().sequence_number(&tp(0)), 1);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), -1);
+    assert!(h.tm().has_stale_producer_id_and_epoch(&tp(1)), "unchanged");
+    assert_eq!(h.tm().sequence_number(&tp(1)), 1);
+    assert_eq!(h.tm().last_acked_sequence(&tp(1)), 0);
+    h.respond_idempotent(Some(1), 0, &tp(0), ErrorCode::NONE, 1, -1);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 0);
+    h.append(&tp(1));
+    h.run_once();
+    assert!(!h.tm().has_stale_producer_id_and_epoch(&tp(1)));
+    assert_eq!(h.tm().sequence_number(&tp(1)), 1);
+    assert_eq!(h.tm().last_acked_sequence(&tp(1)), -1);
+    h.respond_idempotent(Some(1), 0, &tp(1), ErrorCode::NONE, 1, -1);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(1)), 0);
+}
+
+/// SenderTest.testEpochBumpOnOutOfOrderSequenceForNextBatchWhenBatchInFlightFails: a batch
+/// still in flight under the old epoch when another partition bumps it keeps its old
+/// sequence for its retries; once it fails for good (retries exhausted) the partition's next
+/// batch starts at sequence 0 under the new epoch.
+#[test]
+fn epoch_bump_on_out_of_order_sequence_when_batch_in_flight_fails() {
+    let mut h = Harness::idempotent(Setup {
+        retries: 1,
+        ..Setup::default()
+    });
+    for p in [0, 1] {
+        h.append(&tp(p));
+        h.run_once();
+        h.respond_idempotent(Some(0), 0, &tp(p), ErrorCode::NONE, 0, -1);
+        h.run_once();
+        assert_eq!(h.tm().last_acked_sequence(&tp(p)), 0);
+    }
+    h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.tm().sequence_number(&tp(0)), 2);
+    let f1 = h.append(&tp(1));
+    h.run_once();
+    assert_eq!(h.tm().sequence_number(&tp(1)), 2);
+    assert_eq!(h.client().in_flight_len(), 2);
+
+    h.respond_idempotent(
+        Some(0),
+        1,
+        &tp(0),
+        ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+        -1,
+        -1,
+    );
+    h.run_once(); // receive
+    h.sleep_backoff();
+    h.run_once(); // bump the epoch and retry
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 1);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 1);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), -1);
+    assert!(h.tm().has_stale_producer_id_and_epoch(&tp(1)));
+    assert_eq!(h.tm().sequence_number(&tp(1)), 2);
+    assert_eq!(h.tm().last_acked_sequence(&tp(1)), 0);
+
+    // The oldest request in flight is partition 1's.
+    h.respond_idempotent(
+        Some(0),
+        1,
+        &tp(1),
+        ErrorCode::NOT_LEADER_OR_FOLLOWER,
+        -1,
+        -1,
+    );
+    h.run_once(); // receive and put back for a retry
+    assert!(h.tm().has_stale_producer_id_and_epoch(&tp(1)));
+    assert_eq!(h.tm().sequence_number(&tp(1)), 2);
+    h.respond_idempotent(Some(1), 0, &tp(0), ErrorCode::NONE, 1, -1);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 0);
+    h.sleep_backoff();
+    h.run_once(); // resend partition 1's batch, old epoch and sequence
+    h.respond_idempotent(
+        Some(0),
+        1,
+        &tp(1),
+        ErrorCode::NOT_LEADER_OR_FOLLOWER,
+        -1,
+        -1,
+    );
+    h.run_once(); // retries exhausted: fails
+    assert_eq!(broker_error(&f1), ErrorCode::NOT_LEADER_OR_FOLLOWER);
+    assert!(h.tm().has_stale_producer_id_and_epoch(&tp(1)));
+    assert_eq!(h.tm().sequence_number(&tp(1)), 2);
+    assert_eq!(h.tm().last_acked_sequence(&tp(1)), 0);
+
+    h.append(&tp(1));
+    h.run_once();
+    assert!(!h.tm().has_stale_producer_id_and_epoch(&tp(1)));
+    assert_eq!(h.tm().sequence_number(&tp(1)), 1);
+    assert_eq!(h.tm().last_acked_sequence(&tp(1)), -1);
+    h.respond_idempotent(Some(1), 0, &tp(1), ErrorCode::NONE, 0, -1);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(1)), 0);
+    h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.tm().sequence_number(&tp(0)), 2);
+    h.respond_idempotent(Some(1), 1, &tp(0), ErrorCode::NONE, 0, -1);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 1);
+}
+
+/// SenderTest.testCorrectHandlingOfOutOfOrderResponses: the second of two requests gets
+/// OUT_OF_ORDER_SEQUENCE_NUMBER before the first gets NOT_LEADER_OR_FOLLOWER; both are queued
+/// again in sequence order and resent one at a time, in order. (Adapted: a first batch is
+/// acknowledged before, to allow two in flight; sequences are one higher than Java's.)
+#[test]
+fn correct_handling_of_out_of_order_responses() {
+    let mut h = Harness::idempotent(Setup::default());
+    h.ack_first_batch(&tp(0));
+    let f1 = h.append(&tp(0));
+    h.run_once();
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 2);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 3);
+    h.respond_nth(
+        1,
+        produce_response(&tp(0), -1, ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER),
+    );
+    h.run_once();
+    assert_eq!(h.queued(&tp(0)), vec![(1, Some(2))]);
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 0);
+    h.respond_nth(
+        0,
+        produce_response(&tp(0), -1, ErrorCode::NOT_LEADER_OR_FOLLOWER),
+    );
+    h.run_once();
+    assert_eq!(
+        h.queued(&tp(0)),
+        vec![(1, Some(1)), (1, Some(2))],
+        "in sequence order"
+    );
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert!(!f1.is_done() && !f2.is_done());
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 0, "no bump");
+    h.sleep_backoff();
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.run_once(); // one in flight while retrying
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.respond_idempotent(Some(0), 1, &tp(0), ErrorCode::NONE, 1, -1);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 1);
+    assert_eq!(outcome(&f1).unwrap().unwrap(), 1);
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.respond_idempotent(Some(0), 2, &tp(0), ErrorCode::NONE, 2, -1);
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 2);
+    assert_eq!(outcome(&f2).unwrap().unwrap(), 2);
+}
+
+/// SenderTest.testCorrectHandlingOfOutOfOrderResponsesWhenSecondSucceeds: the second request
+/// succeeds first, then the first times out (REQUEST_TIMED_OUT) and is resent alone; its
+/// success does not move the last acknowledged sequence back. (Adapted: a first batch is
+/// acknowledged before, to allow two in flight.)
+#[test]
+fn correct_handling_of_out_of_order_responses_when_second_succeeds() {
+    let mut h = Harness::idempotent(Setup::default());
+    h.ack_first_batch(&tp(0));
+    let f1 = h.append(&tp(0));
+    h.run_once();
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 2);
+    h.respond_nth(1, produce_response(&tp(0), 2, ErrorCode::NONE));
+    h.run_once();
+    assert_eq!(outcome(&f2).unwrap().unwrap(), 2);
+    assert!(!f1.is_done());
+    assert!(h.queued(&tp(0)).is_empty());
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 2);
+    h.respond_nth(
+        0,
+        produce_response(&tp(0), -1, ErrorCode::REQUEST_TIMED_OUT),
+    );
+    h.run_once();
+    assert_eq!(h.queued(&tp(0)), vec![(1, Some(1))]);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 2);
+    assert_eq!(h.client().in_flight_len(), 0);
+    h.sleep_backoff();
+    h.run_once(); // resend
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.respond_idempotent(Some(0), 1, &tp(0), ErrorCode::NONE, 1, -1);
+    h.run_once();
+    assert!(h.queued(&tp(0)).is_empty());
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 2);
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(outcome(&f1).unwrap().unwrap(), 1);
+}
+
+/// SenderTest.testCorrectHandlingOfDuplicateSequenceError: DUPLICATE_SEQUENCE_NUMBER for a
+/// batch behind an acknowledged one completes it without an offset and leaves the last
+/// acknowledged sequence and offset alone. (Adapted: a first batch is acknowledged before.)
+#[test]
+fn correct_handling_of_duplicate_sequence_error() {
+    let mut h = Harness::idempotent(Setup::default());
+    h.ack_first_batch(&tp(0));
+    let f1 = h.append(&tp(0));
+    h.run_once();
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 2);
+    h.respond_nth(1, produce_response(&tp(0), 1000, ErrorCode::NONE));
+    h.run_once();
+    assert_eq!(h.tm().last_acked_offset(&tp(0)), 1000);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 2);
+    h.respond_nth(
+        0,
+        produce_response(&tp(0), -1, ErrorCode::DUPLICATE_SEQUENCE_NUMBER),
+    );
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 2);
+    assert_eq!(h.tm().last_acked_offset(&tp(0)), 1000);
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(outcome(&f1).unwrap().unwrap(), -1, "no offset");
+    assert_eq!(outcome(&f2).unwrap().unwrap(), 1000);
 }
