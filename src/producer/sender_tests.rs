@@ -1576,3 +1576,463 @@ fn correct_handling_of_duplicate_sequence_error() {
     assert_eq!(outcome(&f1).unwrap().unwrap(), -1, "no offset");
     assert_eq!(outcome(&f2).unwrap().unwrap(), 1000);
 }
+
+/// SenderTest.testExpiryOfUnsentBatchesShouldNotCauseUnresolvedSequences: a batch that expires
+/// before it was ever sent leaves no unresolved sequence.
+#[test]
+fn expiry_of_unsent_batches_should_not_cause_unresolved_sequences() {
+    let mut h = Harness::idempotent(Setup {
+        delivery_timeout: Duration::from_millis(1500),
+        ..Setup::default()
+    });
+    let f = h.append(&tp(0));
+    h.time.sleep_ms(10_000);
+    let now = h.time.now();
+    h.client()
+        .disconnect_node(0, Duration::from_millis(10), now);
+    h.run_once();
+    assert!(is_delivery_timeout(&f), "{:?}", outcome(&f));
+    assert!(!h.tm().has_unresolved_sequence(&tp(0)));
+}
+
+/// The common start of the expiry tests below: an acknowledged first batch (this client's
+/// rule for pipelining), then b1 and, a second later, b2 in flight; b1 gets `first_error`
+/// and goes back for a retry; after `sleep`, the node disconnects, b1 expires (unresolved
+/// sequence) and b2 goes back for a retry. Returns (b1, b2).
+fn expire_first_of_two_in_flight(
+    h: &mut Harness,
+    first_error: ErrorCode,
+    sleep: Duration,
+) -> (RecordFuture, RecordFuture) {
+    h.ack_first_batch(&tp(0));
+    let f1 = h.append(&tp(0));
+    h.run_once();
+    h.time.sleep_ms(1000);
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 2);
+    assert_eq!(h.in_flight_batches(&tp(0)), 2);
+    h.respond_idempotent(None, 1, &tp(0), first_error, -1, -1);
+    h.run_once();
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+    h.time.sleep(sleep);
+    let now = h.time.now();
+    h.client()
+        .disconnect_node(0, Duration::from_millis(10), now);
+    h.run_once(); // expire the first batch
+    assert!(is_delivery_timeout(&f1), "{:?}", outcome(&f1));
+    assert!(h.tm().has_unresolved_sequence(&tp(0)));
+    assert_eq!(h.in_flight_batches(&tp(0)), 0);
+    (f1, f2)
+}
+
+/// SenderTest.testExpiryOfFirstBatchShouldNotCauseUnresolvedSequencesIfFutureBatchesSucceed:
+/// the first batch expires after a retry (its fate unknown: unresolved); new batches wait;
+/// the next batch's success resolves the sequence without an epoch bump. (Adapted: a first
+/// batch is acknowledged before, sequences are one higher than Java's; the retried batch is
+/// resent after its backoff.)
+#[test]
+fn expiry_of_first_batch_should_not_cause_unresolved_sequences_if_future_batches_succeed() {
+    let mut h = Harness::idempotent(Setup {
+        delivery_timeout: Duration::from_millis(1500),
+        ..Setup::default()
+    });
+    let (_, f2) = expire_first_of_two_in_flight(
+        &mut h,
+        ErrorCode::REQUEST_TIMED_OUT,
+        Duration::from_millis(600),
+    );
+    let f3 = h.append(&tp(0));
+    h.time.sleep_ms(100);
+    assert!(!f2.is_done());
+    h.run_once(); // resend the second
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+    h.respond_idempotent(Some(0), 2, &tp(0), ErrorCode::NONE, 2, -1);
+    h.run_once(); // the third is not sent: the partition is unresolved
+    assert_eq!(outcome(&f2).unwrap().unwrap(), 2);
+    assert_eq!(h.in_flight_batches(&tp(0)), 0);
+    assert_eq!(h.queued(&tp(0)), vec![(1, None)]);
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 3);
+    assert!(h.tm().has_unresolved_sequence(&tp(0)));
+    h.run_once(); // resolved: send the third
+    assert!(!h.tm().has_unresolved_sequence(&tp(0)));
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 0, "no bump");
+    assert!(h.queued(&tp(0)).is_empty());
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert!(!f3.is_done());
+    assert_eq!(h.in_flight_batches(&tp(0)), 1);
+}
+
+/// SenderTest.testExpiryOfFirstBatchShouldCauseEpochBumpIfFutureBatchesFail: the first batch
+/// expires after a retry; the next one then gets OUT_OF_ORDER_SEQUENCE_NUMBER (the gap is
+/// real): the epoch is bumped and the partition restarts at sequence 0. (Adapted: a first
+/// batch is acknowledged before; the retried batch is resent after its backoff.)
+#[test]
+fn expiry_of_first_batch_should_cause_epoch_bump_if_future_batches_fail() {
+    let mut h = Harness::idempotent(Setup {
+        delivery_timeout: Duration::from_millis(1500),
+        ..Setup::default()
+    });
+    let (_, f2) = expire_first_of_two_in_flight(
+        &mut h,
+        ErrorCode::NOT_LEADER_OR_FOLLOWER,
+        Duration::from_millis(1000),
+    );
+    h.append(&tp(0));
+    h.time.sleep_ms(100);
+    assert!(!f2.is_done());
+    h.run_once(); // resend the second
+    h.respond_idempotent(
+        Some(0),
+        2,
+        &tp(0),
+        ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+        -1,
+        1,
+    );
+    h.run_once(); // the third is not sent: unresolved
+    assert_eq!(h.queued(&tp(0)).len(), 2, "the second is queued again");
+    h.run_once();
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 1);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 1);
+    assert!(!h.tm().has_unresolved_sequence(&tp(0)));
+}
+
+/// SenderTest.testUnresolvedSequencesAreNotFatal: an unresolved sequence is not a fatal
+/// error. (Adapted: Java's test is transactional, where it becomes an abortable error; the
+/// idempotent producer just keeps going.)
+#[test]
+fn unresolved_sequences_are_not_fatal() {
+    let mut h = Harness::idempotent(Setup {
+        delivery_timeout: Duration::from_millis(1500),
+        ..Setup::default()
+    });
+    expire_first_of_two_in_flight(
+        &mut h,
+        ErrorCode::NOT_LEADER_OR_FOLLOWER,
+        Duration::from_millis(1000),
+    );
+    h.run_once();
+    assert!(h.tm().fatal_error().is_none());
+    assert!(!h.control.has_fatal_error.load(Ordering::SeqCst));
+}
+
+/// SenderTest.testExpiryOfAllSentBatchesShouldCauseUnresolvedSequences: the only batch
+/// expires after a retry: its sequence is unresolved, and with nothing left in flight the
+/// next round bumps the epoch.
+#[test]
+fn expiry_of_all_sent_batches_should_cause_unresolved_sequences() {
+    let mut h = Harness::idempotent(Setup {
+        delivery_timeout: Duration::from_millis(1500),
+        ..Setup::default()
+    });
+    let f = h.append(&tp(0));
+    h.run_once();
+    h.respond_idempotent(None, 0, &tp(0), ErrorCode::NOT_LEADER_OR_FOLLOWER, -1, -1);
+    h.run_once();
+    assert_eq!(h.tm().sequence_number(&tp(0)), 1);
+    h.time.sleep_ms(15_000);
+    let now = h.time.now();
+    h.client()
+        .disconnect_node(0, Duration::from_millis(10), now);
+    h.run_once(); // expire
+    assert!(is_delivery_timeout(&f), "{:?}", outcome(&f));
+    assert!(h.tm().has_unresolved_sequence(&tp(0)));
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert!(h.queued(&tp(0)).is_empty());
+    assert_eq!(h.tm().producer_id_and_epoch().producer_id, PRODUCER_ID);
+    h.run_once(); // bump, clear the unresolved state
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 1);
+    assert!(!h.tm().has_unresolved_sequence(&tp(0)));
+}
+
+/// Java's setup of the producer-id reset tests: epoch at its maximum, one batch of each
+/// partition in one request; partition 1 gets NOT_LEADER_OR_FOLLOWER and partition 0
+/// OUT_OF_ORDER_SEQUENCE_NUMBER (an epoch bump, which at the maximum epoch means a new
+/// producer id). Returns the futures of partitions 0 and 1.
+fn producer_id_reset_setup(h: &mut Harness) -> (RecordFuture, RecordFuture) {
+    let f0 = h.append(&tp(0));
+    let f1 = h.append(&tp(1));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.respond(produce_response_with(&[
+        (tp(1), -1, ErrorCode::NOT_LEADER_OR_FOLLOWER, -1),
+        (tp(0), -1, ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER, -1),
+    ]));
+    (f0, f1)
+}
+
+/// SenderTest.testResetOfProducerStateShouldAllowQueuedBatchesToDrain: with the epoch
+/// exhausted, the bump fetches a new producer id; the batch of the other partition (drained
+/// under the old id) is still sent and succeeds, and that partition moves to the new id with
+/// its next batch.
+#[test]
+fn reset_of_producer_state_should_allow_queued_batches_to_drain() {
+    let mut h = Harness::idempotent_with_epoch(
+        Setup {
+            retries: 10,
+            ..Setup::default()
+        },
+        i16::MAX,
+    );
+    let (f0, f1) = producer_id_reset_setup(&mut h);
+    h.run_once(); // receive: an epoch bump is needed
+    h.client().prepare_response(init_producer_id_response(
+        PRODUCER_ID + 1,
+        0,
+        ErrorCode::NONE,
+    ));
+    h.run_once(); // epoch exhausted: new producer id
+    assert_eq!(h.tm().producer_id_and_epoch().producer_id, PRODUCER_ID + 1);
+    h.sleep_backoff();
+    h.run_once(); // resend both
+    assert!(!f1.is_done());
+    let req = h.client().in_flight()[0].clone();
+    assert_eq!(batch_in(&req, &tp(0)), Some((PRODUCER_ID + 1, 0, 0)));
+    assert_eq!(batch_in(&req, &tp(1)), Some((PRODUCER_ID, i16::MAX, 0)));
+    h.respond(produce_response_with(&[
+        (tp(1), 10, ErrorCode::NONE, -1),
+        (tp(0), 0, ErrorCode::NONE, -1),
+    ]));
+    h.run_once();
+    assert_eq!(outcome(&f1).unwrap().unwrap(), 10);
+    assert_eq!(outcome(&f0).unwrap().unwrap(), 0);
+    assert_eq!(h.tm().sequence_number(&tp(1)), 1);
+    assert!(h.tm().has_stale_producer_id_and_epoch(&tp(1)));
+}
+
+/// SenderTest.testCloseWithProducerIdReset: a close started while a producer-id reset is
+/// pending still drains the queued batches (under the new producer id).
+#[test]
+fn close_with_producer_id_reset() {
+    let mut h = Harness::idempotent_with_epoch(
+        Setup {
+            retries: 10,
+            ..Setup::default()
+        },
+        i16::MAX,
+    );
+    producer_id_reset_setup(&mut h);
+    h.control.running.store(false, Ordering::SeqCst); // initiate close
+    h.accumulator.close();
+    h.run_once(); // the epoch bump means a new producer id
+    h.client().prepare_response(init_producer_id_response(
+        PRODUCER_ID + 1,
+        1,
+        ErrorCode::NONE,
+    ));
+    for _ in 0..10 {
+        if !h.accumulator.has_undrained() {
+            break;
+        }
+        h.run_once();
+        h.time.sleep_ms(100);
+    }
+    assert!(!h.accumulator.has_undrained(), "failed to drain batches");
+    assert_eq!(h.tm().producer_id_and_epoch().producer_id, PRODUCER_ID + 1);
+}
+
+/// SenderTest.testForceCloseWithProducerIdReset: a forced close while a producer-id reset is
+/// pending does not block and fails what is left.
+#[test]
+fn force_close_with_producer_id_reset() {
+    let mut h = Harness::idempotent_with_epoch(
+        Setup {
+            retries: 10,
+            ..Setup::default()
+        },
+        i16::MAX,
+    );
+    let (f0, f1) = producer_id_reset_setup(&mut h);
+    h.run_once(); // the epoch bump means a new producer id
+    h.control.force_close.store(true, Ordering::SeqCst);
+    h.control.running.store(false, Ordering::SeqCst);
+    h.run_once(); // must not block
+    let accumulator = h.accumulator.clone();
+    h.sender.run(); // the main loop sees the forced close
+    assert!(!accumulator.has_undrained(), "pending batches are aborted");
+    assert!(f1.is_done());
+    assert!(f0.is_done());
+}
+
+/// SenderTest.testBatchesDrainedWithOldProducerIdShouldSucceedOnSubsequentRetry: a batch
+/// drained under the old epoch keeps it through its retries and succeeds; the partition
+/// moves to the new epoch with its next batch.
+#[test]
+fn batches_drained_with_old_producer_id_should_succeed_on_subsequent_retry() {
+    let mut h = Harness::idempotent(Setup {
+        retries: 10,
+        ..Setup::default()
+    });
+    let (f0, f1) = producer_id_reset_setup(&mut h);
+    h.run_once();
+    assert!(!f0.is_done());
+    h.sleep_backoff();
+    h.run_once(); // bump the epoch, resend both
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 1);
+    let req = h.client().in_flight()[0].clone();
+    assert_eq!(
+        batch_in(&req, &tp(1)),
+        Some((PRODUCER_ID, 0, 0)),
+        "old epoch"
+    );
+    assert_eq!(
+        batch_in(&req, &tp(0)),
+        Some((PRODUCER_ID, 1, 0)),
+        "new epoch"
+    );
+    assert!(!f1.is_done());
+    h.respond(produce_response_with(&[
+        (tp(1), -1, ErrorCode::NOT_LEADER_OR_FOLLOWER, -1),
+        (tp(0), 0, ErrorCode::NONE, -1),
+    ]));
+    h.run_once();
+    assert!(!f1.is_done());
+    h.sleep_backoff();
+    h.run_once(); // retry once more
+    h.respond_idempotent(Some(0), 0, &tp(1), ErrorCode::NONE, 0, -1);
+    h.run_once();
+    assert_eq!(outcome(&f1).unwrap().unwrap(), 0);
+    assert_eq!(h.tm().sequence_number(&tp(1)), 1);
+}
+
+/// SenderTest.testIdempotentUnknownProducerHandlingWhenRetentionLimitReached:
+/// UNKNOWN_PRODUCER_ID with a log start offset past the last acknowledged offset (the
+/// producer's state was lost to retention) bumps the epoch and resends the batch from
+/// sequence 0. (Adapted: the retry goes out after its backoff.)
+#[test]
+fn idempotent_unknown_producer_handling_when_retention_limit_reached() {
+    let mut h = Harness::idempotent(Setup::default());
+    let f1 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.tm().sequence_number(&tp(0)), 1);
+    h.respond_idempotent(None, 0, &tp(0), ErrorCode::NONE, 1000, 10);
+    h.run_once();
+    assert_eq!(outcome(&f1).unwrap().unwrap(), 1000);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 0);
+    assert_eq!(h.tm().last_acked_offset(&tp(0)), 1000);
+    h.append(&tp(0));
+    let f2 = h.append(&tp(0)); // one batch of two records
+    h.run_once();
+    assert_eq!(h.tm().sequence_number(&tp(0)), 3);
+    h.respond_idempotent(None, 1, &tp(0), ErrorCode::UNKNOWN_PRODUCER_ID, -1, 1010);
+    h.run_once(); // retried, with an epoch bump
+    h.sleep_backoff();
+    h.run_once(); // bump the epoch and resend
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), -1);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 2);
+    assert!(!f2.is_done());
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 1);
+    h.respond_idempotent(Some(1), 0, &tp(0), ErrorCode::NONE, 1011, 1010);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 1);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 2);
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(outcome(&f2).unwrap().unwrap(), 1012);
+    assert_eq!(h.tm().last_acked_offset(&tp(0)), 1012);
+}
+
+/// SenderTest.testUnknownProducerErrorShouldBeRetriedWhenLogStartOffsetIsUnknown:
+/// UNKNOWN_PRODUCER_ID without a log start offset is retried with the same sequence.
+#[test]
+fn unknown_producer_error_should_be_retried_when_log_start_offset_is_unknown() {
+    let mut h = Harness::idempotent(Setup::default());
+    let f1 = h.append(&tp(0));
+    h.run_once();
+    h.respond_idempotent(None, 0, &tp(0), ErrorCode::NONE, 1000, 10);
+    h.run_once();
+    assert_eq!(outcome(&f1).unwrap().unwrap(), 1000);
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.tm().sequence_number(&tp(0)), 2);
+    h.respond_idempotent(None, 1, &tp(0), ErrorCode::UNKNOWN_PRODUCER_ID, -1, -1);
+    h.run_once(); // retried without resetting the sequences
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 0);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 2);
+    assert!(!f2.is_done());
+    assert_eq!(h.client().in_flight_len(), 0);
+    h.sleep_backoff();
+    h.run_once(); // resend
+    h.respond_idempotent(Some(0), 1, &tp(0), ErrorCode::NONE, 1011, 1010);
+    h.run_once();
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 1);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 2);
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(outcome(&f2).unwrap().unwrap(), 1011);
+    assert_eq!(h.tm().last_acked_offset(&tp(0)), 1011);
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 0);
+}
+
+/// SenderTest.testUnknownProducerErrorShouldBeRetriedForFutureBatchesWhenFirstFails: of two
+/// batches in flight, the first gets UNKNOWN_PRODUCER_ID (state lost: epoch bump, sequences
+/// from 0); the second, rewritten while in flight, gets it too and is simply retried with its
+/// new sequence after the first.
+#[test]
+fn unknown_producer_error_should_be_retried_for_future_batches_when_first_fails() {
+    let mut h = Harness::idempotent(Setup::default());
+    let f1 = h.append(&tp(0));
+    h.run_once();
+    h.respond_idempotent(None, 0, &tp(0), ErrorCode::NONE, 1000, 10);
+    h.run_once();
+    assert_eq!(outcome(&f1).unwrap().unwrap(), 1000);
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.tm().sequence_number(&tp(0)), 2);
+    let f3 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.tm().sequence_number(&tp(0)), 3);
+    assert_eq!(h.client().in_flight_len(), 2);
+    h.respond_idempotent(None, 1, &tp(0), ErrorCode::UNKNOWN_PRODUCER_ID, -1, 1010);
+    h.run_once(); // reset the sequences, retry
+    h.sleep_backoff();
+    h.run_once(); // bump the epoch, resend the second batch
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), -1);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 2);
+    assert!(!f2.is_done() && !f3.is_done());
+    assert_eq!(h.client().in_flight_len(), 2);
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 1);
+    // The third batch's original request still carries its original sequence.
+    h.respond_idempotent(Some(0), 2, &tp(0), ErrorCode::UNKNOWN_PRODUCER_ID, -1, 1010);
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), -1);
+    assert_eq!(h.tm().sequence_number(&tp(0)), 2);
+    h.respond_idempotent(Some(1), 0, &tp(0), ErrorCode::NONE, 1011, 1010);
+    h.run_once(); // the third waits: one in flight while retrying
+    assert_eq!(outcome(&f2).unwrap().unwrap(), 1011);
+    assert!(!f3.is_done());
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), 0);
+    assert_eq!(h.tm().last_acked_offset(&tp(0)), 1011);
+    h.sleep_backoff();
+    h.run_once(); // resend the third
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.respond_idempotent(Some(1), 1, &tp(0), ErrorCode::NONE, 1012, 1010);
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 0);
+    assert_eq!(outcome(&f3).unwrap().unwrap(), 1012);
+    assert_eq!(h.tm().last_acked_offset(&tp(0)), 1012);
+}
+
+/// SenderTest.testShouldRaiseOutOfOrderSequenceExceptionToUserIfLogWasNotTruncated: as the
+/// Java test now reads: UNKNOWN_PRODUCER_ID with a log start offset at or before the last
+/// acknowledged offset bumps the epoch, resets the partition, and keeps the record pending.
+#[test]
+fn should_raise_out_of_order_sequence_exception_to_user_if_log_was_not_truncated() {
+    let mut h = Harness::idempotent(Setup::default());
+    let f1 = h.append(&tp(0));
+    h.run_once();
+    h.respond_idempotent(None, 0, &tp(0), ErrorCode::NONE, 1000, 10);
+    h.run_once();
+    assert_eq!(outcome(&f1).unwrap().unwrap(), 1000);
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    h.respond_idempotent(None, 1, &tp(0), ErrorCode::UNKNOWN_PRODUCER_ID, -1, 10);
+    h.run_once(); // asks for an epoch bump
+    h.run_once(); // bump
+    assert_eq!(h.tm().producer_id_and_epoch().epoch, 1);
+    assert_eq!(h.tm().last_acked_sequence(&tp(0)), -1);
+    assert!(!f2.is_done());
+}
