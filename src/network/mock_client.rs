@@ -60,7 +60,8 @@ impl SentRequest {
 }
 
 type Body = Box<dyn FnOnce(i16) -> Vec<u8> + Send>;
-type Matcher = Box<dyn Fn(&SentRequest) -> bool + Send>;
+/// A predicate a request must satisfy to get a prepared answer (Java `RequestMatcher`).
+pub(crate) type Matcher = Box<dyn Fn(&SentRequest) -> bool + Send>;
 
 /// An answer for a request.
 pub(crate) enum Answer {

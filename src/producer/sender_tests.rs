@@ -2039,8 +2039,7 @@ fn should_raise_out_of_order_sequence_exception_to_user_if_log_was_not_truncated
 
 /// A matcher for a prepared response: a Produce request with idempotent records (Java
 /// `RequestTestUtils.hasIdempotentRecords`).
-fn idempotent_produce()
--> Option<Box<dyn Fn(&crate::network::mock_client::SentRequest) -> bool + Send>> {
+fn idempotent_produce() -> Option<crate::network::mock_client::Matcher> {
     Some(Box::new(|r| {
         r.api == crate::protocol::ApiKey::Produce
             && batch_in(r, &tp(0))
