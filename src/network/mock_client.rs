@@ -60,7 +60,8 @@ impl SentRequest {
 }
 
 type Body = Box<dyn FnOnce(i16) -> Vec<u8> + Send>;
-type Matcher = Box<dyn Fn(&SentRequest) -> bool + Send>;
+/// A predicate a request must satisfy to get a prepared answer (Java `RequestMatcher`).
+pub(crate) type Matcher = Box<dyn Fn(&SentRequest) -> bool + Send>;
 
 /// An answer for a request.
 pub(crate) enum Answer {
@@ -90,6 +91,9 @@ struct Prepared {
 struct InFlight {
     request: SentRequest,
     answer: Option<(Answer, Instant)>,
+    /// Answered with `respond_to`: delivered even before earlier requests of its node
+    /// (Java `respondToRequest`, for out-of-order response tests).
+    out_of_order: bool,
 }
 
 /// The mock client.
@@ -107,6 +111,8 @@ pub(crate) struct MockClient {
     unsupported: HashSet<ApiKey>,
     nodes_connected: HashSet<i32>,
     stats: NetworkStats,
+    /// The timeout of every poll, in order (Java tests verify `poll(timeout)` on a spy).
+    pub(crate) poll_timeouts: Vec<Duration>,
 }
 
 impl MockClient {
@@ -125,6 +131,7 @@ impl MockClient {
             unsupported: HashSet::new(),
             nodes_connected: HashSet::new(),
             stats: NetworkStats::default(),
+            poll_timeouts: Vec::new(),
         }
     }
 
@@ -162,7 +169,8 @@ impl MockClient {
         f.answer = Some((answer, now));
     }
 
-    /// Answers the request in flight with this correlation id.
+    /// Answers the request in flight with this correlation id, delivered at the next poll
+    /// even if earlier requests of its node are still unanswered (Java `respondToRequest`).
     pub(crate) fn respond_to(&mut self, correlation_id: i32, answer: Answer, now: Instant) {
         let f = self
             .in_flight
@@ -170,11 +178,21 @@ impl MockClient {
             .find(|f| f.request.correlation_id == correlation_id)
             .expect("no such request in flight");
         f.answer = Some((answer, now));
+        f.out_of_order = true;
     }
 
     /// Requests in flight (answered or not, until a poll returns them).
     pub(crate) fn in_flight(&self) -> Vec<&SentRequest> {
         self.in_flight.iter().map(|f| &f.request).collect()
+    }
+
+    /// Requests in flight that have no answer yet, oldest first.
+    pub(crate) fn unanswered(&self) -> Vec<&SentRequest> {
+        self.in_flight
+            .iter()
+            .filter(|f| f.answer.is_none())
+            .map(|f| &f.request)
+            .collect()
     }
 
     /// Requests in flight.
@@ -341,10 +359,12 @@ impl KafkaClient for MockClient {
         self.in_flight.push_back(InFlight {
             request: sent,
             answer,
+            out_of_order: false,
         });
     }
 
-    fn poll(&mut self, _timeout: Duration, now: Instant) -> Vec<ClientResponse> {
+    fn poll(&mut self, timeout: Duration, now: Instant) -> Vec<ClientResponse> {
+        self.poll_timeouts.push(timeout);
         let mut out = std::mem::take(&mut self.completed);
         let mut keep = VecDeque::new();
         // Per node, responses come in request order: a request waits behind an earlier
@@ -353,7 +373,7 @@ impl KafkaClient for MockClient {
         for f in std::mem::take(&mut self.in_flight) {
             let node = f.request.node;
             let due = f.answer.as_ref().is_some_and(|(_, at)| *at <= now);
-            if due && !blocked.contains(&node) {
+            if due && (!blocked.contains(&node) || f.out_of_order) {
                 let (answer, _) = f.answer.expect("due");
                 let body = match answer {
                     Answer::Body(encode) => Ok(Some(encode(f.request.version))),

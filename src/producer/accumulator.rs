@@ -642,6 +642,30 @@ impl RecordAccumulator {
         out
     }
 
+    /// The batches queued for `tp`, front first: (records, base sequence if assigned)
+    /// (Java tests read `accumulator.getDeque(tp)`).
+    #[cfg(test)]
+    pub(crate) fn queued(&self, tp: &TopicPartition) -> Vec<(usize, Option<i32>)> {
+        self.existing_deque(tp).map_or_else(Vec::new, |dq| {
+            dq.lock()
+                .iter()
+                .map(|b| (b.record_count(), b.sequence().map(|q| q.base_sequence)))
+                .collect()
+        })
+    }
+
+    /// The node's (ready time, drain time) of the availability check (Java `getNodeLatencyStats`).
+    #[cfg(test)]
+    pub(crate) fn node_latency_stats(
+        &self,
+        node: i32,
+    ) -> Option<(Option<Instant>, Option<Instant>)> {
+        self.node_stats
+            .lock()
+            .get(&node)
+            .map(|s| (s.ready_time, s.drain_time))
+    }
+
     /// Unmutes a partition once its in-flight batch completed (max.in.flight = 1 ordering).
     pub fn unmute_partition(&self, tp: &TopicPartition) {
         self.muted.lock().remove(tp);

@@ -626,6 +626,13 @@ impl<C: KafkaClient> Sender<C> {
             Ok(v) => v,
             Err(e) => {
                 log::error!("Cannot send a Produce request to node {node}: {e}");
+                if matches!(e, Error::UnsupportedVersion(_)) {
+                    // Fatal for the idempotent producer, as Java's `handleFailedBatch` makes
+                    // an `UnsupportedVersionException`: later sends fail with it too.
+                    if let Some(tm) = self.txn.as_mut() {
+                        tm.set_fatal(e.clone());
+                    }
+                }
                 for mut b in batches {
                     if matches!(e, Error::UnsupportedVersion(_)) {
                         self.fail_batch(&mut b, e.clone());
