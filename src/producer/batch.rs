@@ -464,13 +464,39 @@ impl ProducerBatch {
 
     /// Gives back the buffer and the number of pool bytes it accounts for. The buffer is `None`
     /// when the network layer still shares it (its memory is then freed when it drops).
-    pub fn into_buffer(self) -> (Option<Vec<u8>>, usize) {
+    pub fn into_buffer(mut self) -> (Option<Vec<u8>>, usize) {
         let size = self.buffer_size;
-        let buf = match self.sealed {
+        let buf = match self.sealed.take() {
             Some(arc) => Arc::try_unwrap(arc).ok(),
-            None => Some(self.builder.into_buffer()),
+            None => Some(
+                std::mem::replace(&mut self.builder, RecordBatchBuilder::new(Vec::new(), 0))
+                    .into_buffer(),
+            ),
         };
         (buf, size)
+    }
+}
+
+/// The guard of last resort: a batch dropped before its outcome was set (e.g. held on the
+/// sender thread's stack when a panic unwound it, which the sender's catch only recovers for
+/// queued and in-flight batches) fails its records, so that no future, callback or `flush()`
+/// waits for it forever. `flush()` waits on the batch's shared result, which this completes.
+impl Drop for ProducerBatch {
+    fn drop(&mut self) {
+        if self.done && self.result.is_done() {
+            return;
+        }
+        let err = Error::Internal(format!(
+            "a batch for {} was dropped before it was completed (the sender thread failed)",
+            self.tp
+        ));
+        if self.record_count() > 0 {
+            log::error!("{err}; failing its {} record(s)", self.record_count());
+        }
+        if !self.done(Err(err.clone())) {
+            // Done, but the shared result was never set (a panic between the two).
+            self.result.complete(Err(err));
+        }
     }
 }
 
@@ -687,6 +713,92 @@ mod tests {
         assert_eq!(
             old[0].producer_epoch, 1,
             "bytes being sent are never modified"
+        );
+    }
+
+    #[test]
+    fn a_batch_dropped_before_completion_fails_its_records_and_does_not_block_flush() {
+        use crate::cluster::{Cluster, Node, PartitionInfo};
+        use crate::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
+        use crate::producer::buffer_pool::BufferPool;
+        use std::collections::HashSet;
+        let acc = RecordAccumulator::new(
+            AccumulatorConfig {
+                batch_size: 1024,
+                linger: Duration::ZERO,
+                retry_backoff: Duration::from_millis(100),
+                retry_backoff_max: Duration::from_millis(1000),
+                delivery_timeout: Duration::from_secs(120),
+                adaptive_partitioning: false,
+                partition_availability_timeout: Duration::ZERO,
+                compression: Compression::None,
+                compression_level: None,
+            },
+            Arc::new(BufferPool::new(1 << 20, 1024)),
+        );
+        let cluster = Cluster::new(
+            None,
+            None,
+            [Node {
+                id: 0,
+                host: "localhost".into(),
+                port: 9092,
+                rack: None,
+            }],
+            [PartitionInfo {
+                topic: "t".into(),
+                partition: 0,
+                leader: Some(0),
+                leader_epoch: 0,
+                replicas: vec![0],
+                in_sync_replicas: vec![0],
+                offline_replicas: vec![],
+            }],
+        );
+        let calls = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let c = calls.clone();
+        let callback: Callback = Box::new(move |r| c.lock().push(r));
+        let appended = acc
+            .append(
+                "t",
+                Some(0),
+                0,
+                None,
+                Some(b"x"),
+                &[],
+                Some(callback),
+                Duration::from_secs(1),
+                &cluster,
+            )
+            .ok()
+            .unwrap();
+        let drained = acc.drain(
+            &cluster,
+            &HashSet::from([0]),
+            1 << 20,
+            Instant::now(),
+            false,
+            None,
+        );
+        assert_eq!(drained.values().map(Vec::len).sum::<usize>(), 1);
+        // A panic unwinds the sender's stack while it holds the drained batch: the sender's
+        // catch only aborts queued and in-flight batches, so this one is completed on drop.
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let _held = drained;
+            panic!("simulated sender panic");
+        }));
+        assert!(unwound.is_err());
+        let calls = calls.lock().clone();
+        assert_eq!(calls.len(), 1, "the callback runs exactly once: {calls:?}");
+        assert!(matches!(calls[0], Err(Error::Internal(_))), "{calls:?}");
+        assert!(matches!(
+            appended.future.get_timeout(Duration::from_secs(5)),
+            Err(Error::Internal(_))
+        ));
+        acc.begin_flush();
+        assert!(
+            acc.await_flush_completion(Some(Instant::now() + Duration::from_secs(5))),
+            "flush waits for no dropped batch"
         );
     }
 
