@@ -63,6 +63,9 @@ pub struct ProducerBatch {
     sealed: Option<Arc<Vec<u8>>>,
     /// Bytes of pool memory this batch holds.
     buffer_size: usize,
+    /// The most bytes the records may take uncompressed in a compressed batch: the buffer
+    /// taken from the pool, or a split batch's own buffer (outside the pool).
+    uncompressed_limit: usize,
     compression: BatchCompression,
     result: Arc<BatchResult>,
     thunks: Vec<Thunk>,
@@ -123,6 +126,7 @@ impl ProducerBatch {
             builder,
             sealed: None,
             buffer_size,
+            uncompressed_limit: buffer_size,
             compression,
             result,
             thunks: Vec::new(),
@@ -158,7 +162,7 @@ impl ProducerBatch {
             && self.record_count() > 0
             && self.builder.size_in_bytes()
                 + record_size_in_bytes(i32::MAX, i64::MAX, key, value, headers)
-                > self.buffer_size
+                > self.uncompressed_limit
         {
             return Err(callback);
         }
@@ -437,6 +441,8 @@ impl ProducerBatch {
                     now,
                 );
                 b.created = self.created;
+                // Its buffer is its own (no pool memory): records fill it up to `size`.
+                b.uncompressed_limit = size;
                 out.push(b);
             }
         }
@@ -655,6 +661,53 @@ mod tests {
                 .enumerate()
                 .all(|(i, (_, r))| *r == Ok(100 + i as i64))
         );
+    }
+
+    #[test]
+    fn split_of_a_compressed_batch_fills_each_part_up_to_the_split_size() {
+        let size = 64 * 1024;
+        let mut b = ProducerBatch::new(
+            TopicPartition::new("t", 0),
+            Vec::with_capacity(size),
+            size,
+            size,
+            BatchCompression {
+                codec: Compression::Lz4,
+                estimated_ratio: 0.1,
+                level: None,
+            },
+            Instant::now(),
+        );
+        let futures: Vec<RecordFuture> = (0..200u8)
+            .map(|i| {
+                b.try_append(i64::from(i), None, Some(&[i; 100]), &[], None)
+                    .ok()
+                    .unwrap()
+            })
+            .collect();
+        b.close();
+        let split_size = 4096;
+        let parts = b.split(split_size, Instant::now()).unwrap();
+        let counts: Vec<usize> = parts.iter().map(|p| p.record_count()).collect();
+        assert_eq!(counts.iter().sum::<usize>(), 200);
+        // 200 records of ~110 bytes in parts of at most 4096 bytes: about 36 records each.
+        assert!(counts.len() <= 8, "{counts:?}");
+        assert!(counts.iter().all(|&c| c >= 10), "{counts:?}");
+        for mut p in parts {
+            assert!(p.builder.size_in_bytes() <= split_size, "{p:?}");
+            p.close();
+            assert_eq!(
+                RecordBatch::decode_all(&p.shared_bytes().unwrap()).unwrap()[0]
+                    .records
+                    .len(),
+                p.record_count()
+            );
+            p.done(Ok(BatchOutcome {
+                base_offset: 0,
+                log_append_time: -1,
+            }));
+        }
+        assert!(futures.into_iter().all(|f| f.get().is_ok()));
     }
 
     #[test]
