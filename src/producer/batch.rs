@@ -493,7 +493,8 @@ impl Drop for ProducerBatch {
             return;
         }
         let err = Error::Internal(format!(
-            "a batch for {} was dropped before it was completed (the sender thread failed)",
+            "a batch for {} was dropped before its records were acknowledged or failed \
+             (the producer's sender thread failed or stopped)",
             self.tp
         ));
         if self.record_count() > 0 {
