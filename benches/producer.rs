@@ -201,7 +201,7 @@ fn bench_end_to_end(c: &mut Criterion) {
                         black_box(r.is_ok());
                     });
                 }
-                producer.flush();
+                producer.flush().unwrap();
             })
         });
         producer.close();

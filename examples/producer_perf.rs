@@ -1001,7 +1001,9 @@ fn main() {
         stats.lock().expect("stats").print_total();
     } else {
         // With --sink: flush first, so that the threads' CPU times are read while they run.
-        producer.flush();
+        if let Err(e) = producer.flush() {
+            eprintln!("flush failed: {e}");
+        }
         if sink {
             let times = perf::thread_cpu_times();
             let total: f64 = times.iter().map(|(_, s)| s).sum();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine:
-#   cargo fmt --check, cargo clippy -D warnings, a real single-node Kafka broker (scripts/kafka.sh),
-#   cargo test --all-targets and cargo test --doc.
+#   cargo fmt --check, cargo clippy -D warnings, the MSRV check (scripts/check-msrv.sh), a real
+#   single-node Kafka broker (scripts/kafka.sh), cargo test --all-targets and cargo test --doc.
 #
 # Usage: scripts/test.sh [CARGO-TEST-ARGS...]
 #   With arguments, runs `cargo test ARGS` instead of the two full cargo test runs
@@ -82,6 +82,9 @@ else
     step "cargo clippy --all-targets -- -D warnings"
     cargo clippy --all-targets -- -D warnings
 fi
+
+step "MSRV: Cargo.toml's rust-version against the dependencies (scripts/check-msrv.sh)"
+scripts/check-msrv.sh
 
 step "fetching the Kafka jars"
 scripts/kafka.sh fetch

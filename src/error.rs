@@ -98,6 +98,10 @@ pub enum Error {
     InvalidRecord(String),
     /// The producer was closed before the record could be sent or acknowledged.
     ProducerClosed(String),
+    /// The call is not permitted where it was made: [`flush`](crate::KafkaProducer::flush)
+    /// from a callback (on the sender thread, which the flush would wait for: a deadlock).
+    /// As Java's `KafkaException` from `flush()` in a callback.
+    IllegalState(String),
     /// An internal invariant broke: a bug in this crate. Reported instead of panicking.
     Internal(String),
 }
@@ -169,6 +173,7 @@ impl fmt::Display for Error {
             Error::Serialization(m) => write!(f, "serialization failed: {m}"),
             Error::InvalidRecord(m) => write!(f, "invalid record: {m}"),
             Error::ProducerClosed(m) => write!(f, "producer closed: {m}"),
+            Error::IllegalState(m) => write!(f, "{m}"),
             Error::Internal(m) => write!(f, "internal error (a bug in kafka-producer): {m}"),
         }
     }

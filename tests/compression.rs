@@ -1,9 +1,11 @@
 //! Compression and batch splitting against the real broker, read back by the Java console
-//! consumer byte for byte.
+//! consumer byte for byte; the batches the broker stored are read from its log segments to
+//! check they carry the codec.
 
 mod support;
 
 use kafka_producer::producer::serializer::ByteArraySerializer;
+use kafka_producer::protocol::record_batch::{Compression, RecordBatch};
 use kafka_producer::{Header, KafkaProducer, ProducerConfig, ProducerRecord};
 use std::time::Duration;
 
@@ -53,7 +55,12 @@ fn records() -> Vec<Shape> {
 
 #[test]
 fn every_codec_round_trips_through_the_java_consumer() {
-    for codec in ["gzip", "snappy", "lz4", "zstd"] {
+    for (codec, expected) in [
+        ("gzip", Compression::Gzip),
+        ("snappy", Compression::Snappy),
+        ("lz4", Compression::Lz4),
+        ("zstd", Compression::Zstd),
+    ] {
         let topic = support::unique_topic(&format!("codec-{codec}"));
         support::create_topic(&topic, 1, 1, &[]);
         let p = producer(&[("compression.type", codec), ("linger.ms", "20")]);
@@ -72,6 +79,21 @@ fn every_codec_round_trips_through_the_java_consumer() {
         }
         let m = p.metrics();
         p.close();
+        // The broker keeps the producer's compression (topic compression.type=producer): the
+        // batches it stored carry the codec in their attributes.
+        let stored =
+            RecordBatch::decode_all(&support::stored_log(&support::bootstrap(), &topic, 0))
+                .unwrap_or_else(|e| panic!("{codec}: {e}"));
+        let codecs: Vec<_> = stored.iter().map(|b| b.compression()).collect();
+        assert!(
+            !codecs.is_empty() && codecs.iter().all(|c| *c == Some(expected)),
+            "{codec}: the stored batches' codecs are {codecs:?}"
+        );
+        assert_eq!(
+            stored.iter().map(|b| b.records.len()).sum::<usize>(),
+            sent.len(),
+            "{codec}"
+        );
         let read = support::consume(&topic, sent.len(), Duration::from_secs(30));
         assert_eq!(read.len(), sent.len(), "{codec}");
         for (i, (r, (k, v, h))) in read.iter().zip(&sent).enumerate() {
@@ -166,7 +188,6 @@ fn a_single_record_too_large_for_the_topic_fails_clearly() {
 /// `MemoryRecordsBuilder` are checked in `tests/compression_java.rs`.)
 #[test]
 fn batches_compressed_by_the_java_producer_decode_with_ours() {
-    use kafka_producer::protocol::record_batch::{Compression, RecordBatch};
     let cluster = support::TestCluster::start(1, &[]);
     for (codec, expected) in [
         ("gzip", Compression::Gzip),
@@ -207,18 +228,7 @@ fn batches_compressed_by_the_java_producer_decode_with_ours() {
             ],
             &lines,
         );
-        let dir = cluster
-            .dir()
-            .join("node-1")
-            .join("data")
-            .join(format!("{topic}-0"));
-        let segment = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|x| x == "log"))
-            .expect("a log segment");
-        let bytes = std::fs::read(&segment).unwrap();
+        let bytes = support::stored_log(cluster.bootstrap(), &topic, 0);
         let batches = RecordBatch::decode_all(&bytes).unwrap_or_else(|e| panic!("{codec}: {e}"));
         let found: Vec<_> = batches.iter().map(|b| b.compression()).collect();
         assert!(

@@ -519,3 +519,36 @@ fn idempotence_batch_behind_an_acknowledged_one_bumps_the_epoch() {
     log.sort();
     assert_eq!(log, expected_partition_log(0, 3000), "nothing lost");
 }
+
+#[test]
+fn flush_from_a_callback_fails_as_in_java() {
+    // flush() in a callback would wait for the sender thread it runs on: Java throws a
+    // KafkaException there; this producer returns Error::IllegalState, without waiting.
+    let broker = FakeBroker::start(TOPIC, 1, |_| Action::Ok);
+    let p = Arc::new(producer(&broker, &[]));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let in_callback = p.clone();
+    let f = p.send_with_callback(
+        ProducerRecord::new(TOPIC, "v".to_string()).with_partition(0),
+        move |r| {
+            let _ = tx.send((r.is_ok(), in_callback.flush()));
+        },
+    );
+    let (sent, flushed) = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert!(sent);
+    match flushed {
+        Err(Error::IllegalState(m)) => assert_eq!(
+            m,
+            "KafkaProducer.flush() invocation inside a callback is not permitted because it \
+             may lead to deadlock."
+        ),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(f.get().is_ok());
+    // Outside a callback, flush works.
+    let w = p.send(ProducerRecord::new(TOPIC, "w".to_string()).with_partition(0));
+    p.flush().unwrap();
+    assert!(w.is_done(), "flush waits for the records sent before it");
+    p.close();
+    assert_eq!(log_of(&broker), vec!["v".to_string(), "w".to_string()]);
+}

@@ -229,7 +229,7 @@ fn leader_kills_lose_nothing_and_write_nothing_twice() {
         let kills = killer.join().unwrap();
         (expected, kills)
     });
-    producer.flush();
+    producer.flush().unwrap();
     let elapsed = start.elapsed();
     let mut report = Report {
         sent: expected.values().sum(),
@@ -309,7 +309,7 @@ fn hung_leader_times_out_and_nothing_is_lost_or_doubled() {
         let expected = send_keyed(&producer, &topic, load, &run);
         (expected, pauser.join().unwrap())
     });
-    producer.flush();
+    producer.flush().unwrap();
     let failures = failures.lock().clone();
     assert!(
         failures.is_empty(),
@@ -390,12 +390,12 @@ fn whole_cluster_down_shorter_then_longer_than_delivery_timeout() {
         }
     };
     send(&p, 0..5000, &mut expected);
-    p.flush();
+    p.flush().unwrap();
     kill_all(&cluster);
     send(&p, 5000..10_000, &mut expected);
     std::thread::sleep(Duration::from_secs(5));
     restart_all(&cluster);
-    p.flush();
+    p.flush().unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 10_000);
     assert_eq!(
         ok.load(Ordering::SeqCst),
@@ -457,7 +457,7 @@ fn whole_cluster_down_shorter_then_longer_than_delivery_timeout() {
         );
     }
     let start = Instant::now();
-    p.flush();
+    p.flush().unwrap();
     let waited = start.elapsed();
     assert_eq!(
         lost_calls.load(Ordering::SeqCst),

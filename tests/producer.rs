@@ -68,7 +68,7 @@ fn async_callbacks_fire_once_with_partition_and_offset() {
             move |r| c.lock().push((i, r)),
         );
     }
-    producer.flush();
+    producer.flush().unwrap();
     let calls = std::mem::take(&mut *calls.lock());
     assert_eq!(calls.len(), n as usize, "every callback exactly once");
     let ids: HashSet<i32> = calls.iter().map(|(i, _)| *i).collect();
@@ -540,7 +540,7 @@ fn idempotent_full_speed_on_topics_created_a_moment_ago() {
                 }
             });
         }
-        producer.flush();
+        producer.flush().unwrap();
         let took = start.elapsed();
         retries += producer.metrics().retries;
         producer.close();

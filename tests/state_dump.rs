@@ -111,7 +111,7 @@ fn slow_flush_and_close_log_the_state_once() {
     let id = format!("client.id dump-{}", broker.port());
     let futures = send(&p, 0, 5);
     let start = Instant::now();
-    p.flush();
+    p.flush().unwrap();
     let waited = start.elapsed();
     // flush() returns once every record has its outcome: the delivery timeout.
     assert!(waited >= Duration::from_millis(2000), "{waited:?}");
@@ -170,7 +170,7 @@ fn endless_out_of_order_fails_every_record_by_the_delivery_timeout() {
     let start = Instant::now();
     let stuck = send(&p, 0, 50);
     let fine = send(&p, 1, 50);
-    p.flush();
+    p.flush().unwrap();
     let flushed = start.elapsed();
     assert!(flushed < Duration::from_millis(4000), "{flushed:?}");
     for f in stuck {

@@ -11,9 +11,94 @@ use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-/// Largest response frame accepted: garbage on the wire must not make the client buffer
-/// gigabytes.
+/// Largest response frame accepted (100 MiB, size prefix not counted): a larger announced
+/// size closes the connection, so garbage on the wire cannot make the client buffer gigabytes.
+/// The read buffer grows only as a frame's bytes arrive (see [`ReadBuffer`]), so a frame
+/// header announcing this much costs nothing until the bytes come.
 pub const MAX_RESPONSE_SIZE: usize = 100 * 1024 * 1024;
+
+/// The read buffer's size when a connection opens, and the size it goes back to once a large
+/// response has been read.
+pub const INITIAL_READ_BUFFER: usize = 64 * 1024;
+
+/// Bytes read from a connection and not yet cut into frames. The buffer starts at
+/// [`INITIAL_READ_BUFFER`] bytes and, when full, doubles, bounded by the end of the frame being
+/// read (itself at most [`MAX_RESPONSE_SIZE`] plus the size prefix): memory follows the bytes
+/// that arrived, never the size a frame header announces.
+#[derive(Debug)]
+pub struct ReadBuffer {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Default for ReadBuffer {
+    fn default() -> Self {
+        ReadBuffer::new()
+    }
+}
+
+impl ReadBuffer {
+    /// An empty buffer of [`INITIAL_READ_BUFFER`] bytes.
+    pub fn new() -> Self {
+        ReadBuffer {
+            buf: vec![0; INITIAL_READ_BUFFER],
+            len: 0,
+        }
+    }
+
+    /// Bytes allocated.
+    pub fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The bytes read and not consumed.
+    pub fn filled(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// The end of the frame at the start of the buffer (size prefix included), capped at the
+    /// largest frame accepted, once its size prefix is here.
+    fn frame_end(&self) -> Option<usize> {
+        let b = self
+            .buf
+            .get(..SIZE_PREFIX)
+            .filter(|_| self.len >= SIZE_PREFIX)?;
+        let size = usize::try_from(i32::from_be_bytes([b[0], b[1], b[2], b[3]])).ok()?;
+        Some(size.min(MAX_RESPONSE_SIZE) + SIZE_PREFIX)
+    }
+
+    /// Room to read into (never empty): a full buffer first doubles, but not beyond the end
+    /// of the frame being read.
+    pub fn spare(&mut self) -> &mut [u8] {
+        if self.len == self.buf.len() {
+            let mut target = self.buf.len().saturating_mul(2).max(INITIAL_READ_BUFFER);
+            if let Some(end) = self.frame_end().filter(|&end| end > self.len) {
+                target = target.min(end);
+            }
+            self.buf.resize(target, 0);
+        }
+        &mut self.buf[self.len..]
+    }
+
+    /// Records that `n` bytes were read into [`spare`](Self::spare).
+    pub fn advance(&mut self, n: usize) {
+        self.len = (self.len + n).min(self.buf.len());
+    }
+
+    /// Drops the first `n` bytes (frames taken out).
+    pub fn consume(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.buf.copy_within(n..self.len, 0);
+        self.len -= n;
+    }
+
+    /// Goes back to [`INITIAL_READ_BUFFER`] bytes when empty after a large response.
+    pub fn shrink_if_empty(&mut self) {
+        if self.len == 0 && self.buf.len() > 1024 * 1024 {
+            self.buf = vec![0; INITIAL_READ_BUFFER];
+        }
+    }
+}
 
 /// Where the connection is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,8 +163,7 @@ pub struct Connection {
     pub api_versions: Option<ApiVersions>,
     /// The ApiVersions version being tried in the handshake.
     pub handshake_version: i16,
-    read_buf: Vec<u8>,
-    read_len: usize,
+    read_buf: ReadBuffer,
     writes: VecDeque<PendingWrite>,
     /// Requests sent and not yet answered, in order.
     pub in_flight: VecDeque<InFlight>,
@@ -120,8 +204,7 @@ impl Connection {
             last_activity: now,
             api_versions: None,
             handshake_version: ApiKey::ApiVersions.supported_versions().1,
-            read_buf: vec![0; 64 * 1024],
-            read_len: 0,
+            read_buf: ReadBuffer::new(),
             writes: VecDeque::new(),
             in_flight: VecDeque::new(),
             writable_interest: true,
@@ -136,7 +219,7 @@ impl Connection {
         match self.stream.peer_addr() {
             Ok(_) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(false),
-            Err(e) if e.raw_os_error() == Some(libc_einprogress()) => Ok(false),
+            Err(e) if connect_in_progress(&e) => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -252,11 +335,7 @@ impl Connection {
     pub fn read(&mut self, now: Instant) -> (Vec<Received>, Result<(), ReadError>) {
         let mut out = Vec::new();
         loop {
-            if self.read_len == self.read_buf.len() {
-                let grow = self.read_buf.len();
-                self.read_buf.resize(self.read_buf.len() + grow, 0);
-            }
-            match self.stream.read(&mut self.read_buf[self.read_len..]) {
+            match self.stream.read(self.read_buf.spare()) {
                 Ok(0) => {
                     let result =
                         self.extract_frames(&mut out)
@@ -267,7 +346,7 @@ impl Connection {
                     return (out, result);
                 }
                 Ok(n) => {
-                    self.read_len += n;
+                    self.read_buf.advance(n);
                     self.last_activity = now;
                     if let Err(e) = self.extract_frames(&mut out) {
                         return (out, Err(e));
@@ -279,18 +358,16 @@ impl Connection {
             }
         }
         // Shrink a buffer that grew for a large response.
-        if self.read_len == 0 && self.read_buf.len() > 1024 * 1024 {
-            self.read_buf = vec![0; 64 * 1024];
-        }
+        self.read_buf.shrink_if_empty();
         (out, Ok(()))
     }
 
     fn extract_frames(&mut self, out: &mut Vec<Received>) -> Result<(), ReadError> {
         let mut start = 0;
-        while let Some(n) = try_frame(&self.read_buf[start..self.read_len], MAX_RESPONSE_SIZE)
+        while let Some(n) = try_frame(&self.read_buf.filled()[start..], MAX_RESPONSE_SIZE)
             .map_err(ReadError::Decode)?
         {
-            let payload = self.read_buf[start + SIZE_PREFIX..start + n].to_vec();
+            let payload = self.read_buf.filled()[start + SIZE_PREFIX..start + n].to_vec();
             start += n;
             // Requests without a response (acks=0) never match a frame.
             let pos = self.in_flight.iter().position(|f| f.expect_response);
@@ -302,23 +379,7 @@ impl Connection {
             let request = self.in_flight.remove(pos).expect("position is valid");
             out.push(Received { request, payload });
         }
-        if start > 0 {
-            self.read_buf.copy_within(start..self.read_len, 0);
-            self.read_len -= start;
-        }
-        // Make room for a large frame whose size is known.
-        if self.read_len >= SIZE_PREFIX {
-            let size = i32::from_be_bytes([
-                self.read_buf[0],
-                self.read_buf[1],
-                self.read_buf[2],
-                self.read_buf[3],
-            ]) as usize
-                + SIZE_PREFIX;
-            if size > self.read_buf.len() {
-                self.read_buf.resize(size, 0);
-            }
-        }
+        self.read_buf.consume(start);
         Ok(())
     }
 
@@ -380,15 +441,164 @@ fn open_socket(addr: SocketAddr, send_buffer: i32, receive_buffer: i32) -> io::R
     }
     match socket.connect(&addr.into()) {
         Ok(()) => {}
-        Err(e) if e.raw_os_error() == Some(libc_einprogress()) => {}
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        Err(e) if connect_in_progress(&e) => {}
         Err(e) => return Err(e),
     }
     Ok(TcpStream::from_std(socket.into()))
 }
 
-/// EINPROGRESS on Linux (peer_addr on a socket still connecting answers ENOTCONN, this is a
-/// fallback for other systems).
-fn libc_einprogress() -> i32 {
-    115
+/// Whether an error of a non-blocking connect (or of `peer_addr` while it runs) only means
+/// "not connected yet": `EINPROGRESS` on Unix, whatever its number (115 on Linux, 36 on macOS
+/// and the BSDs), and `WSAEWOULDBLOCK` on Windows ([`io::ErrorKind::WouldBlock`]), as mio's own
+/// connect treats them. std decodes `EINPROGRESS` on every Unix as `ErrorKind::InProgress`,
+/// which stable Rust cannot name yet (feature `io_error_inprogress`), so the kind is matched
+/// by its name.
+fn connect_in_progress(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::WouldBlock || format!("{:?}", e.kind()) == "InProgress"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mio::{Events, Poll};
+    use std::time::Duration;
+
+    /// Polls until `conn` is connected (or fails), as the client does.
+    fn wait_connected(poll: &mut Poll, conn: &mut Connection) -> io::Result<()> {
+        let mut events = Events::with_capacity(8);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            poll.poll(&mut events, Some(Duration::from_millis(100)))?;
+            if conn.finish_connect()? {
+                return Ok(());
+            }
+        }
+        Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))
+    }
+
+    #[test]
+    fn connect_in_progress_is_recognized_by_kind_not_by_a_linux_errno() {
+        // EINPROGRESS of the system the tests run on, as a connect returns it.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let einprogress = Some(115);
+        #[cfg(any(
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly"
+        ))]
+        let einprogress = Some(36);
+        #[cfg(not(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly"
+        )))]
+        let einprogress: Option<i32> = None;
+        if let Some(n) = einprogress {
+            assert!(connect_in_progress(&io::Error::from_raw_os_error(n)));
+        }
+        assert!(connect_in_progress(&io::Error::from(
+            io::ErrorKind::WouldBlock
+        )));
+        assert!(!connect_in_progress(&io::Error::from(
+            io::ErrorKind::ConnectionRefused
+        )));
+        assert!(!connect_in_progress(&io::Error::from(
+            io::ErrorKind::NotConnected
+        )));
+    }
+
+    #[test]
+    fn connects_to_a_loopback_listener_and_fails_on_a_closed_port() {
+        let mut poll = Poll::new().unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let now = Instant::now();
+        let mut conn =
+            Connection::connect(1, addr, Token(1), poll.registry(), 1 << 17, 1 << 17, now).unwrap();
+        wait_connected(&mut poll, &mut conn).unwrap();
+        assert!(listener.accept().is_ok());
+        conn.close(poll.registry());
+
+        // A port nobody listens on: refused, at once or when the connect completes.
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        match Connection::connect(2, closed, Token(2), poll.registry(), -1, -1, now) {
+            Err(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused, "{e}"),
+            Ok(mut conn) => {
+                let e = wait_connected(&mut poll, &mut conn).unwrap_err();
+                assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused, "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_announced_frame_allocates_only_as_its_bytes_arrive() {
+        let mut poll = Poll::new().unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let now = Instant::now();
+        let mut conn =
+            Connection::connect(1, addr, Token(1), poll.registry(), -1, -1, now).unwrap();
+        wait_connected(&mut poll, &mut conn).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        // A frame header announcing 100 MiB, then 100 bytes of it.
+        server
+            .write_all(&(MAX_RESPONSE_SIZE as i32).to_be_bytes())
+            .unwrap();
+        server.write_all(&[7; 100]).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while conn.read_buf.filled().len() < 104 && Instant::now() < deadline {
+            let (frames, result) = conn.read(Instant::now());
+            assert!(frames.is_empty());
+            result.unwrap();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(conn.read_buf.filled().len(), 104);
+        assert_eq!(
+            conn.read_buf.capacity(),
+            INITIAL_READ_BUFFER,
+            "nothing allocated for bytes that did not arrive"
+        );
+    }
+
+    #[test]
+    fn read_buffer_doubles_up_to_the_frame_end() {
+        let mut b = ReadBuffer::new();
+        let size = 3_000_000usize;
+        let mut frame = (size as i32).to_be_bytes().to_vec();
+        frame.extend((0..size).map(|i| i as u8));
+        let mut fed = 0;
+        let mut capacities = vec![b.capacity()];
+        while fed < frame.len() {
+            let spare = b.spare();
+            assert!(!spare.is_empty());
+            let n = spare.len().min(frame.len() - fed).min(10_000);
+            spare[..n].copy_from_slice(&frame[fed..fed + n]);
+            b.advance(n);
+            fed += n;
+            // Never more than twice what arrived (or the initial size).
+            assert!(b.capacity() <= (2 * fed).max(INITIAL_READ_BUFFER), "{fed}");
+            if capacities.last() != Some(&b.capacity()) {
+                capacities.push(b.capacity());
+            }
+        }
+        assert_eq!(b.capacity(), size + SIZE_PREFIX, "capped at the frame end");
+        assert_eq!(
+            try_frame(b.filled(), MAX_RESPONSE_SIZE).unwrap(),
+            Some(size + SIZE_PREFIX)
+        );
+        assert_eq!(b.filled(), &frame[..]);
+        assert!(capacities.len() < 10, "amortized doubling: {capacities:?}");
+        b.consume(size + SIZE_PREFIX);
+        b.shrink_if_empty();
+        assert_eq!(b.capacity(), INITIAL_READ_BUFFER);
+    }
 }

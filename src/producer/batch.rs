@@ -63,6 +63,9 @@ pub struct ProducerBatch {
     sealed: Option<Arc<Vec<u8>>>,
     /// Bytes of pool memory this batch holds.
     buffer_size: usize,
+    /// The most bytes the records may take uncompressed in a compressed batch: the buffer
+    /// taken from the pool, or a split batch's own buffer (outside the pool).
+    uncompressed_limit: usize,
     compression: BatchCompression,
     result: Arc<BatchResult>,
     thunks: Vec<Thunk>,
@@ -123,6 +126,7 @@ impl ProducerBatch {
             builder,
             sealed: None,
             buffer_size,
+            uncompressed_limit: buffer_size,
             compression,
             result,
             thunks: Vec::new(),
@@ -158,7 +162,7 @@ impl ProducerBatch {
             && self.record_count() > 0
             && self.builder.size_in_bytes()
                 + record_size_in_bytes(i32::MAX, i64::MAX, key, value, headers)
-                > self.buffer_size
+                > self.uncompressed_limit
         {
             return Err(callback);
         }
@@ -437,6 +441,8 @@ impl ProducerBatch {
                     now,
                 );
                 b.created = self.created;
+                // Its buffer is its own (no pool memory): records fill it up to `size`.
+                b.uncompressed_limit = size;
                 out.push(b);
             }
         }
@@ -464,13 +470,40 @@ impl ProducerBatch {
 
     /// Gives back the buffer and the number of pool bytes it accounts for. The buffer is `None`
     /// when the network layer still shares it (its memory is then freed when it drops).
-    pub fn into_buffer(self) -> (Option<Vec<u8>>, usize) {
+    pub fn into_buffer(mut self) -> (Option<Vec<u8>>, usize) {
         let size = self.buffer_size;
-        let buf = match self.sealed {
+        let buf = match self.sealed.take() {
             Some(arc) => Arc::try_unwrap(arc).ok(),
-            None => Some(self.builder.into_buffer()),
+            None => Some(
+                std::mem::replace(&mut self.builder, RecordBatchBuilder::new(Vec::new(), 0))
+                    .into_buffer(),
+            ),
         };
         (buf, size)
+    }
+}
+
+/// The guard of last resort: a batch dropped before its outcome was set (e.g. held on the
+/// sender thread's stack when a panic unwound it, which the sender's catch only recovers for
+/// queued and in-flight batches) fails its records, so that no future, callback or `flush()`
+/// waits for it forever. `flush()` waits on the batch's shared result, which this completes.
+impl Drop for ProducerBatch {
+    fn drop(&mut self) {
+        if self.done && self.result.is_done() {
+            return;
+        }
+        let err = Error::Internal(format!(
+            "a batch for {} was dropped before its records were acknowledged or failed \
+             (the producer's sender thread failed or stopped)",
+            self.tp
+        ));
+        if self.record_count() > 0 {
+            log::error!("{err}; failing its {} record(s)", self.record_count());
+        }
+        if !self.done(Err(err.clone())) {
+            // Done, but the shared result was never set (a panic between the two).
+            self.result.complete(Err(err));
+        }
     }
 }
 
@@ -632,6 +665,53 @@ mod tests {
     }
 
     #[test]
+    fn split_of_a_compressed_batch_fills_each_part_up_to_the_split_size() {
+        let size = 64 * 1024;
+        let mut b = ProducerBatch::new(
+            TopicPartition::new("t", 0),
+            Vec::with_capacity(size),
+            size,
+            size,
+            BatchCompression {
+                codec: Compression::Lz4,
+                estimated_ratio: 0.1,
+                level: None,
+            },
+            Instant::now(),
+        );
+        let futures: Vec<RecordFuture> = (0..200u8)
+            .map(|i| {
+                b.try_append(i64::from(i), None, Some(&[i; 100]), &[], None)
+                    .ok()
+                    .unwrap()
+            })
+            .collect();
+        b.close();
+        let split_size = 4096;
+        let parts = b.split(split_size, Instant::now()).unwrap();
+        let counts: Vec<usize> = parts.iter().map(|p| p.record_count()).collect();
+        assert_eq!(counts.iter().sum::<usize>(), 200);
+        // 200 records of ~110 bytes in parts of at most 4096 bytes: about 36 records each.
+        assert!(counts.len() <= 8, "{counts:?}");
+        assert!(counts.iter().all(|&c| c >= 10), "{counts:?}");
+        for mut p in parts {
+            assert!(p.builder.size_in_bytes() <= split_size, "{p:?}");
+            p.close();
+            assert_eq!(
+                RecordBatch::decode_all(&p.shared_bytes().unwrap()).unwrap()[0]
+                    .records
+                    .len(),
+                p.record_count()
+            );
+            p.done(Ok(BatchOutcome {
+                base_offset: 0,
+                log_append_time: -1,
+            }));
+        }
+        assert!(futures.into_iter().all(|f| f.get().is_ok()));
+    }
+
+    #[test]
     fn full_batches_refuse_records() {
         let mut b = batch(100);
         assert!(b.try_append(0, None, Some(&[0; 20]), &[], None).is_ok());
@@ -687,6 +767,92 @@ mod tests {
         assert_eq!(
             old[0].producer_epoch, 1,
             "bytes being sent are never modified"
+        );
+    }
+
+    #[test]
+    fn a_batch_dropped_before_completion_fails_its_records_and_does_not_block_flush() {
+        use crate::cluster::{Cluster, Node, PartitionInfo};
+        use crate::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
+        use crate::producer::buffer_pool::BufferPool;
+        use std::collections::HashSet;
+        let acc = RecordAccumulator::new(
+            AccumulatorConfig {
+                batch_size: 1024,
+                linger: Duration::ZERO,
+                retry_backoff: Duration::from_millis(100),
+                retry_backoff_max: Duration::from_millis(1000),
+                delivery_timeout: Duration::from_secs(120),
+                adaptive_partitioning: false,
+                partition_availability_timeout: Duration::ZERO,
+                compression: Compression::None,
+                compression_level: None,
+            },
+            Arc::new(BufferPool::new(1 << 20, 1024)),
+        );
+        let cluster = Cluster::new(
+            None,
+            None,
+            [Node {
+                id: 0,
+                host: "localhost".into(),
+                port: 9092,
+                rack: None,
+            }],
+            [PartitionInfo {
+                topic: "t".into(),
+                partition: 0,
+                leader: Some(0),
+                leader_epoch: 0,
+                replicas: vec![0],
+                in_sync_replicas: vec![0],
+                offline_replicas: vec![],
+            }],
+        );
+        let calls = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let c = calls.clone();
+        let callback: Callback = Box::new(move |r| c.lock().push(r));
+        let appended = acc
+            .append(
+                "t",
+                Some(0),
+                0,
+                None,
+                Some(b"x"),
+                &[],
+                Some(callback),
+                Duration::from_secs(1),
+                &cluster,
+            )
+            .ok()
+            .unwrap();
+        let drained = acc.drain(
+            &cluster,
+            &HashSet::from([0]),
+            1 << 20,
+            Instant::now(),
+            false,
+            None,
+        );
+        assert_eq!(drained.values().map(Vec::len).sum::<usize>(), 1);
+        // A panic unwinds the sender's stack while it holds the drained batch: the sender's
+        // catch only aborts queued and in-flight batches, so this one is completed on drop.
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let _held = drained;
+            panic!("simulated sender panic");
+        }));
+        assert!(unwound.is_err());
+        let calls = calls.lock().clone();
+        assert_eq!(calls.len(), 1, "the callback runs exactly once: {calls:?}");
+        assert!(matches!(calls[0], Err(Error::Internal(_))), "{calls:?}");
+        assert!(matches!(
+            appended.future.get_timeout(Duration::from_secs(5)),
+            Err(Error::Internal(_))
+        ));
+        acc.begin_flush();
+        assert!(
+            acc.await_flush_completion(Some(Instant::now() + Duration::from_secs(5))),
+            "flush waits for no dropped batch"
         );
     }
 

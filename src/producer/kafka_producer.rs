@@ -52,7 +52,7 @@ thread_local! {
 ///         Err(e) => eprintln!("failed: {e}"),
 ///     },
 /// );
-/// producer.flush();
+/// producer.flush()?;
 /// producer.close();
 /// # Ok::<(), kafka_producer::Error>(())
 /// ```
@@ -509,23 +509,26 @@ impl<K, V> KafkaProducer<K, V> {
     }
 
     /// Makes every buffered record sendable at once and waits until all records sent before
-    /// the call are acknowledged or failed.
-    pub fn flush(&self) {
+    /// the call are acknowledged or failed (their outcomes are in their futures and callbacks).
+    ///
+    /// Fails with [`Error::IllegalState`], without waiting, when called from a callback: the
+    /// callback runs on the sender thread, which the flush would wait for (a deadlock), as
+    /// Java's `flush()` throws there.
+    pub fn flush(&self) -> Result<(), Error> {
+        if std::thread::current().id() == self.sender_thread_id {
+            let message = "KafkaProducer.flush() invocation inside a callback is not permitted \
+                           because it may lead to deadlock.";
+            log::error!("{message}");
+            return Err(Error::IllegalState(message.into()));
+        }
         log::trace!("Flushing accumulated records in producer.");
         self.accumulator.begin_flush();
         self.wakeup();
-        if std::thread::current().id() == self.sender_thread_id {
-            log::error!(
-                "flush() called from a callback on the sender thread would deadlock; ignoring it"
-            );
-            self.accumulator
-                .await_flush_completion(Some(Instant::now()));
-            return;
-        }
         self.accumulator
             .await_flush_completion_or(None, Some(self.config.request_timeout), || {
                 self.warn_slow("flush()")
             });
+        Ok(())
     }
 
     /// Closes the producer: refuses new sends, delivers what is buffered, waits for it and

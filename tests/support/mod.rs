@@ -115,6 +115,54 @@ pub fn create_topic_on(
     kafka_sh(&args);
 }
 
+/// The log directories of the brokers at `bootstrap`, as the brokers report them
+/// (DescribeLogDirs, through Kafka's `LogDirsCommand`). The tests' brokers run on this host,
+/// so their log segment files can be read.
+pub fn log_dirs(bootstrap: &str) -> Vec<PathBuf> {
+    let out = kafka_sh(&[
+        "java-tool",
+        "org.apache.kafka.tools.LogDirsCommand",
+        "--describe",
+        "--bootstrap-server",
+        bootstrap,
+    ]);
+    // {"brokers":[{"broker":1,"logDirs":[{...,"logDir":"/path"}]}],"version":1}
+    let dirs: Vec<PathBuf> = out
+        .split("\"logDir\":\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(PathBuf::from)
+        .collect();
+    assert!(!dirs.is_empty(), "no log directory in:\n{out}");
+    dirs
+}
+
+/// The bytes of partition `partition` of `topic` as the broker at `bootstrap` stored them: its
+/// log segment files (`<log dir>/<topic>-<partition>/*.log`, in offset order) concatenated,
+/// i.e. the record batches as written, with their attributes (compression) and producer state.
+pub fn stored_log(bootstrap: &str, topic: &str, partition: i32) -> Vec<u8> {
+    let dirs = log_dirs(bootstrap);
+    let dir = dirs
+        .iter()
+        .map(|d| d.join(format!("{topic}-{partition}")))
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| panic!("no folder {topic}-{partition} in the log dirs {dirs:?}"));
+    let mut segments: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    // Segment files are named by their base offset, zero-padded: name order is offset order.
+    segments.sort();
+    assert!(!segments.is_empty(), "no log segment in {}", dir.display());
+    let mut bytes = Vec::new();
+    for s in segments {
+        bytes.extend(fs::read(&s).unwrap_or_else(|e| panic!("{}: {e}", s.display())));
+    }
+    bytes
+}
+
 /// One record as read back by the Java console consumer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsumedRecord {
