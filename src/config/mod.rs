@@ -22,13 +22,16 @@
 //! `transactional.id`, and a `security.protocol` other than `PLAINTEXT`. Every
 //! `compression.type` (`none`, `gzip`, `snappy`, `lz4`, `zstd`) is supported.
 //!
-//! Layout: `def.rs` holds the table (one row per key), `types.rs` the enumerated value types,
-//! `parse.rs` the parsing of values and of `.properties` text, `validate.rs` the cross-key
-//! rules, `builder.rs` the builder and `display.rs` the `Display` log and the Markdown table.
+//! Layout: `def.rs` holds the table (one row per key) and the macro that generates code from
+//! it; `key.rs` the row type and the parsing of each value type; `types.rs` the enumerated
+//! value types; `parse.rs` the parsing of numbers, `bootstrap.servers` and `.properties` text;
+//! `validate.rs` the cross-key rules; `builder.rs` the builder; `display.rs` the `Display` log
+//! and the Markdown table.
 
 mod builder;
 mod def;
 mod display;
+mod key;
 mod parse;
 mod types;
 mod validate;
@@ -37,10 +40,9 @@ mod validate;
 mod tests;
 
 pub use builder::ProducerConfigBuilder;
-pub use def::{
-    CONFIG_KEYS, ConfigKey, Importance, ProducerConfig, Validator, ValueType, config_key, keys,
-};
+pub use def::{CONFIG_KEYS, ProducerConfig, config_key, keys};
 pub use display::markdown_table;
+pub use key::{ConfigKey, Importance, Validator, ValueType};
 pub use parse::{parse_bootstrap_servers, parse_properties};
 pub use types::{Acks, CompressionType, MetadataRecoveryStrategy, SecurityProtocol};
 
