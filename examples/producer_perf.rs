@@ -963,7 +963,7 @@ fn main() {
     }
     let config = ProducerConfig::from_properties(props.iter().map(|(k, v)| (k, v)))
         .unwrap_or_else(|e| fail(e));
-    let client_id = config.client_id.clone();
+    let client_id = config.client_id().to_string();
     // The value is an Arc<[u8]> written by ByteArraySerializer: no copy per record.
     let value_serializer = |topic: &str, v: &Arc<[u8]>, out: &mut Vec<u8>| -> Result<(), Error> {
         Serializer::<[u8]>::serialize(&ByteArraySerializer, topic, v, out)

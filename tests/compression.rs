@@ -116,7 +116,7 @@ fn batches_too_large_for_the_topic_are_split_and_delivered_once_in_order() {
     let topic = support::unique_topic("split");
     support::create_topic(&topic, 1, 1, &[("max.message.bytes", "4096")]);
     let p = producer(&[("batch.size", "65536"), ("linger.ms", "200")]);
-    assert!(p.config().enable_idempotence);
+    assert!(p.config().enable_idempotence());
     let futures: Vec<_> = (0..1000)
         .map(|i| {
             p.send(ProducerRecord::new(

@@ -283,7 +283,7 @@ fn idempotence_lost_responses_leave_no_duplicates_and_keep_order() {
         }
     });
     let p = producer(&broker, &[("batch.size", "300"), ("linger.ms", "2")]);
-    assert!(p.config().enable_idempotence, "idempotent by default");
+    assert!(p.config().enable_idempotence(), "idempotent by default");
     let offsets = send_numbered(&p, 500);
     p.close();
     let values = log_of(&broker);

@@ -39,7 +39,7 @@ fn producer(bootstrap: &str, extra: &[(&str, &str)]) -> KafkaProducer<String, St
         b = b.set(*k, *v);
     }
     let config = b.build().unwrap();
-    assert!(config.enable_idempotence);
+    assert!(config.enable_idempotence());
     KafkaProducer::new(config, StringSerializer, StringSerializer).unwrap()
 }
 

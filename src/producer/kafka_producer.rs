@@ -94,28 +94,28 @@ impl<K, V> KafkaProducer<K, V> {
         log::info!("{config}");
         let metadata = Arc::new(Metadata::new(
             MetadataConfig {
-                refresh_backoff: config.retry_backoff.min(config.retry_backoff_max),
-                refresh_backoff_max: config.retry_backoff_max,
-                metadata_max_age: config.metadata_max_age,
-                metadata_max_idle: config.metadata_max_idle,
+                refresh_backoff: config.retry_backoff().min(config.retry_backoff_max()),
+                refresh_backoff_max: config.retry_backoff_max(),
+                metadata_max_age: config.metadata_max_age(),
+                metadata_max_idle: config.metadata_max_idle(),
             },
-            &config.bootstrap_servers,
+            config.bootstrap_servers(),
         ));
-        let pool = Arc::new(BufferPool::new(config.buffer_memory, config.batch_size));
+        let pool = Arc::new(BufferPool::new(config.buffer_memory(), config.batch_size()));
         let accumulator = Arc::new(RecordAccumulator::new(
             AccumulatorConfig {
-                batch_size: config.batch_size,
-                linger: config.linger,
-                retry_backoff: config.retry_backoff.min(config.retry_backoff_max),
-                retry_backoff_max: config.retry_backoff_max,
-                delivery_timeout: config.delivery_timeout,
-                adaptive_partitioning: config.partitioner_adaptive_partitioning_enable,
-                partition_availability_timeout: config.partitioner_availability_timeout,
-                compression: config.compression_type.codec(),
-                compression_level: match config.compression_type {
-                    crate::config::CompressionType::Gzip => Some(config.compression_gzip_level),
-                    crate::config::CompressionType::Lz4 => Some(config.compression_lz4_level),
-                    crate::config::CompressionType::Zstd => Some(config.compression_zstd_level),
+                batch_size: config.batch_size(),
+                linger: config.linger(),
+                retry_backoff: config.retry_backoff().min(config.retry_backoff_max()),
+                retry_backoff_max: config.retry_backoff_max(),
+                delivery_timeout: config.delivery_timeout(),
+                adaptive_partitioning: config.partitioner_adaptive_partitioning_enable(),
+                partition_availability_timeout: config.partitioner_availability_timeout(),
+                compression: config.compression_type().codec(),
+                compression_level: match config.compression_type() {
+                    crate::config::CompressionType::Gzip => Some(config.compression_gzip_level()),
+                    crate::config::CompressionType::Lz4 => Some(config.compression_lz4_level()),
+                    crate::config::CompressionType::Zstd => Some(config.compression_zstd_level()),
                     _ => None,
                 },
             },
@@ -123,20 +123,20 @@ impl<K, V> KafkaProducer<K, V> {
         ));
         let client = NetworkClient::new(
             NetworkConfig {
-                client_id: config.client_id.clone(),
-                max_in_flight: config.max_in_flight_requests_per_connection,
-                request_timeout: config.request_timeout,
-                reconnect_backoff: config.reconnect_backoff,
-                reconnect_backoff_max: config.reconnect_backoff_max,
-                connection_setup_timeout: config.socket_connection_setup_timeout,
-                connection_setup_timeout_max: config.socket_connection_setup_timeout_max,
-                connections_max_idle: config.connections_max_idle,
-                send_buffer: config.send_buffer_bytes,
-                receive_buffer: config.receive_buffer_bytes,
-                allow_auto_create_topics: config.allow_auto_create_topics,
-                rebootstrap: config.metadata_recovery_strategy
+                client_id: config.client_id().to_string(),
+                max_in_flight: config.max_in_flight_requests_per_connection(),
+                request_timeout: config.request_timeout(),
+                reconnect_backoff: config.reconnect_backoff(),
+                reconnect_backoff_max: config.reconnect_backoff_max(),
+                connection_setup_timeout: config.socket_connection_setup_timeout(),
+                connection_setup_timeout_max: config.socket_connection_setup_timeout_max(),
+                connections_max_idle: config.connections_max_idle(),
+                send_buffer: config.send_buffer_bytes(),
+                receive_buffer: config.receive_buffer_bytes(),
+                allow_auto_create_topics: config.allow_auto_create_topics(),
+                rebootstrap: config.metadata_recovery_strategy()
                     == crate::config::MetadataRecoveryStrategy::Rebootstrap,
-                rebootstrap_trigger: config.metadata_recovery_rebootstrap_trigger,
+                rebootstrap_trigger: config.metadata_recovery_rebootstrap_trigger(),
             },
             metadata.clone(),
         )
@@ -150,14 +150,14 @@ impl<K, V> KafkaProducer<K, V> {
             accumulator.clone(),
             metadata.clone(),
             SenderConfig {
-                acks: config.acks.as_i16(),
-                max_request_size: config.max_request_size,
-                request_timeout: config.request_timeout,
-                delivery_timeout: config.delivery_timeout,
-                retries: config.retries,
-                guarantee_message_order: config.max_in_flight_requests_per_connection == 1,
-                retry_backoff: config.retry_backoff.min(config.retry_backoff_max),
-                idempotence: config.enable_idempotence,
+                acks: config.acks().as_i16(),
+                max_request_size: config.max_request_size(),
+                request_timeout: config.request_timeout(),
+                delivery_timeout: config.delivery_timeout(),
+                retries: config.retries(),
+                guarantee_message_order: config.max_in_flight_requests_per_connection() == 1,
+                retry_backoff: config.retry_backoff().min(config.retry_backoff_max()),
+                idempotence: config.enable_idempotence(),
             },
             control.clone(),
         );
@@ -165,7 +165,7 @@ impl<K, V> KafkaProducer<K, V> {
         let thread = std::thread::Builder::new()
             .name(format!(
                 "kafka-producer-network-thread | {}",
-                config.client_id
+                config.client_id()
             ))
             .spawn(move || {
                 sender.run();
@@ -270,7 +270,7 @@ impl<K, V> KafkaProducer<K, V> {
             Ok(x) => x,
             Err(e) => return Err((e, callback)),
         };
-        let remaining = self.config.max_block.saturating_sub(waited);
+        let remaining = self.config.max_block().saturating_sub(waited);
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let (kbuf, vbuf) = &mut *scratch;
@@ -318,17 +318,17 @@ impl<K, V> KafkaProducer<K, V> {
     }
 
     fn ensure_valid_record_size(&self, size: usize) -> Result<(), Error> {
-        if size > self.config.max_request_size {
+        if size > self.config.max_request_size() {
             return Err(Error::RecordTooLarge {
                 size,
-                limit: self.config.max_request_size,
+                limit: self.config.max_request_size(),
                 setting: "max.request.size",
             });
         }
-        if size > self.config.buffer_memory {
+        if size > self.config.buffer_memory() {
             return Err(Error::RecordTooLarge {
                 size,
-                limit: self.config.buffer_memory,
+                limit: self.config.buffer_memory(),
                 setting: "buffer.memory",
             });
         }
@@ -363,7 +363,7 @@ impl<K, V> KafkaProducer<K, V> {
             }
         }
         match key {
-            Some(k) if !self.config.partitioner_ignore_keys && count > 0 => {
+            Some(k) if !self.config.partitioner_ignore_keys() && count > 0 => {
                 Ok(Some(partition_for_key(k, count)))
             }
             _ => Ok(None),
@@ -389,7 +389,7 @@ impl<K, V> KafkaProducer<K, V> {
         }
         self.metadata.add_topic(topic, start);
         let mut cluster = self.metadata.fetch();
-        let deadline = start + self.config.max_block;
+        let deadline = start + self.config.max_block();
         let mut refreshed = false;
         loop {
             if let Some(count) = cluster.partition_count_for_topic(topic) {
@@ -487,7 +487,7 @@ impl<K, V> KafkaProducer<K, V> {
         let now = Instant::now();
         let mut out = format!(
             "Kafka producer state (client.id {}): the sender thread did not answer within {} ms (busy, stopped, or this is its own thread); queues only:\n",
-            self.config.client_id,
+            self.config.client_id(),
             wait.as_millis()
         );
         let queues = self.accumulator.describe_queues(now);
@@ -503,7 +503,7 @@ impl<K, V> KafkaProducer<K, V> {
     fn warn_slow(&self, what: &str) {
         log::warn!(
             "{what} has waited more than request.timeout.ms ({} ms) for records to complete; {}",
-            self.config.request_timeout.as_millis(),
+            self.config.request_timeout().as_millis(),
             self.debug_state()
         );
     }
@@ -524,10 +524,11 @@ impl<K, V> KafkaProducer<K, V> {
         log::trace!("Flushing accumulated records in producer.");
         self.accumulator.begin_flush();
         self.wakeup();
-        self.accumulator
-            .await_flush_completion_or(None, Some(self.config.request_timeout), || {
-                self.warn_slow("flush()")
-            });
+        self.accumulator.await_flush_completion_or(
+            None,
+            Some(self.config.request_timeout()),
+            || self.warn_slow("flush()"),
+        );
         Ok(())
     }
 
@@ -574,7 +575,7 @@ impl<K, V> KafkaProducer<K, V> {
         // request.timeout.ms of waiting, the state is logged once.
         let start = Instant::now();
         let deadline = start.checked_add(timeout);
-        let slow_at = start + self.config.request_timeout;
+        let slow_at = start + self.config.request_timeout();
         let done_by = |at: Instant| {
             !matches!(
                 self.sender_done.recv_deadline(at),

@@ -1,0 +1,298 @@
+//! The row type of the configuration definition ([`ConfigKey`]: Java's `ConfigDef.ConfigKey`)
+//! and how each Rust value type is parsed from, and written as, a configuration string.
+
+use super::def::config_key;
+use super::parse::{
+    INT, LONG, boolean, format_host_port, int, millis, parse_bootstrap_servers, size,
+};
+use super::types::{Acks, CompressionType, MetadataRecoveryStrategy, SecurityProtocol};
+use crate::error::Error;
+use std::time::Duration;
+
+/// The type of a key's value, as Java's `ConfigDef.Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValueType {
+    /// `true` or `false` (case-insensitive).
+    Boolean,
+    /// A 32-bit signed integer (Java `int`).
+    Int,
+    /// A 64-bit signed integer (Java `long`).
+    Long,
+    /// A string.
+    String,
+    /// A comma-separated list.
+    List,
+}
+
+impl ValueType {
+    /// Java's name of the type: `boolean`, `int`, `long`, `string`, `list`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueType::Boolean => "boolean",
+            ValueType::Int => "int",
+            ValueType::Long => "long",
+            ValueType::String => "string",
+            ValueType::List => "list",
+        }
+    }
+
+    /// The smallest and largest integer of the type (`int` or `long`).
+    fn limits(self) -> (i64, i64) {
+        match self {
+            ValueType::Int => (i32::MIN.into(), INT),
+            _ => (i64::MIN, LONG),
+        }
+    }
+}
+
+/// How much a key matters, as Java's `ConfigDef.Importance` (used to order documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Importance {
+    /// Most users set it.
+    High,
+    /// Often tuned.
+    Medium,
+    /// Rarely needs changing.
+    Low,
+}
+
+impl Importance {
+    /// `high`, `medium` or `low`, as Java prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Importance::High => "high",
+            Importance::Medium => "medium",
+            Importance::Low => "low",
+        }
+    }
+}
+
+/// The values a key accepts, checked when it is parsed (Java's `ConfigDef.Validator`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validator {
+    /// Any value of the type.
+    Any,
+    /// An integer at least this, up to the type's largest value.
+    AtLeast(i64),
+    /// An integer in `lo..=hi`.
+    Between(i64, i64),
+    /// An integer in `lo..=hi`, or the third value (`-1 or 1..=9`).
+    BetweenOr(i64, i64, i64),
+    /// One of these values (as the documentation writes them); checked by the value's parser.
+    OneOf(&'static str),
+    /// Described in words; checked by the value's parser.
+    Described(&'static str),
+    /// The key is refused: setting it is an error with this message.
+    Unsupported(&'static str),
+}
+
+/// One accepted configuration key: a row of the definition ([`CONFIG_KEYS`](super::CONFIG_KEYS)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigKey {
+    /// The key, as the Java client spells it.
+    pub name: &'static str,
+    /// The type of its value.
+    pub value_type: ValueType,
+    /// The default as a configuration value, or `None` when there is no fixed default
+    /// (`bootstrap.servers` is required, `client.id` is generated, `transactional.id` is unset).
+    pub default: Option<&'static str>,
+    /// The values accepted.
+    pub validator: Validator,
+    /// How much the key matters.
+    pub importance: Importance,
+    /// What the key controls.
+    pub description: &'static str,
+}
+
+impl ConfigKey {
+    /// The allowed values, in words (for documentation).
+    ///
+    /// ```
+    /// let key = kafka_producer::config::config_key("linger.ms").unwrap();
+    /// assert_eq!(key.valid_values(), ">= 0");
+    /// ```
+    pub fn valid_values(&self) -> String {
+        match self.validator {
+            Validator::Any => match self.value_type {
+                ValueType::Boolean => "true, false".to_string(),
+                ValueType::Int | ValueType::Long => "any integer".to_string(),
+                ValueType::String | ValueType::List => "any string".to_string(),
+            },
+            Validator::AtLeast(lo) => format!(">= {lo}"),
+            Validator::Between(lo, hi) => format!("{lo}..={hi}"),
+            Validator::BetweenOr(lo, hi, or) => format!("{or} or {lo}..={hi}"),
+            Validator::OneOf(text) | Validator::Described(text) => text.to_string(),
+            Validator::Unsupported(_) => "(unset: not supported)".to_string(),
+        }
+    }
+
+    /// The integer range the validator allows, within the type's limits.
+    pub(super) fn bounds(&self) -> (i64, i64) {
+        let (min, max) = self.value_type.limits();
+        match self.validator {
+            Validator::AtLeast(lo) => (lo, max),
+            Validator::Between(lo, hi) => (lo, hi),
+            _ => (min, max),
+        }
+    }
+}
+
+/// A Rust type holding a key's value: how it is parsed from, and written as, a configuration
+/// string, and what its getter returns.
+pub(super) trait Value: Sized {
+    /// What the getter returns (`&str` for a `String`).
+    type Get<'a>
+    where
+        Self: 'a;
+    /// Parses and validates `raw` for `key`.
+    fn parse(key: &ConfigKey, raw: &str) -> Result<Self, Error>;
+    /// The value as a configuration string, `None` when unset.
+    fn render(&self) -> Option<String>;
+    /// The getter's view of the value.
+    fn get(&self) -> Self::Get<'_>;
+}
+
+macro_rules! copy_value {
+    ($ty:ty, |$key:ident, $raw:ident| $parse:expr, |$v:ident| $render:expr) => {
+        impl Value for $ty {
+            type Get<'a> = $ty;
+            fn parse($key: &ConfigKey, $raw: &str) -> Result<Self, Error> {
+                $parse
+            }
+            fn render(&self) -> Option<String> {
+                let $v = self;
+                Some($render)
+            }
+            fn get(&self) -> $ty {
+                *self
+            }
+        }
+    };
+}
+
+copy_value!(bool, |key, raw| boolean(key.name, raw), |v| v.to_string());
+copy_value!(
+    i32,
+    |key, raw| {
+        if let Validator::BetweenOr(lo, hi, or) = key.validator {
+            let n = int(key.name, raw, i32::MIN.into(), INT)?;
+            if n != or && !(lo..=hi).contains(&n) {
+                return Err(Error::config(
+                    key.name,
+                    format!(
+                        "value \"{}\" is out of range: must be between {lo} and {hi} or {or}",
+                        raw.trim()
+                    ),
+                ));
+            }
+            return Ok(n as i32);
+        }
+        let (lo, hi) = key.bounds();
+        Ok(int(key.name, raw, lo, hi)? as i32)
+    },
+    |v| v.to_string()
+);
+copy_value!(
+    usize,
+    |key, raw| {
+        let (lo, hi) = key.bounds();
+        size(key.name, raw, lo, hi)
+    },
+    |v| v.to_string()
+);
+copy_value!(
+    Duration,
+    |key, raw| {
+        let (lo, hi) = key.bounds();
+        millis(key.name, raw, lo, hi)
+    },
+    |v| v.as_millis().to_string()
+);
+copy_value!(Acks, |_key, raw| raw.parse(), |v| v.as_str().to_string());
+copy_value!(CompressionType, |_key, raw| raw.parse(), |v| v
+    .as_str()
+    .to_string());
+copy_value!(MetadataRecoveryStrategy, |_key, raw| raw.parse(), |v| v
+    .as_str()
+    .to_string());
+copy_value!(
+    SecurityProtocol,
+    |key, raw| {
+        let p: SecurityProtocol = raw.parse()?;
+        if !p.is_supported() {
+            return Err(Error::config(
+                key.name,
+                format!(
+                    "value \"{}\" is not supported yet: this crate only speaks PLAINTEXT for now",
+                    raw.trim()
+                ),
+            ));
+        }
+        Ok(p)
+    },
+    |v| v.as_str().to_string()
+);
+
+impl Value for String {
+    type Get<'a> = &'a str;
+    fn parse(_key: &ConfigKey, raw: &str) -> Result<Self, Error> {
+        Ok(raw.trim().to_string())
+    }
+    fn render(&self) -> Option<String> {
+        Some(self.clone())
+    }
+    fn get(&self) -> &str {
+        self
+    }
+}
+
+impl Value for Option<String> {
+    type Get<'a> = Option<&'a str>;
+    fn parse(_key: &ConfigKey, raw: &str) -> Result<Self, Error> {
+        Ok(Some(raw.trim().to_string()))
+    }
+    fn render(&self) -> Option<String> {
+        self.clone()
+    }
+    fn get(&self) -> Option<&str> {
+        self.as_deref()
+    }
+}
+
+/// `bootstrap.servers`: `(host, port)` pairs.
+impl Value for Vec<(String, u16)> {
+    type Get<'a> = &'a [(String, u16)];
+    fn parse(_key: &ConfigKey, raw: &str) -> Result<Self, Error> {
+        parse_bootstrap_servers(raw)
+    }
+    fn render(&self) -> Option<String> {
+        Some(
+            self.iter()
+                .map(|(h, p)| format_host_port(h, *p))
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+    }
+    fn get(&self) -> &[(String, u16)] {
+        self
+    }
+}
+
+/// Parses `raw` as the value of `key`, through its validator.
+pub(super) fn parse_value<T: Value>(key: &ConfigKey, raw: &str) -> Result<T, Error> {
+    if let Validator::Unsupported(message) = key.validator {
+        return Err(Error::config(key.name, message));
+    }
+    T::parse(key, raw)
+}
+
+/// The value of the row named `name` when it is not set: its default parsed, or the type's
+/// empty value when it has none.
+pub(super) fn default_value<T: Value + Default>(name: &str) -> T {
+    let key = config_key(name).expect("every field has a row");
+    match key.default {
+        Some(default) => parse_value(key, default)
+            .unwrap_or_else(|e| panic!("the default of `{name}` is invalid: {e}")),
+        None => T::default(),
+    }
+}

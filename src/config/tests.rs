@@ -1,0 +1,807 @@
+//! Unit tests of the configuration: defaults, parsing, validation, the table.
+
+use super::keys::*;
+use super::parse::*;
+use super::validate::{edit_distance, resolve_idempotence, suggest_key};
+use super::*;
+use crate::error::Error;
+use std::time::Duration;
+
+fn base() -> Vec<(&'static str, &'static str)> {
+    vec![(BOOTSTRAP_SERVERS, "localhost:9092"), (CLIENT_ID, "test")]
+}
+
+fn with(extra: &[(&'static str, &'static str)]) -> Result<ProducerConfig, Error> {
+    let mut props = base();
+    props.extend_from_slice(extra);
+    ProducerConfig::from_properties(props)
+}
+
+fn err(extra: &[(&'static str, &'static str)]) -> (String, String) {
+    match with(extra) {
+        Err(Error::Config { key, message }) => (key, message),
+        other => panic!("expected a config error for {extra:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn defaults_are_kafka_4x() {
+    let c = ProducerConfig::from_properties([(BOOTSTRAP_SERVERS, "localhost:9092")]).unwrap();
+    let ms = Duration::from_millis;
+    assert_eq!(c.bootstrap_servers(), vec![("localhost".to_string(), 9092)]);
+    assert!(c.client_id().starts_with("producer-"), "{}", c.client_id());
+    assert_eq!(c.acks(), Acks::All);
+    assert_eq!(c.linger(), ms(5));
+    assert_eq!(c.batch_size(), 16384);
+    assert_eq!(c.buffer_memory(), 33_554_432);
+    assert_eq!(c.max_block(), ms(60_000));
+    assert_eq!(c.max_request_size(), 1_048_576);
+    assert_eq!(c.request_timeout(), ms(30_000));
+    assert_eq!(c.delivery_timeout(), ms(120_000));
+    assert_eq!(c.retries(), 2_147_483_647);
+    assert_eq!(c.retry_backoff(), ms(100));
+    assert_eq!(c.retry_backoff_max(), ms(1000));
+    assert_eq!(c.max_in_flight_requests_per_connection(), 5);
+    assert_eq!(c.metadata_max_age(), ms(300_000));
+    assert_eq!(c.metadata_max_idle(), ms(300_000));
+    assert_eq!(c.reconnect_backoff(), ms(50));
+    assert_eq!(c.reconnect_backoff_max(), ms(1000));
+    assert_eq!(c.socket_connection_setup_timeout(), ms(10_000));
+    assert_eq!(c.socket_connection_setup_timeout_max(), ms(30_000));
+    assert_eq!(c.connections_max_idle(), ms(540_000));
+    assert_eq!(c.send_buffer_bytes(), 131_072);
+    assert_eq!(c.receive_buffer_bytes(), 32_768);
+    assert!(c.allow_auto_create_topics());
+    // Kafka 4.x: idempotent by default.
+    assert!(c.enable_idempotence());
+    assert_eq!(c.compression_type(), CompressionType::None);
+    assert_eq!(c.compression_gzip_level(), -1);
+    assert_eq!(c.compression_lz4_level(), 9);
+    assert_eq!(c.compression_zstd_level(), 3);
+    assert!(c.partitioner_adaptive_partitioning_enable());
+    assert_eq!(c.partitioner_availability_timeout(), Duration::ZERO);
+    assert!(!c.partitioner_ignore_keys());
+    assert_eq!(
+        c.metadata_recovery_strategy(),
+        MetadataRecoveryStrategy::Rebootstrap
+    );
+    assert_eq!(c.metadata_recovery_rebootstrap_trigger(), ms(300_000));
+    assert_eq!(c.transactional_id(), None);
+    assert_eq!(c.security_protocol(), SecurityProtocol::Plaintext);
+}
+
+#[test]
+fn client_id_sequence() {
+    let a = ProducerConfig::from_properties([(BOOTSTRAP_SERVERS, "h:1")]).unwrap();
+    let b = ProducerConfig::from_properties([(BOOTSTRAP_SERVERS, "h:1")]).unwrap();
+    let n = |c: &ProducerConfig| -> u64 {
+        c.client_id()
+            .strip_prefix("producer-")
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(n(&a) >= 1);
+    assert!(n(&b) > n(&a));
+    // An explicit client id, even empty, is kept (as Java).
+    let c = ProducerConfig::from_properties([(BOOTSTRAP_SERVERS, "h:1"), (CLIENT_ID, "")]).unwrap();
+    assert_eq!(c.client_id(), "");
+    let c =
+        ProducerConfig::from_properties([(BOOTSTRAP_SERVERS, "h:1"), (CLIENT_ID, " me ")]).unwrap();
+    assert_eq!(c.client_id(), "me");
+}
+
+#[test]
+fn table_and_parser_agree() {
+    // Every table key is accepted with its default, alone...
+    for key in CONFIG_KEYS {
+        if let Some(default) = key.default {
+            with(&[(key.name, default)]).unwrap_or_else(|e| panic!("{}={default}: {e}", key.name));
+        }
+    }
+    // ...and all the defaults together give the default config.
+    let mut props = base();
+    props.extend(
+        CONFIG_KEYS
+            .iter()
+            .filter_map(|k| k.default.map(|d| (k.name, d))),
+    );
+    assert_eq!(
+        ProducerConfig::from_properties(props).unwrap(),
+        with(&[]).unwrap()
+    );
+    // The keys without a default are the ones the parser treats specially.
+    let no_default: Vec<_> = CONFIG_KEYS
+        .iter()
+        .filter(|k| k.default.is_none())
+        .map(|k| k.name)
+        .collect();
+    assert_eq!(no_default, [BOOTSTRAP_SERVERS, CLIENT_ID, TRANSACTIONAL_ID]);
+    // The table is sorted, and to_properties lists the same keys in the same order.
+    let names: Vec<_> = CONFIG_KEYS.iter().map(|k| k.name).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted);
+    let listed: Vec<_> = with(&[]).unwrap().to_properties();
+    let listed: Vec<_> = listed.iter().map(|(k, _)| k.as_str()).collect();
+    let expected: Vec<_> = names
+        .iter()
+        .copied()
+        .filter(|&k| k != TRANSACTIONAL_ID)
+        .collect();
+    assert_eq!(listed, expected);
+    assert_eq!(config_key(LINGER_MS).unwrap().default, Some("5"));
+    assert!(config_key("nope").is_none());
+}
+
+#[test]
+fn builder_equals_properties() {
+    let ms = Duration::from_millis;
+    let built = ProducerConfig::builder()
+        .bootstrap_servers("a:1,[::1]:2")
+        .client_id("c")
+        .acks(Acks::Leader)
+        .linger(ms(7))
+        .batch_size(1000)
+        .buffer_memory(2_000_000)
+        .max_block(ms(1234))
+        .max_request_size(4000)
+        .request_timeout(ms(20_000))
+        .delivery_timeout(ms(50_000))
+        .retries(3)
+        .retry_backoff(ms(10))
+        .retry_backoff_max(ms(20))
+        .max_in_flight_requests_per_connection(2)
+        .metadata_max_age(ms(1000))
+        .metadata_max_idle(ms(6000))
+        .reconnect_backoff(ms(11))
+        .reconnect_backoff_max(ms(22))
+        .socket_connection_setup_timeout(ms(100))
+        .socket_connection_setup_timeout_max(ms(200))
+        .connections_max_idle(ms(300))
+        .send_buffer_bytes(-1)
+        .receive_buffer_bytes(-1)
+        .allow_auto_create_topics(false)
+        .enable_idempotence(false)
+        .compression_type(CompressionType::Gzip)
+        .compression_gzip_level(5)
+        .compression_lz4_level(1)
+        .compression_zstd_level(-5)
+        .partitioner_adaptive_partitioning_enable(false)
+        .partitioner_availability_timeout(ms(40))
+        .partitioner_ignore_keys(true)
+        .metadata_recovery_strategy(MetadataRecoveryStrategy::None)
+        .metadata_recovery_rebootstrap_trigger(ms(50))
+        .security_protocol(SecurityProtocol::Plaintext)
+        .build()
+        .unwrap();
+    let parsed = ProducerConfig::from_properties([
+        ("bootstrap.servers", "a:1,[::1]:2"),
+        ("client.id", "c"),
+        ("acks", "1"),
+        ("linger.ms", "7"),
+        ("batch.size", "1000"),
+        ("buffer.memory", "2000000"),
+        ("max.block.ms", "1234"),
+        ("max.request.size", "4000"),
+        ("request.timeout.ms", "20000"),
+        ("delivery.timeout.ms", "50000"),
+        ("retries", "3"),
+        ("retry.backoff.ms", "10"),
+        ("retry.backoff.max.ms", "20"),
+        ("max.in.flight.requests.per.connection", "2"),
+        ("metadata.max.age.ms", "1000"),
+        ("metadata.max.idle.ms", "6000"),
+        ("reconnect.backoff.ms", "11"),
+        ("reconnect.backoff.max.ms", "22"),
+        ("socket.connection.setup.timeout.ms", "100"),
+        ("socket.connection.setup.timeout.max.ms", "200"),
+        ("connections.max.idle.ms", "300"),
+        ("send.buffer.bytes", "-1"),
+        ("receive.buffer.bytes", "-1"),
+        ("allow.auto.create.topics", "FALSE"),
+        ("enable.idempotence", "false"),
+        ("compression.type", "gzip"),
+        ("compression.gzip.level", "5"),
+        ("compression.lz4.level", "1"),
+        ("compression.zstd.level", "-5"),
+        ("partitioner.adaptive.partitioning.enable", "false"),
+        ("partitioner.availability.timeout.ms", "40"),
+        ("partitioner.ignore.keys", "True"),
+        ("metadata.recovery.strategy", "NONE"),
+        ("metadata.recovery.rebootstrap.trigger.ms", "50"),
+        ("security.protocol", "plaintext"),
+    ])
+    .unwrap();
+    assert_eq!(built, parsed);
+    // Every field differs from its default, so every setter was checked.
+    let defaults = with(&[]).unwrap();
+    let differing = built
+        .to_properties()
+        .into_iter()
+        .zip(defaults.to_properties())
+        .filter(|(a, b)| a != b)
+        .count();
+    // All but transactional.id (not listed) and security.protocol (one accepted value).
+    assert_eq!(differing, CONFIG_KEYS.len() - 2);
+
+    // The builder keeps the last setting of a key, typed or raw.
+    let b = ProducerConfig::builder()
+        .bootstrap_servers("h:1")
+        .linger(ms(1))
+        .set("linger.ms", "9");
+    assert_eq!(b.build().unwrap().linger, ms(9));
+    assert_eq!(b.properties().len(), 2);
+    let b = b.set("linger.ms", "-1").linger(ms(3));
+    assert_eq!(b.build().unwrap().linger, ms(3));
+    // Same errors.
+    let e = ProducerConfig::builder()
+        .bootstrap_servers("h:1")
+        .set("linger.ms", "x")
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ProducerConfig::from_properties([("bootstrap.servers", "h:1"), ("linger.ms", "x")])
+            .unwrap_err()
+    );
+    // Values too large for the Java type are refused, not truncated.
+    let e = ProducerConfig::builder()
+        .bootstrap_servers("h:1")
+        .batch_size(1 << 31)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Config { ref key, .. } if key == BATCH_SIZE),
+        "{e}"
+    );
+}
+
+#[test]
+fn to_properties_round_trips() {
+    let c = with(&[
+        (BOOTSTRAP_SERVERS, "a:1, [2001:db8::1]:2"),
+        (LINGER_MS, "100"),
+        (RECONNECT_BACKOFF_MS, "70"),
+    ])
+    .unwrap();
+    let props = c.to_properties();
+    assert!(props.contains(&(BOOTSTRAP_SERVERS.into(), "a:1,[2001:db8::1]:2".into())));
+    assert_eq!(ProducerConfig::from_properties(props).unwrap(), c);
+    let shown = c.to_string();
+    assert!(
+        shown.starts_with("ProducerConfig values:\n\tacks = all\n"),
+        "{shown}"
+    );
+    assert!(shown.contains("\n\tlinger.ms = 100\n"));
+}
+
+#[test]
+fn invalid_values_name_the_key() {
+    let cases: &[(&str, &[&str])] = &[
+        (ACKS, &["2", "ALL", "", "yes"]),
+        (ALLOW_AUTO_CREATE_TOPICS, &["yes", "1", ""]),
+        (BATCH_SIZE, &["-1", "2147483648", "1.5", "", "16k"]),
+        (BUFFER_MEMORY, &["-1", "x", "9223372036854775808"]),
+        (COMPRESSION_GZIP_LEVEL, &["0", "10", "-2", "x"]),
+        (COMPRESSION_LZ4_LEVEL, &["0", "18", "x"]),
+        (COMPRESSION_TYPE, &["brotli", "GZIP", ""]),
+        (COMPRESSION_ZSTD_LEVEL, &["23", "-131073", "x"]),
+        (CONNECTIONS_MAX_IDLE_MS, &["-1", "x"]),
+        (DELIVERY_TIMEOUT_MS, &["-1", "2147483648", "x"]),
+        (ENABLE_IDEMPOTENCE, &["yes", "", "1"]),
+        (LINGER_MS, &["-1", "5ms", "", "9223372036854775808"]),
+        (MAX_BLOCK_MS, &["-1", "x"]),
+        (MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, &["0", "-1", "x"]),
+        (MAX_REQUEST_SIZE, &["-1", "2147483648"]),
+        (METADATA_MAX_AGE_MS, &["-1"]),
+        (METADATA_MAX_IDLE_MS, &["4999", "0", "-1"]),
+        (METADATA_RECOVERY_REBOOTSTRAP_TRIGGER_MS, &["-1"]),
+        (METADATA_RECOVERY_STRATEGY, &["always", ""]),
+        (PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE, &["on"]),
+        (PARTITIONER_AVAILABILITY_TIMEOUT_MS, &["-1"]),
+        (PARTITIONER_IGNORE_KEYS, &["0"]),
+        (RECEIVE_BUFFER_BYTES, &["-2", "2147483648"]),
+        (RECONNECT_BACKOFF_MAX_MS, &["-1"]),
+        (RECONNECT_BACKOFF_MS, &["-1"]),
+        (REQUEST_TIMEOUT_MS, &["-1", "2147483648"]),
+        (RETRIES, &["-1", "2147483648", "many"]),
+        (RETRY_BACKOFF_MAX_MS, &["-1"]),
+        (RETRY_BACKOFF_MS, &["-1"]),
+        (
+            SECURITY_PROTOCOL,
+            &["TLS", "SSL", "sasl_plaintext", "SASL_SSL", ""],
+        ),
+        (SEND_BUFFER_BYTES, &["-2"]),
+        (SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS, &["-1"]),
+        (SOCKET_CONNECTION_SETUP_TIMEOUT_MS, &["-1"]),
+        (TRANSACTIONAL_ID, &["tx-1", ""]),
+        (BOOTSTRAP_SERVERS, &["", "h", "h:0"]),
+    ];
+    for &(key, values) in cases {
+        for &value in values {
+            let (k, message) = err(&[(key, value)]);
+            assert_eq!(k, key, "{key}={value}: {message}");
+            if !value.is_empty() && key != TRANSACTIONAL_ID {
+                assert!(
+                    message.to_lowercase().contains(&value.to_lowercase()),
+                    "{key}={value}: {message}"
+                );
+            }
+        }
+    }
+    // Every key with a range is covered.
+    for k in CONFIG_KEYS {
+        if k.name != CLIENT_ID {
+            assert!(
+                cases.iter().any(|(c, _)| *c == k.name),
+                "{} untested",
+                k.name
+            );
+        }
+    }
+}
+
+#[test]
+fn error_messages() {
+    let show = |extra: &[(&'static str, &'static str)]| with(extra).unwrap_err().to_string();
+    assert_eq!(
+        show(&[(LINGER_MS, "-1")]),
+        "invalid configuration `linger.ms`: value \"-1\" is out of range: must be >= 0"
+    );
+    assert_eq!(
+        show(&[(LINGER_MS, " abc ")]),
+        "invalid configuration `linger.ms`: value \"abc\" is not an integer: must be an \
+         integer >= 0"
+    );
+    assert_eq!(
+        show(&[(REQUEST_TIMEOUT_MS, "2147483648")]),
+        "invalid configuration `request.timeout.ms`: value \"2147483648\" is out of range: \
+         must be between 0 and 2147483647"
+    );
+    assert_eq!(
+        show(&[(METADATA_MAX_IDLE_MS, "100")]),
+        "invalid configuration `metadata.max.idle.ms`: value \"100\" is out of range: must \
+         be >= 5000"
+    );
+    assert_eq!(
+        show(&[(COMPRESSION_LZ4_LEVEL, "18")]),
+        "invalid configuration `compression.lz4.level`: value \"18\" is out of range: must \
+         be between 1 and 17"
+    );
+    assert!(show(&[(COMPRESSION_GZIP_LEVEL, "0")]).contains("between 1 and 9 or -1"));
+    assert_eq!(
+        show(&[(ACKS, "2")]),
+        "invalid configuration `acks`: value \"2\" is not allowed: must be one of all, -1, \
+         0, 1"
+    );
+    assert_eq!(
+        show(&[(PARTITIONER_IGNORE_KEYS, "yes")]),
+        "invalid configuration `partitioner.ignore.keys`: value \"yes\" is not a boolean: \
+         must be true or false"
+    );
+    assert_eq!(
+        with(&[(COMPRESSION_TYPE, "gzip")])
+            .unwrap()
+            .compression_type,
+        CompressionType::Gzip
+    );
+    assert!(show(&[(COMPRESSION_TYPE, "brotli")]).contains("compression.type"));
+    assert!(show(&[(SECURITY_PROTOCOL, "SSL")]).contains("not supported yet"));
+    assert!(show(&[(SECURITY_PROTOCOL, "TLS")]).contains("must be one of"));
+    // Idempotence set explicitly conflicts with acks/retries/max.in.flight: an error naming
+    // both keys; left to its default, it is turned off instead (as Java does).
+    let idem = show(&[(ENABLE_IDEMPOTENCE, "true"), (ACKS, "1")]);
+    assert!(
+        idem.contains("acks") && idem.contains("idempoten"),
+        "{idem}"
+    );
+    assert!(show(&[(ENABLE_IDEMPOTENCE, "true"), (RETRIES, "0")]).contains("retries"));
+    assert!(!with(&[(ACKS, "1")]).unwrap().enable_idempotence);
+    assert!(!with(&[(RETRIES, "0")]).unwrap().enable_idempotence);
+    assert!(
+        with(&[(ENABLE_IDEMPOTENCE, "TRUE")])
+            .unwrap()
+            .enable_idempotence
+    );
+    assert!(show(&[(TRANSACTIONAL_ID, "tx")]).contains("transactions are not supported"));
+    assert!(show(&[(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "0")]).contains("must be >= 1"));
+    assert!(show(&[(SEND_BUFFER_BYTES, "-2")]).contains("must be >= -1"));
+    // Acceptable edge values.
+    let c = with(&[
+        (COMPRESSION_GZIP_LEVEL, "9"),
+        (COMPRESSION_ZSTD_LEVEL, "-131072"),
+        (METADATA_MAX_IDLE_MS, "5000"),
+        (BATCH_SIZE, "0"),
+        (RETRIES, "0"),
+        (ACKS, " -1 "),
+        (LINGER_MS, "+3"),
+    ])
+    .unwrap();
+    assert_eq!(c.compression_zstd_level(), -131_072);
+    assert_eq!(c.acks(), Acks::All);
+    assert_eq!(c.linger(), Duration::from_millis(3));
+    assert_eq!(c.retries(), 0);
+}
+
+#[test]
+fn unknown_and_java_only_keys() {
+    let (k, m) = err(&[("lingr.ms", "5")]);
+    assert_eq!(k, "lingr.ms");
+    assert!(m.contains("did you mean `linger.ms`?"), "{m}");
+    let (_, m) = err(&[("BATCH_SIZE", "5")]);
+    assert!(m.contains("did you mean `batch.size`?"), "{m}");
+    let (_, m) = err(&[("request.timeout", "5")]);
+    assert!(m.contains("did you mean `request.timeout.ms`?"), "{m}");
+    let (k, m) = err(&[("frobnicate", "5")]);
+    assert_eq!(k, "frobnicate");
+    assert!(m.starts_with("unknown configuration key"), "{m}");
+    assert!(!m.contains("did you mean"), "{m}");
+
+    for key in ["key.serializer", "value.serializer"] {
+        let (k, m) = err(&[(
+            key,
+            "org.apache.kafka.common.serialization.StringSerializer",
+        )]);
+        assert_eq!(k, key);
+        assert!(m.contains("serializers are Rust types"), "{m}");
+        assert!(m.contains("KafkaProducer"), "{m}");
+    }
+    let (_, m) = err(&[("partitioner.class", "x")]);
+    assert!(m.contains("partitioner is a Rust type"), "{m}");
+    let (_, m) = err(&[("interceptor.classes", "x")]);
+    assert!(m.contains("KafkaProducer"), "{m}");
+    let (_, m) = err(&[("sasl.mechanism", "PLAIN")]);
+    assert!(m.contains("not supported yet"), "{m}");
+    let (_, m) = err(&[("transaction.timeout.ms", "60000")]);
+    assert!(m.contains("transactions are not supported"), "{m}");
+    let (_, m) = err(&[("metrics.num.samples", "2")]);
+    assert!(m.contains("not supported by this crate"), "{m}");
+}
+
+#[test]
+fn delivery_timeout_rule() {
+    let ms = Duration::from_millis;
+    // Not set: raised to linger.ms + request.timeout.ms.
+    let c = with(&[(LINGER_MS, "100000"), (REQUEST_TIMEOUT_MS, "30000")]).unwrap();
+    assert_eq!(c.delivery_timeout(), ms(130_000));
+    // Not set and the default is enough: unchanged.
+    let c = with(&[(LINGER_MS, "1000")]).unwrap();
+    assert_eq!(c.delivery_timeout(), ms(120_000));
+    // The sum is capped at i32::MAX, as Java.
+    let c = with(&[(LINGER_MS, "9223372036854775807")]).unwrap();
+    assert_eq!(c.delivery_timeout(), ms(i32::MAX as u64));
+    // Set explicitly: an error naming the three keys.
+    let (k, m) = err(&[(DELIVERY_TIMEOUT_MS, "30004")]);
+    assert_eq!(k, DELIVERY_TIMEOUT_MS);
+    assert!(
+        m.contains(LINGER_MS) && m.contains(REQUEST_TIMEOUT_MS),
+        "{m}"
+    );
+    assert!(m.contains("30005"), "{m}");
+    // Set explicitly and equal to the sum: fine.
+    let c = with(&[(DELIVERY_TIMEOUT_MS, "30005")]).unwrap();
+    assert_eq!(c.delivery_timeout(), ms(30_005));
+    // Through the builder too.
+    let e = ProducerConfig::builder()
+        .bootstrap_servers("h:1")
+        .delivery_timeout(ms(1000))
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, Error::Config { ref key, .. } if key == DELIVERY_TIMEOUT_MS));
+}
+
+#[test]
+fn reconnect_backoff_max_follows_backoff_when_unset() {
+    let ms = Duration::from_millis;
+    let c = with(&[(RECONNECT_BACKOFF_MS, "200")]).unwrap();
+    assert_eq!(
+        (c.reconnect_backoff(), c.reconnect_backoff_max()),
+        (ms(200), ms(200))
+    );
+    let c = with(&[
+        (RECONNECT_BACKOFF_MS, "200"),
+        (RECONNECT_BACKOFF_MAX_MS, "5000"),
+    ])
+    .unwrap();
+    assert_eq!(
+        (c.reconnect_backoff(), c.reconnect_backoff_max()),
+        (ms(200), ms(5000))
+    );
+    let c = with(&[(RECONNECT_BACKOFF_MAX_MS, "5000")]).unwrap();
+    assert_eq!(
+        (c.reconnect_backoff(), c.reconnect_backoff_max()),
+        (ms(50), ms(5000))
+    );
+}
+
+#[test]
+fn idempotence_rules() {
+    let r = |explicit, acks, retries, in_flight| {
+        resolve_idempotence(explicit, acks, retries, in_flight)
+    };
+    let key = |e: Error| match e {
+        Error::Config { key, .. } => key,
+        e => panic!("{e}"),
+    };
+    // Default on, turned off (with a warning) by conflicting settings.
+    assert!(r(None, Acks::All, i32::MAX, 5).unwrap());
+    assert!(!r(None, Acks::Leader, i32::MAX, 5).unwrap());
+    assert!(!r(None, Acks::All, 0, 5).unwrap());
+    assert!(!r(None, Acks::All, 1, 6).unwrap());
+    assert!(!r(Some(false), Acks::All, i32::MAX, 6).unwrap());
+    // Explicitly on: conflicts are errors naming both keys.
+    assert!(r(Some(true), Acks::All, 1, 1).unwrap());
+    assert_eq!(
+        key(r(Some(true), Acks::None, 1, 1).unwrap_err()),
+        "enable.idempotence and acks"
+    );
+    assert_eq!(
+        key(r(Some(true), Acks::All, 0, 1).unwrap_err()),
+        "enable.idempotence and retries"
+    );
+    assert_eq!(
+        key(r(Some(true), Acks::All, 1, 6).unwrap_err()),
+        "enable.idempotence and max.in.flight.requests.per.connection"
+    );
+}
+
+#[test]
+fn bootstrap_servers_parsing() {
+    let ok = |s: &str| parse_bootstrap_servers(s).unwrap();
+    let owned = |v: &[(&str, u16)]| -> Vec<(String, u16)> {
+        v.iter().map(|&(h, p)| (h.to_string(), p)).collect()
+    };
+    assert_eq!(ok("127.0.0.1:9092"), owned(&[("127.0.0.1", 9092)]));
+    assert_eq!(
+        ok("  kafka-1.example.com:9092 ,kafka_2:19092,localhost:65535  "),
+        owned(&[
+            ("kafka-1.example.com", 9092),
+            ("kafka_2", 19092),
+            ("localhost", 65535)
+        ])
+    );
+    assert_eq!(
+        ok("[::1]:9092, [2001:db8::10]:9093"),
+        owned(&[("::1", 9092), ("2001:db8::10", 9093)])
+    );
+    assert_eq!(ok("a:1,a:2"), owned(&[("a", 1), ("a", 2)]));
+
+    let bad = |s: &str| -> String {
+        match parse_bootstrap_servers(s) {
+            Err(Error::Config { key, message }) => {
+                assert_eq!(key, BOOTSTRAP_SERVERS);
+                message
+            }
+            other => panic!("{s:?}: {other:?}"),
+        }
+    };
+    assert!(bad("").contains("must not be empty"));
+    assert!(bad("   ").contains("must not be empty"));
+    assert!(bad("a:1,,b:2").contains("empty entry"));
+    assert!(bad("a:1,").contains("empty entry"));
+    assert!(bad(",a:1").contains("empty entry"));
+    assert!(bad("localhost").contains("missing port"));
+    assert!(bad("localhost:").contains("missing port"));
+    assert!(bad("a:1,b").contains("invalid entry \"b\""));
+    assert!(bad(":9092").contains("missing host"));
+    assert!(bad("h:0").contains("out of range"));
+    assert!(bad("h:65536").contains("out of range"));
+    assert!(bad("h:99999999999999999999").contains("out of range"));
+    assert!(bad("h:-1").contains("not a number"));
+    assert!(bad("h:+1").contains("not a number"));
+    assert!(bad("h:90 92").contains("not a number"));
+    assert!(bad("::1:9092").contains("brackets"));
+    assert!(bad("[::1]").contains("missing port"));
+    assert!(bad("[::1:9092").contains("missing `]`"));
+    assert!(bad("[not-ipv6]:9092").contains("not an IPv6 address"));
+    assert!(bad("[::1]9092").contains("missing port"));
+    assert!(bad("a b:9092").contains("invalid character"));
+    assert!(bad("://h:9092").contains("invalid character"));
+    assert!(bad("a/b://h:9092").contains("invalid character"));
+    // A listener prefix is ignored, as Java.
+    assert_eq!(
+        ok("PLAINTEXT://h:9092,SASL_SSL://[::1]:9093"),
+        owned(&[("h", 9092), ("::1", 9093)])
+    );
+    assert!(bad("a:1, a:1").contains("listed twice"));
+    // The message names the entry and the expected form.
+    let m = bad("kafka:1,kafka");
+    assert!(m.contains("\"kafka\"") && m.contains("host:port"), "{m}");
+    // Through the config, missing is an error too.
+    let e = ProducerConfig::from_properties([(CLIENT_ID, "x")]).unwrap_err();
+    assert!(
+        matches!(e, Error::Config { ref key, .. } if key == BOOTSTRAP_SERVERS),
+        "{e}"
+    );
+    assert!(e.to_string().contains("required"), "{e}");
+}
+
+#[test]
+fn duplicate_keys_last_wins() {
+    let c = with(&[(LINGER_MS, "-1"), (LINGER_MS, "7")]).unwrap();
+    assert_eq!(c.linger(), Duration::from_millis(7));
+    let c = with(&[(" linger.ms ", "8")]).unwrap();
+    assert_eq!(c.linger(), Duration::from_millis(8));
+}
+
+#[test]
+fn properties_text_parsing() {
+    let text = "# a comment\n\
+                ! another comment\n\
+                \n\
+                \x20  bootstrap.servers = a:1, \\\n\
+                \x20     b:2\n\
+                acks:1\n\
+                linger.ms 20\n\
+                client.id\t=  my\\tclient\\u00e9  \n\
+                batch.size=\\\n\
+                \x20 100\r\n\
+                max.block.ms : 5\r\
+                key\\=with\\:seps\\ x = v\n\
+                # a comment ending in a backslash does not continue \\\n\
+                empty\n\
+                emoji = \\ud83d\\ude00\n\
+                eq==\n";
+    let props = parse_properties(text).unwrap();
+    let expect = |k: &str, v: &str| {
+        assert!(
+            props.contains(&(k.to_string(), v.to_string())),
+            "{k}={v:?} not in {props:?}"
+        )
+    };
+    expect("bootstrap.servers", "a:1, b:2");
+    expect("acks", "1");
+    expect("linger.ms", "20");
+    expect("client.id", "my\tclienté");
+    expect("batch.size", "100");
+    expect("max.block.ms", "5");
+    expect("key=with:seps x", "v");
+    expect("empty", "");
+    expect("emoji", "😀");
+    expect("eq", "=");
+    assert_eq!(props.len(), 10, "{props:?}");
+
+    assert!(parse_properties("a=\\u12").unwrap_err().contains("line 1"));
+    assert!(
+        parse_properties("\n\na=\\uzzzz")
+            .unwrap_err()
+            .contains("line 3")
+    );
+    assert!(parse_properties("a=\\ud83d").is_err());
+}
+
+#[test]
+fn properties_file() {
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!(
+        "kafka-producer-config-test-{}.properties",
+        std::process::id()
+    ));
+    std::fs::write(
+        &path,
+        "# Java producer.properties\n\
+         bootstrap.servers=localhost:9092,[::1]:9093\n\
+         client.id = file-client\n\
+         acks: 0\n\
+         linger.ms=50\n\
+         compression.type=none\n",
+    )
+    .unwrap();
+    let c = ProducerConfig::from_properties_file(&path);
+    std::fs::remove_file(&path).unwrap();
+    let c = c.unwrap();
+    assert_eq!(
+        c,
+        with(&[
+            (BOOTSTRAP_SERVERS, "localhost:9092,[::1]:9093"),
+            (CLIENT_ID, "file-client"),
+            (ACKS, "0"),
+            (LINGER_MS, "50"),
+        ])
+        .unwrap()
+    );
+
+    // Errors from the file's content name the key; unreadable files name the path.
+    let path2 = dir.join(format!(
+        "kafka-producer-config-test-{}-bad.properties",
+        std::process::id()
+    ));
+    std::fs::write(&path2, "bootstrap.servers=h:1\nkey.serializer=x\n").unwrap();
+    let e = ProducerConfig::from_properties_file(&path2).unwrap_err();
+    std::fs::remove_file(&path2).unwrap();
+    assert!(
+        matches!(e, Error::Config { ref key, .. } if key == "key.serializer"),
+        "{e}"
+    );
+    let missing = dir.join("kafka-producer-config-test-does-not-exist.properties");
+    let e = ProducerConfig::from_properties_file(&missing).unwrap_err();
+    assert!(
+        matches!(e, Error::Config { ref key, ref message }
+            if key.contains("does-not-exist") && message.contains("cannot read")),
+        "{e}"
+    );
+    assert!(ProducerConfig::from_properties_str("bootstrap.servers=h:1\nacks=7").is_err());
+}
+
+#[test]
+fn enums_round_trip() {
+    for a in [Acks::None, Acks::Leader, Acks::All] {
+        assert_eq!(a.as_str().parse::<Acks>().unwrap(), a);
+        assert_eq!(a.to_string(), a.as_str());
+    }
+    assert_eq!(
+        [Acks::None, Acks::Leader, Acks::All].map(Acks::as_i16),
+        [0, 1, -1]
+    );
+    for c in [
+        CompressionType::None,
+        CompressionType::Gzip,
+        CompressionType::Snappy,
+        CompressionType::Lz4,
+        CompressionType::Zstd,
+    ] {
+        assert_eq!(c.as_str().parse::<CompressionType>().unwrap(), c);
+        assert_eq!(c.to_string(), c.as_str());
+    }
+    for s in [
+        MetadataRecoveryStrategy::None,
+        MetadataRecoveryStrategy::Rebootstrap,
+    ] {
+        assert_eq!(s.as_str().parse::<MetadataRecoveryStrategy>().unwrap(), s);
+        assert_eq!(s.to_string(), s.as_str());
+    }
+    for p in [
+        SecurityProtocol::Plaintext,
+        SecurityProtocol::Ssl,
+        SecurityProtocol::SaslPlaintext,
+        SecurityProtocol::SaslSsl,
+    ] {
+        assert_eq!(p.as_str().parse::<SecurityProtocol>().unwrap(), p);
+        assert_eq!(p.to_string(), p.as_str());
+    }
+}
+
+#[test]
+fn edit_distance_works() {
+    assert_eq!(edit_distance("", "abc"), 3);
+    assert_eq!(edit_distance("kitten", "sitting"), 3);
+    assert_eq!(edit_distance("linger.ms", "linger.ms"), 0);
+    assert_eq!(suggest_key("acks"), Some("acks"));
+    assert_eq!(suggest_key("x"), None);
+}
+
+#[test]
+fn readme_table_is_current() {
+    // Regenerate with `cargo run --example config_table` and paste it into README.md.
+    let readme = include_str!("../../README.md");
+    assert!(
+        readme.contains(&markdown_table()),
+        "README.md's configuration table is stale: regenerate it with \
+         `cargo run --example config_table`"
+    );
+}
+
+#[test]
+fn every_row_is_consistent() {
+    for key in CONFIG_KEYS {
+        // The validator's own values are accepted by the type.
+        if let Some(default) = key.default {
+            assert!(!default.is_empty(), "{}", key.name);
+        }
+        assert!(!key.description.is_empty(), "{}", key.name);
+        assert!(!key.valid_values().is_empty(), "{}", key.name);
+    }
+    assert_eq!(
+        config_key(ENABLE_IDEMPOTENCE).unwrap().default,
+        Some(if DEFAULT_ENABLE_IDEMPOTENCE {
+            "true"
+        } else {
+            "false"
+        })
+    );
+    // transactional.id is refused, with Java's key in the error.
+    let (key, message) = err(&[(TRANSACTIONAL_ID, "tx")]);
+    assert_eq!(key, TRANSACTIONAL_ID);
+    assert!(message.contains("not supported"), "{message}");
+}

@@ -1,0 +1,261 @@
+//! Building a [`ProducerConfig`] from `(key, value)` pairs: each value parsed through its row of
+//! the definition, then Java's cross-key rules (`ProducerConfig.postProcessParsedConfig`,
+//! `KafkaProducer.configureDeliveryTimeout`, ...), applied once.
+
+use super::def::config_key;
+use super::keys::*;
+use super::parse::INT;
+use super::{
+    Acks, CONFIG_KEYS, DEFAULT_ENABLE_IDEMPOTENCE,
+    MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE, ProducerConfig,
+};
+use crate::error::Error;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Counter for the default `client.id`, as Java's `PRODUCER_CLIENT_ID_SEQUENCE`.
+static PRODUCER_CLIENT_ID_SEQUENCE: AtomicU64 = AtomicU64::new(1);
+
+/// Parses and validates `(key, value)` pairs (keys trimmed): the one path by which every
+/// [`ProducerConfig`] is made.
+pub(super) fn build(
+    props: impl Iterator<Item = (String, String)>,
+) -> Result<ProducerConfig, Error> {
+    // Last value wins, as in a Java map; keep the order of first appearance for error reporting.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (k, v) in props {
+        match index.get(&k) {
+            Some(&i) => pairs[i].1 = v,
+            None => {
+                index.insert(k.clone(), pairs.len());
+                pairs.push((k, v));
+            }
+        }
+    }
+
+    let mut c = ProducerConfig::defaults();
+    let mut explicit: HashSet<&str> = HashSet::new();
+    for (key, raw) in &pairs {
+        let def = config_key(key).ok_or_else(|| unaccepted_key(key))?;
+        c.set_value(def, raw)?;
+        explicit.insert(def.name);
+    }
+
+    if c.bootstrap_servers.is_empty() {
+        return Err(Error::config(
+            BOOTSTRAP_SERVERS,
+            "missing required setting (no default): set it to host:port[,host:port...]",
+        ));
+    }
+
+    // CommonClientConfigs.postProcessReconnectBackoffConfigs.
+    if explicit.contains(RECONNECT_BACKOFF_MS) && !explicit.contains(RECONNECT_BACKOFF_MAX_MS) {
+        log::warn!(
+            "Disabling exponential reconnect backoff because {RECONNECT_BACKOFF_MS} is set, \
+             but {RECONNECT_BACKOFF_MAX_MS} is not."
+        );
+        c.reconnect_backoff_max = c.reconnect_backoff;
+    }
+    // CommonClientConfigs.warnDisablingExponentialBackoff.
+    if c.retry_backoff > c.retry_backoff_max {
+        log::warn!(
+            "Configuration '{RETRY_BACKOFF_MS}' with value '{}' is greater than configuration \
+             '{RETRY_BACKOFF_MAX_MS}' with value '{}'. A static backoff with value '{}' will be \
+             applied.",
+            c.retry_backoff.as_millis(),
+            c.retry_backoff_max.as_millis(),
+            c.retry_backoff_max.as_millis()
+        );
+    }
+    if c.socket_connection_setup_timeout > c.socket_connection_setup_timeout_max {
+        log::warn!(
+            "Configuration '{SOCKET_CONNECTION_SETUP_TIMEOUT_MS}' with value '{}' is greater \
+             than configuration '{SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS}' with value '{}'. A \
+             static connection setup timeout with value '{}' will be applied.",
+            c.socket_connection_setup_timeout.as_millis(),
+            c.socket_connection_setup_timeout_max.as_millis(),
+            c.socket_connection_setup_timeout_max.as_millis()
+        );
+    }
+
+    c.enable_idempotence = resolve_idempotence(
+        explicit
+            .contains(ENABLE_IDEMPOTENCE)
+            .then_some(c.enable_idempotence),
+        c.acks,
+        c.retries,
+        c.max_in_flight_requests_per_connection,
+    )?;
+
+    // KafkaProducer.configureDeliveryTimeout.
+    let linger_ms = c.linger.as_millis().min(INT as u128);
+    let request_ms = c.request_timeout.as_millis();
+    let floor_ms = (linger_ms + request_ms).min(INT as u128);
+    if c.delivery_timeout.as_millis() < floor_ms {
+        if explicit.contains(DELIVERY_TIMEOUT_MS) {
+            return Err(Error::config(
+                DELIVERY_TIMEOUT_MS,
+                format!(
+                    "value \"{}\" must be equal to or larger than {LINGER_MS} ({linger_ms}) + \
+                     {REQUEST_TIMEOUT_MS} ({request_ms}) = {floor_ms}",
+                    c.delivery_timeout.as_millis()
+                ),
+            ));
+        }
+        log::warn!(
+            "{DELIVERY_TIMEOUT_MS} should be equal to or larger than {LINGER_MS} + \
+             {REQUEST_TIMEOUT_MS}. Setting it to {floor_ms}."
+        );
+        c.delivery_timeout = Duration::from_millis(floor_ms as u64);
+    }
+
+    // Last, so that a refused config does not use up a number (ProducerConfig.maybeOverrideClientId).
+    if !explicit.contains(CLIENT_ID) {
+        c.client_id = format!(
+            "producer-{}",
+            PRODUCER_CLIENT_ID_SEQUENCE.fetch_add(1, Ordering::Relaxed)
+        );
+    }
+    Ok(c)
+}
+
+/// Java's `ProducerConfig.postProcessAndValidateIdempotenceConfigs`; `explicit` is the value
+/// of `enable.idempotence` when it was set.
+pub(super) fn resolve_idempotence(
+    explicit: Option<bool>,
+    acks: Acks,
+    retries: i32,
+    max_in_flight: usize,
+) -> Result<bool, Error> {
+    if !explicit.unwrap_or(DEFAULT_ENABLE_IDEMPOTENCE) {
+        return Ok(false);
+    }
+    let user_set = explicit.is_some();
+    let both = |other: &str| format!("{ENABLE_IDEMPOTENCE} and {other}");
+    let mut enabled = true;
+    if retries == 0 {
+        if user_set {
+            return Err(Error::config(
+                both(RETRIES),
+                "retries must be non-zero when using the idempotent producer \
+                 (enable.idempotence=true)",
+            ));
+        }
+        log::warn!("Idempotence will be disabled because {RETRIES} is set to 0.");
+        enabled = false;
+    }
+    if acks != Acks::All {
+        if user_set {
+            return Err(Error::config(
+                both(ACKS),
+                "acks must be all in order to use the idempotent producer \
+                 (enable.idempotence=true); otherwise idempotence cannot be guaranteed",
+            ));
+        }
+        log::warn!(
+            "Idempotence will be disabled because {ACKS} is set to {}, not set to 'all'.",
+            acks.as_i16()
+        );
+        enabled = false;
+    }
+    if enabled && max_in_flight > MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE {
+        if user_set {
+            return Err(Error::config(
+                both(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION),
+                format!(
+                    "max.in.flight.requests.per.connection must be at most \
+                     {MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE} to use the \
+                     idempotent producer; current value is {max_in_flight}"
+                ),
+            ));
+        }
+        log::warn!(
+            "Idempotence will be disabled because {MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION} is set \
+             to {max_in_flight}, which is greater than \
+             {MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE}."
+        );
+        enabled = false;
+    }
+    Ok(enabled)
+}
+
+/// The error for a key that is not a [`CONFIG_KEYS`] entry.
+fn unaccepted_key(key: &str) -> Error {
+    let message = match key {
+        "key.serializer" | "value.serializer" => {
+            "serializers are Rust types given to KafkaProducer in code, not configuration; \
+             remove this setting"
+                .to_string()
+        }
+        "partitioner.class" => "the partitioner is a Rust type given to KafkaProducer in code, \
+                                not configuration; remove this setting"
+            .to_string(),
+        "interceptor.classes" => "interceptors are Rust values given to KafkaProducer in code, \
+                                  not configuration; remove this setting"
+            .to_string(),
+        "transaction.timeout.ms" | "transaction.two.phase.commit.enable" => {
+            "transactions are not supported by this crate; remove this setting".to_string()
+        }
+        _ if key.starts_with("ssl.") || key.starts_with("sasl.") => {
+            "SSL and SASL are not supported yet (only security.protocol=PLAINTEXT); remove this \
+             setting"
+                .to_string()
+        }
+        "client.dns.lookup"
+        | "enable.metrics.push"
+        | "metrics.sample.window.ms"
+        | "metrics.num.samples"
+        | "metrics.recording.level"
+        | "metric.reporters"
+        | "auto.include.jmx.reporter"
+        | "security.providers"
+        | "config.providers" => "this Java producer setting is not supported by this crate; \
+                                 remove it"
+            .to_string(),
+        _ => match suggest_key(key) {
+            Some(known) => format!("unknown configuration key; did you mean `{known}`?"),
+            None => "unknown configuration key (the accepted keys are listed in \
+                     kafka_producer::config::CONFIG_KEYS)"
+                .to_string(),
+        },
+    };
+    Error::config(key, message)
+}
+
+/// The accepted key `key` is an obvious typo of, if any.
+pub(super) fn suggest_key(key: &str) -> Option<&'static str> {
+    let normalized: String = key
+        .chars()
+        .map(|c| match c {
+            '_' | '-' => '.',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    if let Some(k) = config_key(&normalized) {
+        return Some(k.name);
+    }
+    let (best, distance) = CONFIG_KEYS
+        .iter()
+        .map(|k| (k.name, edit_distance(&normalized, k.name)))
+        .min_by_key(|&(_, d)| d)?;
+    let limit = (best.len() / 4).clamp(1, 3);
+    (distance <= limit).then_some(best)
+}
+
+/// Levenshtein distance between two strings, by chars.
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
