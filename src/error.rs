@@ -88,6 +88,15 @@ pub enum Error {
     },
     /// A broker could not be reached or the connection broke (retriable).
     Network(String),
+    /// A socket operation failed: connecting, writing or reading (retriable). The
+    /// [`io::Error`](std::io::Error) is kept: [`source()`](std::error::Error::source) returns
+    /// it and [`Error::io_error_kind`] its kind.
+    Io {
+        /// What was being done, and with which broker.
+        context: String,
+        /// The I/O error.
+        source: IoError,
+    },
     /// A broker sent bytes that are not a valid response (the connection is closed).
     Decode(DecodeError),
     /// No broker supports a version of an API this client needs.
@@ -110,7 +119,7 @@ impl Error {
     /// Whether retrying the same operation later may succeed (Java's `RetriableException`).
     pub fn is_retriable(&self) -> bool {
         match self {
-            Error::Timeout { .. } | Error::Network(_) => true,
+            Error::Timeout { .. } | Error::Network(_) | Error::Io { .. } => true,
             Error::Broker { code, .. } => code.is_retriable(),
             _ => false,
         }
@@ -168,6 +177,7 @@ impl fmt::Display for Error {
                 "invalid partition {partition} for topic {topic}: it has {partitions} partition(s)"
             ),
             Error::Network(m) => write!(f, "network error: {m}"),
+            Error::Io { context, source } => write!(f, "network error: {context}: {source}"),
             Error::Decode(e) => write!(f, "invalid bytes from the broker: {e}"),
             Error::UnsupportedVersion(e) => write!(f, "unsupported version: {e}"),
             Error::Serialization(m) => write!(f, "serialization failed: {m}"),
@@ -179,7 +189,85 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    /// The cause: the [`io::Error`](std::io::Error) of [`Error::Io`], the decoding error of
+    /// [`Error::Decode`], the version mismatch of [`Error::UnsupportedVersion`].
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source.get_ref()),
+            Error::Decode(e) => Some(e),
+            Error::UnsupportedVersion(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl Error {
+    /// The [`io::ErrorKind`](std::io::ErrorKind) of an [`Error::Io`].
+    ///
+    /// ```
+    /// use kafka_producer::Error;
+    /// let e = Error::io("connecting to node 1", std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+    /// assert_eq!(e.io_error_kind(), Some(std::io::ErrorKind::ConnectionRefused));
+    /// assert!(std::error::Error::source(&e).is_some());
+    /// ```
+    pub fn io_error_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            Error::Io { source, .. } => Some(source.kind()),
+            _ => None,
+        }
+    }
+
+    /// An [`Error::Io`] with what was being done.
+    pub fn io(context: impl Into<String>, error: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source: IoError::new(error),
+        }
+    }
+}
+
+/// An [`io::Error`](std::io::Error) shared by every record it failed: cloneable, and equal to
+/// another with the same kind and message.
+///
+/// ```
+/// use kafka_producer::error::IoError;
+/// let e = IoError::new(std::io::Error::from(std::io::ErrorKind::TimedOut));
+/// assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+/// ```
+#[derive(Debug, Clone)]
+pub struct IoError(std::sync::Arc<std::io::Error>);
+
+impl IoError {
+    /// Wraps an I/O error.
+    pub fn new(error: std::io::Error) -> Self {
+        IoError(std::sync::Arc::new(error))
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> std::io::ErrorKind {
+        self.0.kind()
+    }
+
+    /// The I/O error.
+    pub fn get_ref(&self) -> &std::io::Error {
+        &self.0
+    }
+}
+
+impl PartialEq for IoError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind() == other.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for IoError {}
+
+impl fmt::Display for IoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {

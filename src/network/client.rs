@@ -326,7 +326,7 @@ impl NetworkClient {
             .write(now)
             .and_then(|_| c.update_interest(self.poll.registry()));
         if let Err(e) = result {
-            self.disconnect(node, Disconnect::Closed(format!("write failed: {e}")), now);
+            self.disconnect(node, Disconnect::io("write failed", e), now);
         }
     }
 
@@ -582,11 +582,7 @@ impl NetworkClient {
                         "Connection to node {node} ({}) could not be established: {e}",
                         conn.addr
                     );
-                    self.disconnect(
-                        node,
-                        Disconnect::Closed(format!("connect failed: {e}")),
-                        now,
-                    );
+                    self.disconnect(node, Disconnect::io("connect failed", e), now);
                     return;
                 }
             }
@@ -602,18 +598,19 @@ impl NetworkClient {
             match result {
                 Ok(()) => {}
                 Err(e) => {
-                    let reason = match &e {
+                    let reason = match e {
                         ReadError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => {
-                            "connection closed by the broker".to_string()
+                            Disconnect::Closed("connection closed by the broker".to_string())
                         }
-                        other => other.to_string(),
+                        ReadError::Io(io) => Disconnect::io("read failed", io),
+                        other => {
+                            log::error!(
+                                "Invalid bytes from node {node}: {other}; closing the connection"
+                            );
+                            Disconnect::Closed(other.to_string())
+                        }
                     };
-                    if matches!(e, ReadError::Decode(_) | ReadError::Unexpected(_)) {
-                        log::error!(
-                            "Invalid bytes from node {node}: {reason}; closing the connection"
-                        );
-                    }
-                    self.disconnect(node, Disconnect::Closed(reason), now);
+                    self.disconnect(node, reason, now);
                     return;
                 }
             }

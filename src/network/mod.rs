@@ -59,6 +59,23 @@ pub enum Disconnect {
     RequestTimeout,
     /// The connection failed or was closed; the text says why.
     Closed(String),
+    /// A socket operation failed with this I/O error (connect, write, read).
+    Io {
+        /// What failed.
+        context: String,
+        /// The error.
+        error: crate::error::IoError,
+    },
+}
+
+impl Disconnect {
+    /// A disconnection by an I/O error.
+    pub(crate) fn io(context: &str, error: std::io::Error) -> Self {
+        Disconnect::Io {
+            context: context.to_string(),
+            error: crate::error::IoError::new(error),
+        }
+    }
 }
 
 /// The outcome of one request.

@@ -753,6 +753,10 @@ impl<C: KafkaClient> Sender<C> {
                     Disconnect::Closed(why) => {
                         Error::Network(format!("Disconnected from node {}: {why}", response.node))
                     }
+                    Disconnect::Io { context, error } => Error::Io {
+                        context: format!("Disconnected from node {}: {context}", response.node),
+                        source: error,
+                    },
                 };
                 for b in batches {
                     self.complete_batch(b, Err(err.clone()), -1, response.correlation_id, now);
@@ -916,6 +920,7 @@ impl<C: KafkaClient> Sender<C> {
                 if matches!(
                     err,
                     Error::Network(_)
+                        | Error::Io { .. }
                         | Error::Timeout {
                             kind: TimeoutKind::Request,
                             ..

@@ -2410,3 +2410,41 @@ fn leadership_change_error_without_new_leader_information() {
     assert_eq!(h.in_flight_batches(&tp(0)), 1);
     assert_eq!(h.in_flight_batches(&tp(1)), 1);
 }
+
+/// A connection that breaks with an I/O error fails its batches (retries=0) with
+/// [`Error::Io`], keeping the `io::Error`: its kind and `source()` (issue 10: errors keep their
+/// cause).
+#[test]
+fn io_error_keeps_its_kind_and_source() {
+    let mut h = Harness::new(Setup {
+        retries: 0,
+        ..Setup::default()
+    });
+    let f = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    let now = h.time.now();
+    crate::network::kafka_client::KafkaClient::disconnect(
+        h.client(),
+        0,
+        Disconnect::io(
+            "read failed",
+            std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+        ),
+        now,
+    );
+    h.run_once();
+    let err = f.get_timeout(Duration::ZERO).unwrap_err();
+    assert_eq!(
+        err.io_error_kind(),
+        Some(std::io::ErrorKind::ConnectionReset)
+    );
+    assert!(err.is_retriable());
+    let source = std::error::Error::source(&err).expect("the io::Error");
+    assert!(source.downcast_ref::<std::io::Error>().is_some());
+    assert!(
+        err.to_string()
+            .starts_with("network error: Disconnected from node 0: read failed"),
+        "{err}"
+    );
+}
