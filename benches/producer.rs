@@ -7,8 +7,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use kafka_producer::cluster::{Cluster, Node, PartitionInfo};
-use kafka_producer::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
-use kafka_producer::producer::buffer_pool::BufferPool;
+use kafka_producer::__bench::{AccumulatorConfig, BufferPool, RecordAccumulator};
 use kafka_producer::producer::partitioner::murmur2;
 use kafka_producer::protocol::record_batch::RecordBatchBuilder;
 use std::hint::black_box;
@@ -95,7 +94,7 @@ fn drain_all(acc: &RecordAccumulator, cluster: &Cluster) {
             break;
         }
         for mut b in batches {
-            b.done(Ok(kafka_producer::producer::delivery::BatchOutcome {
+            b.done(Ok(kafka_producer::__bench::BatchOutcome {
                 base_offset: 0,
                 log_append_time: -1,
             }));

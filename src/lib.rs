@@ -19,16 +19,26 @@
 //! The wire protocol lives in [`protocol`] (sans-IO: bytes in, typed values out), sockets only
 //! in [`network`].
 #![warn(missing_docs)]
+#![warn(unreachable_pub)]
 #![forbid(unsafe_code)]
 
 pub mod cluster;
 pub mod config;
 pub mod error;
-pub mod metadata;
-pub mod network;
+pub(crate) mod metadata;
+pub(crate) mod network;
 pub mod producer;
 pub mod protocol;
-pub mod time;
+pub(crate) mod time;
+
+/// Internals that the crate's own benchmarks measure directly (`benches/producer.rs`): not
+/// public API, no stability promise.
+#[doc(hidden)]
+pub mod __bench {
+    pub use crate::producer::delivery::BatchOutcome;
+    pub use crate::producer::internals::accumulator::{AccumulatorConfig, RecordAccumulator};
+    pub use crate::producer::internals::buffer_pool::BufferPool;
+}
 
 pub use cluster::{Cluster, Node, PartitionInfo, TopicPartition};
 pub use config::{Acks, ProducerConfig, ProducerConfigBuilder};

@@ -42,10 +42,10 @@ use super::*;
 use crate::cluster::TopicPartition;
 use crate::metadata::{Metadata, MetadataConfig};
 use crate::network::mock_client::{Answer, MockClient};
-use crate::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
-use crate::producer::buffer_pool::BufferPool;
+use crate::producer::internals::accumulator::{AccumulatorConfig, RecordAccumulator};
+use crate::producer::internals::buffer_pool::BufferPool;
 use crate::producer::delivery::RecordFuture;
-use crate::producer::transaction_manager::{InitState, ProducerIdAndEpoch};
+use crate::producer::internals::transaction_manager::{InitState, ProducerIdAndEpoch};
 use crate::protocol::Uuid;
 use crate::protocol::messages::{
     InitProducerIdResponse, MetadataResponse, MetadataResponseBroker, MetadataResponsePartition,

@@ -9,10 +9,10 @@ use crate::metadata::Metadata;
 use crate::network::client::NetworkClient;
 use crate::network::kafka_client::KafkaClient;
 use crate::network::{Chunk, ClientResponse, Disconnect, OutboundRequest};
-use crate::producer::accumulator::RecordAccumulator;
-use crate::producer::batch::ProducerBatch;
+use crate::producer::internals::accumulator::RecordAccumulator;
+use crate::producer::internals::batch::ProducerBatch;
 use crate::producer::delivery::BatchOutcome;
-use crate::producer::transaction_manager::{
+use crate::producer::internals::transaction_manager::{
     InitState, ProducerIdAndEpoch, RetryDecision, Rewrite, TransactionManager,
 };
 use crate::protocol::messages::{

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::producer::delivery::{
     BatchOutcome, BatchResult, Callback, RecordFuture, RecordInfo, run_callback,
 };
-use crate::producer::transaction_manager::{BatchSequence, ProducerIdAndEpoch};
+use crate::producer::internals::transaction_manager::{BatchSequence, ProducerIdAndEpoch};
 use crate::protocol::record_batch::{
     Compression, Header, ProducerState, RecordBatchBuilder, record_size_in_bytes,
     rewrite_producer_state,
@@ -460,7 +460,7 @@ impl ProducerBatch {
                     base_sequence: base,
                     record_count: count,
                 });
-                base = crate::producer::transaction_manager::increment_sequence(base, count);
+                base = crate::producer::internals::transaction_manager::increment_sequence(base, count);
             }
         }
         self.done = true;
@@ -773,8 +773,8 @@ mod tests {
     #[test]
     fn a_batch_dropped_before_completion_fails_its_records_and_does_not_block_flush() {
         use crate::cluster::{Cluster, Node, PartitionInfo};
-        use crate::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
-        use crate::producer::buffer_pool::BufferPool;
+        use crate::producer::internals::accumulator::{AccumulatorConfig, RecordAccumulator};
+        use crate::producer::internals::buffer_pool::BufferPool;
         use std::collections::HashSet;
         let acc = RecordAccumulator::new(
             AccumulatorConfig {

@@ -8,11 +8,11 @@
 
 use crate::cluster::{Cluster, TopicPartition};
 use crate::error::Error;
-use crate::producer::batch::{BatchCompression, ProducerBatch};
-use crate::producer::buffer_pool::BufferPool;
+use crate::producer::internals::batch::{BatchCompression, ProducerBatch};
+use crate::producer::internals::buffer_pool::BufferPool;
 use crate::producer::delivery::{BatchResult, Callback, RecordFuture};
 use crate::producer::partitioner::{BuiltInPartitioner, StickyPartitionInfo};
-use crate::producer::transaction_manager::{Rewrite, TransactionManager};
+use crate::producer::internals::transaction_manager::{Rewrite, TransactionManager};
 use crate::protocol::compression::{COMPRESSION_RATE_ESTIMATION_FACTOR, CompressionRatioEstimator};
 use crate::protocol::record_batch::{Compression, RECORD_BATCH_OVERHEAD};
 use crate::protocol::record_batch::{Header, estimate_size_upper_bound};
