@@ -25,6 +25,8 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod metadata;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod network;
 pub mod producer;
 pub mod protocol;
