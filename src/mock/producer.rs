@@ -57,7 +57,8 @@ struct State<K, V> {
 /// use kafka_producer::producer::serializer::StringSerializer;
 /// use kafka_producer::ProducerRecord;
 ///
-/// let producer = MockProducer::new(false, StringSerializer, StringSerializer);
+/// let producer: MockProducer<String, String> =
+///     MockProducer::new(false, StringSerializer, StringSerializer);
 /// let future = producer.send(ProducerRecord::new("t", "v".to_string()));
 /// assert!(!future.is_done());
 /// assert!(producer.complete_next());
@@ -154,7 +155,7 @@ impl<K, V> MockProducer<K, V> {
     /// use kafka_producer::mock::MockProducer;
     /// use kafka_producer::producer::serializer::StringSerializer;
     /// use kafka_producer::ProducerRecord;
-    /// let p = MockProducer::new(true, StringSerializer, StringSerializer);
+    /// let p: MockProducer<String, String> = MockProducer::new(true, StringSerializer, StringSerializer);
     /// assert_eq!(p.send(ProducerRecord::new("t", "a".to_string())).get()?.offset, 0);
     /// assert_eq!(p.send(ProducerRecord::new("t", "b".to_string())).get()?.offset, 1);
     /// # Ok::<(), kafka_producer::Error>(())
@@ -171,7 +172,7 @@ impl<K, V> MockProducer<K, V> {
     /// use kafka_producer::producer::serializer::StringSerializer;
     /// use kafka_producer::ProducerRecord;
     /// use std::sync::{Arc, atomic::{AtomicBool, Ordering}};
-    /// let p = MockProducer::new(false, StringSerializer, StringSerializer);
+    /// let p: MockProducer<String, String> = MockProducer::new(false, StringSerializer, StringSerializer);
     /// let called = Arc::new(AtomicBool::new(false));
     /// let c = called.clone();
     /// p.send_with_callback(ProducerRecord::new("t", "v".to_string()), move |r| {
@@ -286,7 +287,7 @@ impl<K, V> MockProducer<K, V> {
     /// use kafka_producer::mock::MockProducer;
     /// use kafka_producer::producer::serializer::StringSerializer;
     /// use kafka_producer::{Error, ProducerRecord};
-    /// let p = MockProducer::new(false, StringSerializer, StringSerializer);
+    /// let p: MockProducer<String, String> = MockProducer::new(false, StringSerializer, StringSerializer);
     /// let f = p.send(ProducerRecord::new("t", "v".to_string()));
     /// assert!(p.error_next(Error::Network("down".into())));
     /// assert_eq!(f.get().unwrap_err(), Error::Network("down".into()));
@@ -313,7 +314,7 @@ impl<K, V> MockProducer<K, V> {
     /// use kafka_producer::mock::MockProducer;
     /// use kafka_producer::producer::serializer::StringSerializer;
     /// use kafka_producer::ProducerRecord;
-    /// let p = MockProducer::new(false, StringSerializer, StringSerializer);
+    /// let p: MockProducer<String, String> = MockProducer::new(false, StringSerializer, StringSerializer);
     /// let f = p.send(ProducerRecord::new("t", "v".to_string()));
     /// p.flush()?;
     /// assert!(f.is_done() && p.flushed());
@@ -347,7 +348,7 @@ impl<K, V> MockProducer<K, V> {
     /// use kafka_producer::mock::MockProducer;
     /// use kafka_producer::producer::serializer::StringSerializer;
     /// use kafka_producer::ProducerRecord;
-    /// let p = MockProducer::new(true, StringSerializer, StringSerializer);
+    /// let p: MockProducer<String, String> = MockProducer::new(true, StringSerializer, StringSerializer);
     /// p.send(ProducerRecord::new("t", "v".to_string()));
     /// p.clear();
     /// assert!(p.history().is_empty());
@@ -404,7 +405,7 @@ impl<K: Clone, V: Clone> MockProducer<K, V> {
     /// use kafka_producer::mock::MockProducer;
     /// use kafka_producer::producer::serializer::StringSerializer;
     /// use kafka_producer::ProducerRecord;
-    /// let p = MockProducer::new(true, StringSerializer, StringSerializer);
+    /// let p: MockProducer<String, String> = MockProducer::new(true, StringSerializer, StringSerializer);
     /// let r = ProducerRecord::new("t", "v".to_string());
     /// p.send(r.clone());
     /// assert_eq!(p.history(), vec![r]);

@@ -1,6 +1,6 @@
-//! Builders of sample responses, as a broker would send them: used by [`MockCluster`]
-//! (crate::mock::MockCluster) to answer, and by decoder tests and fuzz seeds that need a valid
-//! message to start from.
+//! Builders of sample responses, as a broker would send them: used by
+//! [`MockCluster`](crate::mock::MockCluster) to answer, and by decoder tests and fuzz seeds that
+//! need a valid message to start from.
 //!
 //! ```
 //! use kafka_producer::mock::responses;
