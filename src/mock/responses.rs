@@ -234,3 +234,165 @@ pub fn frame(
     let len = (out.len() - start - 4) as i32;
     out[start..start + 4].copy_from_slice(&len.to_be_bytes());
 }
+
+// -------------------------------------------------------------------------------------------
+// Samples with every optional field set, for decoder tests and fuzz seeds
+// -------------------------------------------------------------------------------------------
+
+/// A small record batch (3 records: a key and value, an empty value with a header and a null
+/// header value, a null value) of the given producer state, for decoder tests and fuzz seeds.
+///
+/// ```
+/// use kafka_producer::protocol::record_batch::{ProducerState, RecordBatch};
+/// let b = kafka_producer::mock::responses::sample_batch(ProducerState::default());
+/// assert_eq!(RecordBatch::decode_all(&b).unwrap()[0].records.len(), 3);
+/// ```
+pub fn sample_batch(producer: crate::protocol::record_batch::ProducerState) -> Vec<u8> {
+    let mut b = crate::protocol::record_batch::RecordBatchBuilder::new(Vec::new(), 1 << 20);
+    b.set_producer_state(producer);
+    b.append(1_000, Some(b"key"), Some(b"value"), &[]);
+    b.append(
+        999,
+        None,
+        Some(b""),
+        &[
+            crate::protocol::record_batch::Header::new("h", b"v".to_vec()),
+            crate::protocol::record_batch::Header::null("n"),
+        ],
+    );
+    b.append(1_005, Some(b""), None, &[]);
+    b.finish().to_vec()
+}
+
+/// An ApiVersions response with every field set (features, throttle, ZK migration flag).
+///
+/// ```
+/// let r = kafka_producer::mock::responses::sample_api_versions();
+/// assert!(r.zk_migration_ready);
+/// ```
+pub fn sample_api_versions() -> ApiVersionsResponse {
+    use crate::protocol::messages::api_versions::FeatureRange;
+    ApiVersionsResponse {
+        error_code: ErrorCode::NONE,
+        api_keys: vec![
+            ApiVersionRange {
+                api_key: 0,
+                min_version: 3,
+                max_version: 12,
+            },
+            ApiVersionRange {
+                api_key: 18,
+                min_version: 0,
+                max_version: 4,
+            },
+        ],
+        throttle_time_ms: 3,
+        supported_features: vec![FeatureRange {
+            name: "metadata.version".into(),
+            min_version: 1,
+            max_version: 27,
+        }],
+        finalized_features_epoch: 9,
+        finalized_features: vec![FeatureRange {
+            name: "metadata.version".into(),
+            min_version: 20,
+            max_version: 27,
+        }],
+        zk_migration_ready: true,
+    }
+}
+
+/// A Metadata response with every field set: two brokers (one with a rack), a topic whose
+/// partition has an offline replica.
+///
+/// ```
+/// let r = kafka_producer::mock::responses::sample_metadata();
+/// assert_eq!(r.brokers.len(), 2);
+/// ```
+pub fn sample_metadata() -> MetadataResponse {
+    MetadataResponse {
+        throttle_time_ms: 1,
+        brokers: vec![
+            MetadataResponseBroker {
+                node_id: 1,
+                host: "b1".into(),
+                port: 9092,
+                rack: Some("r".into()),
+            },
+            MetadataResponseBroker {
+                node_id: 2,
+                host: "b2".into(),
+                port: 9093,
+                rack: None,
+            },
+        ],
+        cluster_id: Some("c".into()),
+        controller_id: 1,
+        topics: vec![MetadataResponseTopic {
+            error_code: ErrorCode::NONE,
+            name: Some("orders".into()),
+            topic_id: Uuid([7; 16]),
+            is_internal: false,
+            partitions: vec![MetadataResponsePartition {
+                error_code: ErrorCode::NONE,
+                partition_index: 0,
+                leader_id: 1,
+                leader_epoch: 4,
+                replica_nodes: vec![1, 2],
+                isr_nodes: vec![1],
+                offline_replicas: vec![2],
+            }],
+            topic_authorized_operations: i32::MIN,
+        }],
+        error_code: ErrorCode::NONE,
+    }
+}
+
+/// A Produce response with every field set: an error with record errors, a message, the
+/// current leader and its endpoint.
+///
+/// ```
+/// let r = kafka_producer::mock::responses::sample_produce();
+/// assert!(r.responses[0].partitions[0].current_leader.is_some());
+/// ```
+pub fn sample_produce() -> ProduceResponse {
+    use crate::protocol::messages::RecordError;
+    use crate::protocol::messages::produce::{LeaderIdAndEpoch, NodeEndpoint};
+    ProduceResponse {
+        responses: vec![TopicProduceResponse {
+            name: "orders".into(),
+            partitions: vec![PartitionProduceResponse {
+                index: 0,
+                error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
+                base_offset: 10,
+                log_append_time_ms: -1,
+                log_start_offset: 0,
+                record_errors: vec![RecordError {
+                    batch_index: 1,
+                    message: Some("bad".into()),
+                }],
+                error_message: Some("err".into()),
+                current_leader: Some(LeaderIdAndEpoch {
+                    leader_id: 2,
+                    leader_epoch: 5,
+                }),
+            }],
+        }],
+        throttle_time_ms: 0,
+        node_endpoints: vec![NodeEndpoint {
+            node_id: 2,
+            host: "b2".into(),
+            port: 9093,
+            rack: None,
+        }],
+    }
+}
+
+/// An InitProducerId response (producer 1000, epoch 2).
+///
+/// ```
+/// assert_eq!(kafka_producer::mock::responses::sample_init_producer_id().producer_epoch, 2);
+/// ```
+pub fn sample_init_producer_id() -> InitProducerIdResponse {
+    init_producer_id(1_000, 2)
+}
