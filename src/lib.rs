@@ -25,7 +25,8 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod metadata;
-#[cfg(feature = "mock")]
+// Also in the crate's own unit tests, which share its response builders.
+#[cfg(any(test, feature = "mock"))]
 pub mod mock;
 pub mod network;
 pub mod producer;
