@@ -3,7 +3,7 @@
 use crate::cluster::{Cluster, PartitionInfo, TopicPartition};
 use crate::error::Error;
 use crate::producer::delivery::{BatchOutcome, BatchResult, Callback, RecordFuture, RecordInfo};
-use crate::producer::partitioner::partition_for_key;
+use crate::producer::partitioner::{Partitioner, partition_for_key};
 use crate::producer::record::{ProducerRecord, RecordMetadata};
 use crate::producer::serializer::Serializer;
 use parking_lot::Mutex;
@@ -48,9 +48,11 @@ struct State<K, V> {
 /// [`error_next`](Self::error_next), [`flush`](Self::flush)). Offsets count from 0 per
 /// partition.
 ///
-/// Partitions: a record's own partition if it names one; else, when the topic's partitions are
-/// known (the [`Cluster`] given to [`with_cluster`](Self::with_cluster)) and the record has a
-/// key, murmur2 of the serialized key as Java's default partitioner; else 0.
+/// Partitions: a record's own partition if it names one; else the
+/// [`with_partitioner`](Self::with_partitioner) partitioner's choice, if any; else, when the
+/// topic's partitions are known (the [`Cluster`] given to [`with_cluster`](Self::with_cluster))
+/// and the record has a key, murmur2 of the serialized key as Java's default partitioner;
+/// else 0.
 ///
 /// ```
 /// use kafka_producer::mock::MockProducer;
@@ -69,6 +71,7 @@ struct State<K, V> {
 pub struct MockProducer<K, V> {
     auto_complete: bool,
     cluster: Cluster,
+    partitioner: Option<Box<dyn Partitioner>>,
     key_serializer: Box<dyn Serializer<K>>,
     value_serializer: Box<dyn Serializer<V>>,
     state: Mutex<State<K, V>>,
@@ -135,6 +138,7 @@ impl<K, V> MockProducer<K, V> {
         MockProducer {
             auto_complete,
             cluster,
+            partitioner: None,
             key_serializer: Box::new(key_serializer),
             value_serializer: Box::new(value_serializer),
             state: Mutex::new(State {
@@ -144,6 +148,30 @@ impl<K, V> MockProducer<K, V> {
                 closed: false,
             }),
         }
+    }
+
+    /// Uses `partitioner` for records that name no partition (Java's
+    /// `MockProducer(Cluster, boolean, Partitioner, Serializer, Serializer)`); it sees the
+    /// producer's [`Cluster`]. When it returns `None` the default rule applies.
+    ///
+    /// ```
+    /// use kafka_producer::mock::MockProducer;
+    /// use kafka_producer::producer::serializer::StringSerializer;
+    /// use kafka_producer::{Cluster, Partitioner, ProducerRecord};
+    /// struct Seven;
+    /// impl Partitioner for Seven {
+    ///     fn partition(&self, _: &str, _: Option<&[u8]>, _: Option<&[u8]>, _: &Cluster) -> Option<i32> {
+    ///         Some(7)
+    ///     }
+    /// }
+    /// let p: MockProducer<String, String> =
+    ///     MockProducer::new(true, StringSerializer, StringSerializer).with_partitioner(Seven);
+    /// assert_eq!(p.send(ProducerRecord::new("t", "v".to_string())).get()?.partition, 7);
+    /// # Ok::<(), kafka_producer::Error>(())
+    /// ```
+    pub fn with_partitioner(mut self, partitioner: impl Partitioner + 'static) -> Self {
+        self.partitioner = Some(Box::new(partitioner));
+        self
     }
 
     /// Sends a record: kept in the history, its future completed now (auto-complete) or by a
@@ -218,7 +246,16 @@ impl<K, V> MockProducer<K, V> {
                 return fail(e, callback);
             }
         }
-        let partition = record.partition.unwrap_or_else(|| {
+        let custom = || {
+            let p = self.partitioner.as_ref()?;
+            p.partition(
+                &record.topic,
+                record.key.as_ref().map(|_| key.as_slice()),
+                record.value.as_ref().map(|_| value.as_slice()),
+                &self.cluster,
+            )
+        };
+        let partition = record.partition.or_else(custom).unwrap_or_else(|| {
             match (
                 &record.key,
                 self.cluster.partition_count_for_topic(&record.topic),
