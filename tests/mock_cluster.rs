@@ -238,3 +238,122 @@ fn sink_answers_without_keeping_records() {
     );
     assert!(sink.records("perf", 0).is_empty());
 }
+
+/// Sends one Produce request (v12) of `batch` for `topic`-`partition` to `broker` over a plain
+/// socket and returns the response.
+fn raw_produce(
+    cluster: &MockCluster,
+    broker: i32,
+    topic: &str,
+    partition: i32,
+    batch: &[u8],
+) -> kafka_producer::protocol::messages::ProduceResponse {
+    use kafka_producer::protocol::messages::{
+        PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData,
+    };
+    use kafka_producer::protocol::{ApiKey, decode_response, encode_request};
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(cluster.broker_address(broker)).unwrap();
+    let req = ProduceRequest {
+        transactional_id: None,
+        acks: -1,
+        timeout_ms: 1000,
+        topics: vec![TopicProduceData {
+            name: topic.into(),
+            partitions: vec![PartitionProduceData {
+                index: partition,
+                records: Some(batch),
+            }],
+        }],
+    };
+    let mut buf = Vec::new();
+    encode_request(&mut buf, &req, 12, 7, Some("raw"));
+    s.write_all(&buf).unwrap();
+    let mut size = [0u8; 4];
+    s.read_exact(&mut size).unwrap();
+    let mut payload = vec![0u8; i32::from_be_bytes(size) as usize];
+    s.read_exact(&mut payload).unwrap();
+    let (id, resp) = decode_response::<ProduceResponse>(ApiKey::Produce, 12, &payload).unwrap();
+    assert_eq!(id, 7);
+    resp
+}
+
+fn idempotent_batch(producer_id: i64, epoch: i16, sequence: i32, records: usize) -> Vec<u8> {
+    use kafka_producer::protocol::record_batch::{ProducerState, RecordBatchBuilder};
+    let mut b = RecordBatchBuilder::new(Vec::new(), 1 << 20);
+    b.set_producer_state(ProducerState {
+        producer_id,
+        producer_epoch: epoch,
+        base_sequence: sequence,
+        is_transactional: false,
+    });
+    for i in 0..records {
+        b.append(1_000 + i as i64, None, Some(b"v"), &[]);
+    }
+    b.finish().to_vec()
+}
+
+#[test]
+fn raw_requests_see_leader_hints_duplicates_gaps_and_fencing() {
+    let cluster = MockCluster::new(2);
+    cluster.create_topic("raw", 1);
+    cluster.set_strict_sequences(true);
+    let answer = |broker, batch: &[u8]| {
+        let p = &raw_produce(&cluster, broker, "raw", 0, batch).responses[0].partitions[0];
+        (p.error_code, p.base_offset)
+    };
+    // Broker 1 is not the leader: NOT_LEADER_OR_FOLLOWER with the leader and its endpoint.
+    let resp = raw_produce(&cluster, 1, "raw", 0, &idempotent_batch(5, 0, 0, 2));
+    let p = &resp.responses[0].partitions[0];
+    assert_eq!(p.error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER);
+    assert_eq!(p.current_leader.as_ref().map(|l| l.leader_id), Some(0));
+    assert_eq!(resp.node_endpoints[0].port, i32::from(cluster.port(0)));
+    // Strict: a new producer starts at 0.
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 0, 3, 2)),
+        (ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER, -1)
+    );
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 0, 0, 2)),
+        (ErrorCode::NONE, 0)
+    );
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 0, 2, 3)),
+        (ErrorCode::NONE, 2)
+    );
+    // A duplicate gets its original offset; a gap is out of order.
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 0, 0, 2)),
+        (ErrorCode::NONE, 0)
+    );
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 0, 9, 1)),
+        (ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER, -1)
+    );
+    // A bumped epoch restarts at 0; the old epoch is then fenced.
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 1, 0, 1)),
+        (ErrorCode::NONE, 5)
+    );
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 0, 5, 1)),
+        (ErrorCode::INVALID_PRODUCER_EPOCH, -1)
+    );
+    assert_eq!(cluster.end_offset("raw", 0), 6);
+    let seqs: Vec<_> = cluster
+        .records("raw", 0)
+        .iter()
+        .map(|r| (r.offset, r.producer_epoch, r.sequence))
+        .collect();
+    assert_eq!(
+        seqs,
+        [
+            (0, 0, 0),
+            (1, 0, 1),
+            (2, 0, 2),
+            (3, 0, 3),
+            (4, 0, 4),
+            (5, 1, 0)
+        ]
+    );
+}

@@ -1,6 +1,7 @@
 //! `MockCluster`: N in-process brokers on loopback ports speaking the real wire protocol.
 
 use super::responses;
+use crate::protocol::messages::produce::{LeaderIdAndEpoch, NodeEndpoint};
 use crate::protocol::messages::{
     Decode, InitProducerIdRequest, MetadataRequest, MetadataResponseTopic, ProduceRequest,
     ProduceResponse, TopicProduceResponse,
@@ -370,7 +371,8 @@ impl MockClusterBuilder {
 /// 100 ms) when dropped.
 ///
 /// Broker ids are `0..n`. Partition leaders are spread over the brokers; a broker that does
-/// not lead a partition answers `NOT_LEADER_OR_FOLLOWER` for it. Idempotent batches are checked
+/// not lead a partition answers `NOT_LEADER_OR_FOLLOWER` for it, with the current leader and
+/// its endpoint in the response (KIP-951, Produce v10+). Idempotent batches are checked
 /// per (producer id, partition) as Kafka's `ProducerStateManager` does: a stale epoch is
 /// `INVALID_PRODUCER_EPOCH`, a gap `OUT_OF_ORDER_SEQUENCE_NUMBER`, and one of the last 5
 /// batches again is a duplicate answered with its original offset. A producer the partition
@@ -984,20 +986,22 @@ fn remember(producers: &mut FxHashMap<i64, ProducerEntry>, h: &BatchHeader, base
 }
 
 /// Appends a partition's record data as its leader `broker`; the error code and base offset
-/// to answer.
+/// to answer. When `broker` is not the leader, `moved` gets the leader and its epoch (the
+/// KIP-951 hint of the response).
 fn append(
     shared: &Shared,
     st: &mut State,
     broker: i32,
-    topic: &str,
-    partition: i32,
+    (topic, partition): (&str, i32),
     records: &[u8],
+    moved: &mut Option<(i32, i32)>,
 ) -> (ErrorCode, i64) {
     let strict = st.strict;
     let Some(p) = partition_mut(st, topic, partition) else {
         return (ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, -1);
     };
     if p.leader != broker {
+        *moved = Some((p.leader, p.leader_epoch));
         return (ErrorCode::NOT_LEADER_OR_FOLLOWER, -1);
     }
     if let Some(code) = p.pushed_errors.pop_front() {
@@ -1269,6 +1273,7 @@ impl Conn<'_> {
             }
         };
         let mut responses = Vec::with_capacity(req.topics.len());
+        let mut endpoints = Vec::new();
         {
             let mut st = shared.state.lock();
             for t in &req.topics {
@@ -1284,18 +1289,42 @@ impl Conn<'_> {
                                 .map(|(_, code)| *code),
                             _ => None,
                         };
+                        let mut moved = None;
                         let (code, base_offset) = match scripted {
                             Some(code) => (code, -1),
                             None => append(
                                 shared,
                                 &mut st,
                                 self.broker.id,
-                                &t.name,
-                                p.index,
+                                (&t.name, p.index),
                                 p.records.unwrap_or(&[]),
+                                &mut moved,
                             ),
                         };
-                        responses::produce_partition(p.index, code, base_offset)
+                        let mut resp = responses::produce_partition(p.index, code, base_offset);
+                        if let Some((leader_id, leader_epoch)) = moved {
+                            resp.current_leader = Some(LeaderIdAndEpoch {
+                                leader_id,
+                                leader_epoch,
+                            });
+                            if !endpoints
+                                .iter()
+                                .any(|e: &NodeEndpoint| e.node_id == leader_id)
+                            {
+                                if let Some(b) = usize::try_from(leader_id)
+                                    .ok()
+                                    .and_then(|l| shared.brokers.get(l))
+                                {
+                                    endpoints.push(NodeEndpoint {
+                                        node_id: leader_id,
+                                        host: "127.0.0.1".into(),
+                                        port: i32::from(b.advertised.load(Ordering::SeqCst)),
+                                        rack: None,
+                                    });
+                                }
+                            }
+                        }
+                        resp
                     })
                     .collect();
                 responses.push(TopicProduceResponse {
@@ -1313,7 +1342,7 @@ impl Conn<'_> {
         let resp = ProduceResponse {
             responses,
             throttle_time_ms: throttle,
-            node_endpoints: vec![],
+            node_endpoints: endpoints,
         };
         self.out.clear();
         responses::frame(&mut self.out, id, flexible, version, &resp);
