@@ -294,7 +294,7 @@ fn idempotent_batch(producer_id: i64, epoch: i16, sequence: i32, records: usize)
 }
 
 #[test]
-fn raw_requests_see_leader_hints_duplicates_gaps_and_fencing() {
+fn raw_requests_see_leader_hints_duplicates_gaps_fencing_and_throttle() {
     let cluster = MockCluster::new(2);
     cluster.create_topic("raw", 1);
     cluster.set_strict_sequences(true);
@@ -340,6 +340,11 @@ fn raw_requests_see_leader_hints_duplicates_gaps_and_fencing() {
         (ErrorCode::INVALID_PRODUCER_EPOCH, -1)
     );
     assert_eq!(cluster.end_offset("raw", 0), 6);
+    // A scripted throttle time is in the response.
+    cluster.push_produce_actions([Action::Throttle(25, Box::new(Action::Ok))]);
+    let resp = raw_produce(&cluster, 0, "raw", 0, &idempotent_batch(5, 1, 1, 1));
+    assert_eq!(resp.throttle_time_ms, 25);
+    assert_eq!(resp.responses[0].partitions[0].base_offset, 6);
     let seqs: Vec<_> = cluster
         .records("raw", 0)
         .iter()
@@ -353,7 +358,8 @@ fn raw_requests_see_leader_hints_duplicates_gaps_and_fencing() {
             (2, 0, 2),
             (3, 0, 3),
             (4, 0, 4),
-            (5, 1, 0)
+            (5, 1, 0),
+            (6, 1, 1),
         ]
     );
 }
