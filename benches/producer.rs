@@ -3,7 +3,8 @@
 //! - `record_batch`: RecordBatch v2 encoding with CRC-32C (bytes/s);
 //! - `crc32c` alone, and `murmur2` key hashing;
 //! - `end_to_end`: `send` + `flush` through the whole producer (sender thread, sockets) into the
-//!   in-process sink of `examples/common/sink.rs`, which answers every request at once.
+//!   in-process sink (`kafka_producer::mock::MockCluster::sink`), which answers every request
+//!   at once.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use kafka_producer::cluster::{Cluster, Node, PartitionInfo};
@@ -13,15 +14,6 @@ use kafka_producer::protocol::record_batch::RecordBatchBuilder;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// What the sink module expects of its includer (no CPU pinning in the bench).
-mod perf {
-    pub fn pin_current_thread(_cpu: usize) {}
-}
-
-#[path = "../examples/common/sink.rs"]
-#[allow(dead_code)]
-mod sink;
 
 fn cluster(partitions: i32) -> Cluster {
     Cluster::new(
@@ -180,7 +172,8 @@ fn bench_murmur2(c: &mut Criterion) {
 fn bench_end_to_end(c: &mut Criterion) {
     use kafka_producer::producer::serializer::ByteArraySerializer;
     use kafka_producer::{KafkaProducer, ProducerConfig, ProducerRecord};
-    let bootstrap = sink::start("e2e", 1, None).expect("start the sink");
+    let sink = kafka_producer::mock::MockCluster::sink("e2e", 1);
+    let bootstrap = sink.bootstrap_servers();
     let mut g = c.benchmark_group("end_to_end");
     const N: usize = 20_000;
     g.throughput(Throughput::Elements(N as u64));

@@ -21,8 +21,9 @@
 //! (the tool always sends bytes); `--print-metrics` prints this crate's [`ProducerMetrics`].
 //!
 //! Extra flags, for client-only measurements:
-//! - `--sink`: start an in-process broker on 127.0.0.1 that answers every request at once (it
-//!   reads record batches' headers only) and produce to it instead of `bootstrap.servers`.
+//! - `--sink`: start an in-process broker on 127.0.0.1 that answers every request at once
+//!   (`kafka_producer::mock::MockCluster::sink` settings: it reads record batches' headers only
+//!   and keeps nothing) and produce to it instead of `bootstrap.servers`.
 //! - `--sink-partitions N`: partitions of the sink's topic (default 1).
 //! - `--sink-cpu N`: pin the sink's threads to CPU `N` (with `taskset`), so that the client's
 //!   CPUs (`taskset -c M cargo run ...`) measure the client alone.
@@ -877,12 +878,6 @@ pub mod perf {
     }
 }
 
-/// An in-process broker that answers ApiVersions, Metadata, InitProducerId and Produce at
-/// once, for client-only measurements (`--sink`). It reads only the headers of the record
-/// batches, to count records for the base offsets.
-#[path = "common/sink.rs"]
-mod sink;
-
 const PROG: &str = "producer-performance";
 
 const EXTRA_FLAGS: [perf::ExtraFlag; 3] = [
@@ -942,6 +937,8 @@ fn main() {
             "transactions are not supported by this client (--transactional-id, --transaction-duration-ms, transactional.id)",
         );
     }
+    // Runs until the end of `main`.
+    let mut _sink_cluster = None;
     if args.extra("sink").is_some() {
         let partitions = match args.extra("sink-partitions") {
             Some(Some(p)) => p
@@ -956,10 +953,20 @@ fn main() {
             ),
             _ => None,
         };
-        let bootstrap = sink::start(&args.topic, partitions, cpu)
+        // The mock cluster in sink mode: no records kept, no sequence checks.
+        let mut builder = kafka_producer::mock::MockCluster::builder()
+            .store_records(false)
+            .check_sequences(false);
+        if let Some(cpu) = cpu {
+            builder = builder.on_thread_start(move || perf::pin_current_thread(cpu));
+        }
+        let cluster = builder
+            .try_build()
             .unwrap_or_else(|e| fail(format!("cannot start the sink: {e}")));
+        cluster.create_topic(&args.topic, partitions);
         props.retain(|(k, _)| k != "bootstrap.servers");
-        props.push(("bootstrap.servers".into(), bootstrap));
+        props.push(("bootstrap.servers".into(), cluster.bootstrap_servers()));
+        _sink_cluster = Some(cluster);
     }
     let config = ProducerConfig::from_properties(props.iter().map(|(k, v)| (k, v)))
         .unwrap_or_else(|e| fail(e));

@@ -26,6 +26,11 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub(crate) mod metadata;
+/// In-process test doubles (feature `mock`): a [`MockCluster`](mock::MockCluster) of brokers
+/// speaking the wire protocol and a [`MockProducer`](mock::MockProducer).
+// Also in the crate's own unit tests, which share its response builders.
+#[cfg(any(test, feature = "mock"))]
+pub mod mock;
 pub(crate) mod network;
 pub mod producer;
 pub mod protocol;

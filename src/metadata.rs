@@ -292,10 +292,6 @@ fn fingerprint(resp: &MetadataResponse) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::Uuid;
-    use crate::protocol::messages::{
-        MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
-    };
 
     fn config() -> MetadataConfig {
         MetadataConfig {
@@ -306,35 +302,13 @@ mod tests {
         }
     }
 
+    /// Broker 1 and topic "t" with one partition led by `leader` (-1: no leader).
     fn response(leader: i32) -> MetadataResponse {
-        MetadataResponse {
-            throttle_time_ms: 0,
-            brokers: vec![MetadataResponseBroker {
-                node_id: 1,
-                host: "h".into(),
-                port: 1,
-                rack: None,
-            }],
-            cluster_id: None,
-            controller_id: 1,
-            topics: vec![MetadataResponseTopic {
-                error_code: ErrorCode::NONE,
-                name: Some("t".into()),
-                topic_id: Uuid([1; 16]),
-                is_internal: false,
-                partitions: vec![MetadataResponsePartition {
-                    error_code: ErrorCode::NONE,
-                    partition_index: 0,
-                    leader_id: leader,
-                    leader_epoch: 0,
-                    replica_nodes: vec![1],
-                    isr_nodes: vec![1],
-                    offline_replicas: vec![],
-                }],
-                topic_authorized_operations: 0,
-            }],
-            error_code: ErrorCode::NONE,
-        }
+        use crate::mock::responses::{broker, metadata, partition, topic};
+        metadata(
+            vec![broker(1, "h", 1)],
+            vec![topic("t", [partition(0, leader, 0)])],
+        )
     }
 
     #[test]

@@ -8,25 +8,20 @@
 //! - lying lengths and counts fail at once, without a large allocation (checked with a
 //!   per-thread allocation-tracking global allocator).
 
+use kafka_producer::mock::responses;
 use kafka_producer::protocol::codec::{
     DecodeError, DecodeErrorKind, Reader, Uuid, Writer, uvarint_len, varint_len, varlong_len,
 };
 use kafka_producer::protocol::frame::try_frame;
-use kafka_producer::protocol::messages::api_versions::FeatureRange;
-use kafka_producer::protocol::messages::produce::{LeaderIdAndEpoch, NodeEndpoint};
 use kafka_producer::protocol::messages::{
-    ApiVersionRange, ApiVersionsRequest, ApiVersionsResponse, Decode, Encode,
-    InitProducerIdRequest, InitProducerIdResponse, MetadataRequest, MetadataRequestTopic,
-    MetadataResponse, MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
-    PartitionProduceData, PartitionProduceResponse, ProduceRequest, ProduceResponse, RecordError,
-    TopicProduceData, TopicProduceResponse,
+    ApiVersionsRequest, ApiVersionsResponse, Decode, Encode, InitProducerIdRequest,
+    InitProducerIdResponse, MetadataRequest, MetadataRequestTopic, MetadataResponse,
+    PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData,
 };
 use kafka_producer::protocol::record_batch::{
     Header, ProducerState, RecordBatch, RecordBatchBuilder, TimestampType, record_size_in_bytes,
 };
-use kafka_producer::protocol::{
-    ApiKey, ErrorCode, OwnedRequestHeader, ResponseHeader, decode_response,
-};
+use kafka_producer::protocol::{ApiKey, OwnedRequestHeader, ResponseHeader, decode_response};
 use proptest::prelude::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -248,52 +243,14 @@ fn decode_everything(bytes: &[u8]) -> usize {
 // ---------------------------------------------------------------------------------------------
 
 fn small_batch(producer: ProducerState) -> Vec<u8> {
-    let mut b = RecordBatchBuilder::new(Vec::new(), 1 << 20);
-    b.set_producer_state(producer);
-    b.append(1_000, Some(b"key"), Some(b"value"), &[]);
-    b.append(
-        999,
-        None,
-        Some(b""),
-        &[Header::new("h", b"v".to_vec()), Header::null("n")],
-    );
-    b.append(1_005, Some(b""), None, &[]);
-    b.finish().to_vec()
+    responses::sample_batch(producer)
 }
 
 fn sample_messages(kind: Kind, version: i16, batch: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     match kind {
         Kind::ApiVersionsRequest => ApiVersionsRequest::default().encode(version, &mut out),
-        Kind::ApiVersionsResponse => ApiVersionsResponse {
-            error_code: ErrorCode::NONE,
-            api_keys: vec![
-                ApiVersionRange {
-                    api_key: 0,
-                    min_version: 3,
-                    max_version: 12,
-                },
-                ApiVersionRange {
-                    api_key: 18,
-                    min_version: 0,
-                    max_version: 4,
-                },
-            ],
-            throttle_time_ms: 3,
-            supported_features: vec![FeatureRange {
-                name: "metadata.version".into(),
-                min_version: 1,
-                max_version: 27,
-            }],
-            finalized_features_epoch: 9,
-            finalized_features: vec![FeatureRange {
-                name: "metadata.version".into(),
-                min_version: 20,
-                max_version: 27,
-            }],
-            zk_migration_ready: true,
-        }
-        .encode(version, &mut out),
+        Kind::ApiVersionsResponse => responses::sample_api_versions().encode(version, &mut out),
         Kind::MetadataRequest => MetadataRequest {
             topics: Some(vec![
                 MetadataRequestTopic {
@@ -309,43 +266,7 @@ fn sample_messages(kind: Kind, version: i16, batch: &[u8]) -> Vec<u8> {
             include_topic_authorized_operations: true,
         }
         .encode(version, &mut out),
-        Kind::MetadataResponse => MetadataResponse {
-            throttle_time_ms: 1,
-            brokers: vec![
-                MetadataResponseBroker {
-                    node_id: 1,
-                    host: "b1".into(),
-                    port: 9092,
-                    rack: Some("r".into()),
-                },
-                MetadataResponseBroker {
-                    node_id: 2,
-                    host: "b2".into(),
-                    port: 9093,
-                    rack: None,
-                },
-            ],
-            cluster_id: Some("c".into()),
-            controller_id: 1,
-            topics: vec![MetadataResponseTopic {
-                error_code: ErrorCode::NONE,
-                name: Some("orders".into()),
-                topic_id: Uuid([7; 16]),
-                is_internal: false,
-                partitions: vec![MetadataResponsePartition {
-                    error_code: ErrorCode::NONE,
-                    partition_index: 0,
-                    leader_id: 1,
-                    leader_epoch: 4,
-                    replica_nodes: vec![1, 2],
-                    isr_nodes: vec![1],
-                    offline_replicas: vec![2],
-                }],
-                topic_authorized_operations: i32::MIN,
-            }],
-            error_code: ErrorCode::NONE,
-        }
-        .encode(version, &mut out),
+        Kind::MetadataResponse => responses::sample_metadata().encode(version, &mut out),
         Kind::ProduceRequest => ProduceRequest {
             transactional_id: Some("tx".into()),
             acks: -1,
@@ -365,35 +286,7 @@ fn sample_messages(kind: Kind, version: i16, batch: &[u8]) -> Vec<u8> {
             }],
         }
         .encode(version, &mut out),
-        Kind::ProduceResponse => ProduceResponse {
-            responses: vec![TopicProduceResponse {
-                name: "orders".into(),
-                partitions: vec![PartitionProduceResponse {
-                    index: 0,
-                    error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
-                    base_offset: 10,
-                    log_append_time_ms: -1,
-                    log_start_offset: 0,
-                    record_errors: vec![RecordError {
-                        batch_index: 1,
-                        message: Some("bad".into()),
-                    }],
-                    error_message: Some("err".into()),
-                    current_leader: Some(LeaderIdAndEpoch {
-                        leader_id: 2,
-                        leader_epoch: 5,
-                    }),
-                }],
-            }],
-            throttle_time_ms: 0,
-            node_endpoints: vec![NodeEndpoint {
-                node_id: 2,
-                host: "b2".into(),
-                port: 9093,
-                rack: None,
-            }],
-        }
-        .encode(version, &mut out),
+        Kind::ProduceResponse => responses::sample_produce().encode(version, &mut out),
         Kind::InitProducerIdRequest => InitProducerIdRequest {
             transactional_id: Some("tx".into()),
             transaction_timeout_ms: 60_000,
@@ -401,13 +294,9 @@ fn sample_messages(kind: Kind, version: i16, batch: &[u8]) -> Vec<u8> {
             producer_epoch: if version >= 3 { 1 } else { -1 },
         }
         .encode(version, &mut out),
-        Kind::InitProducerIdResponse => InitProducerIdResponse {
-            throttle_time_ms: 0,
-            error_code: ErrorCode::NONE,
-            producer_id: 1_000,
-            producer_epoch: 2,
+        Kind::InitProducerIdResponse => {
+            responses::sample_init_producer_id().encode(version, &mut out)
         }
-        .encode(version, &mut out),
     }
     out
 }

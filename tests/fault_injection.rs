@@ -1,24 +1,42 @@
-//! Fault injection with the scripted fake broker (`support::fake_broker`): broker error codes,
+//! Fault injection with the scripted in-process broker (`kafka_producer::mock::MockCluster`): broker error codes,
 //! garbage on the wire, silence, dropped connections. Each callback and future must complete
 //! exactly once, with success after retriable faults and with a clear error otherwise.
 
-mod support;
-
+use kafka_producer::mock::{Action, MockCluster, ProduceInfo};
 use kafka_producer::producer::serializer::StringSerializer;
 use kafka_producer::protocol::ErrorCode;
 use kafka_producer::{Error, KafkaProducer, ProducerConfig, ProducerRecord, TimeoutKind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::fake_broker::{Action, FakeBroker};
 
 const TOPIC: &str = "fake-topic";
 
-fn producer(broker: &FakeBroker, extra: &[(&str, &str)]) -> KafkaProducer<String, String> {
+/// A one-broker cluster leading `partitions` partitions of [`TOPIC`]; `script(n)` decides the
+/// fate of the n-th Produce request (from 0).
+fn start(
+    partitions: usize,
+    mut script: impl FnMut(usize) -> Action + Send + 'static,
+) -> MockCluster {
+    start_scripted(partitions, move |info| script(info.n))
+}
+
+/// Like [`start`], with a script that sees the request's batches.
+fn start_scripted(
+    partitions: usize,
+    script: impl FnMut(&ProduceInfo) -> Action + Send + 'static,
+) -> MockCluster {
+    let cluster = MockCluster::new(1);
+    cluster.create_topic(TOPIC, partitions);
+    cluster.set_produce_script(script);
+    cluster
+}
+
+fn producer(broker: &MockCluster, extra: &[(&str, &str)]) -> KafkaProducer<String, String> {
     // RUST_LOG=debug shows the producer's logs for a failing test.
     let _ = env_logger::builder().is_test(true).try_init();
     let mut b = ProducerConfig::builder()
-        .bootstrap_servers(broker.bootstrap())
+        .bootstrap_servers(broker.bootstrap_servers())
         .linger(Duration::ZERO)
         .retry_backoff(Duration::from_millis(10))
         .max_block(Duration::from_secs(10));
@@ -65,9 +83,9 @@ fn numbered(n: usize) -> Vec<String> {
 }
 
 /// The values in the fake broker's partition 0, as text.
-fn log_of(broker: &FakeBroker) -> Vec<String> {
+fn log_of(broker: &MockCluster) -> Vec<String> {
     broker
-        .values(0)
+        .values(TOPIC, 0)
         .into_iter()
         .map(|v| String::from_utf8(v).unwrap())
         .collect()
@@ -81,7 +99,7 @@ fn retriable_error_codes_are_retried_until_success() {
         ErrorCode::REQUEST_TIMED_OUT,
         ErrorCode::LEADER_NOT_AVAILABLE,
     ] {
-        let broker = FakeBroker::start(TOPIC, 1, move |n| {
+        let broker = start(1, move |n| {
             if n < 2 {
                 Action::Error(code)
             } else {
@@ -96,7 +114,7 @@ fn retriable_error_codes_are_retried_until_success() {
         assert_eq!(calls.load(Ordering::SeqCst), 10);
         assert!(p.metrics().retries >= 2, "{code}: {:?}", p.metrics());
         p.close();
-        let values = broker.values(0);
+        let values = broker.values(TOPIC, 0);
         assert_eq!(values.len(), 10, "{code}");
         assert_eq!(values[0], b"v0");
         assert_eq!(values[9], b"v9");
@@ -105,9 +123,7 @@ fn retriable_error_codes_are_retried_until_success() {
 
 #[test]
 fn non_retriable_error_fails_the_batch_with_the_code() {
-    let broker = FakeBroker::start(TOPIC, 1, |_| {
-        Action::Error(ErrorCode::TOPIC_AUTHORIZATION_FAILED)
-    });
+    let broker = start(1, |_| Action::Error(ErrorCode::TOPIC_AUTHORIZATION_FAILED));
     let p = producer(&broker, &[]);
     let (futures, calls) = send_n(&p, 5);
     for f in futures {
@@ -120,16 +136,12 @@ fn non_retriable_error_fails_the_batch_with_the_code() {
     }
     p.close();
     assert_eq!(calls.load(Ordering::SeqCst), 5);
-    assert_eq!(
-        broker.produce_requests.load(Ordering::SeqCst),
-        1,
-        "not retried"
-    );
+    assert_eq!(broker.produce_requests(), 1, "not retried");
 }
 
 #[test]
 fn retries_zero_fails_on_the_first_retriable_error() {
-    let broker = FakeBroker::start(TOPIC, 1, |_| Action::Error(ErrorCode::NOT_ENOUGH_REPLICAS));
+    let broker = start(1, |_| Action::Error(ErrorCode::NOT_ENOUGH_REPLICAS));
     let p = producer(&broker, &[("retries", "0")]);
     let err = p
         .send(ProducerRecord::new(TOPIC, "v".to_string()).with_partition(0))
@@ -157,7 +169,7 @@ fn garbage_on_the_wire_closes_the_connection_and_the_batch_is_retried() {
     ];
     for garbage in garbage_kinds {
         let g = garbage.clone();
-        let broker = FakeBroker::start(TOPIC, 1, move |n| {
+        let broker = start(1, move |n| {
             if n == 0 {
                 Action::Garbage(g.clone())
             } else {
@@ -174,17 +186,13 @@ fn garbage_on_the_wire_closes_the_connection_and_the_batch_is_retried() {
         p.close();
         // The garbage answer hid a write that happened; idempotence (the default) makes the
         // retry a recognized duplicate.
-        assert_eq!(broker.values(0).len(), 3, "{garbage:?}");
+        assert_eq!(broker.values(TOPIC, 0).len(), 3, "{garbage:?}");
     }
 }
 
 #[test]
 fn silent_broker_hits_the_request_timeout_then_retries() {
-    let broker = FakeBroker::start(
-        TOPIC,
-        1,
-        |n| if n == 0 { Action::Silence } else { Action::Ok },
-    );
+    let broker = start(1, |n| if n == 0 { Action::Silence } else { Action::Ok });
     let p = producer(
         &broker,
         &[
@@ -208,7 +216,7 @@ fn silent_broker_hits_the_request_timeout_then_retries() {
 
 #[test]
 fn broker_that_never_answers_fails_records_after_delivery_timeout() {
-    let broker = FakeBroker::start(TOPIC, 1, |_| Action::Silence);
+    let broker = start(1, |_| Action::Silence);
     let p = producer(
         &broker,
         &[
@@ -238,7 +246,7 @@ fn broker_that_never_answers_fails_records_after_delivery_timeout() {
 
 #[test]
 fn dropped_connections_are_retried() {
-    let broker = FakeBroker::start(TOPIC, 1, |n| if n < 3 { Action::Close } else { Action::Ok });
+    let broker = start(1, |n| if n < 3 { Action::Close } else { Action::Ok });
     let p = producer(&broker, &[]);
     let (futures, calls) = send_n(&p, 5);
     for f in futures {
@@ -252,7 +260,7 @@ fn dropped_connections_are_retried() {
 fn ordering_with_one_in_flight_survives_retries() {
     // Every other request fails with a retriable error; with max.in.flight=1 the partition is
     // muted while a batch is in flight, so records stay in send order.
-    let broker = FakeBroker::start(TOPIC, 1, |n| {
+    let broker = start(1, |n| {
         if n % 2 == 0 {
             Action::Error(ErrorCode::NOT_ENOUGH_REPLICAS)
         } else {
@@ -275,7 +283,7 @@ fn ordering_with_one_in_flight_survives_retries() {
 fn idempotence_lost_responses_leave_no_duplicates_and_keep_order() {
     // Every third request is written by the broker but its response is lost (the connection
     // closes). The retries are duplicates the broker recognizes by sequence number.
-    let broker = FakeBroker::start(TOPIC, 1, |n| {
+    let broker = start(1, |n| {
         if n % 3 == 1 {
             Action::AppendThenClose
         } else {
@@ -289,7 +297,7 @@ fn idempotence_lost_responses_leave_no_duplicates_and_keep_order() {
     let values = log_of(&broker);
     assert_eq!(values.len(), 500, "no duplicates, nothing lost");
     assert_eq!(values, numbered(500), "in send order");
-    assert!(broker.produce_requests.load(Ordering::SeqCst) > 3);
+    assert!(broker.produce_requests() > 3);
     assert!(
         offsets.windows(2).all(|w| w[0] < w[1] || w[1] == -1),
         "{offsets:?}"
@@ -298,7 +306,7 @@ fn idempotence_lost_responses_leave_no_duplicates_and_keep_order() {
 
 #[test]
 fn idempotence_off_still_works_with_five_in_flight() {
-    let broker = FakeBroker::start(TOPIC, 1, |n| {
+    let broker = start(1, |n| {
         if n % 4 == 1 {
             Action::AppendThenClose
         } else {
@@ -316,7 +324,7 @@ fn idempotence_off_still_works_with_five_in_flight() {
     send_numbered(&p, 300);
     p.close();
     // At least once: every record is there; duplicates are possible and not asserted on.
-    let values: std::collections::HashSet<Vec<u8>> = broker.values(0).into_iter().collect();
+    let values: std::collections::HashSet<Vec<u8>> = broker.values(TOPIC, 0).into_iter().collect();
     assert_eq!(values.len(), 300);
 }
 
@@ -325,7 +333,7 @@ fn idempotence_out_of_order_gap_bumps_the_epoch() {
     // The broker rejects one request with OUT_OF_ORDER_SEQUENCE_NUMBER although nothing is
     // missing before it from the producer's point of view (the broker lost state): the
     // producer bumps its epoch, restarts sequences at 0 and delivers everything once.
-    let broker = FakeBroker::start(TOPIC, 1, |n| {
+    let broker = start(1, |n| {
         if n == 2 {
             Action::Error(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)
         } else {
@@ -351,24 +359,24 @@ fn rebootstrap_when_every_known_broker_is_gone() {
     // The bootstrap server A first names broker B as the cluster; then B goes away for good
     // and A names itself. With metadata.recovery.strategy=rebootstrap (the default) the
     // producer goes back to bootstrap.servers and finds the cluster again.
-    let a = FakeBroker::start(TOPIC, 1, |_| Action::Ok);
-    let b = FakeBroker::start(TOPIC, 1, |_| Action::Ok);
-    a.advertise(b.port());
+    let a = start(1, |_| Action::Ok);
+    let b = start(1, |_| Action::Ok);
+    a.set_advertised_port(0, b.port(0));
     let p = producer(&a, &[("reconnect.backoff.max.ms", "200")]);
     p.send(ProducerRecord::new(TOPIC, "first".to_string()).with_partition(0))
         .get()
         .unwrap();
-    assert_eq!(b.values(0), vec![b"first".to_vec()]);
+    assert_eq!(b.values(TOPIC, 0), vec![b"first".to_vec()]);
     drop(b);
     // Its connections close within its 100 ms read timeout; new ones are refused.
     std::thread::sleep(Duration::from_millis(500));
-    a.advertise(a.port());
+    a.set_advertised_port(0, a.port(0));
     let md = p
         .send(ProducerRecord::new(TOPIC, "second".to_string()).with_partition(0))
         .get_timeout(Duration::from_secs(20))
         .unwrap();
     assert_eq!(md.offset, 0);
-    assert_eq!(a.values(0), vec![b"second".to_vec()]);
+    assert_eq!(a.values(TOPIC, 0), vec![b"second".to_vec()]);
 }
 
 /// Sends `per_partition` numbered records ("p-00000", ...) to each of `partitions` partitions at
@@ -393,9 +401,9 @@ fn send_to_partitions(
         .collect()
 }
 
-fn partition_log(broker: &FakeBroker, partition: usize) -> Vec<String> {
+fn partition_log(broker: &MockCluster, partition: i32) -> Vec<String> {
     broker
-        .values(partition)
+        .values(TOPIC, partition)
         .into_iter()
         .map(|v| String::from_utf8(v).unwrap())
         .collect()
@@ -407,7 +415,7 @@ fn expected_partition_log(partition: i32, n: usize) -> Vec<String> {
 
 /// The producer of the stall tests: small batches, five requests in flight, short backoffs,
 /// and a delivery timeout short enough that a stall fails the test instead of hanging it.
-fn pipelining_producer(broker: &FakeBroker) -> KafkaProducer<String, String> {
+fn pipelining_producer(broker: &MockCluster) -> KafkaProducer<String, String> {
     producer(
         broker,
         &[
@@ -423,12 +431,12 @@ fn pipelining_producer(broker: &FakeBroker) -> KafkaProducer<String, String> {
 /// Answers the first Produce request that carries a partition with NOT_LEADER_OR_FOLLOWER for
 /// it, after a pause in which the client pipelines more requests (a topic created a moment
 /// ago: the broker is not the leader yet when the first batches arrive).
-fn not_leader_at_first(info: &support::fake_broker::ProduceInfo, seen: &mut Vec<i32>) -> Action {
+fn not_leader_at_first(info: &ProduceInfo, seen: &mut Vec<i32>) -> Action {
     let new: Vec<(i32, ErrorCode)> = info
         .batches
         .iter()
-        .filter(|(p, _)| !seen.contains(p))
-        .map(|&(p, _)| (p, ErrorCode::NOT_LEADER_OR_FOLLOWER))
+        .filter(|b| !seen.contains(&b.partition))
+        .map(|b| (b.partition, ErrorCode::NOT_LEADER_OR_FOLLOWER))
         .collect();
     if new.is_empty() {
         return Action::Ok;
@@ -452,8 +460,7 @@ fn assert_no_failures(failures: &[String]) {
 /// every record is written once and in order, and returns how long the sends took.
 fn new_topic_scenario(strict: bool) -> Duration {
     let mut seen = Vec::new();
-    let broker =
-        FakeBroker::start_scripted(TOPIC, 3, move |info| not_leader_at_first(info, &mut seen));
+    let broker = start_scripted(3, move |info| not_leader_at_first(info, &mut seen));
     broker.set_strict_sequences(strict);
     let p = pipelining_producer(&broker);
     let start = Instant::now();
@@ -462,7 +469,7 @@ fn new_topic_scenario(strict: bool) -> Duration {
     p.close();
     for part in 0..3 {
         assert_eq!(
-            partition_log(&broker, part as usize),
+            partition_log(&broker, part),
             expected_partition_log(part, 1500),
             "partition {part}: once each, in order"
         );
@@ -499,8 +506,14 @@ fn idempotence_batch_behind_an_acknowledged_one_bumps_the_epoch() {
     // bumps the epoch and writes it under the new one, instead of retrying it until
     // delivery.timeout.ms. Every record is written exactly once.
     let mut fired = false;
-    let broker = FakeBroker::start_scripted(TOPIC, 1, move |info| {
-        if !fired && info.n >= 5 && info.batches.iter().any(|&(p, seq)| p == 0 && seq > 0) {
+    let broker = start_scripted(1, move |info| {
+        if !fired
+            && info.n >= 5
+            && info
+                .batches
+                .iter()
+                .any(|b| b.partition == 0 && b.base_sequence > 0)
+        {
             fired = true;
             std::thread::sleep(Duration::from_millis(150));
             return Action::ForgetProducers(Box::new(Action::PartitionErrors(vec![(
@@ -524,7 +537,7 @@ fn idempotence_batch_behind_an_acknowledged_one_bumps_the_epoch() {
 fn flush_from_a_callback_fails_as_in_java() {
     // flush() in a callback would wait for the sender thread it runs on: Java throws a
     // KafkaException there; this producer returns Error::IllegalState, without waiting.
-    let broker = FakeBroker::start(TOPIC, 1, |_| Action::Ok);
+    let broker = start(1, |_| Action::Ok);
     let p = Arc::new(producer(&broker, &[]));
     let (tx, rx) = std::sync::mpsc::channel();
     let in_callback = p.clone();

@@ -2,16 +2,23 @@
 //! `close()` log once after waiting longer than `request.timeout.ms`, and a partition whose
 //! retries never succeed giving every record its outcome by `delivery.timeout.ms`.
 
-mod support;
-
+use kafka_producer::mock::{Action, MockCluster};
 use kafka_producer::producer::serializer::StringSerializer;
 use kafka_producer::protocol::ErrorCode;
 use kafka_producer::{Error, KafkaProducer, ProducerConfig, ProducerRecord, TimeoutKind};
 use parking_lot::Mutex;
 use std::time::{Duration, Instant};
-use support::fake_broker::{Action, FakeBroker};
 
 const TOPIC: &str = "fake-topic";
+
+/// A one-broker cluster leading `partitions` partitions of [`TOPIC`] whose Produce requests
+/// `script` answers.
+fn start(partitions: usize, script: impl Fn() -> Action + Send + 'static) -> MockCluster {
+    let cluster = MockCluster::new(1);
+    cluster.create_topic(TOPIC, partitions);
+    cluster.set_produce_script(move |_| script());
+    cluster
+}
 
 /// Keeps every warning logged by the crate (the test binary's logger).
 struct Capture;
@@ -37,14 +44,14 @@ fn capture_warnings() {
     }
 }
 
-fn producer(broker: &FakeBroker, extra: &[(&str, &str)]) -> KafkaProducer<String, String> {
+fn producer(broker: &MockCluster, extra: &[(&str, &str)]) -> KafkaProducer<String, String> {
     capture_warnings();
     let mut b = ProducerConfig::builder()
-        .bootstrap_servers(broker.bootstrap())
+        .bootstrap_servers(broker.bootstrap_servers())
         .linger(Duration::ZERO)
         .retry_backoff(Duration::from_millis(10))
         .max_block(Duration::from_secs(10))
-        .set("client.id", format!("dump-{}", broker.port()));
+        .set("client.id", format!("dump-{}", broker.port(0)));
     for (k, v) in extra {
         b = b.set(*k, *v);
     }
@@ -63,16 +70,12 @@ fn send(
 
 #[test]
 fn debug_state_names_partitions_sequences_and_nodes() {
-    let broker = FakeBroker::start(TOPIC, 2, |_| Action::Silence);
+    let broker = start(2, || Action::Silence);
     let p = producer(&broker, &[("request.timeout.ms", "20000")]);
     let futures = send(&p, 1, 3);
     // Wait until the batch is in flight (the broker saw the request).
     let start = Instant::now();
-    while broker
-        .produce_requests
-        .load(std::sync::atomic::Ordering::SeqCst)
-        == 0
-    {
+    while broker.produce_requests() == 0 {
         assert!(start.elapsed() < Duration::from_secs(10), "nothing sent");
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -100,7 +103,7 @@ fn debug_state_names_partitions_sequences_and_nodes() {
 
 #[test]
 fn slow_flush_and_close_log_the_state_once() {
-    let broker = FakeBroker::start(TOPIC, 1, |_| Action::Silence);
+    let broker = start(1, || Action::Silence);
     let p = producer(
         &broker,
         &[
@@ -108,7 +111,7 @@ fn slow_flush_and_close_log_the_state_once() {
             ("delivery.timeout.ms", "2500"),
         ],
     );
-    let id = format!("client.id dump-{}", broker.port());
+    let id = format!("client.id dump-{}", broker.port(0));
     let futures = send(&p, 0, 5);
     let start = Instant::now();
     p.flush().unwrap();
@@ -155,7 +158,7 @@ fn endless_out_of_order_fails_every_record_by_the_delivery_timeout() {
     // A broker that answers partition 0 with OUT_OF_ORDER_SEQUENCE_NUMBER for ever (partition
     // 1 works): partition 0's records fail by delivery.timeout.ms, partition 1's succeed, and
     // flush() and close() return as soon as every record has its outcome.
-    let broker = FakeBroker::start_scripted(TOPIC, 2, |_| {
+    let broker = start(2, || {
         Action::PartitionErrors(vec![(0, ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)])
     });
     let p = producer(
@@ -189,6 +192,6 @@ fn endless_out_of_order_fails_every_record_by_the_delivery_timeout() {
         "{:?}",
         start.elapsed()
     );
-    assert_eq!(broker.values(1).len(), 50);
-    assert!(broker.values(0).is_empty());
+    assert_eq!(broker.values(TOPIC, 1).len(), 50);
+    assert!(broker.values(TOPIC, 0).is_empty());
 }

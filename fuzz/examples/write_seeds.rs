@@ -2,38 +2,23 @@
 //! to `corpus/<target>/` (run from `fuzz/`: `cargo run --example write_seeds`). libFuzzer then
 //! starts from well-formed messages instead of having to discover the formats.
 
-use kafka_producer::protocol::codec::Uuid;
-use kafka_producer::protocol::messages::api_versions::FeatureRange;
-use kafka_producer::protocol::messages::produce::{LeaderIdAndEpoch, NodeEndpoint};
+use kafka_producer::mock::responses;
 use kafka_producer::protocol::messages::{
-    ApiVersionRange, ApiVersionsRequest, ApiVersionsResponse, Encode, InitProducerIdRequest,
-    InitProducerIdResponse, MetadataRequest, MetadataResponse, MetadataResponseBroker,
-    MetadataResponsePartition, MetadataResponseTopic, PartitionProduceData,
-    PartitionProduceResponse, ProduceRequest, ProduceResponse, RecordError, TopicProduceData,
-    TopicProduceResponse,
+    ApiVersionsRequest, Encode, InitProducerIdRequest, MetadataRequest, PartitionProduceData,
+    ProduceRequest, TopicProduceData,
 };
-use kafka_producer::protocol::record_batch::{Header, ProducerState, RecordBatchBuilder};
-use kafka_producer::protocol::{ApiKey, ErrorCode, encode_request};
+use kafka_producer::protocol::record_batch::ProducerState;
+use kafka_producer::protocol::{ApiKey, encode_request};
 use std::fs;
 use std::path::Path;
 
 fn batch() -> Vec<u8> {
-    let mut b = RecordBatchBuilder::new(Vec::new(), 1 << 20);
-    b.set_producer_state(ProducerState {
+    responses::sample_batch(ProducerState {
         producer_id: 8,
         producer_epoch: 1,
         base_sequence: 40,
         is_transactional: false,
-    });
-    b.append(1_000, Some(b"key"), Some(b"value"), &[]);
-    b.append(
-        999,
-        None,
-        Some(b""),
-        &[Header::new("h", b"v".to_vec()), Header::null("n")],
-    );
-    b.append(1_005, Some(b""), None, &[]);
-    b.finish().to_vec()
+    })
 }
 
 fn encoded(msg: &impl Encode, version: i16) -> Vec<u8> {
@@ -64,89 +49,11 @@ fn write(target: &str, name: &str, selector: u8, body: &[u8]) {
 
 fn main() {
     let batch = batch();
-    let api_versions = ApiVersionsResponse {
-        error_code: ErrorCode::NONE,
-        api_keys: vec![ApiVersionRange {
-            api_key: 0,
-            min_version: 3,
-            max_version: 12,
-        }],
-        throttle_time_ms: 3,
-        supported_features: vec![FeatureRange {
-            name: "metadata.version".into(),
-            min_version: 1,
-            max_version: 27,
-        }],
-        finalized_features_epoch: 9,
-        finalized_features: vec![FeatureRange {
-            name: "metadata.version".into(),
-            min_version: 20,
-            max_version: 27,
-        }],
-        zk_migration_ready: true,
-    };
-    let metadata = MetadataResponse {
-        throttle_time_ms: 1,
-        brokers: vec![MetadataResponseBroker {
-            node_id: 1,
-            host: "b1".into(),
-            port: 9092,
-            rack: Some("r".into()),
-        }],
-        cluster_id: Some("c".into()),
-        controller_id: 1,
-        topics: vec![MetadataResponseTopic {
-            error_code: ErrorCode::NONE,
-            name: Some("orders".into()),
-            topic_id: Uuid([7; 16]),
-            is_internal: false,
-            partitions: vec![MetadataResponsePartition {
-                error_code: ErrorCode::NONE,
-                partition_index: 0,
-                leader_id: 1,
-                leader_epoch: 4,
-                replica_nodes: vec![1, 2],
-                isr_nodes: vec![1],
-                offline_replicas: vec![2],
-            }],
-            topic_authorized_operations: i32::MIN,
-        }],
-        error_code: ErrorCode::NONE,
-    };
-    let produce = ProduceResponse {
-        responses: vec![TopicProduceResponse {
-            name: "orders".into(),
-            partitions: vec![PartitionProduceResponse {
-                index: 0,
-                error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
-                base_offset: 10,
-                log_append_time_ms: -1,
-                log_start_offset: 0,
-                record_errors: vec![RecordError {
-                    batch_index: 1,
-                    message: Some("bad".into()),
-                }],
-                error_message: Some("err".into()),
-                current_leader: Some(LeaderIdAndEpoch {
-                    leader_id: 2,
-                    leader_epoch: 5,
-                }),
-            }],
-        }],
-        throttle_time_ms: 0,
-        node_endpoints: vec![NodeEndpoint {
-            node_id: 2,
-            host: "b2".into(),
-            port: 9093,
-            rack: None,
-        }],
-    };
-    let init = InitProducerIdResponse {
-        throttle_time_ms: 0,
-        error_code: ErrorCode::NONE,
-        producer_id: 1_000,
-        producer_epoch: 2,
-    };
+    // The shared samples (every optional field set), also used by tests/decode_fuzz.rs.
+    let api_versions = responses::sample_api_versions();
+    let metadata = responses::sample_metadata();
+    let produce = responses::sample_produce();
+    let init = responses::sample_init_producer_id();
     let produce_request = ProduceRequest {
         transactional_id: Some("tx".into()),
         acks: -1,

@@ -12,7 +12,6 @@
 //! The Java tools (topic creation, console consumer) each take a JVM start, about 0.5-1 s.
 #![allow(dead_code)]
 
-pub mod fake_broker;
 pub mod java;
 
 use std::fs;

@@ -1,0 +1,365 @@
+//! Tests of `kafka_producer::mock::MockCluster` itself: a real `KafkaProducer` against it
+//! (leader moves, injected errors, duplicates, delays, disconnects, compressed records read
+//! back) and raw requests for the broker-side checks (sequences, epochs, leaders).
+
+use kafka_producer::mock::{Action, MockCluster};
+use kafka_producer::producer::serializer::StringSerializer;
+use kafka_producer::protocol::ErrorCode;
+use kafka_producer::{Error, Header, KafkaProducer, ProducerConfig, ProducerRecord};
+use std::time::{Duration, Instant};
+
+fn producer(cluster: &MockCluster, extra: &[(&str, &str)]) -> KafkaProducer<String, String> {
+    let _ = env_logger::builder().is_test(true).try_init();
+    let mut b = ProducerConfig::builder()
+        .bootstrap_servers(cluster.bootstrap_servers())
+        .linger(Duration::ZERO)
+        .retry_backoff(Duration::from_millis(10))
+        .max_block(Duration::from_secs(10));
+    for (k, v) in extra {
+        b = b.set(*k, *v);
+    }
+    KafkaProducer::new(b.build().unwrap(), StringSerializer, StringSerializer).unwrap()
+}
+
+fn send(p: &KafkaProducer<String, String>, topic: &str, partition: i32, value: &str) -> i64 {
+    p.send(ProducerRecord::new(topic, value.to_string()).with_partition(partition))
+        .get_timeout(Duration::from_secs(20))
+        .unwrap()
+        .offset
+}
+
+fn text(values: Vec<Vec<u8>>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| String::from_utf8(v).unwrap())
+        .collect()
+}
+
+#[test]
+fn leaders_are_spread_and_metadata_follows_a_leader_move() {
+    let cluster = MockCluster::new(3);
+    cluster.create_topic("moves", 3);
+    assert_eq!(
+        (0..3)
+            .map(|p| cluster.leader("moves", p))
+            .collect::<Vec<_>>(),
+        [Some(0), Some(1), Some(2)]
+    );
+    let p = producer(&cluster, &[]);
+    assert_eq!(send(&p, "moves", 0, "a"), 0);
+    assert_eq!(cluster.broker_produce_requests(0), 1);
+    // Broker 2 leads partition 0 now: broker 0 answers NOT_LEADER_OR_FOLLOWER, the producer
+    // refreshes its metadata and writes to broker 2.
+    cluster.set_leader("moves", 0, 2);
+    assert_eq!(send(&p, "moves", 0, "b"), 1);
+    assert_eq!(send(&p, "moves", 0, "c"), 2);
+    assert!(cluster.broker_produce_requests(2) >= 2);
+    assert!(p.metrics().retries >= 1, "{:?}", p.metrics());
+    p.close();
+    assert_eq!(text(cluster.values("moves", 0)), ["a", "b", "c"]);
+}
+
+#[test]
+fn pushed_partition_errors_are_retried_and_records_written_once() {
+    let cluster = MockCluster::new(1);
+    cluster.create_topic("errors", 2);
+    cluster.push_produce_errors(
+        "errors",
+        1,
+        &[
+            ErrorCode::NOT_ENOUGH_REPLICAS,
+            ErrorCode::REQUEST_TIMED_OUT,
+            ErrorCode::NOT_LEADER_OR_FOLLOWER,
+        ],
+    );
+    let p = producer(&cluster, &[]);
+    assert_eq!(send(&p, "errors", 1, "x"), 0);
+    assert_eq!(send(&p, "errors", 0, "y"), 0);
+    assert!(p.metrics().retries >= 3, "{:?}", p.metrics());
+    p.close();
+    assert_eq!(text(cluster.values("errors", 1)), ["x"]);
+    assert_eq!(text(cluster.values("errors", 0)), ["y"]);
+    assert_eq!(cluster.produce_requests(), 5);
+}
+
+#[test]
+fn non_retriable_pushed_error_fails_the_record() {
+    let cluster = MockCluster::new(1);
+    cluster.create_topic("t", 1);
+    cluster.push_produce_errors("t", 0, &[ErrorCode::TOPIC_AUTHORIZATION_FAILED]);
+    let p = producer(&cluster, &[]);
+    let err = p
+        .send(ProducerRecord::new("t", "v".to_string()))
+        .get()
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Broker { code, .. } if code == ErrorCode::TOPIC_AUTHORIZATION_FAILED),
+        "{err:?}"
+    );
+    assert!(cluster.records("t", 0).is_empty());
+}
+
+#[test]
+fn lost_response_retry_is_a_duplicate_answered_with_the_original_offset() {
+    let cluster = MockCluster::new(1);
+    cluster.create_topic("dups", 1);
+    cluster.push_produce_actions([Action::AppendThenClose]);
+    let p = producer(&cluster, &[]);
+    assert_eq!(send(&p, "dups", 0, "once"), 0);
+    assert_eq!(send(&p, "dups", 0, "next"), 1);
+    p.close();
+    assert_eq!(
+        cluster.produce_requests(),
+        3,
+        "the retry reached the broker"
+    );
+    let records = cluster.records("dups", 0);
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records[0].sequence, 0);
+    assert_eq!(records[1].sequence, 1);
+    assert!(records[0].producer_id >= 0);
+}
+
+#[test]
+fn compressed_records_read_back_with_keys_headers_and_timestamps() {
+    for codec in ["none", "gzip", "snappy", "lz4", "zstd"] {
+        let cluster = MockCluster::new(1);
+        cluster.create_topic("codecs", 1);
+        let p = producer(
+            &cluster,
+            &[("compression.type", codec), ("linger.ms", "50")],
+        );
+        let futures: Vec<_> = (0..20)
+            .map(|i| {
+                p.send(
+                    ProducerRecord::with_key_value("codecs", format!("k{i}"), "v".repeat(i + 1))
+                        .with_partition(0)
+                        .with_timestamp(1_700_000_000_000 + i as i64)
+                        .with_header("h", format!("{i}").into_bytes()),
+                )
+            })
+            .collect();
+        for f in futures {
+            f.get().unwrap();
+        }
+        p.close();
+        let records = cluster.records("codecs", 0);
+        assert_eq!(records.len(), 20, "{codec}");
+        for (i, r) in records.iter().enumerate() {
+            assert_eq!(r.offset, i as i64, "{codec}");
+            assert_eq!(
+                r.key.as_deref(),
+                Some(format!("k{i}").as_bytes()),
+                "{codec}"
+            );
+            assert_eq!(r.value, Some("v".repeat(i + 1).into_bytes()), "{codec}");
+            assert_eq!(r.timestamp, 1_700_000_000_000 + i as i64, "{codec}");
+            assert_eq!(r.headers, vec![Header::new("h", format!("{i}"))], "{codec}");
+            assert_eq!(r.sequence, i as i32, "{codec}");
+        }
+        if codec != "none" {
+            let raw = cluster.batches("codecs", 0);
+            let attributes = i16::from_be_bytes([raw[0][21], raw[0][22]]);
+            assert_ne!(attributes & 7, 0, "{codec}: the stored batch is compressed");
+        }
+    }
+}
+
+#[test]
+fn delay_and_throttle_are_applied() {
+    let cluster = MockCluster::new(1);
+    cluster.create_topic("slow", 1);
+    cluster.push_produce_actions([Action::Throttle(
+        10,
+        Box::new(Action::Delay(
+            Duration::from_millis(300),
+            Box::new(Action::Ok),
+        )),
+    )]);
+    let p = producer(&cluster, &[]);
+    let start = Instant::now();
+    assert_eq!(send(&p, "slow", 0, "v"), 0);
+    assert!(start.elapsed() >= Duration::from_millis(300));
+}
+
+#[test]
+fn disconnects_and_a_broker_down_are_survived() {
+    let cluster = MockCluster::new(2);
+    cluster.create_topic("down", 2);
+    let p = producer(&cluster, &[("reconnect.backoff.max.ms", "100")]);
+    assert_eq!(send(&p, "down", 1, "a"), 0);
+    cluster.disconnect(1);
+    assert_eq!(send(&p, "down", 1, "b"), 1);
+    // Broker 1 goes down; its partition moves to broker 0.
+    cluster.set_broker_down(1, true);
+    cluster.set_leader("down", 1, 0);
+    assert_eq!(send(&p, "down", 1, "c"), 2);
+    assert!(p.metrics().disconnections >= 1, "{:?}", p.metrics());
+    p.close();
+    assert_eq!(text(cluster.values("down", 1)), ["a", "b", "c"]);
+}
+
+#[test]
+fn topics_are_auto_created_when_enabled_and_unknown_otherwise() {
+    let auto = MockCluster::builder()
+        .brokers(2)
+        .auto_create_topics(Some(4))
+        .build();
+    let p = producer(&auto, &[]);
+    p.send(ProducerRecord::new("fresh", "v".to_string()))
+        .get()
+        .unwrap();
+    assert_eq!(auto.partition_count("fresh"), Some(4));
+    p.close();
+
+    let strict = MockCluster::new(1);
+    let p = producer(&strict, &[("max.block.ms", "300")]);
+    let err = p
+        .send(ProducerRecord::new("missing", "v".to_string()))
+        .get()
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+}
+
+#[test]
+fn sink_answers_without_keeping_records() {
+    let sink = MockCluster::sink("perf", 2);
+    let p = producer(&sink, &[("batch.size", "1000")]);
+    let futures: Vec<_> = (0..1000)
+        .map(|i| p.send(ProducerRecord::new("perf", format!("{i:05}")).with_partition(i % 2)))
+        .collect();
+    for f in futures {
+        f.get().unwrap();
+    }
+    p.close();
+    assert_eq!(
+        sink.end_offset("perf", 0) + sink.end_offset("perf", 1),
+        1000
+    );
+    assert!(sink.records("perf", 0).is_empty());
+}
+
+/// Sends one Produce request (v12) of `batch` for `topic`-`partition` to `broker` over a plain
+/// socket and returns the response.
+fn raw_produce(
+    cluster: &MockCluster,
+    broker: i32,
+    topic: &str,
+    partition: i32,
+    batch: &[u8],
+) -> kafka_producer::protocol::messages::ProduceResponse {
+    use kafka_producer::protocol::messages::{
+        PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData,
+    };
+    use kafka_producer::protocol::{ApiKey, decode_response, encode_request};
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(cluster.broker_address(broker)).unwrap();
+    let req = ProduceRequest {
+        transactional_id: None,
+        acks: -1,
+        timeout_ms: 1000,
+        topics: vec![TopicProduceData {
+            name: topic.into(),
+            partitions: vec![PartitionProduceData {
+                index: partition,
+                records: Some(batch),
+            }],
+        }],
+    };
+    let mut buf = Vec::new();
+    encode_request(&mut buf, &req, 12, 7, Some("raw"));
+    s.write_all(&buf).unwrap();
+    let mut size = [0u8; 4];
+    s.read_exact(&mut size).unwrap();
+    let mut payload = vec![0u8; i32::from_be_bytes(size) as usize];
+    s.read_exact(&mut payload).unwrap();
+    let (id, resp) = decode_response::<ProduceResponse>(ApiKey::Produce, 12, &payload).unwrap();
+    assert_eq!(id, 7);
+    resp
+}
+
+fn idempotent_batch(producer_id: i64, epoch: i16, sequence: i32, records: usize) -> Vec<u8> {
+    use kafka_producer::protocol::record_batch::{ProducerState, RecordBatchBuilder};
+    let mut b = RecordBatchBuilder::new(Vec::new(), 1 << 20);
+    b.set_producer_state(ProducerState {
+        producer_id,
+        producer_epoch: epoch,
+        base_sequence: sequence,
+        is_transactional: false,
+    });
+    for i in 0..records {
+        b.append(1_000 + i as i64, None, Some(b"v"), &[]);
+    }
+    b.finish().to_vec()
+}
+
+#[test]
+fn raw_requests_see_leader_hints_duplicates_gaps_fencing_and_throttle() {
+    let cluster = MockCluster::new(2);
+    cluster.create_topic("raw", 1);
+    cluster.set_strict_sequences(true);
+    let answer = |broker, batch: &[u8]| {
+        let p = &raw_produce(&cluster, broker, "raw", 0, batch).responses[0].partitions[0];
+        (p.error_code, p.base_offset)
+    };
+    // Broker 1 is not the leader: NOT_LEADER_OR_FOLLOWER with the leader and its endpoint.
+    let resp = raw_produce(&cluster, 1, "raw", 0, &idempotent_batch(5, 0, 0, 2));
+    let p = &resp.responses[0].partitions[0];
+    assert_eq!(p.error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER);
+    assert_eq!(p.current_leader.as_ref().map(|l| l.leader_id), Some(0));
+    assert_eq!(resp.node_endpoints[0].port, i32::from(cluster.port(0)));
+    // Strict: a new producer starts at 0.
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 0, 3, 2)),
+        (ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER, -1)
+    );
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 0, 0, 2)),
+        (ErrorCode::NONE, 0)
+    );
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 0, 2, 3)),
+        (ErrorCode::NONE, 2)
+    );
+    // A duplicate gets its original offset; a gap is out of order.
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 0, 0, 2)),
+        (ErrorCode::NONE, 0)
+    );
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 0, 9, 1)),
+        (ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER, -1)
+    );
+    // A bumped epoch restarts at 0; the old epoch is then fenced.
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 1, 0, 1)),
+        (ErrorCode::NONE, 5)
+    );
+    assert_eq!(
+        answer(0, &idempotent_batch(5, 0, 5, 1)),
+        (ErrorCode::INVALID_PRODUCER_EPOCH, -1)
+    );
+    assert_eq!(cluster.end_offset("raw", 0), 6);
+    // A scripted throttle time is in the response.
+    cluster.push_produce_actions([Action::Throttle(25, Box::new(Action::Ok))]);
+    let resp = raw_produce(&cluster, 0, "raw", 0, &idempotent_batch(5, 1, 1, 1));
+    assert_eq!(resp.throttle_time_ms, 25);
+    assert_eq!(resp.responses[0].partitions[0].base_offset, 6);
+    let seqs: Vec<_> = cluster
+        .records("raw", 0)
+        .iter()
+        .map(|r| (r.offset, r.producer_epoch, r.sequence))
+        .collect();
+    assert_eq!(
+        seqs,
+        [
+            (0, 0, 0),
+            (1, 0, 1),
+            (2, 0, 2),
+            (3, 0, 3),
+            (4, 0, 4),
+            (5, 1, 0),
+            (6, 1, 1),
+        ]
+    );
+}
