@@ -7,8 +7,8 @@
 //!   at once.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use kafka_producer::cluster::{Cluster, Node, PartitionInfo};
 use kafka_producer::__bench::{AccumulatorConfig, BufferPool, RecordAccumulator};
+use kafka_producer::cluster::{Cluster, Node, PartitionInfo};
 use kafka_producer::producer::partitioner::murmur2;
 use kafka_producer::protocol::record_batch::RecordBatchBuilder;
 use std::hint::black_box;
@@ -19,21 +19,8 @@ fn cluster(partitions: i32) -> Cluster {
     Cluster::new(
         None,
         Some(1),
-        [Node {
-            id: 1,
-            host: "localhost".into(),
-            port: 9092,
-            rack: None,
-        }],
-        (0..partitions).map(|p| PartitionInfo {
-            topic: Arc::from("bench"),
-            partition: p,
-            leader: Some(1),
-            leader_epoch: 0,
-            replicas: vec![1],
-            in_sync_replicas: vec![1],
-            offline_replicas: vec![],
-        }),
+        [Node::new(1, "localhost", 9092)],
+        (0..partitions).map(|p| PartitionInfo::new(Arc::from("bench"), p, Some(1))),
     )
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine:
-#   cargo fmt --check, cargo clippy -D warnings, the MSRV check (scripts/check-msrv.sh), a real
+#   cargo fmt --check, cargo clippy -D warnings, cargo doc -D warnings, the MSRV check (scripts/check-msrv.sh), a real
 #   single-node Kafka broker (scripts/kafka.sh), cargo test --all-targets and cargo test --doc.
 #
 # Usage: scripts/test.sh [CARGO-TEST-ARGS...]
@@ -82,6 +82,9 @@ else
     step "cargo clippy --all-targets -- -D warnings"
     cargo clippy --all-targets -- -D warnings
 fi
+
+step "cargo doc -D warnings (with the mock feature)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features mock
 
 step "MSRV: Cargo.toml's rust-version against the dependencies (scripts/check-msrv.sh)"
 scripts/check-msrv.sh

@@ -41,6 +41,7 @@ impl fmt::Display for TopicPartition {
 
 /// A broker.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Node {
     /// Broker id; bootstrap addresses get negative ids until metadata names them.
     pub id: i32,
@@ -53,6 +54,29 @@ pub struct Node {
 }
 
 impl Node {
+    /// A broker without a rack.
+    ///
+    /// ```
+    /// use kafka_producer::Node;
+    /// let n = Node::new(1, "localhost", 9092).with_rack("r1");
+    /// assert_eq!(n.address(), "localhost:9092");
+    /// assert_eq!(n.rack.as_deref(), Some("r1"));
+    /// ```
+    pub fn new(id: i32, host: impl Into<String>, port: u16) -> Self {
+        Node {
+            id,
+            host: host.into(),
+            port,
+            rack: None,
+        }
+    }
+
+    /// The same broker in `rack`.
+    pub fn with_rack(mut self, rack: impl Into<String>) -> Self {
+        self.rack = Some(rack.into());
+        self
+    }
+
     /// `host:port`.
     pub fn address(&self) -> String {
         if self.host.contains(':') {
@@ -71,6 +95,7 @@ impl fmt::Display for Node {
 
 /// What the cluster knows of one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PartitionInfo {
     /// Topic name.
     pub topic: Arc<str>,
@@ -86,6 +111,28 @@ pub struct PartitionInfo {
     pub in_sync_replicas: Vec<i32>,
     /// Offline replicas.
     pub offline_replicas: Vec<i32>,
+}
+
+impl PartitionInfo {
+    /// A partition whose only replica (in sync) is its leader, or which has no leader.
+    ///
+    /// ```
+    /// use kafka_producer::PartitionInfo;
+    /// let p = PartitionInfo::new("orders", 3, Some(1));
+    /// assert_eq!((p.partition, p.leader, p.replicas.clone()), (3, Some(1), vec![1]));
+    /// ```
+    pub fn new(topic: impl Into<Arc<str>>, partition: i32, leader: Option<i32>) -> Self {
+        let replicas: Vec<i32> = leader.into_iter().collect();
+        PartitionInfo {
+            topic: topic.into(),
+            partition,
+            leader,
+            leader_epoch: -1,
+            replicas: replicas.clone(),
+            in_sync_replicas: replicas,
+            offline_replicas: Vec::new(),
+        }
+    }
 }
 
 /// A snapshot of the cluster.

@@ -17,17 +17,15 @@
 //! ```
 //!
 //! The wire protocol lives in [`protocol`] (sans-IO: bytes in, typed values out), sockets only
-//! in [`network`].
+//! in the crate-private `network` module.
 #![warn(missing_docs)]
-#![warn(unreachable_pub)]
+#![deny(unreachable_pub)]
 #![forbid(unsafe_code)]
 
 pub mod cluster;
 pub mod config;
 pub mod error;
 pub(crate) mod metadata;
-/// In-process test doubles (feature `mock`): a [`MockCluster`](mock::MockCluster) of brokers
-/// speaking the wire protocol and a [`MockProducer`](mock::MockProducer).
 // Also in the crate's own unit tests, which share its response builders.
 #[cfg(any(test, feature = "mock"))]
 pub mod mock;
@@ -46,13 +44,17 @@ pub mod __bench {
 }
 
 pub use cluster::{Cluster, Node, PartitionInfo, TopicPartition};
-pub use config::{Acks, ProducerConfig, ProducerConfigBuilder};
+pub use config::{Acks, CompressionType, ProducerConfig, ProducerConfigBuilder};
 pub use error::{Error, Result, TimeoutKind};
 pub use producer::delivery::{Callback, RecordFuture};
 pub use producer::kafka_producer::{KafkaProducer, ProducerMetrics};
 pub use producer::partitioner::Partitioner;
-pub use producer::record::{ProducerRecord, RecordMetadata};
-pub use producer::serializer::Serializer;
+pub use producer::record::{Headers, ProducerRecord, RecordMetadata};
+pub use producer::serializer::{
+    BooleanSerializer, ByteArraySerializer, BytesSerializer, DoubleSerializer, FloatSerializer,
+    IntegerSerializer, LongSerializer, Serializer, ShortSerializer, StringSerializer,
+    UuidSerializer,
+};
 pub use protocol::record_batch::Header;
 
 /// The README's examples, compiled as doc tests so the README stays true.

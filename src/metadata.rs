@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 /// Metadata settings.
 #[derive(Debug, Clone)]
-pub struct MetadataConfig {
+pub(crate) struct MetadataConfig {
     /// `retry.backoff.ms`: the least time between two refresh attempts.
     pub refresh_backoff: Duration,
     /// `retry.backoff.max.ms`: the backoff cap after repeated failures.
@@ -46,7 +46,7 @@ struct State {
 
 /// The producer's metadata.
 #[derive(Debug)]
-pub struct Metadata {
+pub(crate) struct Metadata {
     config: MetadataConfig,
     bootstrap: Vec<(String, u16)>,
     state: Mutex<State>,
@@ -60,7 +60,7 @@ pub struct Metadata {
 
 impl Metadata {
     /// Metadata knowing only the bootstrap servers.
-    pub fn new(config: MetadataConfig, bootstrap: &[(String, u16)]) -> Self {
+    pub(crate) fn new(config: MetadataConfig, bootstrap: &[(String, u16)]) -> Self {
         Metadata {
             config,
             bootstrap: bootstrap.to_vec(),
@@ -81,18 +81,19 @@ impl Metadata {
     }
 
     /// The current snapshot.
-    pub fn fetch(&self) -> Arc<Cluster> {
+    pub(crate) fn fetch(&self) -> Arc<Cluster> {
         self.cluster.read().clone()
     }
 
     /// The version: it grows by one with each successful update.
-    pub fn version(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn version(&self) -> u64 {
         self.state.lock().version
     }
 
     /// Registers a topic the producer sends to (extending its idle expiry). A topic new to the
     /// set triggers an update. Returns whether the topic was new.
-    pub fn add_topic(&self, topic: &str, now: Instant) -> bool {
+    pub(crate) fn add_topic(&self, topic: &str, now: Instant) -> bool {
         let at = self.millis(now);
         if let Some(last) = self.topics.read().get(topic) {
             last.fetch_max(at, Ordering::Relaxed);
@@ -120,19 +121,20 @@ impl Metadata {
 
     /// Asks for an update as soon as the backoff allows; returns the current version, to pass
     /// to [`await_update`](Self::await_update).
-    pub fn request_update(&self) -> u64 {
+    pub(crate) fn request_update(&self) -> u64 {
         let mut st = self.state.lock();
         st.need_update = true;
         st.version
     }
 
     /// Whether an update was requested.
-    pub fn update_requested(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn update_requested(&self) -> bool {
         self.state.lock().need_update
     }
 
     /// Waits until the version exceeds `last_version`, or until `deadline`.
-    pub fn await_update(&self, last_version: u64, deadline: Instant) -> Result<(), Error> {
+    pub(crate) fn await_update(&self, last_version: u64, deadline: Instant) -> Result<(), Error> {
         let mut st = self.state.lock();
         while st.version <= last_version {
             if st.closed {
@@ -161,7 +163,7 @@ impl Metadata {
     }
 
     /// How long until the next update should be sent: 0 when due now.
-    pub fn time_to_next_update(&self, now: Instant) -> Duration {
+    pub(crate) fn time_to_next_update(&self, now: Instant) -> Duration {
         let st = self.state.lock();
         let backoff_left = match st.last_refresh {
             Some(t) => (t + self.backoff(st.failed_attempts)).saturating_duration_since(now),
@@ -179,7 +181,7 @@ impl Metadata {
     }
 
     /// The topics to ask about, dropping those idle past `metadata.max.idle.ms`.
-    pub fn topics_for_request(&self, now: Instant) -> Vec<String> {
+    pub(crate) fn topics_for_request(&self, now: Instant) -> Vec<String> {
         let now_ms = self.millis(now);
         let idle = self.config.metadata_max_idle.as_millis() as u64;
         let mut topics = self.topics.write();
@@ -194,7 +196,7 @@ impl Metadata {
     }
 
     /// Installs a Metadata response.
-    pub fn update(&self, response: &MetadataResponse, now: Instant) {
+    pub(crate) fn update(&self, response: &MetadataResponse, now: Instant) {
         let cluster = Cluster::from_metadata_response(response);
         let mut need_update = false;
         for t in &response.topics {
@@ -243,7 +245,7 @@ impl Metadata {
     /// no known broker can be reached, or no metadata arrived for
     /// `metadata.recovery.rebootstrap.trigger.ms`. The topics stay registered with their
     /// partition counts (their leaders unknown) and an update is requested at once.
-    pub fn rebootstrap(&self) {
+    pub(crate) fn rebootstrap(&self) {
         let current = self.fetch();
         *self.cluster.write() = Arc::new(current.rebootstrapped(&self.bootstrap));
         let mut st = self.state.lock();
@@ -253,14 +255,14 @@ impl Metadata {
     }
 
     /// Records a failed update attempt (no response, or a broken connection).
-    pub fn failed_update(&self, now: Instant) {
+    pub(crate) fn failed_update(&self, now: Instant) {
         let mut st = self.state.lock();
         st.last_refresh = Some(now);
         st.failed_attempts = st.failed_attempts.saturating_add(1);
     }
 
     /// Closes: waiters fail at once.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.state.lock().closed = true;
         self.updated.notify_all();
     }

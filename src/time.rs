@@ -4,10 +4,11 @@
 //! (linger, backoff, request and delivery timeouts) can be driven by a [`MockTime`] in
 //! deterministic tests, as Java's `MockTime` drives `SenderTest` and `RecordAccumulatorTest`.
 
-use parking_lot::Mutex;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+#[cfg(test)]
+use {parking_lot::Mutex, std::time::Duration};
 
 /// A clock.
 pub trait Time: Send + Sync + fmt::Debug {
@@ -17,7 +18,7 @@ pub trait Time: Send + Sync + fmt::Debug {
 
 /// The system's monotonic clock.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
+pub(crate) struct SystemClock;
 
 impl Time for SystemClock {
     fn now(&self) -> Instant {
@@ -26,26 +27,29 @@ impl Time for SystemClock {
 }
 
 /// The system clock, shared.
-pub fn system() -> Arc<dyn Time> {
+pub(crate) fn system() -> Arc<dyn Time> {
     Arc::new(SystemClock)
 }
 
 /// A clock that moves only when told to ([`sleep`](MockTime::sleep)), for deterministic tests.
+#[cfg(test)]
 #[derive(Debug, Clone)]
-pub struct MockTime {
+pub(crate) struct MockTime {
     base: Instant,
     offset: Arc<Mutex<Duration>>,
 }
 
+#[cfg(test)]
 impl Default for MockTime {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(test)]
 impl MockTime {
     /// A clock standing at an arbitrary instant.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         MockTime {
             base: Instant::now(),
             offset: Arc::default(),
@@ -53,21 +57,22 @@ impl MockTime {
     }
 
     /// Moves the clock forward.
-    pub fn sleep(&self, d: Duration) {
+    pub(crate) fn sleep(&self, d: Duration) {
         *self.offset.lock() += d;
     }
 
     /// Moves the clock forward by `ms` milliseconds.
-    pub fn sleep_ms(&self, ms: u64) {
+    pub(crate) fn sleep_ms(&self, ms: u64) {
         self.sleep(Duration::from_millis(ms));
     }
 
     /// The clock, shared as a [`Time`].
-    pub fn shared(&self) -> Arc<dyn Time> {
+    pub(crate) fn shared(&self) -> Arc<dyn Time> {
         Arc::new(self.clone())
     }
 }
 
+#[cfg(test)]
 impl Time for MockTime {
     fn now(&self) -> Instant {
         self.base + *self.offset.lock()

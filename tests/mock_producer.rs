@@ -40,15 +40,7 @@ fn test_auto_complete_mock() {
 /// `MockProducerTest.testPartitioner`
 #[test]
 fn test_partitioner() {
-    let partitions = (0..2).map(|p| PartitionInfo {
-        topic: TOPIC.into(),
-        partition: p,
-        leader: None,
-        leader_epoch: -1,
-        replicas: vec![],
-        in_sync_replicas: vec![],
-        offline_replicas: vec![],
-    });
+    let partitions = (0..2).map(|p| PartitionInfo::new(TOPIC, p, None));
     let cluster = Cluster::new(None, None, [], partitions);
     let producer = MockProducer::with_cluster(cluster, true, StringSerializer, StringSerializer);
     assert_eq!(producer.partitions_for(TOPIC).len(), 2);

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 /// The type of a key's value, as Java's `ConfigDef.Type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ValueType {
     /// `true` or `false` (case-insensitive).
     Boolean,
@@ -47,6 +48,7 @@ impl ValueType {
 
 /// How much a key matters, as Java's `ConfigDef.Importance` (used to order documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Importance {
     /// Most users set it.
     High,
@@ -69,6 +71,7 @@ impl Importance {
 
 /// The values a key accepts, checked when it is parsed (Java's `ConfigDef.Validator`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Validator {
     /// Any value of the type.
     Any,
@@ -88,6 +91,7 @@ pub enum Validator {
 
 /// One accepted configuration key: a row of the definition ([`CONFIG_KEYS`](super::CONFIG_KEYS)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConfigKey {
     /// The key, as the Java client spells it.
     pub name: &'static str,

@@ -81,6 +81,7 @@ impl fmt::Display for Acks {
 /// assert!(c.is_supported());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum CompressionType {
     /// No compression. The default.
     #[default]
@@ -174,6 +175,7 @@ impl fmt::Display for CompressionType {
 /// assert_eq!(MetadataRecoveryStrategy::default(), MetadataRecoveryStrategy::Rebootstrap);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum MetadataRecoveryStrategy {
     /// `none`: keep trying the brokers from the last metadata.
     None,

@@ -41,6 +41,7 @@ const BATCHES_TO_RETAIN: usize = 5;
 /// assert_ne!(a, Action::Ok);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Action {
     /// Append the batches (as a broker does: leader and sequence checks) and answer.
     Ok,
@@ -75,6 +76,7 @@ pub enum Action {
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BatchInfo {
     /// Topic name.
     pub topic: String,
@@ -100,6 +102,7 @@ pub struct BatchInfo {
 /// });
 /// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ProduceInfo {
     /// The request's number in the cluster, from 0.
     pub n: usize,
@@ -121,6 +124,7 @@ pub struct ProduceInfo {
 /// assert!(records.is_empty());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MockRecord {
     /// Offset in the partition.
     pub offset: i64,

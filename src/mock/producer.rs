@@ -119,10 +119,7 @@ impl<K, V> MockProducer<K, V> {
     /// use kafka_producer::mock::MockProducer;
     /// use kafka_producer::producer::serializer::StringSerializer;
     /// use kafka_producer::{Cluster, PartitionInfo, ProducerRecord};
-    /// let parts = (0..2).map(|p| PartitionInfo {
-    ///     topic: "t".into(), partition: p, leader: None, leader_epoch: -1,
-    ///     replicas: vec![], in_sync_replicas: vec![], offline_replicas: vec![],
-    /// });
+    /// let parts = (0..2).map(|p| PartitionInfo::new("t", p, None));
     /// let cluster = Cluster::new(None, None, [], parts);
     /// let p = MockProducer::with_cluster(cluster, true, StringSerializer, StringSerializer);
     /// let md = p.send(ProducerRecord::with_key_value("t", "key".to_string(), "v".to_string())).get()?;

@@ -23,7 +23,7 @@ const WAKER: Token = Token(usize::MAX);
 
 /// Network settings.
 #[derive(Debug, Clone)]
-pub struct NetworkConfig {
+pub(crate) struct NetworkConfig {
     /// `client.id`.
     pub client_id: String,
     /// `max.in.flight.requests.per.connection`.
@@ -66,7 +66,7 @@ struct NodeState {
 
 /// Counters of what the client did (tests and tools read them).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct NetworkStats {
+pub(crate) struct NetworkStats {
     /// Produce requests sent.
     pub produce_requests: u64,
     /// Metadata requests sent.
@@ -78,7 +78,7 @@ pub struct NetworkStats {
 }
 
 /// The client.
-pub struct NetworkClient {
+pub(crate) struct NetworkClient {
     config: NetworkConfig,
     poll: Poll,
     events: Events,
@@ -98,7 +98,7 @@ pub struct NetworkClient {
 
 impl NetworkClient {
     /// A client with no connections yet.
-    pub fn new(config: NetworkConfig, metadata: Arc<Metadata>) -> io::Result<Self> {
+    pub(crate) fn new(config: NetworkConfig, metadata: Arc<Metadata>) -> io::Result<Self> {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         Ok(NetworkClient {
@@ -121,27 +121,19 @@ impl NetworkClient {
     }
 
     /// A handle that wakes `poll` from another thread.
-    pub fn waker(&self) -> Arc<Waker> {
+    pub(crate) fn waker(&self) -> Arc<Waker> {
         self.waker.clone()
     }
 
     /// What the client did so far.
-    pub fn stats(&self) -> NetworkStats {
+    pub(crate) fn stats(&self) -> NetworkStats {
         self.stats
     }
 
     /// The next correlation id.
-    pub fn next_correlation_id(&mut self) -> i32 {
+    pub(crate) fn next_correlation_id(&mut self) -> i32 {
         self.correlation_id = self.correlation_id.wrapping_add(1) & i32::MAX;
         self.correlation_id
-    }
-
-    fn node_info(&self, id: i32) -> Option<Node> {
-        let cluster = self.metadata.fetch();
-        if let Some(n) = cluster.node_by_id(id) {
-            return Some(n.clone());
-        }
-        self.nodes.get(&id).and_then(|s| s.node.clone())
     }
 
     fn jittered(&mut self, base: Duration, max: Duration, failures: u32) -> Duration {
@@ -156,17 +148,10 @@ impl NetworkClient {
     }
 
     /// Whether a request can be sent to `node` now.
-    pub fn is_ready(&self, node: i32) -> bool {
+    pub(crate) fn is_ready(&self, node: i32) -> bool {
         self.connections.get(&node).is_some_and(|c| {
             c.state == ConnState::Ready && c.can_send_more(self.config.max_in_flight)
         })
-    }
-
-    /// Whether `node` is connected and handshaken (regardless of in-flight limits).
-    pub fn is_connected(&self, node: i32) -> bool {
-        self.connections
-            .get(&node)
-            .is_some_and(|c| c.state == ConnState::Ready)
     }
 
     /// Like [`is_ready`](Self::is_ready), and starts connecting when not connected and not in
@@ -174,7 +159,7 @@ impl NetworkClient {
     ///
     /// As Java's `isReady`, a node is not ready for produce data while a metadata update is
     /// due and not yet sent, so that the metadata request gets the next free slot.
-    pub fn ready(&mut self, node: &Node, now: Instant) -> bool {
+    pub(crate) fn ready(&mut self, node: &Node, now: Instant) -> bool {
         if self.is_ready(node.id) {
             let update_due = self.metadata_in_flight.is_none()
                 && self.metadata.time_to_next_update(now).is_zero();
@@ -199,7 +184,7 @@ impl NetworkClient {
     /// left after a failed connection, 0 when a connection can be started now, and
     /// `Duration::MAX` for a connection that exists (connecting, handshaking, or at its in-flight
     /// limit): socket readiness will wake the poll.
-    pub fn connection_delay(&self, node: i32, now: Instant) -> Duration {
+    pub(crate) fn connection_delay(&self, node: i32, now: Instant) -> Duration {
         match self.connections.get(&node) {
             Some(_) => Duration::MAX,
             None => self
@@ -208,15 +193,6 @@ impl NetworkClient {
                 .and_then(|s| s.backoff_until)
                 .map_or(Duration::ZERO, |t| t.saturating_duration_since(now)),
         }
-    }
-
-    /// Whether the last connection attempt to `node` failed and it is in backoff.
-    pub fn connection_failed(&self, node: i32, now: Instant) -> bool {
-        !self.connections.contains_key(&node)
-            && self
-                .nodes
-                .get(&node)
-                .is_some_and(|s| s.failures > 0 && s.backoff_until.is_some_and(|t| now < t))
     }
 
     /// One of the host's addresses: the `index`-th (modulo their number).
@@ -280,7 +256,7 @@ impl NetworkClient {
     }
 
     /// The version of `api` to use with `node` (after its handshake).
-    pub fn api_version(&self, node: i32, api: ApiKey) -> Result<i16, Error> {
+    pub(crate) fn api_version(&self, node: i32, api: ApiKey) -> Result<i16, Error> {
         let conn = self
             .connections
             .get(&node)
@@ -293,7 +269,7 @@ impl NetworkClient {
     }
 
     /// Queues a request on a ready connection.
-    pub fn send(&mut self, node: i32, req: OutboundRequest, now: Instant) {
+    pub(crate) fn send(&mut self, node: i32, req: OutboundRequest, now: Instant) {
         if req.api == ApiKey::Produce {
             self.stats.produce_requests += 1;
         }
@@ -331,14 +307,14 @@ impl NetworkClient {
     }
 
     /// Requests in flight on all connections.
-    pub fn in_flight_count(&self) -> usize {
+    pub(crate) fn in_flight_count(&self) -> usize {
         self.connections.values().map(|c| c.in_flight.len()).sum()
     }
 
     /// One line per known node and connection, for the producer's state dump: connection
     /// state, requests in flight (and how long the oldest has waited), setup failures and
     /// reconnect backoff.
-    pub fn describe_nodes(&self, now: Instant) -> Vec<String> {
+    pub(crate) fn describe_nodes(&self, now: Instant) -> Vec<String> {
         let mut ids: Vec<i32> = self
             .nodes
             .keys()
@@ -392,13 +368,13 @@ impl NetworkClient {
     }
 
     /// Requests in flight to `node`.
-    pub fn in_flight_count_for(&self, node: i32) -> usize {
+    pub(crate) fn in_flight_count_for(&self, node: i32) -> usize {
         self.connections.get(&node).map_or(0, |c| c.in_flight.len())
     }
 
     /// The node with the fewest requests in flight that is ready, else connecting, else
     /// connectable (Java `leastLoadedNode`).
-    pub fn least_loaded_node(&mut self, now: Instant) -> Option<Node> {
+    pub(crate) fn least_loaded_node(&mut self, now: Instant) -> Option<Node> {
         let cluster = self.metadata.fetch();
         let mut nodes: Vec<Node> = cluster.nodes().cloned().collect();
         nodes.sort_by_key(|n| n.id);
@@ -510,7 +486,7 @@ impl NetworkClient {
     /// Waits up to `timeout` for I/O, then handles everything that happened. Returns the
     /// completed requests (Metadata and ApiVersions responses are handled here and not
     /// returned).
-    pub fn poll(&mut self, timeout: Duration, now: Instant) -> Vec<ClientResponse> {
+    pub(crate) fn poll(&mut self, timeout: Duration, now: Instant) -> Vec<ClientResponse> {
         let metadata_timeout = self.maybe_update_metadata(now);
         let mut timeout = timeout
             .min(metadata_timeout)
@@ -854,7 +830,7 @@ impl NetworkClient {
     }
 
     /// Closes the connection to `node`; its in-flight requests complete with `reason`.
-    pub fn disconnect(&mut self, node: i32, reason: Disconnect, now: Instant) {
+    pub(crate) fn disconnect(&mut self, node: i32, reason: Disconnect, now: Instant) {
         let Some(conn) = self.connections.remove(&node) else {
             return;
         };
@@ -898,7 +874,7 @@ impl NetworkClient {
     }
 
     /// Closes every connection; their in-flight requests are returned as disconnected.
-    pub fn close_all(&mut self, now: Instant) -> Vec<ClientResponse> {
+    pub(crate) fn close_all(&mut self, now: Instant) -> Vec<ClientResponse> {
         let nodes: Vec<i32> = self.connections.keys().copied().collect();
         for n in nodes {
             self.disconnect(n, Disconnect::Closed("client closed".into()), now);
@@ -906,13 +882,8 @@ impl NetworkClient {
         std::mem::take(&mut self.pending)
     }
 
-    /// The node with this id, from metadata or a past connection.
-    pub fn node(&self, id: i32) -> Option<Node> {
-        self.node_info(id)
-    }
-
     /// Encodes a request for `node` at its negotiated version.
-    pub fn build_request<R: Request>(
+    pub(crate) fn build_request<R: Request>(
         &mut self,
         node: i32,
         request: &R,
@@ -932,7 +903,7 @@ impl NetworkClient {
     }
 
     /// The client id.
-    pub fn client_id(&self) -> &str {
+    pub(crate) fn client_id(&self) -> &str {
         &self.config.client_id
     }
 }

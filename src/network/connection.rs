@@ -15,18 +15,18 @@ use std::time::Instant;
 /// size closes the connection, so garbage on the wire cannot make the client buffer gigabytes.
 /// The read buffer grows only as a frame's bytes arrive (see [`ReadBuffer`]), so a frame
 /// header announcing this much costs nothing until the bytes come.
-pub const MAX_RESPONSE_SIZE: usize = 100 * 1024 * 1024;
+pub(crate) const MAX_RESPONSE_SIZE: usize = 100 * 1024 * 1024;
 
 /// The read buffer's size when a connection opens, and the size it goes back to once a large
 /// response has been read.
-pub const INITIAL_READ_BUFFER: usize = 64 * 1024;
+pub(crate) const INITIAL_READ_BUFFER: usize = 64 * 1024;
 
 /// Bytes read from a connection and not yet cut into frames. The buffer starts at
 /// [`INITIAL_READ_BUFFER`] bytes and, when full, doubles, bounded by the end of the frame being
 /// read (itself at most [`MAX_RESPONSE_SIZE`] plus the size prefix): memory follows the bytes
 /// that arrived, never the size a frame header announces.
 #[derive(Debug)]
-pub struct ReadBuffer {
+pub(crate) struct ReadBuffer {
     buf: Vec<u8>,
     len: usize,
 }
@@ -39,7 +39,7 @@ impl Default for ReadBuffer {
 
 impl ReadBuffer {
     /// An empty buffer of [`INITIAL_READ_BUFFER`] bytes.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         ReadBuffer {
             buf: vec![0; INITIAL_READ_BUFFER],
             len: 0,
@@ -47,12 +47,13 @@ impl ReadBuffer {
     }
 
     /// Bytes allocated.
-    pub fn capacity(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
         self.buf.len()
     }
 
     /// The bytes read and not consumed.
-    pub fn filled(&self) -> &[u8] {
+    pub(crate) fn filled(&self) -> &[u8] {
         &self.buf[..self.len]
     }
 
@@ -69,7 +70,7 @@ impl ReadBuffer {
 
     /// Room to read into (never empty): a full buffer first doubles, but not beyond the end
     /// of the frame being read.
-    pub fn spare(&mut self) -> &mut [u8] {
+    pub(crate) fn spare(&mut self) -> &mut [u8] {
         if self.len == self.buf.len() {
             let mut target = self.buf.len().saturating_mul(2).max(INITIAL_READ_BUFFER);
             if let Some(end) = self.frame_end().filter(|&end| end > self.len) {
@@ -81,19 +82,19 @@ impl ReadBuffer {
     }
 
     /// Records that `n` bytes were read into [`spare`](Self::spare).
-    pub fn advance(&mut self, n: usize) {
+    pub(crate) fn advance(&mut self, n: usize) {
         self.len = (self.len + n).min(self.buf.len());
     }
 
     /// Drops the first `n` bytes (frames taken out).
-    pub fn consume(&mut self, n: usize) {
+    pub(crate) fn consume(&mut self, n: usize) {
         let n = n.min(self.len);
         self.buf.copy_within(n..self.len, 0);
         self.len -= n;
     }
 
     /// Goes back to [`INITIAL_READ_BUFFER`] bytes when empty after a large response.
-    pub fn shrink_if_empty(&mut self) {
+    pub(crate) fn shrink_if_empty(&mut self) {
         if self.len == 0 && self.buf.len() > 1024 * 1024 {
             self.buf = vec![0; INITIAL_READ_BUFFER];
         }
@@ -102,7 +103,7 @@ impl ReadBuffer {
 
 /// Where the connection is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConnState {
+pub(crate) enum ConnState {
     /// TCP connect in progress.
     Connecting,
     /// Connected; the ApiVersions handshake is in flight.
@@ -113,7 +114,7 @@ pub enum ConnState {
 
 /// A request written (or being written) whose response is awaited.
 #[derive(Debug)]
-pub struct InFlight {
+pub(crate) struct InFlight {
     /// The API.
     pub api: ApiKey,
     /// Its version.
@@ -137,7 +138,7 @@ struct PendingWrite {
 
 /// A received response frame, matched with its request.
 #[derive(Debug)]
-pub struct Received {
+pub(crate) struct Received {
     /// The request it answers.
     pub request: InFlight,
     /// The frame payload after the size prefix (header included).
@@ -145,7 +146,7 @@ pub struct Received {
 }
 
 /// One connection to one broker.
-pub struct Connection {
+pub(crate) struct Connection {
     /// The broker's node id.
     pub node: i32,
     /// The address connected to.
@@ -183,7 +184,7 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     /// Starts a non-blocking connect and registers it for readiness.
-    pub fn connect(
+    pub(crate) fn connect(
         node: i32,
         addr: SocketAddr,
         token: Token,
@@ -212,7 +213,7 @@ impl Connection {
     }
 
     /// Checks a connect in progress; `Ok(true)` once connected.
-    pub fn finish_connect(&mut self) -> io::Result<bool> {
+    pub(crate) fn finish_connect(&mut self) -> io::Result<bool> {
         if let Some(e) = self.stream.take_error()? {
             return Err(e);
         }
@@ -225,12 +226,12 @@ impl Connection {
     }
 
     /// Whether another request may be queued (one write at a time, as Java).
-    pub fn can_send_more(&self, max_in_flight: usize) -> bool {
+    pub(crate) fn can_send_more(&self, max_in_flight: usize) -> bool {
         self.writes.is_empty() && self.in_flight.len() < max_in_flight
     }
 
     /// Queues a request for writing.
-    pub fn enqueue(&mut self, req: OutboundRequest, now: Instant) {
+    pub(crate) fn enqueue(&mut self, req: OutboundRequest, now: Instant) {
         self.in_flight.push_back(InFlight {
             api: req.api,
             version: req.version,
@@ -249,7 +250,7 @@ impl Connection {
 
     /// Writes as much as the socket takes. Returns the correlation ids of requests written
     /// completely.
-    pub fn write(&mut self, now: Instant) -> io::Result<Vec<i32>> {
+    pub(crate) fn write(&mut self, now: Instant) -> io::Result<Vec<i32>> {
         let mut done = Vec::new();
         while let Some(w) = self.writes.front_mut() {
             let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(w.chunks.len() - w.chunk);
@@ -309,12 +310,12 @@ impl Connection {
     }
 
     /// Whether bytes are waiting to be written.
-    pub fn has_pending_writes(&self) -> bool {
+    pub(crate) fn has_pending_writes(&self) -> bool {
         !self.writes.is_empty()
     }
 
     /// Turns write interest on or off as the queue requires.
-    pub fn update_interest(&mut self, registry: &Registry) -> io::Result<()> {
+    pub(crate) fn update_interest(&mut self, registry: &Registry) -> io::Result<()> {
         let want = self.has_pending_writes() || self.state == ConnState::Connecting;
         if want != self.writable_interest {
             let interest = if want {
@@ -332,7 +333,7 @@ impl Connection {
     /// requests in order, and whether the connection is still good: a closed socket, a bad
     /// frame size, or a frame no request waits for is an error (the frames read before it are
     /// still returned).
-    pub fn read(&mut self, now: Instant) -> (Vec<Received>, Result<(), ReadError>) {
+    pub(crate) fn read(&mut self, now: Instant) -> (Vec<Received>, Result<(), ReadError>) {
         let mut out = Vec::new();
         loop {
             match self.stream.read(self.read_buf.spare()) {
@@ -384,7 +385,7 @@ impl Connection {
     }
 
     /// Removes requests without a response once fully written (acks=0).
-    pub fn take_written_without_response(&mut self) -> Vec<InFlight> {
+    pub(crate) fn take_written_without_response(&mut self) -> Vec<InFlight> {
         let mut out = Vec::new();
         let mut i = 0;
         while i < self.in_flight.len() {
@@ -398,7 +399,7 @@ impl Connection {
     }
 
     /// Deregisters and closes the socket; returns the requests that got no response.
-    pub fn close(mut self, registry: &Registry) -> Vec<InFlight> {
+    pub(crate) fn close(mut self, registry: &Registry) -> Vec<InFlight> {
         let _ = registry.deregister(&mut self.stream);
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
         self.in_flight.drain(..).collect()
@@ -407,7 +408,7 @@ impl Connection {
 
 /// Why reading failed.
 #[derive(Debug)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     /// The socket failed or closed.
     Io(io::Error),
     /// The bytes are not valid framing.

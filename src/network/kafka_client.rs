@@ -10,7 +10,7 @@ use crate::protocol::{ApiKey, Request};
 use std::time::{Duration, Instant};
 
 /// The network as the sender sees it. Every method takes the caller's `now`.
-pub trait KafkaClient {
+pub(crate) trait KafkaClient {
     /// Whether a request can be sent to `node` now; starts connecting when not connected and
     /// not in backoff (Java `ready`).
     fn ready(&mut self, node: &Node, now: Instant) -> bool;

@@ -7,9 +7,9 @@
 //!   reconnect backoff, request and connection-setup timeouts, the least-loaded node, and the
 //!   metadata refresh (`maybe_update`).
 
-pub mod client;
-pub mod connection;
-pub mod kafka_client;
+pub(crate) mod client;
+pub(crate) mod connection;
+pub(crate) mod kafka_client;
 #[cfg(test)]
 pub(crate) mod mock_client;
 
@@ -20,7 +20,7 @@ use std::time::Duration;
 /// A piece of an outgoing request. Record batches are `Shared`: the bytes the accumulator wrote
 /// are sent as they are, never copied into the request.
 #[derive(Debug, Clone)]
-pub enum Chunk {
+pub(crate) enum Chunk {
     /// Bytes owned by the request (header and framing).
     Owned(Vec<u8>),
     /// Bytes shared with a `ProducerBatch` (its RecordBatch).
@@ -29,7 +29,7 @@ pub enum Chunk {
 
 impl Chunk {
     /// The bytes.
-    pub fn as_slice(&self) -> &[u8] {
+    pub(crate) fn as_slice(&self) -> &[u8] {
         match self {
             Chunk::Owned(v) => v,
             Chunk::Shared(v) => v,
@@ -39,7 +39,7 @@ impl Chunk {
 
 /// A request ready to be written: already framed and encoded at `version`.
 #[derive(Debug)]
-pub struct OutboundRequest {
+pub(crate) struct OutboundRequest {
     /// The API.
     pub api: ApiKey,
     /// The version it was encoded at.
@@ -54,7 +54,7 @@ pub struct OutboundRequest {
 
 /// Why a request got no response.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Disconnect {
+pub(crate) enum Disconnect {
     /// The request timed out (`request.timeout.ms`); the connection was closed.
     RequestTimeout,
     /// The connection failed or was closed; the text says why.
@@ -80,7 +80,7 @@ impl Disconnect {
 
 /// The outcome of one request.
 #[derive(Debug)]
-pub struct ClientResponse {
+pub(crate) struct ClientResponse {
     /// The node the request went to.
     pub node: i32,
     /// The API.
@@ -92,6 +92,8 @@ pub struct ClientResponse {
     /// The response body (after the response header), `Ok(None)` for requests without a
     /// response (acks=0) once fully written, or why none came.
     pub body: Result<Option<Vec<u8>>, Disconnect>,
-    /// Time from send to completion.
+    /// Time from send to completion (kept for the request-latency metrics, which are not
+    /// implemented yet).
+    #[allow(dead_code)]
     pub latency: Duration,
 }

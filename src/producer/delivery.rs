@@ -18,6 +18,7 @@ pub type Callback = Box<dyn FnOnce(Result<RecordMetadata, Error>) + Send + 'stat
 
 /// Where a batch was written: the offset of its first record and the broker's append time
 /// (-1 unless the topic uses `LogAppendTime`).
+#[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchOutcome {
     /// Offset of the batch's first record; -1 with acks=0.
@@ -39,7 +40,7 @@ enum State {
 /// `ProduceRequestResult`; a split batch chains its records to the new batches, as Java's
 /// `FutureRecordMetadata.chain`).
 #[derive(Debug)]
-pub struct BatchResult {
+pub(crate) struct BatchResult {
     tp: TopicPartition,
     state: Mutex<State>,
     done: Condvar,
@@ -50,7 +51,7 @@ pub struct BatchResult {
 
 impl BatchResult {
     /// A pending result for a batch of `tp`.
-    pub fn new(tp: TopicPartition) -> Arc<Self> {
+    pub(crate) fn new(tp: TopicPartition) -> Arc<Self> {
         Arc::new(BatchResult {
             tp,
             state: Mutex::new(State::Pending),
@@ -60,18 +61,18 @@ impl BatchResult {
     }
 
     /// The batch's partition.
-    pub fn topic_partition(&self) -> &TopicPartition {
+    pub(crate) fn topic_partition(&self) -> &TopicPartition {
         &self.tp
     }
 
     /// Sets the result; only the first call has an effect. Returns whether this call set it.
-    pub fn complete(&self, result: Result<BatchOutcome, Error>) -> bool {
+    pub(crate) fn complete(&self, result: Result<BatchOutcome, Error>) -> bool {
         self.finish(State::Done(result))
     }
 
     /// Chains the records to the batches they were split into: record `i` is now record
     /// `targets[i].1` of batch `targets[i].0`.
-    pub fn split(&self, targets: Vec<(Arc<BatchResult>, i32)>) -> bool {
+    pub(crate) fn split(&self, targets: Vec<(Arc<BatchResult>, i32)>) -> bool {
         self.finish(State::Split(targets.into()))
     }
 
@@ -131,7 +132,7 @@ impl BatchResult {
     }
 
     /// Whether the result is known (for a split batch: whether it was split).
-    pub fn is_done(&self) -> bool {
+    pub(crate) fn is_done(&self) -> bool {
         !matches!(*self.state.lock(), State::Pending)
     }
 
@@ -155,7 +156,7 @@ impl BatchResult {
 
     /// Waits until every record of the batch has its outcome (following splits), at most until
     /// `deadline`; false on timeout.
-    pub fn wait_all(&self, deadline: Option<Instant>) -> bool {
+    pub(crate) fn wait_all(&self, deadline: Option<Instant>) -> bool {
         match self.wait_state(deadline) {
             None => false,
             Some(State::Split(targets)) => targets.iter().all(|(r, _)| r.wait_all(deadline)),

@@ -3,6 +3,15 @@
 use crate::protocol::record_batch::Header;
 use std::sync::Arc;
 
+/// A record's headers, in order (Java's `Headers`); a key may repeat.
+///
+/// ```
+/// use kafka_producer::{Header, Headers};
+/// let headers: Headers = vec![Header { key: "trace".into(), value: Some(b"42".to_vec()) }];
+/// assert_eq!(headers[0].key, "trace");
+/// ```
+pub type Headers = Vec<Header>;
+
 /// A record to send: topic, optional partition, optional key, value, headers and timestamp.
 ///
 /// ```
@@ -16,6 +25,7 @@ use std::sync::Arc;
 /// assert_eq!(r.key, Some(42));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ProducerRecord<K, V> {
     /// Topic to send to.
     pub topic: String,
@@ -26,7 +36,7 @@ pub struct ProducerRecord<K, V> {
     /// Value; `None` is a null value (a tombstone on compacted topics).
     pub value: Option<V>,
     /// Headers.
-    pub headers: Vec<Header>,
+    pub headers: Headers,
     /// Create time in milliseconds since the epoch; `None` uses the current time.
     pub timestamp: Option<i64>,
 }
@@ -88,6 +98,7 @@ impl<K, V> ProducerRecord<K, V> {
 
 /// Where an acknowledged record landed, as Java's `RecordMetadata`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordMetadata {
     /// Topic.
     pub topic: Arc<str>,

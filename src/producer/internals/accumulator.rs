@@ -8,11 +8,11 @@
 
 use crate::cluster::{Cluster, TopicPartition};
 use crate::error::Error;
+use crate::producer::delivery::{BatchResult, Callback, RecordFuture};
 use crate::producer::internals::batch::{BatchCompression, ProducerBatch};
 use crate::producer::internals::buffer_pool::BufferPool;
-use crate::producer::delivery::{BatchResult, Callback, RecordFuture};
-use crate::producer::partitioner::{BuiltInPartitioner, StickyPartitionInfo};
 use crate::producer::internals::transaction_manager::{Rewrite, TransactionManager};
+use crate::producer::partitioner::{BuiltInPartitioner, StickyPartitionInfo};
 use crate::protocol::compression::{COMPRESSION_RATE_ESTIMATION_FACTOR, CompressionRatioEstimator};
 use crate::protocol::record_batch::{Compression, RECORD_BATCH_OVERHEAD};
 use crate::protocol::record_batch::{Header, estimate_size_upper_bound};
@@ -105,7 +105,12 @@ fn result_key(r: &Arc<BatchResult>) -> usize {
 }
 
 /// Java's exponential backoff: `base * 2^(attempts-1)` capped at `max`, with ±20% jitter.
-pub fn retry_backoff(base: Duration, max: Duration, attempts: u32, jitter_seed: u64) -> Duration {
+pub(crate) fn retry_backoff(
+    base: Duration,
+    max: Duration,
+    attempts: u32,
+    jitter_seed: u64,
+) -> Duration {
     if attempts == 0 || base.is_zero() {
         return Duration::ZERO;
     }

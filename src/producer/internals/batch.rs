@@ -308,7 +308,7 @@ impl ProducerBatch {
     }
 
     /// The shared result of the batch.
-    pub fn result(&self) -> &Arc<BatchResult> {
+    pub(crate) fn result(&self) -> &Arc<BatchResult> {
         &self.result
     }
 
@@ -460,7 +460,9 @@ impl ProducerBatch {
                     base_sequence: base,
                     record_count: count,
                 });
-                base = crate::producer::internals::transaction_manager::increment_sequence(base, count);
+                base = crate::producer::internals::transaction_manager::increment_sequence(
+                    base, count,
+                );
             }
         }
         self.done = true;

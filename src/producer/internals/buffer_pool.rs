@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// The pool. Shared by the caller threads (allocate) and the sender thread (deallocate).
 ///
 /// ```
-/// use kafka_producer::producer::internals::buffer_pool::BufferPool;
+/// use kafka_producer::__bench::BufferPool; // crate-private; reachable for the benches
 /// use std::time::Duration;
 /// let pool = BufferPool::new(64 * 1024, 16 * 1024);
 /// let buf = pool.allocate(16 * 1024, Duration::from_millis(10)).unwrap();

@@ -9,9 +9,9 @@ use crate::metadata::Metadata;
 use crate::network::client::NetworkClient;
 use crate::network::kafka_client::KafkaClient;
 use crate::network::{Chunk, ClientResponse, Disconnect, OutboundRequest};
+use crate::producer::delivery::BatchOutcome;
 use crate::producer::internals::accumulator::RecordAccumulator;
 use crate::producer::internals::batch::ProducerBatch;
-use crate::producer::delivery::BatchOutcome;
 use crate::producer::internals::transaction_manager::{
     InitState, ProducerIdAndEpoch, RetryDecision, Rewrite, TransactionManager,
 };
@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 /// Sender settings.
 #[derive(Debug, Clone)]
-pub struct SenderConfig {
+pub(crate) struct SenderConfig {
     /// `acks` as sent: 0, 1 or -1.
     pub acks: i16,
     /// `max.request.size`.
@@ -50,6 +50,7 @@ pub struct SenderConfig {
 
 /// What the sender did, for tests, tools and the `metrics()` of the producer.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SenderMetrics {
     /// Produce requests sent.
     pub produce_requests: u64,
@@ -75,7 +76,7 @@ pub struct SenderMetrics {
 
 /// Flags shared between the producer handle and the sender thread.
 #[derive(Debug, Default)]
-pub struct SenderControl {
+pub(crate) struct SenderControl {
     /// Cleared to make the sender finish what is buffered and stop.
     pub running: AtomicBool,
     /// Set to make the sender fail what is left and stop at once.
@@ -95,7 +96,7 @@ pub struct SenderControl {
 
 impl SenderControl {
     /// Records a fatal error: every later send fails with it.
-    pub fn set_fatal_error(&self, err: Error) {
+    pub(crate) fn set_fatal_error(&self, err: Error) {
         *self.fatal_error.lock() = Some(err);
         self.has_fatal_error.store(true, Ordering::SeqCst);
     }
@@ -104,7 +105,7 @@ impl SenderControl {
 /// A state dump asked of the sender thread by a caller (`KafkaProducer::debug_state`): the
 /// caller asks and waits, the sender answers at the start of its next round.
 #[derive(Debug, Default)]
-pub struct StateDump {
+pub(crate) struct StateDump {
     asked: AtomicBool,
     slot: Mutex<(u64, Option<String>)>,
     answered: parking_lot::Condvar,
@@ -112,7 +113,7 @@ pub struct StateDump {
 
 impl StateDump {
     /// Asks for a dump; returns the ticket to wait with.
-    pub fn ask(&self) -> u64 {
+    pub(crate) fn ask(&self) -> u64 {
         let mut slot = self.slot.lock();
         slot.0 += 1;
         slot.1 = None;
@@ -121,12 +122,12 @@ impl StateDump {
     }
 
     /// Whether a dump was asked and not answered yet (one atomic load).
-    pub fn is_asked(&self) -> bool {
+    pub(crate) fn is_asked(&self) -> bool {
         self.asked.load(Ordering::Relaxed)
     }
 
     /// The sender's answer.
-    pub fn answer(&self, text: String) {
+    pub(crate) fn answer(&self, text: String) {
         let mut slot = self.slot.lock();
         self.asked.store(false, Ordering::SeqCst);
         slot.1 = Some(text);
@@ -134,7 +135,7 @@ impl StateDump {
     }
 
     /// Waits until `deadline` for the answer to the dump asked with `ticket`.
-    pub fn wait(&self, ticket: u64, deadline: Instant) -> Option<String> {
+    pub(crate) fn wait(&self, ticket: u64, deadline: Instant) -> Option<String> {
         let mut slot = self.slot.lock();
         loop {
             if slot.0 != ticket {
@@ -156,7 +157,7 @@ impl StateDump {
 /// production, a scripted mock in the unit tests) and reads the clock through a [`Time`]; each
 /// round, [`run_once`](Self::run_once), takes the current instant, so that its decisions can
 /// be driven deterministically.
-pub struct Sender<C: KafkaClient = NetworkClient> {
+pub(crate) struct Sender<C: KafkaClient = NetworkClient> {
     client: C,
     time: Arc<dyn Time>,
     accumulator: Arc<RecordAccumulator>,
@@ -172,7 +173,7 @@ pub struct Sender<C: KafkaClient = NetworkClient> {
 
 impl<C: KafkaClient> Sender<C> {
     /// A sender over `client`, reading the clock from `time`.
-    pub fn new(
+    pub(crate) fn new(
         client: C,
         time: Arc<dyn Time>,
         accumulator: Arc<RecordAccumulator>,
@@ -197,7 +198,7 @@ impl<C: KafkaClient> Sender<C> {
     }
 
     /// The thread body: loops until closed, then drains (or aborts, when forced).
-    pub fn run(mut self) {
+    pub(crate) fn run(mut self) {
         log::debug!("Starting Kafka producer I/O thread.");
         while self.control.running.load(Ordering::SeqCst) {
             if !self.run_once_catching_panics() {
@@ -260,7 +261,7 @@ impl<C: KafkaClient> Sender<C> {
 
     /// One iteration at `now`: send what is ready, then poll the network and handle the
     /// results (at the clock's time after the poll) (Java `Sender.runOnce`).
-    pub fn run_once(&mut self, now: Instant) {
+    pub(crate) fn run_once(&mut self, now: Instant) {
         // Before looking for work: a caller appending from now on wakes the poll again.
         self.control.wake_pending.store(false, Ordering::SeqCst);
         if self.control.dump.is_asked() {

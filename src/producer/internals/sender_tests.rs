@@ -42,9 +42,9 @@ use super::*;
 use crate::cluster::TopicPartition;
 use crate::metadata::{Metadata, MetadataConfig};
 use crate::network::mock_client::{Answer, MockClient};
+use crate::producer::delivery::RecordFuture;
 use crate::producer::internals::accumulator::{AccumulatorConfig, RecordAccumulator};
 use crate::producer::internals::buffer_pool::BufferPool;
-use crate::producer::delivery::RecordFuture;
 use crate::producer::internals::transaction_manager::{InitState, ProducerIdAndEpoch};
 use crate::protocol::Uuid;
 use crate::protocol::messages::{

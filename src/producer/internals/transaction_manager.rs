@@ -78,7 +78,7 @@ pub struct Rewrite {
 }
 
 /// Kafka's sequence arithmetic: wraps from `i32::MAX` to 0 (`DefaultRecordBatch.incrementSequence`).
-pub fn increment_sequence(sequence: i32, increment: i32) -> i32 {
+pub(crate) fn increment_sequence(sequence: i32, increment: i32) -> i32 {
     if sequence > i32::MAX - increment {
         increment - (i32::MAX - sequence) - 1
     } else {

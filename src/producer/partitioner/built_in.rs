@@ -18,21 +18,8 @@ use super::murmur2::to_positive;
 /// at every switch, even when the new partition is the same as the old one, and
 /// [`BuiltInPartitioner::is_partition_changed`] tells whether a handle still refers to the
 /// current one.
-///
-/// ```
-/// # use kafka_producer::{Cluster, Node, PartitionInfo};
-/// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-/// # let node = Node { id: 1, host: "h".into(), port: 9092, rack: None };
-/// # let part = PartitionInfo { topic: "t".into(), partition: 0, leader: Some(1), leader_epoch: 0,
-/// #     replicas: vec![1], in_sync_replicas: vec![1], offline_replicas: vec![] };
-/// # let cluster = Cluster::new(None, None, [node], [part]);
-/// let p = BuiltInPartitioner::new("t", 16384);
-/// let info = p.peek_current_partition_info(&cluster);
-/// assert_eq!(info.partition(), 0, "the topic's only partition");
-/// assert_eq!(info.produced_bytes(), 0);
-/// ```
 #[derive(Debug, Clone)]
-pub struct StickyPartitionInfo {
+pub(crate) struct StickyPartitionInfo {
     inner: Arc<StickyState>,
 }
 
@@ -57,36 +44,14 @@ impl StickyPartitionInfo {
     }
 
     /// The partition.
-    ///
-    /// ```
-    /// # use kafka_producer::{Cluster, Node, PartitionInfo};
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    /// # let node = Node { id: 1, host: "h".into(), port: 9092, rack: None };
-    /// # let part = PartitionInfo { topic: "t".into(), partition: 0, leader: Some(1), leader_epoch: 0,
-    /// #     replicas: vec![1], in_sync_replicas: vec![1], offline_replicas: vec![] };
-    /// # let cluster = Cluster::new(None, None, [node], [part]);
-    /// let p = BuiltInPartitioner::new("t", 16384);
-    /// assert_eq!(p.peek_current_partition_info(&cluster).partition(), 0);
-    /// ```
-    pub fn partition(&self) -> i32 {
+    pub(crate) fn partition(&self) -> i32 {
         self.inner.index
     }
 
     /// The bytes appended to this partition since it became the sticky partition.
-    ///
-    /// ```
-    /// # use kafka_producer::{Cluster, Node, PartitionInfo};
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    /// # let node = Node { id: 1, host: "h".into(), port: 9092, rack: None };
-    /// # let part = PartitionInfo { topic: "t".into(), partition: 0, leader: Some(1), leader_epoch: 0,
-    /// #     replicas: vec![1], in_sync_replicas: vec![1], offline_replicas: vec![] };
-    /// # let cluster = Cluster::new(None, None, [node], [part]);
-    /// let p = BuiltInPartitioner::new("t", 16384);
-    /// let info = p.peek_current_partition_info(&cluster);
-    /// p.update_partition_info(&info, 100, &cluster, true);
-    /// assert_eq!(info.produced_bytes(), 100);
-    /// ```
-    pub fn produced_bytes(&self) -> usize {
+    // Used by the ported Java tests only.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn produced_bytes(&self) -> usize {
         self.inner.produced_bytes.load(Ordering::Relaxed)
     }
 }
@@ -104,6 +69,8 @@ pub(super) enum RandomSource {
     /// A per-thread generator, as Java's `ThreadLocalRandom`.
     ThreadLocal,
     /// An injected source (tests, simulations).
+    // Used by the ported Java tests only.
+    #[cfg_attr(not(test), allow(dead_code))]
     Custom(Box<dyn Fn() -> i32 + Send + Sync>),
 }
 
@@ -131,33 +98,7 @@ pub(super) enum RandomSource {
 ///    appended bytes and maybe switches.
 ///
 /// All methods take `&self` and may be called from many threads at once.
-///
-/// ```
-/// use kafka_producer::{Cluster, Node, PartitionInfo};
-/// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-///
-/// let nodes = (0..3).map(|id| Node { id, host: "localhost".into(), port: 9092, rack: None });
-/// let parts = (0..3).map(|p| PartitionInfo {
-///     topic: "orders".into(), partition: p, leader: Some(p), leader_epoch: 0,
-///     replicas: vec![p], in_sync_replicas: vec![p], offline_replicas: vec![],
-/// });
-/// let cluster = Cluster::new(None, None, nodes, parts);
-///
-/// // Switch after 100 bytes.
-/// let partitioner = BuiltInPartitioner::new("orders", 100);
-/// let first = partitioner.peek_current_partition_info(&cluster);
-/// for _ in 0..3 {
-///     let info = partitioner.peek_current_partition_info(&cluster);
-///     assert_eq!(info.partition(), first.partition(), "sticky");
-///     // ... lock the partition's queue, append 30 bytes ...
-///     assert!(!partitioner.is_partition_changed(&info));
-///     partitioner.update_partition_info(&info, 30, &cluster, true);
-/// }
-/// let info = partitioner.peek_current_partition_info(&cluster);
-/// partitioner.update_partition_info(&info, 30, &cluster, true); // 120 >= 100 bytes
-/// assert!(partitioner.is_partition_changed(&first), "switched to a new sticky partition");
-/// ```
-pub struct BuiltInPartitioner {
+pub(crate) struct BuiltInPartitioner {
     topic: Arc<str>,
     sticky_batch_size: usize,
     /// Java's `volatile PartitionLoadStats partitionLoadStats`.
@@ -185,14 +126,7 @@ impl BuiltInPartitioner {
     /// # Panics
     ///
     /// If `sticky_batch_size` is 0 (Java throws `IllegalArgumentException`).
-    ///
-    /// ```
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    /// let p = BuiltInPartitioner::new("orders", 16384);
-    /// assert_eq!(p.topic(), "orders");
-    /// assert_eq!(p.sticky_batch_size(), 16384);
-    /// ```
-    pub fn new(topic: impl Into<Arc<str>>, sticky_batch_size: usize) -> Self {
+    pub(crate) fn new(topic: impl Into<Arc<str>>, sticky_batch_size: usize) -> Self {
         Self::build(topic.into(), sticky_batch_size, RandomSource::ThreadLocal)
     }
 
@@ -207,25 +141,9 @@ impl BuiltInPartitioner {
     /// # Panics
     ///
     /// If `sticky_batch_size` is 0.
-    ///
-    /// ```
-    /// use kafka_producer::{Cluster, Node, PartitionInfo};
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    /// use std::sync::atomic::{AtomicI32, Ordering};
-    ///
-    /// let nodes = [Node { id: 1, host: "h".into(), port: 9092, rack: None }];
-    /// let parts = (0..3).map(|p| PartitionInfo {
-    ///     topic: "t".into(), partition: p, leader: Some(1), leader_epoch: 0,
-    ///     replicas: vec![1], in_sync_replicas: vec![1], offline_replicas: vec![],
-    /// });
-    /// let cluster = Cluster::new(None, None, nodes, parts);
-    ///
-    /// let counter = AtomicI32::new(0);
-    /// let p = BuiltInPartitioner::with_random("t", 1, move || counter.fetch_add(1, Ordering::Relaxed));
-    /// let chosen: Vec<i32> = (0..5).map(|_| p.next_partition(&cluster)).collect();
-    /// assert_eq!(chosen, [0, 1, 2, 0, 1], "round robin with a counter as the random source");
-    /// ```
-    pub fn with_random(
+    // Used by the ported Java tests only.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn with_random(
         topic: impl Into<Arc<str>>,
         sticky_batch_size: usize,
         random: impl Fn() -> i32 + Send + Sync + 'static,
@@ -251,24 +169,11 @@ impl BuiltInPartitioner {
         }
     }
 
-    /// The topic.
-    ///
-    /// ```
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    /// assert_eq!(BuiltInPartitioner::new("t", 1).topic(), "t");
-    /// ```
-    pub fn topic(&self) -> &str {
-        &self.topic
-    }
-
     /// How many bytes go to a partition before switching (at least; up to twice as many when
     /// switching was disabled, see [`update_partition_info`](Self::update_partition_info)).
-    ///
-    /// ```
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    /// assert_eq!(BuiltInPartitioner::new("t", 512).sticky_batch_size(), 512);
-    /// ```
-    pub fn sticky_batch_size(&self) -> usize {
+    // Used by the ported Java tests only.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn sticky_batch_size(&self) -> usize {
         self.sticky_batch_size
     }
 
@@ -291,23 +196,7 @@ impl BuiltInPartitioner {
     ///
     /// If `cluster` knows no partition of the topic (Java throws `ArithmeticException`); the
     /// producer only partitions records of topics whose metadata it has.
-    ///
-    /// ```
-    /// use kafka_producer::{Cluster, Node, PartitionInfo};
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    ///
-    /// let nodes = [Node { id: 1, host: "h".into(), port: 9092, rack: None }];
-    /// let parts = (0..4).map(|p| PartitionInfo {
-    ///     topic: "t".into(), partition: p, leader: (p % 2 == 1).then_some(1), leader_epoch: 0,
-    ///     replicas: vec![1], in_sync_replicas: vec![1], offline_replicas: vec![],
-    /// });
-    /// let cluster = Cluster::new(None, None, nodes, parts);
-    /// let p = BuiltInPartitioner::new("t", 16384);
-    /// for _ in 0..20 {
-    ///     assert!(matches!(p.next_partition(&cluster), 1 | 3), "only partitions with a leader");
-    /// }
-    /// ```
-    pub fn next_partition(&self, cluster: &Cluster) -> i32 {
+    pub(crate) fn next_partition(&self, cluster: &Cluster) -> i32 {
         let random = self.random_partition();
 
         // Java reads its volatile field once into a local.
@@ -347,16 +236,9 @@ impl BuiltInPartitioner {
 
     /// The end of the range of the weighted random number, i.e. the last entry of the cumulative
     /// frequency table, when load stats are in use (Java's test-only `loadStatsRangeEnd`).
-    ///
-    /// ```
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    /// let p = BuiltInPartitioner::new("t", 1);
-    /// assert_eq!(p.load_stats_range_end(), None);
-    /// // Queue sizes 0 3 1 invert to 4 1 3 (max + 1 - size), which sum to 8.
-    /// p.update_partition_load_stats(Some(&[0, 3, 1]), &[0, 1, 2]);
-    /// assert_eq!(p.load_stats_range_end(), Some(8));
-    /// ```
-    pub fn load_stats_range_end(&self) -> Option<i64> {
+    // Used by the ported Java tests only.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn load_stats_range_end(&self) -> Option<i64> {
         self.partition_load_stats
             .read()
             .as_ref()
@@ -368,20 +250,7 @@ impl BuiltInPartitioner {
     /// [`is_partition_changed`](Self::is_partition_changed) and
     /// [`update_partition_info`](Self::update_partition_info) (see the protocol on
     /// [`BuiltInPartitioner`]).
-    ///
-    /// ```
-    /// # use kafka_producer::{Cluster, Node, PartitionInfo};
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    /// # let node = Node { id: 1, host: "h".into(), port: 9092, rack: None };
-    /// # let parts = (0..5).map(|p| PartitionInfo { topic: "t".into(), partition: p, leader: Some(1),
-    /// #     leader_epoch: 0, replicas: vec![1], in_sync_replicas: vec![1], offline_replicas: vec![] });
-    /// # let cluster = Cluster::new(None, None, [node], parts);
-    /// let p = BuiltInPartitioner::new("t", 16384);
-    /// let a = p.peek_current_partition_info(&cluster);
-    /// let b = p.peek_current_partition_info(&cluster);
-    /// assert_eq!(a.partition(), b.partition(), "peeking does not switch");
-    /// ```
-    pub fn peek_current_partition_info(&self, cluster: &Cluster) -> StickyPartitionInfo {
+    pub(crate) fn peek_current_partition_info(&self, cluster: &Cluster) -> StickyPartitionInfo {
         if let Some(info) = self.sticky_partition_info.read().as_ref() {
             return info.clone();
         }
@@ -400,22 +269,7 @@ impl BuiltInPartitioner {
     /// peeked. Call it under the partition's batch queue lock. (Java's also accepts `null`, for
     /// records that did not use the built-in partitioner, and answers `false`: here the caller
     /// skips the call instead.)
-    ///
-    /// ```
-    /// # use kafka_producer::{Cluster, Node, PartitionInfo};
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    /// # let node = Node { id: 1, host: "h".into(), port: 9092, rack: None };
-    /// # let part = PartitionInfo { topic: "t".into(), partition: 0, leader: Some(1), leader_epoch: 0,
-    /// #     replicas: vec![1], in_sync_replicas: vec![1], offline_replicas: vec![] };
-    /// # let cluster = Cluster::new(None, None, [node], [part]);
-    /// let p = BuiltInPartitioner::new("t", 10);
-    /// let info = p.peek_current_partition_info(&cluster);
-    /// assert!(!p.is_partition_changed(&info));
-    /// p.update_partition_info(&info, 10, &cluster, true);
-    /// // A new sticky partition object, although the topic has only partition 0.
-    /// assert!(p.is_partition_changed(&info));
-    /// ```
-    pub fn is_partition_changed(&self, partition_info: &StickyPartitionInfo) -> bool {
+    pub(crate) fn is_partition_changed(&self, partition_info: &StickyPartitionInfo) -> bool {
         !self.is_current(partition_info)
     }
 
@@ -439,22 +293,7 @@ impl BuiltInPartitioner {
     /// at 16 KB would make batches of 12 KB and 4 KB); the cap at twice the size bounds that wait.
     /// It calls it with 0 bytes and `enable_switch = true` to complete a switch it disabled
     /// before, once the batches are full.
-    ///
-    /// ```
-    /// # use kafka_producer::{Cluster, Node, PartitionInfo};
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    /// # let node = Node { id: 1, host: "h".into(), port: 9092, rack: None };
-    /// # let part = PartitionInfo { topic: "t".into(), partition: 0, leader: Some(1), leader_epoch: 0,
-    /// #     replicas: vec![1], in_sync_replicas: vec![1], offline_replicas: vec![] };
-    /// # let cluster = Cluster::new(None, None, [node], [part]);
-    /// let p = BuiltInPartitioner::new("t", 100);
-    /// let info = p.peek_current_partition_info(&cluster);
-    /// p.update_partition_info(&info, 150, &cluster, false);
-    /// assert!(!p.is_partition_changed(&info), "switching disabled below 2 x 100 bytes");
-    /// p.update_partition_info(&info, 0, &cluster, true);
-    /// assert!(p.is_partition_changed(&info), "the deferred switch");
-    /// ```
-    pub fn update_partition_info(
+    pub(crate) fn update_partition_info(
         &self,
         partition_info: &StickyPartitionInfo,
         appended_bytes: usize,
@@ -507,31 +346,13 @@ impl BuiltInPartitioner {
     /// brokers (`partitioner.availability.timeout.ms`), use
     /// [`update_partition_load_stats_with_length`](Self::update_partition_load_stats_with_length),
     /// which must also know how many partitions there were in all.
-    ///
-    /// ```
-    /// use kafka_producer::{Cluster, Node, PartitionInfo};
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    /// use std::sync::atomic::{AtomicI32, Ordering};
-    ///
-    /// let nodes = [Node { id: 1, host: "h".into(), port: 9092, rack: None }];
-    /// let parts = (0..3).map(|p| PartitionInfo {
-    ///     topic: "t".into(), partition: p, leader: Some(1), leader_epoch: 0,
-    ///     replicas: vec![1], in_sync_replicas: vec![1], offline_replicas: vec![],
-    /// });
-    /// let cluster = Cluster::new(None, None, nodes, parts);
-    /// let counter = AtomicI32::new(0);
-    /// let p = BuiltInPartitioner::with_random("t", 1, move || counter.fetch_add(1, Ordering::Relaxed));
-    ///
-    /// // Queue sizes 0 3 1: frequencies 4 1 3, cumulative 4 5 8.
-    /// p.update_partition_load_stats(Some(&[0, 3, 1]), &[0, 1, 2]);
-    /// let chosen: Vec<i32> = (0..8).map(|_| p.next_partition(&cluster)).collect();
-    /// assert_eq!(chosen, [0, 0, 0, 0, 1, 2, 2, 2]);
-    ///
-    /// // Equal queues: uniform again.
-    /// p.update_partition_load_stats(Some(&[2, 2, 2]), &[0, 1, 2]);
-    /// assert_eq!(p.load_stats_range_end(), None);
-    /// ```
-    pub fn update_partition_load_stats(&self, queue_sizes: Option<&[i32]>, partition_ids: &[i32]) {
+    // Used by the ported Java tests only.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn update_partition_load_stats(
+        &self,
+        queue_sizes: Option<&[i32]>,
+        partition_ids: &[i32],
+    ) {
         let length = queue_sizes.map_or(0, <[i32]>::len);
         self.update_partition_load_stats_with_length(queue_sizes, partition_ids, length);
     }
@@ -555,25 +376,7 @@ impl BuiltInPartitioner {
     /// candidates' queue sizes are equal *and* none was left out. So with partitions left out,
     /// the choice stays among the remaining ones even when their queues are equal, or when only
     /// one remains.
-    ///
-    /// ```
-    /// use kafka_producer::{Cluster, Node, PartitionInfo};
-    /// use kafka_producer::producer::partitioner::BuiltInPartitioner;
-    ///
-    /// let nodes = [Node { id: 1, host: "h".into(), port: 9092, rack: None }];
-    /// let parts = (0..3).map(|p| PartitionInfo {
-    ///     topic: "t".into(), partition: p, leader: Some(1), leader_epoch: 0,
-    ///     replicas: vec![1], in_sync_replicas: vec![1], offline_replicas: vec![],
-    /// });
-    /// let cluster = Cluster::new(None, None, nodes, parts);
-    /// let p = BuiltInPartitioner::new("t", 1);
-    ///
-    /// // Partition 0's broker is slow and left out: only 1 and 2 remain, equally likely.
-    /// p.update_partition_load_stats_with_length(Some(&[5, 5, 5]), &[1, 2, 2], 2);
-    /// assert_eq!(p.load_stats_range_end(), Some(2));
-    /// assert!((0..20).all(|_| p.next_partition(&cluster) != 0));
-    /// ```
-    pub fn update_partition_load_stats_with_length(
+    pub(crate) fn update_partition_load_stats_with_length(
         &self,
         queue_sizes: Option<&[i32]>,
         partition_ids: &[i32],
@@ -670,4 +473,377 @@ pub(super) fn thread_local_random() -> i32 {
         z ^= z >> 31;
         (z >> 32) as i32
     })
+}
+
+/// Usage examples of the crate-private partitioner (formerly doc examples).
+#[cfg(test)]
+mod examples {
+    /// The example once in the documentation of `StickyPartitionInfo`.
+    #[test]
+    fn sticky_partition_info_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        use crate::{Cluster, Node, PartitionInfo};
+        let node = Node {
+            id: 1,
+            host: "h".into(),
+            port: 9092,
+            rack: None,
+        };
+        let part = PartitionInfo {
+            topic: "t".into(),
+            partition: 0,
+            leader: Some(1),
+            leader_epoch: 0,
+            replicas: vec![1],
+            in_sync_replicas: vec![1],
+            offline_replicas: vec![],
+        };
+        let cluster = Cluster::new(None, None, [node], [part]);
+        let p = BuiltInPartitioner::new("t", 16384);
+        let info = p.peek_current_partition_info(&cluster);
+        assert_eq!(info.partition(), 0, "the topic's only partition");
+        assert_eq!(info.produced_bytes(), 0);
+    }
+
+    /// The example once in the documentation of `partition`.
+    #[test]
+    fn partition_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        use crate::{Cluster, Node, PartitionInfo};
+        let node = Node {
+            id: 1,
+            host: "h".into(),
+            port: 9092,
+            rack: None,
+        };
+        let part = PartitionInfo {
+            topic: "t".into(),
+            partition: 0,
+            leader: Some(1),
+            leader_epoch: 0,
+            replicas: vec![1],
+            in_sync_replicas: vec![1],
+            offline_replicas: vec![],
+        };
+        let cluster = Cluster::new(None, None, [node], [part]);
+        let p = BuiltInPartitioner::new("t", 16384);
+        assert_eq!(p.peek_current_partition_info(&cluster).partition(), 0);
+    }
+
+    /// The example once in the documentation of `produced_bytes`.
+    #[test]
+    fn produced_bytes_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        use crate::{Cluster, Node, PartitionInfo};
+        let node = Node {
+            id: 1,
+            host: "h".into(),
+            port: 9092,
+            rack: None,
+        };
+        let part = PartitionInfo {
+            topic: "t".into(),
+            partition: 0,
+            leader: Some(1),
+            leader_epoch: 0,
+            replicas: vec![1],
+            in_sync_replicas: vec![1],
+            offline_replicas: vec![],
+        };
+        let cluster = Cluster::new(None, None, [node], [part]);
+        let p = BuiltInPartitioner::new("t", 16384);
+        let info = p.peek_current_partition_info(&cluster);
+        p.update_partition_info(&info, 100, &cluster, true);
+        assert_eq!(info.produced_bytes(), 100);
+    }
+
+    /// The example once in the documentation of `BuiltInPartitioner`.
+    #[test]
+    fn built_in_partitioner_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        use crate::{Cluster, Node, PartitionInfo};
+
+        let nodes = (0..3).map(|id| Node {
+            id,
+            host: "localhost".into(),
+            port: 9092,
+            rack: None,
+        });
+        let parts = (0..3).map(|p| PartitionInfo {
+            topic: "orders".into(),
+            partition: p,
+            leader: Some(p),
+            leader_epoch: 0,
+            replicas: vec![p],
+            in_sync_replicas: vec![p],
+            offline_replicas: vec![],
+        });
+        let cluster = Cluster::new(None, None, nodes, parts);
+
+        // Switch after 100 bytes.
+        let partitioner = BuiltInPartitioner::new("orders", 100);
+        let first = partitioner.peek_current_partition_info(&cluster);
+        for _ in 0..3 {
+            let info = partitioner.peek_current_partition_info(&cluster);
+            assert_eq!(info.partition(), first.partition(), "sticky");
+            // ... lock the partition's queue, append 30 bytes ...
+            assert!(!partitioner.is_partition_changed(&info));
+            partitioner.update_partition_info(&info, 30, &cluster, true);
+        }
+        let info = partitioner.peek_current_partition_info(&cluster);
+        partitioner.update_partition_info(&info, 30, &cluster, true); // 120 >= 100 bytes
+        assert!(
+            partitioner.is_partition_changed(&first),
+            "switched to a new sticky partition"
+        );
+    }
+
+    /// The example once in the documentation of `new`.
+    #[test]
+    fn new_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        let p = BuiltInPartitioner::new("orders", 16384);
+        assert_eq!(p.sticky_batch_size(), 16384);
+    }
+
+    /// The example once in the documentation of `with_random`.
+    #[test]
+    fn with_random_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        use crate::{Cluster, Node, PartitionInfo};
+        use std::sync::atomic::{AtomicI32, Ordering};
+
+        let nodes = [Node {
+            id: 1,
+            host: "h".into(),
+            port: 9092,
+            rack: None,
+        }];
+        let parts = (0..3).map(|p| PartitionInfo {
+            topic: "t".into(),
+            partition: p,
+            leader: Some(1),
+            leader_epoch: 0,
+            replicas: vec![1],
+            in_sync_replicas: vec![1],
+            offline_replicas: vec![],
+        });
+        let cluster = Cluster::new(None, None, nodes, parts);
+
+        let counter = AtomicI32::new(0);
+        let p = BuiltInPartitioner::with_random("t", 1, move || {
+            counter.fetch_add(1, Ordering::Relaxed)
+        });
+        let chosen: Vec<i32> = (0..5).map(|_| p.next_partition(&cluster)).collect();
+        assert_eq!(
+            chosen,
+            [0, 1, 2, 0, 1],
+            "round robin with a counter as the random source"
+        );
+    }
+
+    /// The example once in the documentation of `sticky_batch_size`.
+    #[test]
+    fn sticky_batch_size_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        assert_eq!(BuiltInPartitioner::new("t", 512).sticky_batch_size(), 512);
+    }
+
+    /// The example once in the documentation of `next_partition`.
+    #[test]
+    fn next_partition_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        use crate::{Cluster, Node, PartitionInfo};
+
+        let nodes = [Node {
+            id: 1,
+            host: "h".into(),
+            port: 9092,
+            rack: None,
+        }];
+        let parts = (0..4).map(|p| PartitionInfo {
+            topic: "t".into(),
+            partition: p,
+            leader: (p % 2 == 1).then_some(1),
+            leader_epoch: 0,
+            replicas: vec![1],
+            in_sync_replicas: vec![1],
+            offline_replicas: vec![],
+        });
+        let cluster = Cluster::new(None, None, nodes, parts);
+        let p = BuiltInPartitioner::new("t", 16384);
+        for _ in 0..20 {
+            assert!(
+                matches!(p.next_partition(&cluster), 1 | 3),
+                "only partitions with a leader"
+            );
+        }
+    }
+
+    /// The example once in the documentation of `load_stats_range_end`.
+    #[test]
+    fn load_stats_range_end_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        let p = BuiltInPartitioner::new("t", 1);
+        assert_eq!(p.load_stats_range_end(), None);
+        // Queue sizes 0 3 1 invert to 4 1 3 (max + 1 - size), which sum to 8.
+        p.update_partition_load_stats(Some(&[0, 3, 1]), &[0, 1, 2]);
+        assert_eq!(p.load_stats_range_end(), Some(8));
+    }
+
+    /// The example once in the documentation of `peek_current_partition_info`.
+    #[test]
+    fn peek_current_partition_info_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        use crate::{Cluster, Node, PartitionInfo};
+        let node = Node {
+            id: 1,
+            host: "h".into(),
+            port: 9092,
+            rack: None,
+        };
+        let parts = (0..5).map(|p| PartitionInfo {
+            topic: "t".into(),
+            partition: p,
+            leader: Some(1),
+            leader_epoch: 0,
+            replicas: vec![1],
+            in_sync_replicas: vec![1],
+            offline_replicas: vec![],
+        });
+        let cluster = Cluster::new(None, None, [node], parts);
+        let p = BuiltInPartitioner::new("t", 16384);
+        let a = p.peek_current_partition_info(&cluster);
+        let b = p.peek_current_partition_info(&cluster);
+        assert_eq!(a.partition(), b.partition(), "peeking does not switch");
+    }
+
+    /// The example once in the documentation of `is_partition_changed`.
+    #[test]
+    fn is_partition_changed_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        use crate::{Cluster, Node, PartitionInfo};
+        let node = Node {
+            id: 1,
+            host: "h".into(),
+            port: 9092,
+            rack: None,
+        };
+        let part = PartitionInfo {
+            topic: "t".into(),
+            partition: 0,
+            leader: Some(1),
+            leader_epoch: 0,
+            replicas: vec![1],
+            in_sync_replicas: vec![1],
+            offline_replicas: vec![],
+        };
+        let cluster = Cluster::new(None, None, [node], [part]);
+        let p = BuiltInPartitioner::new("t", 10);
+        let info = p.peek_current_partition_info(&cluster);
+        assert!(!p.is_partition_changed(&info));
+        p.update_partition_info(&info, 10, &cluster, true);
+        // A new sticky partition object, although the topic has only partition 0.
+        assert!(p.is_partition_changed(&info));
+    }
+
+    /// The example once in the documentation of `update_partition_info`.
+    #[test]
+    fn update_partition_info_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        use crate::{Cluster, Node, PartitionInfo};
+        let node = Node {
+            id: 1,
+            host: "h".into(),
+            port: 9092,
+            rack: None,
+        };
+        let part = PartitionInfo {
+            topic: "t".into(),
+            partition: 0,
+            leader: Some(1),
+            leader_epoch: 0,
+            replicas: vec![1],
+            in_sync_replicas: vec![1],
+            offline_replicas: vec![],
+        };
+        let cluster = Cluster::new(None, None, [node], [part]);
+        let p = BuiltInPartitioner::new("t", 100);
+        let info = p.peek_current_partition_info(&cluster);
+        p.update_partition_info(&info, 150, &cluster, false);
+        assert!(
+            !p.is_partition_changed(&info),
+            "switching disabled below 2 x 100 bytes"
+        );
+        p.update_partition_info(&info, 0, &cluster, true);
+        assert!(p.is_partition_changed(&info), "the deferred switch");
+    }
+
+    /// The example once in the documentation of `update_partition_load_stats`.
+    #[test]
+    fn update_partition_load_stats_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        use crate::{Cluster, Node, PartitionInfo};
+        use std::sync::atomic::{AtomicI32, Ordering};
+
+        let nodes = [Node {
+            id: 1,
+            host: "h".into(),
+            port: 9092,
+            rack: None,
+        }];
+        let parts = (0..3).map(|p| PartitionInfo {
+            topic: "t".into(),
+            partition: p,
+            leader: Some(1),
+            leader_epoch: 0,
+            replicas: vec![1],
+            in_sync_replicas: vec![1],
+            offline_replicas: vec![],
+        });
+        let cluster = Cluster::new(None, None, nodes, parts);
+        let counter = AtomicI32::new(0);
+        let p = BuiltInPartitioner::with_random("t", 1, move || {
+            counter.fetch_add(1, Ordering::Relaxed)
+        });
+
+        // Queue sizes 0 3 1: frequencies 4 1 3, cumulative 4 5 8.
+        p.update_partition_load_stats(Some(&[0, 3, 1]), &[0, 1, 2]);
+        let chosen: Vec<i32> = (0..8).map(|_| p.next_partition(&cluster)).collect();
+        assert_eq!(chosen, [0, 0, 0, 0, 1, 2, 2, 2]);
+
+        // Equal queues: uniform again.
+        p.update_partition_load_stats(Some(&[2, 2, 2]), &[0, 1, 2]);
+        assert_eq!(p.load_stats_range_end(), None);
+    }
+
+    /// The example once in the documentation of `update_partition_load_stats_with_length`.
+    #[test]
+    fn update_partition_load_stats_with_length_example() {
+        use crate::producer::partitioner::BuiltInPartitioner;
+        use crate::{Cluster, Node, PartitionInfo};
+
+        let nodes = [Node {
+            id: 1,
+            host: "h".into(),
+            port: 9092,
+            rack: None,
+        }];
+        let parts = (0..3).map(|p| PartitionInfo {
+            topic: "t".into(),
+            partition: p,
+            leader: Some(1),
+            leader_epoch: 0,
+            replicas: vec![1],
+            in_sync_replicas: vec![1],
+            offline_replicas: vec![],
+        });
+        let cluster = Cluster::new(None, None, nodes, parts);
+        let p = BuiltInPartitioner::new("t", 1);
+
+        // Partition 0's broker is slow and left out: only 1 and 2 remain, equally likely.
+        p.update_partition_load_stats_with_length(Some(&[5, 5, 5]), &[1, 2, 2], 2);
+        assert_eq!(p.load_stats_range_end(), Some(2));
+        assert!((0..20).all(|_| p.next_partition(&cluster) != 0));
+    }
 }

@@ -23,7 +23,7 @@ mod murmur2;
 #[cfg(test)]
 mod tests;
 
-pub use built_in::{BuiltInPartitioner, StickyPartitionInfo};
+pub(crate) use built_in::{BuiltInPartitioner, StickyPartitionInfo};
 pub use murmur2::{murmur2, partition_for_key, to_positive};
 
 use crate::cluster::Cluster;
