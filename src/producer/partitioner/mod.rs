@@ -5,7 +5,7 @@
 //! * Else a record with a key goes to [`partition_for_key`]: `murmur2(key) & 0x7fffffff % n`,
 //!   bit for bit Java's `BuiltInPartitioner.partitionForKey`, so that Rust and Java producers
 //!   put the same key on the same partition.
-//! * Else (no key, or `partitioner.ignore.keys`) the [`BuiltInPartitioner`] of the topic picks
+//! * Else (no key, or `partitioner.ignore.keys`) the built-in partitioner (`BuiltInPartitioner`, crate-private) of the topic picks
 //!   the "sticky" partition: it sends to one partition until about `batch.size` bytes went there,
 //!   then switches, preferring partitions whose brokers have shorter queues (KIP-794, "uniform
 //!   sticky" with adaptive partitioning).
@@ -36,7 +36,7 @@ use crate::cluster::Cluster;
 ///
 /// Unlike Java's interface, `partition` may return `None`: "no opinion, let the built-in
 /// partitioner choose", i.e. [`partition_for_key`] when the record has a key (and
-/// `partitioner.ignore.keys` is false) or the sticky [`BuiltInPartitioner`] otherwise. A
+/// `partitioner.ignore.keys` is false) or the sticky built-in partitioner (`BuiltInPartitioner`, crate-private) otherwise. A
 /// returned partition must exist in the topic; the producer rejects the record otherwise. Java's
 /// partitioner also receives the unserialized key and value objects; here only their serialized
 /// bytes are passed. Java's deprecated `onNewBatch` has no counterpart.
