@@ -1059,5 +1059,4 @@ fn expire_batch(
 }
 
 #[cfg(test)]
-#[path = "sender_tests.rs"]
 mod tests;
