@@ -951,5 +951,4 @@ fn all_batches_full(d: &VecDeque<ProducerBatch>) -> bool {
 }
 
 #[cfg(test)]
-#[path = "accumulator_tests.rs"]
 mod tests;
