@@ -1,3 +1,5 @@
+//! Unit tests of the broker-side sequence checks and of the batch header parsing.
+
 use super::sequences::{batch_headers, check_sequence, remember};
 use super::*;
 

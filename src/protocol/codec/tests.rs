@@ -1,3 +1,6 @@
+//! Unit tests of the codec primitives: fixed-width integers, varints, strings, bytes, arrays,
+//! UUIDs and tagged fields, with the errors of malformed input.
+
 use super::*;
 
 fn enc(f: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
