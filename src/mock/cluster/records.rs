@@ -69,7 +69,8 @@ impl MockCluster {
     }
 
     /// The record batches written to a partition, as stored (base offsets set), oldest first.
-    /// Empty when records are not kept ([`MockClusterBuilder::store_records`]).
+    /// Empty when records are not kept
+    /// ([`MockClusterBuilder::store_records`](super::MockClusterBuilder::store_records)).
     ///
     /// ```
     /// let cluster = kafka_producer::mock::MockCluster::new(1);
