@@ -41,11 +41,13 @@
 use super::*;
 use crate::cluster::TopicPartition;
 use crate::metadata::{Metadata, MetadataConfig};
+use crate::network::Disconnect;
 use crate::network::mock_client::{Answer, MockClient};
 use crate::producer::delivery::RecordFuture;
 use crate::producer::internals::accumulator::{AccumulatorConfig, RecordAccumulator};
 use crate::producer::internals::buffer_pool::BufferPool;
 use crate::producer::internals::transaction_manager::{InitState, ProducerIdAndEpoch};
+use crate::protocol::ErrorCode;
 use crate::protocol::Uuid;
 use crate::protocol::messages::{
     InitProducerIdResponse, MetadataResponse, MetadataResponseBroker, MetadataResponsePartition,
@@ -53,6 +55,7 @@ use crate::protocol::messages::{
 };
 use crate::protocol::record_batch::Compression;
 use crate::time::MockTime;
+use parking_lot::Mutex;
 
 pub(super) const TOPIC: &str = "test";
 const REQUEST_TIMEOUT: Duration = Duration::from_millis(5000);

@@ -9,7 +9,10 @@
 //! the estimator has its own unit tests) and the metrics tests.
 
 use super::*;
-use crate::cluster::{Node, PartitionInfo};
+use crate::cluster::{Cluster, Node, PartitionInfo};
+use crate::error::Error;
+use crate::producer::delivery::Callback;
+use crate::protocol::record_batch::RECORD_BATCH_OVERHEAD;
 use crate::protocol::record_batch::RecordBatch;
 use crate::time::MockTime;
 use std::sync::atomic::AtomicUsize;

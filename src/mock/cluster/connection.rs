@@ -1,0 +1,193 @@
+//! Serving a broker: the accept loop and one connection's frames, requests (ApiVersions,
+//! Metadata, InitProducerId) and responses.
+
+use crate::mock::responses;
+use crate::protocol::messages::{
+    Decode, InitProducerIdRequest, MetadataRequest, MetadataResponseTopic, ProduceRequest,
+};
+use crate::protocol::{ApiKey, ErrorCode, OwnedRequestHeader, Reader};
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpListener;
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::sequences::be;
+use super::{Conn, MAX_FRAME, POLL, Shared, create_topic};
+
+pub(super) fn accept_loop(listener: TcpListener, id: usize, shared: Arc<Shared>) {
+    if let Some(h) = &shared.thread_hook {
+        h();
+    }
+    for stream in listener.incoming() {
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let Ok(stream) = stream else { continue };
+        if shared.brokers[id].down.load(Ordering::SeqCst) {
+            continue;
+        }
+        let shared = shared.clone();
+        let _ = std::thread::Builder::new()
+            .name(format!("mock-broker-{id}"))
+            .spawn(move || {
+                if let Some(h) = &shared.thread_hook {
+                    h();
+                }
+                let generation = shared.brokers[id].generation.load(Ordering::SeqCst);
+                let mut conn = Conn {
+                    stream,
+                    buf: vec![0; 64 * 1024],
+                    start: 0,
+                    end: 0,
+                    shared: &shared,
+                    broker: &shared.brokers[id],
+                    generation,
+                    out: Vec::new(),
+                };
+                let _ = conn.serve();
+            });
+    }
+}
+
+impl Conn<'_> {
+    fn must_close(&self) -> bool {
+        self.shared.stop.load(Ordering::SeqCst)
+            || self.broker.down.load(Ordering::SeqCst)
+            || self.broker.generation.load(Ordering::SeqCst) != self.generation
+    }
+
+    /// The range in `buf` of the next request frame's payload; `None` when the connection
+    /// must close.
+    fn next_frame(&mut self) -> Option<Range<usize>> {
+        loop {
+            let have = self.end - self.start;
+            let mut need = 4;
+            if have >= 4 {
+                let size = usize::try_from(i32::from_be_bytes(be(&self.buf, self.start))).ok()?;
+                if size > MAX_FRAME {
+                    return None;
+                }
+                need = 4 + size;
+                if have >= need {
+                    let frame = self.start + 4..self.start + need;
+                    self.start += need;
+                    return Some(frame);
+                }
+            }
+            if self.start == self.end {
+                self.start = 0;
+                self.end = 0;
+            } else if self.start + need > self.buf.len() {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            if need > self.buf.len() {
+                self.buf.resize(need, 0);
+            }
+            match self.stream.read(&mut self.buf[self.end..]) {
+                Ok(0) => return None,
+                Ok(n) => self.end += n,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+            if self.must_close() {
+                return None;
+            }
+        }
+    }
+
+    fn serve(&mut self) -> Option<()> {
+        self.stream.set_nodelay(true).ok()?;
+        self.stream.set_read_timeout(Some(POLL)).ok()?;
+        loop {
+            let range = self.next_frame()?;
+            // The buffer is taken out while its frame is handled (no copy), then handed back.
+            let buf = std::mem::take(&mut self.buf);
+            let handled = self.handle(&buf[range]);
+            self.buf = buf;
+            handled?;
+        }
+    }
+
+    pub(super) fn send(&mut self) -> Option<()> {
+        self.stream.write_all(&self.out).ok()
+    }
+
+    /// Handles one request; `None` closes the connection.
+    fn handle(&mut self, frame: &[u8]) -> Option<()> {
+        let mut r = Reader::new(frame, "request");
+        let mut peek = r.clone();
+        let api = ApiKey::from_i16(peek.i16("api_key").ok()?)?;
+        let version = peek.i16("api_version").ok()?;
+        let header =
+            OwnedRequestHeader::decode(&mut r, api.request_header_flexible(version)).ok()?;
+        let id = header.correlation_id;
+        let flexible = api.response_header_flexible(version);
+        self.out.clear();
+        match api {
+            ApiKey::ApiVersions => {
+                let v = version.clamp(0, ApiKey::ApiVersions.supported_versions().1);
+                responses::frame(&mut self.out, id, false, v, &responses::api_versions());
+            }
+            ApiKey::Metadata => {
+                let req = MetadataRequest::decode(version, &mut r).ok()?;
+                let md = self.metadata(&req);
+                responses::frame(&mut self.out, id, flexible, version, &md);
+            }
+            ApiKey::InitProducerId => {
+                let req = InitProducerIdRequest::decode(version, &mut r).ok()?;
+                let resp = if req.producer_id >= 0 && req.producer_epoch >= 0 {
+                    responses::init_producer_id(req.producer_id, req.producer_epoch + 1)
+                } else {
+                    let pid = self.shared.next_producer_id.fetch_add(1, Ordering::SeqCst);
+                    responses::init_producer_id(pid, 0)
+                };
+                responses::frame(&mut self.out, id, flexible, version, &resp);
+            }
+            ApiKey::Produce => {
+                let req = ProduceRequest::decode(version, &mut r).ok()?;
+                return self.produce(id, flexible, version, &req);
+            }
+        }
+        self.send()
+    }
+
+    fn metadata(&self, req: &MetadataRequest) -> crate::protocol::messages::MetadataResponse {
+        let shared = self.shared;
+        let brokers = shared
+            .brokers
+            .iter()
+            .filter(|b| !b.down.load(Ordering::SeqCst))
+            .map(|b| responses::broker(b.id, "127.0.0.1", b.advertised.load(Ordering::SeqCst)))
+            .collect();
+        let mut st = shared.state.lock();
+        let names: Vec<String> = match &req.topics {
+            None => st.topics.keys().cloned().collect(),
+            Some(ts) => ts.iter().filter_map(|t| t.name.clone()).collect(),
+        };
+        let topics: Vec<MetadataResponseTopic> = names
+            .iter()
+            .map(|name| {
+                if !st.topics.contains_key(name) {
+                    if let Some(n) = shared.auto_create {
+                        create_topic(&mut st, name, n, shared.brokers.len());
+                    }
+                }
+                match st.topics.get(name) {
+                    Some(parts) => responses::topic(
+                        name,
+                        parts
+                            .iter()
+                            .enumerate()
+                            .map(|(i, p)| responses::partition(i as i32, p.leader, p.leader_epoch)),
+                    ),
+                    None => responses::topic_error(name, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION),
+                }
+            })
+            .collect();
+        responses::metadata(brokers, topics)
+    }
+}

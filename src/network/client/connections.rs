@@ -1,0 +1,168 @@
+//! Connections by node: readiness, connecting with reconnect backoff and connection-setup
+//! timeouts, and disconnecting (Java `NetworkClient.ready`, `initiateConnect`, `disconnect`, with
+//! `ClusterConnectionStates`).
+
+use crate::cluster::Node;
+use crate::network::Disconnect;
+use crate::network::connection::{ConnState, Connection};
+use mio::Token;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use super::NetworkClient;
+
+impl NetworkClient {
+    fn jittered(&mut self, base: Duration, max: Duration, failures: u32) -> Duration {
+        self.jitter = self
+            .jitter
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let exp = failures.saturating_sub(1).min(20);
+        let raw = base.saturating_mul(1u32 << exp).min(max.max(base));
+        let frac = (self.jitter >> 40) as f64 / (1u64 << 24) as f64;
+        raw.mul_f64(0.8 + 0.4 * frac)
+    }
+
+    /// Whether a request can be sent to `node` now.
+    pub(crate) fn is_ready(&self, node: i32) -> bool {
+        self.connections.get(&node).is_some_and(|c| {
+            c.state == ConnState::Ready && c.can_send_more(self.config.max_in_flight)
+        })
+    }
+
+    /// Like [`is_ready`](Self::is_ready), and starts connecting when not connected and not in
+    /// backoff.
+    ///
+    /// As Java's `isReady`, a node is not ready for produce data while a metadata update is
+    /// due and not yet sent, so that the metadata request gets the next free slot.
+    pub(crate) fn ready(&mut self, node: &Node, now: Instant) -> bool {
+        if self.is_ready(node.id) {
+            let update_due = self.metadata_in_flight.is_none()
+                && self.metadata.time_to_next_update(now).is_zero();
+            return !update_due;
+        }
+        if !self.connections.contains_key(&node.id) && self.can_connect(node.id, now) {
+            self.initiate_connect(node, now);
+        }
+        false
+    }
+
+    pub(super) fn can_connect(&self, node: i32, now: Instant) -> bool {
+        !self.connections.contains_key(&node)
+            && self
+                .nodes
+                .get(&node)
+                .and_then(|s| s.backoff_until)
+                .is_none_or(|t| now >= t)
+    }
+
+    /// How long the sender may sleep on account of `node` (Java `connectionDelay`): the backoff
+    /// left after a failed connection, 0 when a connection can be started now, and
+    /// `Duration::MAX` for a connection that exists (connecting, handshaking, or at its in-flight
+    /// limit): socket readiness will wake the poll.
+    pub(crate) fn connection_delay(&self, node: i32, now: Instant) -> Duration {
+        match self.connections.get(&node) {
+            Some(_) => Duration::MAX,
+            None => self
+                .nodes
+                .get(&node)
+                .and_then(|s| s.backoff_until)
+                .map_or(Duration::ZERO, |t| t.saturating_duration_since(now)),
+        }
+    }
+
+    /// One of the host's addresses: the `index`-th (modulo their number).
+    fn resolve(node: &Node, index: usize) -> io::Result<SocketAddr> {
+        let addrs: Vec<SocketAddr> = (node.host.as_str(), node.port).to_socket_addrs()?.collect();
+        if addrs.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "no address for host",
+            ));
+        }
+        Ok(addrs[index % addrs.len()])
+    }
+
+    pub(super) fn initiate_connect(&mut self, node: &Node, now: Instant) {
+        let state = self.nodes.entry(node.id).or_default();
+        let address_index = state.address_index;
+        state.last_attempt = Some(now);
+        state.node = Some(node.clone());
+        let token = Token(self.next_token);
+        self.next_token = (self.next_token + 1) % (usize::MAX - 1);
+        let result = Self::resolve(node, address_index).and_then(|addr| {
+            Connection::connect(
+                node.id,
+                addr,
+                token,
+                self.poll.registry(),
+                self.config.send_buffer,
+                self.config.receive_buffer,
+                now,
+            )
+        });
+        match result {
+            Ok(conn) => {
+                log::debug!("Initiating connection to node {node}");
+                self.tokens.insert(token, node.id);
+                self.connections.insert(node.id, conn);
+                self.stats.connections += 1;
+            }
+            Err(e) => {
+                log::warn!("Connection to node {node} could not be established: {e}");
+                self.connection_failure(node.id, now);
+                self.metadata.request_update();
+            }
+        }
+    }
+
+    fn connection_failure(&mut self, node: i32, now: Instant) {
+        let failures = {
+            let s = self.nodes.entry(node).or_default();
+            s.failures += 1;
+            s.address_index = s.address_index.wrapping_add(1);
+            s.failures
+        };
+        let backoff = self.jittered(
+            self.config.reconnect_backoff,
+            self.config.reconnect_backoff_max,
+            failures,
+        );
+        self.nodes.entry(node).or_default().backoff_until = Some(now + backoff);
+    }
+
+    /// The connection-setup timeout of `node`: `socket.connection.setup.timeout.ms`, doubled
+    /// after each consecutive setup failure, up to `socket.connection.setup.timeout.max.ms`.
+    pub(super) fn setup_timeout_for(&self, node: i32) -> Duration {
+        let failures = self.nodes.get(&node).map_or(0, |s| s.setup_failures);
+        let base = self.config.connection_setup_timeout;
+        base.saturating_mul(1u32 << failures.min(10))
+            .min(self.config.connection_setup_timeout_max.max(base))
+    }
+
+    /// Closes the connection to `node`; its in-flight requests complete with `reason`.
+    pub(crate) fn disconnect(&mut self, node: i32, reason: Disconnect, now: Instant) {
+        let Some(conn) = self.connections.remove(&node) else {
+            return;
+        };
+        self.stats.disconnections += 1;
+        let was_ready = conn.state == ConnState::Ready;
+        self.tokens.remove(&conn.token);
+        let in_flight = conn.close(self.poll.registry());
+        self.connection_failure(node, now);
+        if was_ready {
+            log::warn!("Node {node} disconnected: {reason:?}");
+        }
+        // A broker that went away or cannot be reached: its leadership may have moved, or its
+        // address changed (Java's `handleServerDisconnect`).
+        self.metadata.request_update();
+        for f in in_flight {
+            self.fail_request(node, f, reason.clone(), now);
+        }
+        if self.metadata_in_flight.is_some_and(|(n, _)| n == node) {
+            self.metadata_in_flight = None;
+            self.metadata.failed_update(now);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! `NetworkClient`: broker connections by node id on one `mio::Poll`, with the ApiVersions
+//! handshake, reconnect backoff, request and connection-setup timeouts, and the metadata
+//! refresh cycle (Java's `NetworkClient` with its `DefaultMetadataUpdater`).
+
+use super::ClientResponse;
+use super::connection::Connection;
+use crate::cluster::Node;
+use crate::error::Error;
+use crate::metadata::Metadata;
+use crate::protocol::ApiKey;
+use mio::{Events, Poll, Token, Waker};
+use std::collections::HashMap;
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+mod connections;
+mod describe;
+mod metadata_updater;
+mod poll;
+mod requests;
+
+const WAKER: Token = Token(usize::MAX);
+
+/// Network settings.
+#[derive(Debug, Clone)]
+pub(crate) struct NetworkConfig {
+    /// `client.id`.
+    pub client_id: String,
+    /// `max.in.flight.requests.per.connection`.
+    pub max_in_flight: usize,
+    /// `request.timeout.ms`.
+    pub request_timeout: Duration,
+    /// `reconnect.backoff.ms`.
+    pub reconnect_backoff: Duration,
+    /// `reconnect.backoff.max.ms`.
+    pub reconnect_backoff_max: Duration,
+    /// `socket.connection.setup.timeout.ms`.
+    pub connection_setup_timeout: Duration,
+    /// `socket.connection.setup.timeout.max.ms`.
+    pub connection_setup_timeout_max: Duration,
+    /// `connections.max.idle.ms`.
+    pub connections_max_idle: Duration,
+    /// `send.buffer.bytes`.
+    pub send_buffer: i32,
+    /// `receive.buffer.bytes`.
+    pub receive_buffer: i32,
+    /// `allow.auto.create.topics`.
+    pub allow_auto_create_topics: bool,
+    /// `metadata.recovery.strategy=rebootstrap`.
+    pub rebootstrap: bool,
+    /// `metadata.recovery.rebootstrap.trigger.ms`.
+    pub rebootstrap_trigger: Duration,
+}
+
+#[derive(Debug, Default, Clone)]
+struct NodeState {
+    failures: u32,
+    last_attempt: Option<Instant>,
+    backoff_until: Option<Instant>,
+    node: Option<Node>,
+    setup_failures: u32,
+    /// Which of the host's addresses the next attempt uses: after a failure the next one is
+    /// tried (Java's `client.dns.lookup=use_all_dns_ips`).
+    address_index: usize,
+}
+
+/// Counters of what the client did (tests and tools read them).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NetworkStats {
+    /// Produce requests sent.
+    pub produce_requests: u64,
+    /// Metadata requests sent.
+    pub metadata_requests: u64,
+    /// Connections opened.
+    pub connections: u64,
+    /// Disconnections (errors, timeouts, broker closes).
+    pub disconnections: u64,
+}
+
+/// The client.
+pub(crate) struct NetworkClient {
+    config: NetworkConfig,
+    poll: Poll,
+    events: Events,
+    waker: Arc<Waker>,
+    connections: HashMap<i32, Connection>,
+    tokens: HashMap<Token, i32>,
+    next_token: usize,
+    nodes: HashMap<i32, NodeState>,
+    correlation_id: i32,
+    metadata: Arc<Metadata>,
+    metadata_in_flight: Option<(i32, i32)>,
+    metadata_attempt_start: Option<Instant>,
+    pending: Vec<ClientResponse>,
+    stats: NetworkStats,
+    jitter: u64,
+}
+
+impl NetworkClient {
+    /// A client with no connections yet.
+    pub(crate) fn new(config: NetworkConfig, metadata: Arc<Metadata>) -> io::Result<Self> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        Ok(NetworkClient {
+            config,
+            poll,
+            events: Events::with_capacity(256),
+            waker,
+            connections: HashMap::new(),
+            tokens: HashMap::new(),
+            next_token: 0,
+            nodes: HashMap::new(),
+            correlation_id: 0,
+            metadata,
+            metadata_in_flight: None,
+            metadata_attempt_start: None,
+            pending: Vec::new(),
+            stats: NetworkStats::default(),
+            jitter: std::process::id() as u64,
+        })
+    }
+
+    /// A handle that wakes `poll` from another thread.
+    pub(crate) fn waker(&self) -> Arc<Waker> {
+        self.waker.clone()
+    }
+
+    /// What the client did so far.
+    pub(crate) fn stats(&self) -> NetworkStats {
+        self.stats
+    }
+
+    /// The next correlation id.
+    pub(crate) fn next_correlation_id(&mut self) -> i32 {
+        self.correlation_id = self.correlation_id.wrapping_add(1) & i32::MAX;
+        self.correlation_id
+    }
+
+    /// The version of `api` to use with `node` (after its handshake).
+    pub(crate) fn api_version(&self, node: i32, api: ApiKey) -> Result<i16, Error> {
+        let conn = self
+            .connections
+            .get(&node)
+            .ok_or_else(|| Error::Network(format!("node {node} is not connected")))?;
+        let versions = conn
+            .api_versions
+            .as_ref()
+            .ok_or_else(|| Error::Network(format!("node {node} has not finished its handshake")))?;
+        Ok(versions.version_for(api)?)
+    }
+
+    /// Requests in flight on all connections.
+    pub(crate) fn in_flight_count(&self) -> usize {
+        self.connections.values().map(|c| c.in_flight.len()).sum()
+    }
+
+    /// Requests in flight to `node`.
+    pub(crate) fn in_flight_count_for(&self, node: i32) -> usize {
+        self.connections.get(&node).map_or(0, |c| c.in_flight.len())
+    }
+
+    /// The client id.
+    pub(crate) fn client_id(&self) -> &str {
+        &self.config.client_id
+    }
+}

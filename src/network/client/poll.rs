@@ -1,0 +1,207 @@
+//! The poll loop (Java `NetworkClient.poll`): socket events, request and connection-setup
+//! timeouts, requests that expect no response, and closing every connection.
+
+use crate::network::connection::{ConnState, InFlight, ReadError};
+use crate::network::{ClientResponse, Disconnect};
+use mio::Token;
+use std::io;
+use std::time::{Duration, Instant};
+
+use super::{NetworkClient, WAKER};
+
+impl NetworkClient {
+    /// Waits up to `timeout` for I/O, then handles everything that happened. Returns the
+    /// completed requests (Metadata and ApiVersions responses are handled here and not
+    /// returned).
+    pub(crate) fn poll(&mut self, timeout: Duration, now: Instant) -> Vec<ClientResponse> {
+        let metadata_timeout = self.maybe_update_metadata(now);
+        let mut timeout = timeout
+            .min(metadata_timeout)
+            .min(self.config.request_timeout);
+        if !self.pending.is_empty() {
+            timeout = Duration::ZERO;
+        }
+        // Wake up for the nearest connection-setup deadline too.
+        for (node, c) in &self.connections {
+            if c.state == ConnState::Connecting {
+                let left = (c.connect_started + self.setup_timeout_for(*node))
+                    .saturating_duration_since(now);
+                timeout = timeout.min(left);
+            }
+        }
+        if let Err(e) = self.poll.poll(&mut self.events, Some(timeout)) {
+            if e.kind() != io::ErrorKind::Interrupted {
+                log::error!("Poll failed: {e}");
+            }
+        }
+        let now = Instant::now();
+        let ready: Vec<(Token, bool, bool, bool)> = self
+            .events
+            .iter()
+            .map(|e| {
+                (
+                    e.token(),
+                    e.is_readable() || e.is_read_closed(),
+                    e.is_writable(),
+                    e.is_error() || e.is_write_closed(),
+                )
+            })
+            .collect();
+        for (token, readable, writable, error) in ready {
+            if token == WAKER {
+                continue;
+            }
+            let Some(&node) = self.tokens.get(&token) else {
+                continue;
+            };
+            self.handle_event(node, readable, writable, error, now);
+        }
+        self.handle_timeouts(now);
+        self.handle_written_without_response(now);
+        std::mem::take(&mut self.pending)
+    }
+
+    fn handle_event(
+        &mut self,
+        node: i32,
+        readable: bool,
+        writable: bool,
+        error: bool,
+        now: Instant,
+    ) {
+        let Some(conn) = self.connections.get_mut(&node) else {
+            return;
+        };
+        if conn.state == ConnState::Connecting && (writable || readable || error) {
+            match conn.finish_connect() {
+                Ok(true) => {
+                    log::debug!("Connection to node {node} ({}) established", conn.addr);
+                    conn.state = ConnState::Handshake;
+                    self.send_api_versions(node, now);
+                }
+                Ok(false) => return,
+                Err(e) => {
+                    log::warn!(
+                        "Connection to node {node} ({}) could not be established: {e}",
+                        conn.addr
+                    );
+                    self.disconnect(node, Disconnect::io("connect failed", e), now);
+                    return;
+                }
+            }
+        }
+        if readable {
+            let Some(conn) = self.connections.get_mut(&node) else {
+                return;
+            };
+            let (frames, result) = conn.read(now);
+            for f in frames {
+                self.handle_received(node, f, now);
+            }
+            match result {
+                Ok(()) => {}
+                Err(e) => {
+                    let reason = match e {
+                        ReadError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => {
+                            Disconnect::Closed("connection closed by the broker".to_string())
+                        }
+                        ReadError::Io(io) => Disconnect::io("read failed", io),
+                        other => {
+                            log::error!(
+                                "Invalid bytes from node {node}: {other}; closing the connection"
+                            );
+                            Disconnect::Closed(other.to_string())
+                        }
+                    };
+                    self.disconnect(node, reason, now);
+                    return;
+                }
+            }
+        }
+        if writable
+            || self
+                .connections
+                .get(&node)
+                .is_some_and(|c| c.has_pending_writes())
+        {
+            self.flush_writes(node, now);
+        }
+    }
+
+    fn handle_timeouts(&mut self, now: Instant) {
+        let mut timed_out = Vec::new();
+        let mut setup_timed_out = Vec::new();
+        let mut idle = Vec::new();
+        for (node, c) in &self.connections {
+            if c.state == ConnState::Connecting {
+                let limit = self.setup_timeout_for(*node);
+                if now.saturating_duration_since(c.connect_started) >= limit {
+                    setup_timed_out.push(*node);
+                }
+            } else if c
+                .in_flight
+                .iter()
+                .any(|f| now.saturating_duration_since(f.sent_at) >= self.config.request_timeout)
+            {
+                timed_out.push(*node);
+            } else if c.in_flight.is_empty()
+                && !c.has_pending_writes()
+                && now.saturating_duration_since(c.last_activity)
+                    >= self.config.connections_max_idle
+            {
+                idle.push(*node);
+            }
+        }
+        for node in setup_timed_out {
+            log::warn!("Connection setup to node {node} timed out; disconnecting");
+            self.nodes.entry(node).or_default().setup_failures += 1;
+            self.disconnect(
+                node,
+                Disconnect::Closed("connection setup timed out".into()),
+                now,
+            );
+        }
+        for node in timed_out {
+            log::warn!(
+                "Disconnecting from node {node} due to request timeout ({} ms)",
+                self.config.request_timeout.as_millis()
+            );
+            self.disconnect(node, Disconnect::RequestTimeout, now);
+        }
+        for node in idle {
+            log::debug!("Closing idle connection to node {node}");
+            if let Some(c) = self.connections.remove(&node) {
+                self.tokens.remove(&c.token);
+                c.close(self.poll.registry());
+            }
+        }
+    }
+
+    fn handle_written_without_response(&mut self, now: Instant) {
+        let mut done: Vec<(i32, InFlight)> = Vec::new();
+        for (node, c) in self.connections.iter_mut() {
+            for f in c.take_written_without_response() {
+                done.push((*node, f));
+            }
+        }
+        for (node, f) in done {
+            self.pending.push(ClientResponse {
+                node,
+                api: f.api,
+                version: f.version,
+                correlation_id: f.correlation_id,
+                body: Ok(None),
+                latency: now.saturating_duration_since(f.sent_at),
+            });
+        }
+    }
+
+    /// Closes every connection; their in-flight requests are returned as disconnected.
+    pub(crate) fn close_all(&mut self, now: Instant) -> Vec<ClientResponse> {
+        let nodes: Vec<i32> = self.connections.keys().copied().collect();
+        for n in nodes {
+            self.disconnect(n, Disconnect::Closed("client closed".into()), now);
+        }
+        std::mem::take(&mut self.pending)
+    }
+}

@@ -1,0 +1,248 @@
+//! Requests and responses: sending (Java `NetworkClient.send`), the ApiVersions handshake,
+//! handling what was received, and failing the requests of a lost connection.
+
+use crate::error::Error;
+use crate::network::connection::{ConnState, InFlight, Received};
+use crate::network::{Chunk, ClientResponse, Disconnect, OutboundRequest};
+use crate::protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, MetadataResponse};
+use crate::protocol::versions::ApiVersions;
+use crate::protocol::{ApiKey, ErrorCode, Request, decode_response_header, encode_request};
+use std::time::{Duration, Instant};
+
+use super::NetworkClient;
+
+impl NetworkClient {
+    /// Queues a request on a ready connection.
+    pub(crate) fn send(&mut self, node: i32, req: OutboundRequest, now: Instant) {
+        if req.api == ApiKey::Produce {
+            self.stats.produce_requests += 1;
+        }
+        match self.connections.get_mut(&node) {
+            Some(c) => {
+                log::debug!(
+                    "Sending {} request with correlation id {} to node {node}",
+                    req.api.name(),
+                    req.correlation_id
+                );
+                c.enqueue(req, now);
+                self.flush_writes(node, now);
+            }
+            None => self.pending.push(ClientResponse {
+                node,
+                api: req.api,
+                version: req.version,
+                correlation_id: req.correlation_id,
+                body: Err(Disconnect::Closed(format!("node {node} is not connected"))),
+                latency: Duration::ZERO,
+            }),
+        }
+    }
+
+    pub(super) fn flush_writes(&mut self, node: i32, now: Instant) {
+        let Some(c) = self.connections.get_mut(&node) else {
+            return;
+        };
+        let result = c
+            .write(now)
+            .and_then(|_| c.update_interest(self.poll.registry()));
+        if let Err(e) = result {
+            self.disconnect(node, Disconnect::io("write failed", e), now);
+        }
+    }
+
+    pub(super) fn send_api_versions(&mut self, node: i32, now: Instant) {
+        let Some(conn) = self.connections.get_mut(&node) else {
+            return;
+        };
+        let version = conn.handshake_version;
+        self.correlation_id = self.correlation_id.wrapping_add(1) & i32::MAX;
+        let id = self.correlation_id;
+        let mut buf = Vec::new();
+        encode_request(
+            &mut buf,
+            &ApiVersionsRequest::default(),
+            version,
+            id,
+            Some(&self.config.client_id),
+        );
+        conn.enqueue(
+            OutboundRequest {
+                api: ApiKey::ApiVersions,
+                version,
+                correlation_id: id,
+                expect_response: true,
+                chunks: vec![Chunk::Owned(buf)],
+            },
+            now,
+        );
+        self.flush_writes(node, now);
+    }
+
+    pub(super) fn handle_received(&mut self, node: i32, received: Received, now: Instant) {
+        let Received { request, payload } = received;
+        let header = decode_response_header(request.api, request.version, &payload);
+        let (correlation_id, body_at) = match header {
+            Ok((id, r)) => (id, payload.len() - r.remaining()),
+            Err(e) => {
+                log::error!("Invalid response header from node {node}: {e}");
+                let reason = Disconnect::Closed(format!("invalid response: {e}"));
+                self.fail_request(node, request, reason.clone(), now);
+                self.disconnect(node, reason, now);
+                return;
+            }
+        };
+        if correlation_id != request.correlation_id {
+            log::error!(
+                "Correlation id mismatch from node {node}: expected {}, got {correlation_id}",
+                request.correlation_id
+            );
+            let reason = Disconnect::Closed(format!(
+                "correlation id mismatch: expected {}, got {correlation_id}",
+                request.correlation_id
+            ));
+            self.fail_request(node, request, reason.clone(), now);
+            self.disconnect(node, reason, now);
+            return;
+        }
+        let body = &payload[body_at..];
+        match request.api {
+            ApiKey::ApiVersions => self.handle_api_versions(node, request.version, body, now),
+            ApiKey::Metadata if self.metadata_in_flight == Some((node, correlation_id)) => {
+                self.metadata_in_flight = None;
+                let mut r = crate::protocol::Reader::new(body, "MetadataResponse");
+                use crate::protocol::messages::Decode;
+                match MetadataResponse::decode(request.version, &mut r) {
+                    Ok(resp) => {
+                        if !resp.error_code.is_ok() {
+                            log::warn!(
+                                "Metadata response from node {node} has error {}",
+                                resp.error_code
+                            );
+                            self.metadata.failed_update(now);
+                        } else if resp.brokers.is_empty() {
+                            log::warn!("Ignoring empty metadata response from node {node}");
+                            self.metadata.failed_update(now);
+                        } else {
+                            self.metadata.update(&resp, now);
+                            self.metadata_attempt_start = None;
+                        }
+                    }
+                    Err(e) => {
+                        log::error!("Invalid metadata response from node {node}: {e}");
+                        self.metadata.failed_update(now);
+                        self.disconnect(node, Disconnect::Closed(e.to_string()), now);
+                    }
+                }
+            }
+            _ => self.pending.push(ClientResponse {
+                node,
+                api: request.api,
+                version: request.version,
+                correlation_id,
+                body: Ok(Some(body.to_vec())),
+                latency: now.saturating_duration_since(request.sent_at),
+            }),
+        }
+    }
+
+    fn handle_api_versions(&mut self, node: i32, version: i16, body: &[u8], now: Instant) {
+        match ApiVersionsResponse::decode_with_fallback(version, body) {
+            Ok(resp) if resp.error_code == ErrorCode::UNSUPPORTED_VERSION => {
+                let broker_max = resp
+                    .range_for(ApiKey::ApiVersions)
+                    .map_or(0, |r| r.max_version)
+                    .min(version - 1)
+                    .max(0);
+                log::debug!(
+                    "Node {node} does not support ApiVersions v{version}; retrying with v{broker_max}"
+                );
+                if let Some(c) = self.connections.get_mut(&node) {
+                    if version == 0 {
+                        self.disconnect(
+                            node,
+                            Disconnect::Closed("ApiVersions v0 unsupported".into()),
+                            now,
+                        );
+                        return;
+                    }
+                    c.handshake_version = broker_max;
+                }
+                self.send_api_versions(node, now);
+            }
+            Ok(resp) if !resp.error_code.is_ok() => {
+                log::error!("ApiVersions from node {node} failed: {}", resp.error_code);
+                self.disconnect(node, Disconnect::Closed(resp.error_code.to_string()), now);
+            }
+            Ok(resp) => {
+                let versions = ApiVersions::from_response(&resp);
+                if let Err(e) = versions.check(&[ApiKey::Metadata, ApiKey::Produce]) {
+                    log::error!("Node {node} cannot be used: {e}");
+                    self.disconnect(node, Disconnect::Closed(e.to_string()), now);
+                    // Do not hammer a broker that will never do.
+                    self.nodes.entry(node).or_default().backoff_until =
+                        Some(now + self.config.reconnect_backoff_max);
+                    return;
+                }
+                if let Some(c) = self.connections.get_mut(&node) {
+                    c.api_versions = Some(versions);
+                    c.state = ConnState::Ready;
+                    log::debug!("Node {node} is ready (ApiVersions v{version})");
+                }
+                if let Some(s) = self.nodes.get_mut(&node) {
+                    s.failures = 0;
+                    s.setup_failures = 0;
+                    s.backoff_until = None;
+                }
+            }
+            Err(e) => {
+                log::error!("Invalid ApiVersions response from node {node}: {e}");
+                self.disconnect(node, Disconnect::Closed(e.to_string()), now);
+            }
+        }
+    }
+
+    /// Completes a request that will get no (valid) response.
+    pub(super) fn fail_request(
+        &mut self,
+        node: i32,
+        f: InFlight,
+        reason: Disconnect,
+        now: Instant,
+    ) {
+        match f.api {
+            ApiKey::ApiVersions => {}
+            ApiKey::Metadata if self.metadata_in_flight == Some((node, f.correlation_id)) => {
+                self.metadata_in_flight = None;
+                self.metadata.failed_update(now);
+            }
+            _ => self.pending.push(ClientResponse {
+                node,
+                api: f.api,
+                version: f.version,
+                correlation_id: f.correlation_id,
+                body: Err(reason),
+                latency: now.saturating_duration_since(f.sent_at),
+            }),
+        }
+    }
+
+    /// Encodes a request for `node` at its negotiated version.
+    pub(crate) fn build_request<R: Request>(
+        &mut self,
+        node: i32,
+        request: &R,
+        expect_response: bool,
+    ) -> Result<OutboundRequest, Error> {
+        let version = self.api_version(node, R::API_KEY)?;
+        let id = self.next_correlation_id();
+        let mut buf = Vec::new();
+        encode_request(&mut buf, request, version, id, Some(&self.config.client_id));
+        Ok(OutboundRequest {
+            api: R::API_KEY,
+            version,
+            correlation_id: id,
+            expect_response,
+            chunks: vec![Chunk::Owned(buf)],
+        })
+    }
+}

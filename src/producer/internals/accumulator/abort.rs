@@ -1,0 +1,40 @@
+//! Failing the queued batches at a forced close (Java `abortIncompleteBatches`,
+//! `abortBatches`).
+
+use crate::error::Error;
+use crate::producer::internals::batch::ProducerBatch;
+use std::sync::Arc;
+
+use super::{Deque, RecordAccumulator, TopicInfo};
+
+impl RecordAccumulator {
+    /// Fails every queued batch with `error` and frees its memory (Java `abortBatches`).
+    /// Batches in flight belong to the sender, which aborts them itself.
+    pub fn abort_undrained_batches(&self, error: &Error) {
+        let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
+        for t in topics {
+            let deques: Vec<Deque> = t.deques.read().values().cloned().collect();
+            for dq in deques {
+                let drained: Vec<ProducerBatch> = dq.lock().drain(..).collect();
+                for mut b in drained {
+                    b.done(Err(error.clone()));
+                    self.deallocate(b);
+                }
+            }
+        }
+    }
+
+    /// At a forced close: aborts queued batches until no thread is appending any more, then
+    /// once more for a batch made by an append that ended just then (Java
+    /// `abortIncompleteBatches`).
+    pub fn abort_incomplete_batches(&self, error: &Error) {
+        loop {
+            self.abort_undrained_batches(error);
+            if !self.has_appends_in_progress() {
+                break;
+            }
+            std::thread::yield_now();
+        }
+        self.abort_undrained_batches(error);
+    }
+}

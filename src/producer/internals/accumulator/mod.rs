@@ -1,0 +1,223 @@
+//! `RecordAccumulator`: per-partition queues of batches between the caller threads that append
+//! records and the sender thread that drains them (Java's `RecordAccumulator`).
+//!
+//! Each partition has a `parking_lot::Mutex`-guarded deque. `append` finds the deque, tries the
+//! last batch under the lock, and otherwise allocates a buffer from the [`BufferPool`] *outside*
+//! the lock, then locks again and tries once more before creating a new batch (giving the buffer
+//! back if another thread made one meanwhile).
+
+use crate::cluster::TopicPartition;
+use crate::producer::delivery::{BatchResult, RecordFuture};
+use crate::producer::internals::batch::ProducerBatch;
+use crate::producer::internals::buffer_pool::BufferPool;
+use crate::producer::partitioner::BuiltInPartitioner;
+use crate::protocol::compression::CompressionRatioEstimator;
+use crate::protocol::record_batch::Compression;
+use crate::time::Time;
+use parking_lot::{Mutex, RwLock};
+use rustc_hash::FxHashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+mod abort;
+mod append;
+mod describe;
+mod drain;
+mod expiry;
+mod flush;
+mod ready;
+mod reenqueue;
+
+/// The settings the accumulator needs.
+#[derive(Debug, Clone)]
+pub struct AccumulatorConfig {
+    /// `batch.size`.
+    pub batch_size: usize,
+    /// `linger.ms`.
+    pub linger: Duration,
+    /// `retry.backoff.ms`.
+    pub retry_backoff: Duration,
+    /// `retry.backoff.max.ms`.
+    pub retry_backoff_max: Duration,
+    /// `delivery.timeout.ms`.
+    pub delivery_timeout: Duration,
+    /// `partitioner.adaptive.partitioning.enable`.
+    pub adaptive_partitioning: bool,
+    /// `partitioner.availability.timeout.ms`.
+    pub partition_availability_timeout: Duration,
+    /// `compression.type`.
+    pub compression: Compression,
+    /// The level of `compression.<codec>.level` (`None`: the codec's default).
+    pub compression_level: Option<i32>,
+}
+
+type Deque = Arc<Mutex<VecDeque<ProducerBatch>>>;
+
+struct TopicInfo {
+    name: Arc<str>,
+    partitioner: BuiltInPartitioner,
+    deques: RwLock<FxHashMap<i32, Deque>>,
+}
+
+/// What `append` did.
+pub struct RecordAppendResult {
+    /// The record's future.
+    pub future: RecordFuture,
+    /// The batch is full (or more than one batch is queued): wake the sender.
+    pub batch_is_full: bool,
+    /// A new batch was created: wake the sender.
+    pub new_batch_created: bool,
+    /// The partition the record went to.
+    pub partition: i32,
+}
+
+/// What `ready` found.
+#[derive(Debug, Default)]
+pub struct ReadyCheckResult {
+    /// Leaders with at least one sendable batch.
+    pub ready_nodes: HashSet<i32>,
+    /// How long until another batch may become sendable.
+    pub next_ready_check_delay: Duration,
+    /// Topics with batches whose partition leader is unknown.
+    pub unknown_leader_topics: HashSet<Arc<str>>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct NodeLatencyStats {
+    ready_time: Option<Instant>,
+    drain_time: Option<Instant>,
+}
+
+/// The accumulator. Shared (in an `Arc`) by the producer handle and the sender thread.
+pub struct RecordAccumulator {
+    config: AccumulatorConfig,
+    time: Arc<dyn Time>,
+    pool: Arc<BufferPool>,
+    topics: RwLock<FxHashMap<Arc<str>, Arc<TopicInfo>>>,
+    incomplete: Mutex<HashMap<usize, Arc<BatchResult>>>,
+    appends_in_progress: AtomicUsize,
+    flushes_in_progress: AtomicUsize,
+    closed: AtomicBool,
+    muted: Mutex<HashSet<TopicPartition>>,
+    drain_index: Mutex<HashMap<i32, usize>>,
+    node_stats: Mutex<HashMap<i32, NodeLatencyStats>>,
+    ratio_estimator: CompressionRatioEstimator,
+}
+
+fn result_key(r: &Arc<BatchResult>) -> usize {
+    Arc::as_ptr(r) as usize
+}
+
+/// Java's exponential backoff: `base * 2^(attempts-1)` capped at `max`, with ±20% jitter.
+pub(crate) fn retry_backoff(
+    base: Duration,
+    max: Duration,
+    attempts: u32,
+    jitter_seed: u64,
+) -> Duration {
+    if attempts == 0 || base.is_zero() {
+        return Duration::ZERO;
+    }
+    let exp = attempts.saturating_sub(1).min(30);
+    let raw = base.saturating_mul(1u32 << exp).min(max.max(base));
+    // Deterministic jitter in [0.8, 1.2) from the seed.
+    let frac = (jitter_seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as f64 / (1u64 << 24) as f64;
+    let factor = 0.8 + 0.4 * frac;
+    raw.mul_f64(factor).min(max.max(base))
+}
+
+impl RecordAccumulator {
+    /// An accumulator drawing memory from `pool`, on the system clock.
+    pub fn new(config: AccumulatorConfig, pool: Arc<BufferPool>) -> Self {
+        Self::with_time(config, pool, crate::time::system())
+    }
+
+    /// An accumulator reading the clock (batch creation times) from `time`.
+    pub fn with_time(
+        config: AccumulatorConfig,
+        pool: Arc<BufferPool>,
+        time: Arc<dyn Time>,
+    ) -> Self {
+        RecordAccumulator {
+            config,
+            time,
+            pool,
+            topics: RwLock::new(FxHashMap::default()),
+            incomplete: Mutex::new(HashMap::new()),
+            appends_in_progress: AtomicUsize::new(0),
+            flushes_in_progress: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            muted: Mutex::new(HashSet::new()),
+            drain_index: Mutex::new(HashMap::new()),
+            node_stats: Mutex::new(HashMap::new()),
+            ratio_estimator: CompressionRatioEstimator::new(),
+        }
+    }
+
+    /// The buffer pool.
+    pub fn pool(&self) -> &Arc<BufferPool> {
+        &self.pool
+    }
+
+    fn topic_info(&self, topic: &str) -> Arc<TopicInfo> {
+        if let Some(t) = self.topics.read().get(topic) {
+            return t.clone();
+        }
+        let mut w = self.topics.write();
+        let name: Arc<str> = Arc::from(topic);
+        w.entry(name.clone())
+            .or_insert_with(|| {
+                Arc::new(TopicInfo {
+                    name,
+                    partitioner: BuiltInPartitioner::new(topic, self.config.batch_size),
+                    deques: RwLock::new(FxHashMap::default()),
+                })
+            })
+            .clone()
+    }
+
+    fn deque_of(info: &TopicInfo, partition: i32) -> Deque {
+        if let Some(d) = info.deques.read().get(&partition) {
+            return d.clone();
+        }
+        info.deques.write().entry(partition).or_default().clone()
+    }
+
+    fn existing_deque(&self, tp: &TopicPartition) -> Option<Deque> {
+        let info = self.topics.read().get(&*tp.topic)?.clone();
+        info.deques.read().get(&tp.partition).cloned()
+    }
+
+    /// Unmutes a partition once its in-flight batch completed (max.in.flight = 1 ordering).
+    pub fn unmute_partition(&self, tp: &TopicPartition) {
+        self.muted.lock().remove(tp);
+    }
+
+    /// Completes a batch's bookkeeping: forgets it and returns its memory to the pool. The batch
+    /// must be done (its futures completed) already.
+    pub fn deallocate(&self, batch: ProducerBatch) {
+        self.incomplete.lock().remove(&result_key(batch.result()));
+        let (buf, size) = batch.into_buffer();
+        match buf {
+            Some(b) => self.pool.deallocate(b, size),
+            None => self.pool.deallocate_size(size),
+        }
+    }
+
+    /// Stops accepting appends (and wakes threads waiting for buffer memory with an error);
+    /// queued batches become sendable at once.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.pool.close();
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,318 @@
+//! `Sender`: the producer's one I/O thread (Java's `Sender`). Each loop it asks the accumulator
+//! which leaders have sendable batches, connects to them, drains batches into one Produce request
+//! per node, expires batches past `delivery.timeout.ms`, polls the network (which also keeps
+//! metadata fresh), and completes, retries or fails batches from the responses.
+
+#[cfg(test)]
+use crate::cluster::TopicPartition;
+use crate::error::{Error, TimeoutKind};
+use crate::metadata::Metadata;
+use crate::network::client::NetworkClient;
+use crate::network::kafka_client::KafkaClient;
+use crate::producer::internals::accumulator::RecordAccumulator;
+use crate::producer::internals::batch::ProducerBatch;
+use crate::producer::internals::transaction_manager::TransactionManager;
+use crate::time::Time;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+mod control;
+mod idempotence;
+mod produce;
+mod state_dump;
+
+pub(crate) use control::{SenderConfig, SenderControl, SenderMetrics};
+
+/// The sender's state. `run` is the body of the sender thread.
+///
+/// It talks to the network through a [`KafkaClient`] (the mio [`NetworkClient`] in
+/// production, a scripted mock in the unit tests) and reads the clock through a [`Time`]; each
+/// round, [`run_once`](Self::run_once), takes the current instant, so that its decisions can
+/// be driven deterministically.
+pub(crate) struct Sender<C: KafkaClient = NetworkClient> {
+    client: C,
+    time: Arc<dyn Time>,
+    accumulator: Arc<RecordAccumulator>,
+    metadata: Arc<Metadata>,
+    config: SenderConfig,
+    control: Arc<SenderControl>,
+    in_flight: HashMap<(i32, i32), Vec<ProducerBatch>>,
+    metrics: SenderMetrics,
+    txn: Option<TransactionManager>,
+    init_request: Option<(i32, i32)>,
+    next_init_attempt: Option<Instant>,
+}
+
+impl<C: KafkaClient> Sender<C> {
+    /// A sender over `client`, reading the clock from `time`.
+    pub(crate) fn new(
+        client: C,
+        time: Arc<dyn Time>,
+        accumulator: Arc<RecordAccumulator>,
+        metadata: Arc<Metadata>,
+        config: SenderConfig,
+        control: Arc<SenderControl>,
+    ) -> Self {
+        let idempotence = config.idempotence;
+        Sender {
+            client,
+            time,
+            accumulator,
+            metadata,
+            config,
+            control,
+            in_flight: HashMap::new(),
+            metrics: SenderMetrics::default(),
+            txn: idempotence.then(TransactionManager::new),
+            init_request: None,
+            next_init_attempt: None,
+        }
+    }
+
+    /// The thread body: loops until closed, then drains (or aborts, when forced).
+    pub(crate) fn run(mut self) {
+        log::debug!("Starting Kafka producer I/O thread.");
+        while self.control.running.load(Ordering::SeqCst) {
+            if !self.run_once_catching_panics() {
+                return;
+            }
+        }
+        log::debug!("Beginning shutdown of Kafka producer I/O thread, sending remaining records.");
+        while !self.control.force_close.load(Ordering::SeqCst)
+            && (self.accumulator.has_undrained()
+                || self.client.in_flight_count() > 0
+                || !self.in_flight.is_empty())
+        {
+            if !self.run_once_catching_panics() {
+                return;
+            }
+        }
+        if self.control.force_close.load(Ordering::SeqCst) {
+            let err = Error::ProducerClosed("Producer is closed forcefully.".into());
+            self.abort_in_flight(&err);
+            self.accumulator.abort_incomplete_batches(&err);
+        }
+        let now = self.time.now();
+        let leftovers = self.client.close_all(now);
+        for r in leftovers {
+            self.handle_response(r, now);
+        }
+        // Anything still incomplete (e.g. appended during shutdown) fails now.
+        let err = Error::ProducerClosed("Producer closed before the record was sent".into());
+        self.abort_in_flight(&err);
+        self.accumulator.abort_incomplete_batches(&err);
+        self.publish_metrics();
+        log::debug!("Shutdown of Kafka producer I/O thread has completed.");
+    }
+
+    /// [`run_once`](Self::run_once), turning a panic (a bug) into a fatal error: every pending
+    /// record fails, later sends fail at once, and the thread stops. Returns false after a panic.
+    fn run_once_catching_panics(&mut self) -> bool {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let now = self.time.now();
+            self.run_once(now)
+        }));
+        let Err(panic) = result else {
+            return true;
+        };
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        log::error!("The producer's sender thread panicked: {what}; failing every pending record");
+        let err = Error::Internal(format!("the sender thread panicked: {what}"));
+        self.control.set_fatal_error(err.clone());
+        self.accumulator.close();
+        self.abort_in_flight(&err);
+        self.accumulator.abort_incomplete_batches(&err);
+        let _ = self.client.close_all(self.time.now());
+        self.publish_metrics();
+        false
+    }
+
+    /// One iteration at `now`: send what is ready, then poll the network and handle the
+    /// results (at the clock's time after the poll) (Java `Sender.runOnce`).
+    pub(crate) fn run_once(&mut self, now: Instant) {
+        // Before looking for work: a caller appending from now on wakes the poll again.
+        self.control.wake_pending.store(false, Ordering::SeqCst);
+        if self.control.dump.is_asked() {
+            self.control.dump.answer(self.describe_state(now));
+        }
+        if let Some(timeout) = self.maybe_handle_idempotence(now) {
+            // No producer id yet (or a fatal error): produce nothing this round, but let
+            // batches expire and the network make progress.
+            self.expire_batches(now);
+            let timeout = timeout.min(self.accumulator.next_expiry_delay(now));
+            let responses = self.client.poll(timeout, now);
+            let now = self.time.now();
+            for r in responses {
+                self.handle_response(r, now);
+            }
+            self.publish_metrics();
+            return;
+        }
+        let timeout = self.send_producer_data(now);
+        let responses = self.client.poll(timeout, now);
+        let now = self.time.now();
+        for r in responses {
+            self.handle_response(r, now);
+        }
+        self.publish_metrics();
+    }
+
+    /// The client (tests drive the mock through it).
+    #[cfg(test)]
+    pub(crate) fn client_mut(&mut self) -> &mut C {
+        &mut self.client
+    }
+
+    /// Batches of `tp` inside requests in flight (Java `Sender.inFlightBatches(tp)`).
+    #[cfg(test)]
+    pub(crate) fn in_flight_batches(&self, tp: &TopicPartition) -> usize {
+        self.in_flight
+            .values()
+            .flatten()
+            .filter(|b| b.topic_partition() == tp)
+            .count()
+    }
+
+    /// The idempotent producer's state.
+    #[cfg(test)]
+    pub(crate) fn transaction_manager(&mut self) -> Option<&mut TransactionManager> {
+        self.txn.as_mut()
+    }
+
+    fn publish_metrics(&mut self) {
+        let s = self.client.stats();
+        self.metrics.produce_requests = s.produce_requests;
+        self.metrics.metadata_requests = s.metadata_requests;
+        self.metrics.connections = s.connections;
+        self.metrics.disconnections = s.disconnections;
+        *self.control.metrics.lock() = self.metrics;
+    }
+
+    fn send_producer_data(&mut self, now: Instant) -> Duration {
+        let cluster = self.metadata.fetch();
+        let mut result = self.accumulator.ready(&cluster, now);
+        if !result.unknown_leader_topics.is_empty() {
+            for t in &result.unknown_leader_topics {
+                self.metadata.add_topic(t, now);
+            }
+            log::debug!(
+                "Requesting metadata update due to unknown leader topics: {:?}",
+                result.unknown_leader_topics
+            );
+            self.metadata.request_update();
+        }
+        let mut not_ready_timeout = Duration::MAX;
+        result.ready_nodes.retain(|&id| {
+            let Some(node) = cluster.node_by_id(id) else {
+                return false;
+            };
+            if self.client.ready(node, now) {
+                self.accumulator.update_node_latency_stats(id, now, true);
+                true
+            } else {
+                self.accumulator.update_node_latency_stats(id, now, false);
+                not_ready_timeout = not_ready_timeout.min(self.client.connection_delay(id, now));
+                false
+            }
+        });
+        let batches = self.accumulator.drain(
+            &cluster,
+            &result.ready_nodes,
+            self.config.max_request_size,
+            now,
+            self.config.guarantee_message_order,
+            self.txn.as_mut(),
+        );
+        self.expire_batches(now);
+        let mut poll_timeout = result
+            .next_ready_check_delay
+            .min(not_ready_timeout)
+            .min(self.accumulator.next_expiry_delay(now))
+            .min(self.next_in_flight_expiry(now));
+        // More may be sendable at once after what was drained; when ready nodes had nothing
+        // drainable (e.g. retries waiting for a lower sequence), wake up after the backoff.
+        if batches.values().any(|b| !b.is_empty()) {
+            poll_timeout = Duration::ZERO;
+        } else if !result.ready_nodes.is_empty() {
+            poll_timeout =
+                poll_timeout.min(self.config.retry_backoff.max(Duration::from_millis(1)));
+        }
+        for (node, batches) in batches {
+            if !batches.is_empty() {
+                self.send_produce_request(node, batches, now);
+            }
+        }
+        poll_timeout
+    }
+
+    fn next_in_flight_expiry(&self, now: Instant) -> Duration {
+        self.in_flight
+            .values()
+            .flatten()
+            .filter(|b| !b.is_done())
+            .map(|b| (b.created() + self.config.delivery_timeout).saturating_duration_since(now))
+            .min()
+            .unwrap_or(Duration::MAX)
+    }
+
+    fn expire_batches(&mut self, now: Instant) {
+        for mut batch in self.accumulator.expired_batches(now) {
+            let err = delivery_timeout_error(&batch, now);
+            expire_batch(&mut self.txn, &mut self.metrics, &mut batch, err);
+            self.accumulator.deallocate(batch);
+        }
+        // In-flight batches past the delivery timeout fail now; they stay in the in-flight map
+        // (their request is still out) until the response or the disconnect.
+        let delivery_timeout = self.config.delivery_timeout;
+        for batches in self.in_flight.values_mut() {
+            for b in batches.iter_mut() {
+                if !b.is_done() && b.has_reached_delivery_timeout(delivery_timeout, now) {
+                    let err = delivery_timeout_error(b, now);
+                    log::warn!("{err}");
+                    expire_batch(&mut self.txn, &mut self.metrics, b, err);
+                }
+            }
+        }
+    }
+}
+
+fn delivery_timeout_error(batch: &ProducerBatch, now: Instant) -> Error {
+    Error::timeout(
+        TimeoutKind::Delivery,
+        format!(
+            "Expiring {} record(s) for {}:{} ms has passed since batch creation",
+            batch.record_count(),
+            batch.topic_partition(),
+            now.saturating_duration_since(batch.created()).as_millis()
+        ),
+    )
+}
+
+/// Fails an expired batch; with idempotence, a batch that had been retried leaves its
+/// partition's sequence unresolved (it may or may not have been written).
+fn expire_batch(
+    txn: &mut Option<TransactionManager>,
+    metrics: &mut SenderMetrics,
+    batch: &mut ProducerBatch,
+    err: Error,
+) {
+    if let (Some(tm), Some(seq)) = (txn.as_mut(), batch.sequence()) {
+        let tp = batch.topic_partition().clone();
+        tm.forget_batch(&tp, seq.id);
+        if batch.in_retry() {
+            tm.mark_sequence_unresolved(&tp, &seq);
+        }
+    }
+    if batch.done(Err(err)) {
+        metrics.records_failed += batch.record_count() as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests;
