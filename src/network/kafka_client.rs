@@ -3,10 +3,10 @@
 //! on a scripted [`MockClient`](super::mock_client::MockClient) in deterministic tests.
 
 use super::client::{NetworkClient, NetworkStats};
-use super::{ClientResponse, Disconnect, OutboundRequest};
+use super::{Chunk, ClientResponse, Disconnect, OutboundRequest};
 use crate::cluster::Node;
 use crate::error::Error;
-use crate::protocol::{ApiKey, Request};
+use crate::protocol::{ApiKey, Request, encode_request};
 use std::time::{Duration, Instant};
 
 /// The network as the sender sees it. Every method takes the caller's `now`.
@@ -30,13 +30,25 @@ pub(crate) trait KafkaClient {
     /// The client id sent in request headers.
     fn client_id(&self) -> &str;
 
-    /// Encodes a request for `node` at its negotiated version.
+    /// Encodes a request for `node` at its negotiated version, with a fresh correlation id.
     fn build_request<R: Request>(
         &mut self,
         node: i32,
         request: &R,
         expect_response: bool,
-    ) -> Result<OutboundRequest, Error>;
+    ) -> Result<OutboundRequest, Error> {
+        let version = self.api_version(node, R::API_KEY)?;
+        let id = self.next_correlation_id();
+        let mut buf = Vec::new();
+        encode_request(&mut buf, request, version, id, Some(self.client_id()));
+        Ok(OutboundRequest {
+            api: R::API_KEY,
+            version,
+            correlation_id: id,
+            expect_response,
+            chunks: vec![Chunk::Owned(buf)],
+        })
+    }
 
     /// Queues a request to `node` (which must be [`ready`](Self::ready)).
     fn send(&mut self, node: i32, request: OutboundRequest, now: Instant);
@@ -78,14 +90,6 @@ impl KafkaClient for NetworkClient {
     }
     fn client_id(&self) -> &str {
         NetworkClient::client_id(self)
-    }
-    fn build_request<R: Request>(
-        &mut self,
-        node: i32,
-        request: &R,
-        expect_response: bool,
-    ) -> Result<OutboundRequest, Error> {
-        NetworkClient::build_request(self, node, request, expect_response)
     }
     fn send(&mut self, node: i32, request: OutboundRequest, now: Instant) {
         NetworkClient::send(self, node, request, now)

@@ -14,7 +14,7 @@ use crate::cluster::Node;
 use crate::error::Error;
 use crate::metadata::Metadata;
 use crate::protocol::messages::{Decode, Encode, ProduceRequest};
-use crate::protocol::{ApiKey, OwnedRequestHeader, Reader, Request, encode_request};
+use crate::protocol::{ApiKey, OwnedRequestHeader, Reader};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -306,25 +306,6 @@ impl KafkaClient for MockClient {
 
     fn client_id(&self) -> &str {
         "mock-client"
-    }
-
-    fn build_request<R: Request>(
-        &mut self,
-        node: i32,
-        request: &R,
-        expect_response: bool,
-    ) -> Result<OutboundRequest, Error> {
-        let version = self.api_version(node, R::API_KEY)?;
-        let id = self.next_correlation_id();
-        let mut buf = Vec::new();
-        encode_request(&mut buf, request, version, id, Some("mock-client"));
-        Ok(OutboundRequest {
-            api: R::API_KEY,
-            version,
-            correlation_id: id,
-            expect_response,
-            chunks: vec![super::Chunk::Owned(buf)],
-        })
     }
 
     fn send(&mut self, node: i32, request: OutboundRequest, now: Instant) {

@@ -1,12 +1,11 @@
 //! Requests and responses: sending (Java `NetworkClient.send`), the ApiVersions handshake,
 //! handling what was received, and failing the requests of a lost connection.
 
-use crate::error::Error;
 use crate::network::connection::{ConnState, InFlight, Received};
 use crate::network::{Chunk, ClientResponse, Disconnect, OutboundRequest};
 use crate::protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, MetadataResponse};
 use crate::protocol::versions::ApiVersions;
-use crate::protocol::{ApiKey, ErrorCode, Request, decode_response_header, encode_request};
+use crate::protocol::{ApiKey, ErrorCode, decode_response_header, encode_request};
 use std::time::{Duration, Instant};
 
 use super::NetworkClient;
@@ -224,25 +223,5 @@ impl NetworkClient {
                 latency: now.saturating_duration_since(f.sent_at),
             }),
         }
-    }
-
-    /// Encodes a request for `node` at its negotiated version.
-    pub(crate) fn build_request<R: Request>(
-        &mut self,
-        node: i32,
-        request: &R,
-        expect_response: bool,
-    ) -> Result<OutboundRequest, Error> {
-        let version = self.api_version(node, R::API_KEY)?;
-        let id = self.next_correlation_id();
-        let mut buf = Vec::new();
-        encode_request(&mut buf, request, version, id, Some(&self.config.client_id));
-        Ok(OutboundRequest {
-            api: R::API_KEY,
-            version,
-            correlation_id: id,
-            expect_response,
-            chunks: vec![Chunk::Owned(buf)],
-        })
     }
 }

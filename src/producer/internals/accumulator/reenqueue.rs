@@ -22,16 +22,7 @@ impl RecordAccumulator {
         let mut d = dq.lock();
         match batch.sequence() {
             None => d.push_front(batch),
-            Some(seq) => {
-                let pos = d
-                    .iter()
-                    .position(|b| {
-                        b.sequence()
-                            .is_none_or(|q| q.base_sequence >= seq.base_sequence)
-                    })
-                    .unwrap_or(d.len());
-                d.insert(pos, batch);
-            }
+            Some(seq) => insert_in_sequence_order(&mut d, batch, seq.base_sequence),
         }
     }
 
@@ -70,14 +61,7 @@ impl RecordAccumulator {
             match (b.sequence(), txn.as_deref_mut()) {
                 (Some(seq), Some(tm)) => {
                     tm.add_in_flight_batch(&tp, seq);
-                    let pos = d
-                        .iter()
-                        .position(|q| {
-                            q.sequence()
-                                .is_none_or(|s| s.base_sequence >= seq.base_sequence)
-                        })
-                        .unwrap_or(d.len());
-                    d.insert(pos, b);
+                    insert_in_sequence_order(&mut d, b, seq.base_sequence);
                 }
                 _ => d.push_front(b),
             }
@@ -109,4 +93,21 @@ impl RecordAccumulator {
         }
         rest
     }
+}
+
+/// Java `insertInSequenceOrder`: before the first queued batch that has no sequence (never
+/// drained) or a sequence not below `base_sequence`, so retries leave in sequence order.
+fn insert_in_sequence_order(
+    d: &mut std::collections::VecDeque<ProducerBatch>,
+    batch: ProducerBatch,
+    base_sequence: i32,
+) {
+    let pos = d
+        .iter()
+        .position(|b| {
+            b.sequence()
+                .is_none_or(|q| q.base_sequence >= base_sequence)
+        })
+        .unwrap_or(d.len());
+    d.insert(pos, batch);
 }
