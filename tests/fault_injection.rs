@@ -565,3 +565,30 @@ fn flush_from_a_callback_fails_as_in_java() {
     p.close();
     assert_eq!(log_of(&broker), vec!["v".to_string(), "w".to_string()]);
 }
+
+#[test]
+fn broker_quota_throttle_holds_the_next_request_back() {
+    // KIP-219: a response with throttle_time_ms mutes the broker for that long on the client
+    // side (Java's NetworkClient.maybeThrottle); without it the client would keep sending and
+    // the broker would delay every response instead.
+    let broker = start(1, |n| {
+        if n == 0 {
+            Action::Throttle(600, Box::new(Action::Ok))
+        } else {
+            Action::Ok
+        }
+    });
+    let p = producer(&broker, &[]);
+    p.send(ProducerRecord::new(TOPIC, "a".to_string()).with_partition(0))
+        .get()
+        .unwrap();
+    let start = Instant::now();
+    p.send(ProducerRecord::new(TOPIC, "b".to_string()).with_partition(0))
+        .get()
+        .unwrap();
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_millis(500), "{waited:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    p.close();
+    assert_eq!(log_of(&broker), vec!["a".to_string(), "b".to_string()]);
+}

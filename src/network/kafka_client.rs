@@ -56,6 +56,10 @@ pub(crate) trait KafkaClient {
     /// Does I/O for at most `timeout` and returns the completed requests.
     fn poll(&mut self, timeout: Duration, now: Instant) -> Vec<ClientResponse>;
 
+    /// A response from `node` asked the client to hold off for `throttle` (a broker quota,
+    /// KIP-219): `node` is not ready until then.
+    fn throttle(&mut self, node: i32, throttle: Duration, now: Instant);
+
     /// Closes the connection to `node`; its requests complete as disconnected at the next poll.
     fn disconnect(&mut self, node: i32, reason: Disconnect, now: Instant);
 
@@ -96,6 +100,9 @@ impl KafkaClient for NetworkClient {
     }
     fn poll(&mut self, timeout: Duration, now: Instant) -> Vec<ClientResponse> {
         NetworkClient::poll(self, timeout, now)
+    }
+    fn throttle(&mut self, node: i32, throttle: Duration, now: Instant) {
+        NetworkClient::throttle(self, node, throttle, now)
     }
     fn disconnect(&mut self, node: i32, reason: Disconnect, now: Instant) {
         NetworkClient::disconnect(self, node, reason, now)

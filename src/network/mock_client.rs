@@ -108,6 +108,8 @@ pub(crate) struct MockClient {
     /// Every request sent, in order.
     pub(crate) sent: Vec<SentRequest>,
     blackout_until: HashMap<i32, Instant>,
+    /// Throttles the sender applied, in order: (node, throttle time).
+    pub(crate) throttles: Vec<(i32, Duration)>,
     unsupported: HashSet<ApiKey>,
     nodes_connected: HashSet<i32>,
     stats: NetworkStats,
@@ -128,6 +130,7 @@ impl MockClient {
             completed: Vec::new(),
             sent: Vec::new(),
             blackout_until: HashMap::new(),
+            throttles: Vec::new(),
             unsupported: HashSet::new(),
             nodes_connected: HashSet::new(),
             stats: NetworkStats::default(),
@@ -386,6 +389,16 @@ impl KafkaClient for MockClient {
         }
         self.in_flight = keep;
         out
+    }
+
+    fn throttle(&mut self, node: i32, throttle: Duration, now: Instant) {
+        if throttle.is_zero() {
+            return;
+        }
+        self.throttles.push((node, throttle));
+        let until = now + throttle;
+        let t = self.blackout_until.entry(node).or_insert(until);
+        *t = (*t).max(until);
     }
 
     fn disconnect(&mut self, node: i32, reason: Disconnect, now: Instant) {

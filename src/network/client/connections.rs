@@ -37,6 +37,9 @@ impl NetworkClient {
     /// As Java's `isReady`, a node is not ready for produce data while a metadata update is
     /// due and not yet sent, so that the metadata request gets the next free slot.
     pub(crate) fn ready(&mut self, node: &Node, now: Instant) -> bool {
+        if self.is_throttled(node.id, now) {
+            return false;
+        }
         if self.is_ready(node.id) {
             let update_due = self.metadata_in_flight.is_none()
                 && self.metadata.time_to_next_update(now).is_zero();
@@ -62,6 +65,9 @@ impl NetworkClient {
     /// `Duration::MAX` for a connection that exists (connecting, handshaking, or at its in-flight
     /// limit): socket readiness will wake the poll.
     pub(crate) fn connection_delay(&self, node: i32, now: Instant) -> Duration {
+        if let Some(t) = self.throttle_until(node, now) {
+            return t.saturating_duration_since(now);
+        }
         match self.connections.get(&node) {
             Some(_) => Duration::MAX,
             None => self
@@ -70,6 +76,34 @@ impl NetworkClient {
                 .and_then(|s| s.backoff_until)
                 .map_or(Duration::ZERO, |t| t.saturating_duration_since(now)),
         }
+    }
+
+    /// A response from `node` said the client is throttled for `throttle` (a quota, KIP-219):
+    /// no request goes to it until then (Java `NetworkClient.maybeThrottle`).
+    pub(crate) fn throttle(&mut self, node: i32, throttle: Duration, now: Instant) {
+        if throttle.is_zero() {
+            return;
+        }
+        log::debug!(
+            "Node {node} throttles this client for {} ms (quota)",
+            throttle.as_millis()
+        );
+        let until = now + throttle;
+        let s = self.nodes.entry(node).or_default();
+        if s.throttle_until.is_none_or(|t| t < until) {
+            s.throttle_until = Some(until);
+        }
+    }
+
+    fn throttle_until(&self, node: i32, now: Instant) -> Option<Instant> {
+        self.nodes
+            .get(&node)
+            .and_then(|s| s.throttle_until)
+            .filter(|t| *t > now)
+    }
+
+    fn is_throttled(&self, node: i32, now: Instant) -> bool {
+        self.throttle_until(node, now).is_some()
     }
 
     /// One of the host's addresses: the `index`-th (modulo their number).

@@ -58,6 +58,8 @@ struct NodeState {
     failures: u32,
     last_attempt: Option<Instant>,
     backoff_until: Option<Instant>,
+    /// A broker's quota throttle (KIP-219): no request to it before this instant.
+    throttle_until: Option<Instant>,
     node: Option<Node>,
     setup_failures: u32,
     /// Which of the host's addresses the next attempt uses: after a failure the next one is

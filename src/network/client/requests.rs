@@ -112,6 +112,11 @@ impl NetworkClient {
                 use crate::protocol::messages::Decode;
                 match MetadataResponse::decode(request.version, &mut r) {
                     Ok(resp) => {
+                        self.throttle(
+                            node,
+                            Duration::from_millis(resp.throttle_time_ms.max(0) as u64),
+                            now,
+                        );
                         if !resp.error_code.is_ok() {
                             log::warn!(
                                 "Metadata response from node {node} has error {}",

@@ -88,6 +88,13 @@ impl<C: KafkaClient> Sender<C> {
             Ok(None) => Err("no response".to_string()),
             Err(d) => Err(format!("{d:?}")),
         };
+        if let Ok(r) = &parsed {
+            self.client.throttle(
+                response.node,
+                Duration::from_millis(r.throttle_time_ms.max(0) as u64),
+                now,
+            );
+        }
         let Some(tm) = self.txn.as_mut() else { return };
         match parsed {
             Ok(r) if r.error_code.is_ok() => {

@@ -207,6 +207,11 @@ impl<C: KafkaClient> Sender<C> {
                         return;
                     }
                 };
+                self.client.throttle(
+                    response.node,
+                    std::time::Duration::from_millis(parsed.throttle_time_ms.max(0) as u64),
+                    now,
+                );
                 let mut results: HashMap<TopicPartition, _> = HashMap::new();
                 for t in &parsed.responses {
                     for p in &t.partitions {

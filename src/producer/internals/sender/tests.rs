@@ -2451,3 +2451,50 @@ fn io_error_keeps_its_kind_and_source() {
         "{err}"
     );
 }
+
+/// NetworkClientTest.testConnectionThrottling, at the sender
+/// (KIP-219, Java `NetworkClient.maybeThrottle`): a Produce response with `throttle_time_ms`
+/// holds the node back for that long; the next batch waits, then goes.
+#[test]
+fn produce_response_throttle_time_holds_the_node_back() {
+    let mut h = Harness::new(Setup::default());
+    let f1 = h.append(&tp(0));
+    h.run_once();
+    let throttled = Answer::body(ProduceResponse {
+        responses: vec![TopicProduceResponse {
+            name: TOPIC.into(),
+            partitions: vec![PartitionProduceResponse {
+                index: 0,
+                error_code: ErrorCode::NONE,
+                base_offset: 0,
+                log_append_time_ms: -1,
+                log_start_offset: 0,
+                record_errors: vec![],
+                error_message: None,
+                current_leader: None,
+            }],
+        }],
+        throttle_time_ms: 500,
+        node_endpoints: vec![],
+    });
+    h.respond(throttled);
+    h.run_once();
+    assert_eq!(outcome(&f1).unwrap().unwrap(), 0);
+    assert_eq!(h.client().throttles, vec![(0, Duration::from_millis(500))]);
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 0, "throttled: nothing sent");
+    h.time.sleep_ms(499);
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 0, "still throttled");
+    h.time.sleep_ms(1);
+    h.run_once();
+    assert_eq!(
+        h.client().in_flight_len(),
+        1,
+        "sent once the throttle is over"
+    );
+    h.respond(produce_response(&tp(0), 1, ErrorCode::NONE));
+    h.run_once();
+    assert_eq!(outcome(&f2).unwrap().unwrap(), 1);
+}
