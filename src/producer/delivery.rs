@@ -33,7 +33,30 @@ pub struct BatchOutcome {
 enum State {
     Pending,
     Done(Result<BatchOutcome, Error>),
+    /// Failed with an error per record (KIP-467 record errors).
+    Failed(Arc<RecordErrors>),
     Split(Arc<[(Arc<BatchResult>, i32)]>),
+}
+
+/// The errors of a batch the broker refused because of some of its records (KIP-467, Java's
+/// `Sender.failBatch` with `recordErrors`): each record it named gets its own error, the others
+/// a generic one saying they were only in bad company.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecordErrors {
+    /// The error of each record the broker named, by its index in the batch.
+    pub(crate) by_index: std::collections::HashMap<i32, Error>,
+    /// The error of every other record.
+    pub(crate) others: Error,
+}
+
+impl RecordErrors {
+    /// The error of record `index` of the batch.
+    pub(crate) fn error_for(&self, index: i32) -> Error {
+        self.by_index
+            .get(&index)
+            .cloned()
+            .unwrap_or_else(|| self.others.clone())
+    }
 }
 
 /// The result of one batch, shared by the futures of all its records (Java's
@@ -68,6 +91,11 @@ impl BatchResult {
     /// Sets the result; only the first call has an effect. Returns whether this call set it.
     pub(crate) fn complete(&self, result: Result<BatchOutcome, Error>) -> bool {
         self.finish(State::Done(result))
+    }
+
+    /// Fails the batch with an error per record; only the first outcome has an effect.
+    pub(crate) fn fail_records(&self, errors: Arc<RecordErrors>) -> bool {
+        self.finish(State::Failed(errors))
     }
 
     /// Chains the records to the batches they were split into: record `i` is now record
@@ -112,6 +140,9 @@ impl BatchResult {
                         return Poll::Pending;
                     }
                     State::Done(r) => return Poll::Ready((current.clone(), offset, r.clone())),
+                    State::Failed(e) => {
+                        return Poll::Ready((current.clone(), offset, Err(e.error_for(offset))));
+                    }
                     State::Split(targets) => targets.get(offset as usize).cloned(),
                 }
             };
@@ -176,6 +207,10 @@ impl BatchResult {
         loop {
             match current.wait_state(deadline)? {
                 State::Done(r) => return Some((current, offset, r)),
+                State::Failed(e) => {
+                    let err = e.error_for(offset);
+                    return Some((current, offset, Err(err)));
+                }
                 State::Split(targets) => {
                     let (next, o) = targets.get(offset as usize).cloned()?;
                     current = next;

@@ -74,6 +74,8 @@ pub struct ProducerBatch {
     attempts: u32,
     drained: Option<Instant>,
     done: bool,
+    /// Per-record errors of the broker's answer, used when the batch fails (KIP-467).
+    record_errors: Option<std::sync::Arc<crate::producer::delivery::RecordErrors>>,
 }
 
 fn state_of(seq: &BatchSequence) -> ProducerState {
@@ -135,6 +137,7 @@ impl ProducerBatch {
             attempts: 0,
             drained: None,
             done: false,
+            record_errors: None,
         }
     }
 
@@ -351,6 +354,13 @@ impl ProducerBatch {
     pub fn reenqueued(&mut self, now: Instant) {
         self.attempts += 1;
         self.last_attempt = now;
+        self.record_errors = None;
+    }
+
+    /// The broker named records of this batch as invalid: if the batch fails, each gets its
+    /// own error (Java's `completeExceptionally(topLevel, recordExceptions)`).
+    pub(crate) fn set_record_errors(&mut self, errors: crate::producer::delivery::RecordErrors) {
+        self.record_errors = Some(std::sync::Arc::new(errors));
     }
 
     /// Whether a final outcome was set.
@@ -371,16 +381,24 @@ impl ProducerBatch {
             return false;
         }
         self.done = true;
+        let record_errors = match &outcome {
+            Err(_) => self.record_errors.take(),
+            Ok(_) => None,
+        };
         for t in self.thunks.iter_mut() {
             if let Some(cb) = t.callback.take() {
-                let r = match &outcome {
-                    Ok(o) => Ok(t.info.metadata(&self.tp, o)),
-                    Err(e) => Err(e.clone()),
+                let r = match (&outcome, &record_errors) {
+                    (Ok(o), _) => Ok(t.info.metadata(&self.tp, o)),
+                    (Err(_), Some(re)) => Err(re.error_for(t.info.relative_offset)),
+                    (Err(e), None) => Err(e.clone()),
                 };
                 run_callback(cb, r);
             }
         }
-        self.result.complete(outcome);
+        match record_errors {
+            Some(re) => self.result.fail_records(re),
+            None => self.result.complete(outcome),
+        };
         true
     }
 

@@ -260,6 +260,12 @@ impl<C: KafkaClient> Sender<C> {
                             Err(Error::broker(p.error_code, message))
                         }
                     };
+                    let mut b = b;
+                    if let Some(p) = results.get(b.topic_partition()) {
+                        if !p.error_code.is_ok() && !p.record_errors.is_empty() {
+                            b.set_record_errors(record_errors(p));
+                        }
+                    }
                     let log_start_offset = results
                         .get(b.topic_partition())
                         .map_or(-1, |p| p.log_start_offset);
@@ -430,5 +436,38 @@ impl<C: KafkaClient> Sender<C> {
             self.fail_batch(&mut b, err.clone());
             self.accumulator.deallocate(b);
         }
+    }
+}
+
+/// The per-record errors of a partition the broker refused for some of its records (KIP-467),
+/// as Java's `Sender.completeBatch`: a record named alone gets the partition's error code,
+/// several named get INVALID_RECORD each with its own message, the others a generic error.
+fn record_errors(
+    p: &crate::protocol::messages::PartitionProduceResponse,
+) -> crate::producer::delivery::RecordErrors {
+    let single = p.record_errors.len() == 1;
+    let by_index = p
+        .record_errors
+        .iter()
+        .map(|e| {
+            let message = e.message.clone().or_else(|| p.error_message.clone());
+            let code = if single {
+                p.error_code
+            } else {
+                ErrorCode::INVALID_RECORD
+            };
+            (e.batch_index, Error::broker(code, message))
+        })
+        .collect();
+    crate::producer::delivery::RecordErrors {
+        by_index,
+        others: Error::broker(
+            p.error_code,
+            Some(
+                "Failed to append record because it was part of a batch which had one or more \
+                 invalid records"
+                    .into(),
+            ),
+        ),
     }
 }

@@ -769,11 +769,9 @@ fn inflight_batches_expire_on_delivery_timeout() {
     assert!(is_delivery_timeout(&f), "{:?}", outcome(&f));
 }
 
-/// SenderTest.testRecordErrorPropagatedToApplication: INVALID_RECORD with per-record errors
-/// fails every record of the batch. (Adapted: Java gives the records named in the response
-/// their own `InvalidRecordException` and the others a generic `KafkaException`; this client
-/// fails the whole batch with one `INVALID_RECORD` error whose message lists the record
-/// errors.)
+/// SenderTest.testRecordErrorPropagatedToApplication: INVALID_RECORD with per-record errors:
+/// the records named in the response get their own error, the others a generic one, as Java's
+/// `InvalidRecordException` and `KafkaException` (here `Error::Broker` with INVALID_RECORD).
 #[test]
 fn record_error_propagated_to_application() {
     let mut h = Harness::new(Setup::default());
@@ -813,19 +811,86 @@ fn record_error_propagated_to_application() {
         node_endpoints: vec![],
     }));
     h.run_once();
-    for f in &futures {
-        match error_of(f) {
-            Error::Broker {
-                code: ErrorCode::INVALID_RECORD,
-                message: Some(m),
-            } => {
-                assert!(m.contains("record 0: 0"), "{m}");
-                assert!(m.contains("record 2: 2"), "{m}");
-                assert!(m.contains("record 3"), "{m}");
-            }
-            other => panic!("expected INVALID_RECORD, got {other:?}"),
+    // As Java: each record the broker named fails with INVALID_RECORD and its own message (the
+    // partition's message, here none, when the record has none); the others with a generic
+    // error saying they were in a batch with invalid records.
+    for (i, f) in futures.iter().enumerate() {
+        match (i, error_of(f)) {
+            (
+                0 | 2,
+                Error::Broker {
+                    code: ErrorCode::INVALID_RECORD,
+                    message: Some(m),
+                },
+            ) => assert_eq!(m, i.to_string()),
+            (
+                3,
+                Error::Broker {
+                    code: ErrorCode::INVALID_RECORD,
+                    message: None,
+                },
+            ) => {}
+            (
+                1 | 4,
+                Error::Broker {
+                    code: ErrorCode::INVALID_RECORD,
+                    message: Some(m),
+                },
+            ) => assert!(
+                m.contains("part of a batch which had one or more invalid records"),
+                "{m}"
+            ),
+            (i, other) => panic!("record {i}: unexpected {other:?}"),
         }
     }
+}
+
+/// SenderTest.testRecordErrorPropagatedToApplication, a single record named: it gets the
+/// partition's own error code (here INVALID_TIMESTAMP), and its callback the same error.
+#[test]
+fn single_record_error_keeps_the_partition_error_code() {
+    let mut h = Harness::new(Setup::default());
+    let calls = std::sync::Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let futures: Vec<RecordFuture> = (0..3)
+        .map(|_| {
+            let c = calls.clone();
+            h.append_with_callback(&tp(0), move |r| c.lock().push(r.map(|m| m.offset)))
+        })
+        .collect();
+    h.run_once();
+    h.respond(Answer::body(ProduceResponse {
+        responses: vec![TopicProduceResponse {
+            name: TOPIC.into(),
+            partitions: vec![PartitionProduceResponse {
+                index: 0,
+                error_code: ErrorCode::INVALID_TIMESTAMP,
+                base_offset: -1,
+                log_append_time_ms: -1,
+                log_start_offset: -1,
+                record_errors: vec![crate::protocol::messages::RecordError {
+                    batch_index: 1,
+                    message: Some("timestamp out of range".into()),
+                }],
+                error_message: Some("partition message".into()),
+                current_leader: None,
+            }],
+        }],
+        throttle_time_ms: 0,
+        node_endpoints: vec![],
+    }));
+    h.run_once();
+    let expected_named = Error::broker(
+        ErrorCode::INVALID_TIMESTAMP,
+        Some("timestamp out of range".into()),
+    );
+    assert_eq!(error_of(&futures[1]), expected_named);
+    assert!(matches!(
+        error_of(&futures[0]),
+        Error::Broker { code: ErrorCode::INVALID_TIMESTAMP, message: Some(m) } if m.contains("invalid records")
+    ));
+    let calls = calls.lock();
+    assert_eq!(calls.len(), 3, "each callback once");
+    assert_eq!(calls[1], Err(expected_named));
 }
 
 /// SenderTest.testWhenFirstBatchExpireNoSendSecondBatchIfGuaranteeOrder: with max.in.flight=1,
