@@ -42,6 +42,9 @@ struct State {
     /// "equivalent response" backoff).
     last_incomplete_fingerprint: Option<u64>,
     closed: bool,
+    /// An error no retry will fix (a broker this client cannot talk to): metadata waits
+    /// fail with it at once until a metadata update succeeds (Java `Metadata.fatalError`).
+    fatal: Option<Error>,
 }
 
 /// The producer's metadata.
@@ -72,6 +75,7 @@ impl Metadata {
                 failed_attempts: 0,
                 last_incomplete_fingerprint: None,
                 closed: false,
+                fatal: None,
             }),
             updated: Condvar::new(),
             cluster: RwLock::new(Arc::new(Cluster::bootstrap(bootstrap))),
@@ -133,10 +137,21 @@ impl Metadata {
         self.state.lock().need_update
     }
 
+    /// An error no retry will fix: threads waiting for metadata fail with it at once, until a
+    /// metadata update succeeds.
+    pub(crate) fn set_fatal_error(&self, error: Error) {
+        let mut st = self.state.lock();
+        st.fatal = Some(error);
+        self.updated.notify_all();
+    }
+
     /// Waits until the version exceeds `last_version`, or until `deadline`.
     pub(crate) fn await_update(&self, last_version: u64, deadline: Instant) -> Result<(), Error> {
         let mut st = self.state.lock();
         while st.version <= last_version {
+            if let Some(e) = &st.fatal {
+                return Err(e.clone());
+            }
             if st.closed {
                 return Err(Error::ProducerClosed(
                     "Requested metadata update after close".into(),
@@ -220,6 +235,7 @@ impl Metadata {
         *self.cluster.write() = Arc::new(cluster);
         let mut st = self.state.lock();
         st.version += 1;
+        st.fatal = None;
         st.need_update = need_update;
         st.last_refresh = Some(now);
         st.last_successful_refresh = Some(now);

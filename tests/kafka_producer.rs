@@ -354,3 +354,43 @@ fn close_with_zero_timeout_fails_pending_records() {
     assert_eq!(calls.load(Ordering::SeqCst), 10);
     assert!(cluster.values(TOPIC, 0).is_empty());
 }
+
+/// A broker this client cannot use (here one that stops at Produce v8, as Kafka 2.x-3.0 do, or
+/// does not list Metadata at all) fails the send fast with a non-retriable
+/// `Error::UnsupportedVersion` naming the broker, the API and both version ranges, instead of
+/// a metadata timeout after max.block.ms (Java's metadata fatal error; issue 12 item 2).
+#[test]
+fn unsupported_broker_fails_fast_with_a_clear_error() {
+    use kafka_producer::protocol::ApiKey;
+    for (api, range, expect) in [
+        (
+            ApiKey::Produce,
+            Some((3, 8)),
+            "supports Produce (0) versions 3..=8, this client 9..=12: no common version",
+        ),
+        (
+            ApiKey::Metadata,
+            None,
+            "does not support the Metadata (3) API (this client needs versions 12..=13)",
+        ),
+    ] {
+        let cluster = MockCluster::new(1);
+        cluster.create_topic(TOPIC, 1);
+        cluster.set_api_versions(api, range);
+        let p = producer(&cluster, &[("max.block.ms", "20000")]);
+        let start = Instant::now();
+        let err = p.send(record("v")).get().unwrap_err();
+        let took = start.elapsed();
+        assert!(took < Duration::from_secs(3), "{took:?}");
+        assert!(!err.is_retriable(), "{err}");
+        let text = err.to_string();
+        assert!(matches!(err, Error::UnsupportedVersion(_)), "{err:?}");
+        assert!(text.contains(expect), "{text}");
+        assert!(
+            text.contains(&format!("broker 127.0.0.1:{}", cluster.port(0)))
+                || text.contains("broker localhost"),
+            "names the broker: {text}"
+        );
+        p.close_timeout(Duration::ZERO);
+    }
+}

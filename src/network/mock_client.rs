@@ -296,6 +296,7 @@ impl KafkaClient for MockClient {
                     api,
                     ours: api.supported_versions(),
                     broker: None,
+                    node: None,
                 },
             ));
         }

@@ -14,17 +14,27 @@ pub struct UnsupportedApi {
     pub ours: (i16, i16),
     /// The versions the broker supports, or `None` when it does not list the API at all.
     pub broker: Option<(i16, i16)>,
+    /// Which broker, when known (`host:port (id: N)`).
+    pub node: Option<String>,
 }
 
 impl fmt::Display for UnsupportedApi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.node {
+            Some(n) => write!(f, "broker {n}")?,
+            None => write!(f, "the broker")?,
+        }
         match self.broker {
             Some((lo, hi)) => write!(
                 f,
-                "the broker supports {} versions {lo}..={hi}, this client {}..={}: no common version",
+                " supports {} versions {lo}..={hi}, this client {}..={}: no common version",
                 self.api, self.ours.0, self.ours.1
             ),
-            None => write!(f, "the broker does not support the {} API", self.api),
+            None => write!(
+                f,
+                " does not support the {} API (this client needs versions {}..={})",
+                self.api, self.ours.0, self.ours.1
+            ),
         }
     }
 }
@@ -75,10 +85,20 @@ impl ApiVersions {
                 if top >= lo.max(ours.0) {
                     Ok(top)
                 } else {
-                    Err(UnsupportedApi { api, ours, broker })
+                    Err(UnsupportedApi {
+                        api,
+                        ours,
+                        broker,
+                        node: None,
+                    })
                 }
             }
-            None => Err(UnsupportedApi { api, ours, broker }),
+            None => Err(UnsupportedApi {
+                api,
+                ours,
+                broker,
+                node: None,
+            }),
         }
     }
 

@@ -130,7 +130,19 @@ impl Conn<'_> {
         match api {
             ApiKey::ApiVersions => {
                 let v = version.clamp(0, ApiKey::ApiVersions.supported_versions().1);
-                responses::frame(&mut self.out, id, false, v, &responses::api_versions());
+                let mut resp = responses::api_versions();
+                let overrides = self.shared.state.lock().api_versions.clone();
+                resp.api_keys.retain_mut(|k| {
+                    match ApiKey::from_i16(k.api_key).and_then(|a| overrides.get(&a)) {
+                        None => true,
+                        Some(None) => false,
+                        Some(Some((lo, hi))) => {
+                            (k.min_version, k.max_version) = (*lo, *hi);
+                            true
+                        }
+                    }
+                });
+                responses::frame(&mut self.out, id, false, v, &resp);
             }
             ApiKey::Metadata => {
                 let req = MetadataRequest::decode(version, &mut r).ok()?;

@@ -58,6 +58,9 @@ struct State {
     topics: BTreeMap<String, Vec<PartitionState>>,
     strict: bool,
     actions: VecDeque<Action>,
+    /// ApiVersions ranges advertised instead of this crate's (an older broker); `None`: the
+    /// API is not listed at all.
+    api_versions: std::collections::HashMap<crate::protocol::ApiKey, Option<(i16, i16)>>,
 }
 
 struct BrokerShared {

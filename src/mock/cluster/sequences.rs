@@ -18,6 +18,19 @@ impl MockCluster {
         self.shared.state.lock().strict = strict;
     }
 
+    /// Makes every broker advertise `range` (min, max) for `api` in its ApiVersions answer,
+    /// or not list it at all with `None`: a broker older than this client (new connections
+    /// see it).
+    ///
+    /// ```
+    /// use kafka_producer::protocol::ApiKey;
+    /// // A Kafka 2.x-like broker: Produce up to v8 only.
+    /// kafka_producer::mock::MockCluster::new(1).set_api_versions(ApiKey::Produce, Some((0, 8)));
+    /// ```
+    pub fn set_api_versions(&self, api: crate::protocol::ApiKey, range: Option<(i16, i16)>) {
+        self.shared.state.lock().api_versions.insert(api, range);
+    }
+
     /// Forgets every producer's sequence state on every partition (as when it expires).
     ///
     /// ```

@@ -58,6 +58,8 @@ struct NodeState {
     failures: u32,
     last_attempt: Option<Instant>,
     backoff_until: Option<Instant>,
+    /// Whether the broker's unsupported versions were logged (once, not per reconnect).
+    unsupported_logged: bool,
     /// A broker's quota throttle (KIP-219): no request to it before this instant.
     throttle_until: Option<Instant>,
     node: Option<Node>,

@@ -179,12 +179,29 @@ impl NetworkClient {
             }
             Ok(resp) => {
                 let versions = ApiVersions::from_response(&resp);
-                if let Err(e) = versions.check(&[ApiKey::Metadata, ApiKey::Produce]) {
-                    log::error!("Node {node} cannot be used: {e}");
+                if let Err(mut e) = versions.check(&[ApiKey::Metadata, ApiKey::Produce]) {
+                    let known = self.nodes.get(&node).and_then(|s| s.node.as_ref());
+                    e.node = Some(match (known, self.connections.get(&node)) {
+                        (Some(n), _) => n.to_string(),
+                        (None, Some(c)) => format!("{} (id: {node})", c.addr),
+                        (None, None) => format!("id {node}"),
+                    });
+                    // Logged once per broker, not at every reconnect.
+                    let state = self.nodes.entry(node).or_default();
+                    if !state.unsupported_logged {
+                        state.unsupported_logged = true;
+                        log::error!("Node {node} cannot be used: {e}");
+                    } else {
+                        log::debug!("Node {node} cannot be used: {e}");
+                    }
                     self.disconnect(node, Disconnect::Closed(e.to_string()), now);
                     // Do not hammer a broker that will never do.
                     self.nodes.entry(node).or_default().backoff_until =
                         Some(now + self.config.reconnect_backoff_max);
+                    // Not retriable: sends waiting for metadata fail with it at once (Java's
+                    // metadata fatal error for an UnsupportedVersionException).
+                    self.metadata
+                        .set_fatal_error(crate::error::Error::UnsupportedVersion(e));
                     return;
                 }
                 if let Some(c) = self.connections.get_mut(&node) {
