@@ -195,3 +195,35 @@ fn endless_out_of_order_fails_every_record_by_the_delivery_timeout() {
     assert_eq!(broker.values(TOPIC, 1).len(), 50);
     assert!(broker.values(TOPIC, 0).is_empty());
 }
+
+#[test]
+fn an_unusable_broker_is_logged_once_not_at_every_reconnect() {
+    // Issue 12: a broker too old for this client is reported once (error), although the
+    // client keeps reconnecting to it (every reconnect.backoff.max.ms).
+    let cluster = MockCluster::new(1);
+    cluster.create_topic(TOPIC, 1);
+    cluster.set_api_versions(kafka_producer::protocol::ApiKey::Produce, Some((3, 8)));
+    let p = producer(
+        &cluster,
+        &[
+            ("reconnect.backoff.max.ms", "50"),
+            ("reconnect.backoff.ms", "10"),
+        ],
+    );
+    let id = format!("127.0.0.1:{}", cluster.port(0));
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(800) {
+        assert!(matches!(
+            p.send(ProducerRecord::new(TOPIC, "v".to_string())).get(),
+            Err(Error::UnsupportedVersion(_))
+        ));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    p.close_timeout(Duration::ZERO);
+    let logged = WARNINGS
+        .lock()
+        .iter()
+        .filter(|w| w.contains("cannot be used") && w.contains(&id))
+        .count();
+    assert_eq!(logged, 1);
+}
