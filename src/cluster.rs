@@ -195,6 +195,48 @@ impl Cluster {
         c
     }
 
+    /// The snapshot with new leaders for some partitions (KIP-951 hints in Produce responses,
+    /// Java `Metadata.updatePartitionLeadership`): a partition takes `(leader, epoch)` only
+    /// when the epoch is newer than the one known and the leader is a known node or one of
+    /// `endpoints`. Returns `None` when nothing changes.
+    pub(crate) fn with_leaders(
+        &self,
+        leaders: &[(TopicPartition, i32, i32)],
+        endpoints: &[Node],
+    ) -> Option<Self> {
+        let mut nodes = self.nodes.clone();
+        for n in endpoints {
+            nodes.entry(n.id).or_insert_with(|| n.clone());
+        }
+        let mut partitions = self.partitions.clone();
+        let mut changed = false;
+        for (tp, leader, epoch) in leaders {
+            let Some(p) = partitions.get_mut(tp) else {
+                continue;
+            };
+            if *epoch > p.leader_epoch && nodes.contains_key(leader) {
+                p.leader = Some(*leader);
+                p.leader_epoch = *epoch;
+                changed = true;
+            }
+        }
+        if !changed {
+            return None;
+        }
+        let mut c = Cluster::new(
+            self.cluster_id.clone(),
+            self.controller,
+            nodes.into_values(),
+            partitions.into_values(),
+        );
+        c.topic_ids = self.topic_ids.clone();
+        c.topic_errors = self.topic_errors.clone();
+        c.unauthorized_topics = self.unauthorized_topics.clone();
+        c.internal_topics = self.internal_topics.clone();
+        c.is_bootstrap = self.is_bootstrap;
+        Some(c)
+    }
+
     /// Builds a snapshot from nodes and partitions (tests and the metadata update use this).
     pub fn new(
         cluster_id: Option<String>,
@@ -499,5 +541,34 @@ mod tests {
         let c = Cluster::bootstrap(&[("h".into(), 1), ("i".into(), 2)]);
         assert!(c.is_bootstrap());
         assert_eq!(c.node_by_id(-2).unwrap().address(), "i:2");
+    }
+
+    #[test]
+    fn leader_hints_apply_only_with_a_newer_epoch_and_a_known_node() {
+        let mut p0 = PartitionInfo::new("t", 0, Some(1));
+        p0.leader_epoch = 5;
+        let c = Cluster::new(None, None, [Node::new(1, "a", 1)], [p0]);
+        let tp = TopicPartition::new("t", 0);
+        assert!(
+            c.with_leaders(&[(tp.clone(), 2, 6)], &[]).is_none(),
+            "node 2 unknown"
+        );
+        assert!(
+            c.with_leaders(&[(tp.clone(), 1, 5)], &[]).is_none(),
+            "epoch not newer"
+        );
+        assert!(
+            c.with_leaders(&[(TopicPartition::new("u", 0), 1, 9)], &[])
+                .is_none(),
+            "unknown partition"
+        );
+        let moved = c
+            .with_leaders(&[(tp.clone(), 2, 6)], &[Node::new(2, "b", 2)])
+            .expect("moved");
+        assert_eq!(moved.partition(&tp).unwrap().leader, Some(2));
+        assert_eq!(moved.partition(&tp).unwrap().leader_epoch, 6);
+        assert_eq!(moved.node_by_id(2).unwrap().host, "b");
+        assert_eq!(moved.partitions_for_node(2), std::slice::from_ref(&tp));
+        assert!(moved.partitions_for_node(1).is_empty());
     }
 }

@@ -7,7 +7,7 @@
 //! when to refresh (`time_to_next_update`), asks for the registered topics, and installs the
 //! answer (`update`), bumping the version and waking waiters.
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, TopicPartition};
 use crate::error::{Error, TimeoutKind};
 use crate::protocol::ErrorCode;
 use crate::protocol::messages::MetadataResponse;
@@ -255,6 +255,25 @@ impl Metadata {
             response.brokers.len()
         );
         self.updated.notify_all();
+    }
+
+    /// New leaders named by a Produce response (KIP-951): the snapshot takes them at once,
+    /// without waiting for a metadata round trip (Java `updatePartitionLeadership`). Returns
+    /// whether anything changed.
+    pub(crate) fn update_partition_leadership(
+        &self,
+        leaders: &[(TopicPartition, i32, i32)],
+        endpoints: &[crate::cluster::Node],
+    ) -> bool {
+        let mut cluster = self.cluster.write();
+        match cluster.with_leaders(leaders, endpoints) {
+            Some(updated) => {
+                log::debug!("Updated partition leaders from a Produce response: {leaders:?}");
+                *cluster = Arc::new(updated);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Goes back to the bootstrap servers (`metadata.recovery.strategy=rebootstrap`): used when

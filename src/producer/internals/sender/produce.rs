@@ -19,6 +19,43 @@ use std::sync::Arc;
 use std::time::Instant;
 
 impl<C: KafkaClient> Sender<C> {
+    /// KIP-951: partitions answered NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH with the
+    /// current leader and its endpoint take that leader in the metadata snapshot at once, so
+    /// that the retry goes there without a metadata round trip (Java `Sender` with
+    /// `updatePartitionLeadership`). A metadata update is still requested, as Java does.
+    fn apply_leader_hints(
+        &self,
+        results: &HashMap<TopicPartition, &crate::protocol::messages::PartitionProduceResponse>,
+        endpoints: &[crate::protocol::messages::produce::NodeEndpoint],
+    ) {
+        let leaders: Vec<(TopicPartition, i32, i32)> = results
+            .iter()
+            .filter(|(_, p)| {
+                p.error_code == ErrorCode::NOT_LEADER_OR_FOLLOWER
+                    || p.error_code == ErrorCode::FENCED_LEADER_EPOCH
+            })
+            .filter_map(|(tp, p)| {
+                let l = p.current_leader.as_ref()?;
+                (l.leader_id >= 0 && l.leader_epoch >= 0)
+                    .then(|| (tp.clone(), l.leader_id, l.leader_epoch))
+            })
+            .collect();
+        if leaders.is_empty() {
+            return;
+        }
+        let nodes: Vec<crate::cluster::Node> = endpoints
+            .iter()
+            .filter(|e| e.node_id >= 0)
+            .filter_map(|e| {
+                let port = u16::try_from(e.port).ok()?;
+                let mut n = crate::cluster::Node::new(e.node_id, e.host.clone(), port);
+                n.rack = e.rack.clone();
+                Some(n)
+            })
+            .collect();
+        self.metadata.update_partition_leadership(&leaders, &nodes);
+    }
+
     pub(super) fn send_produce_request(
         &mut self,
         node: i32,
@@ -218,6 +255,7 @@ impl<C: KafkaClient> Sender<C> {
                         results.insert(TopicPartition::new(t.name.as_str(), p.index), p);
                     }
                 }
+                self.apply_leader_hints(&results, &parsed.node_endpoints);
                 for b in batches {
                     let outcome = match results.get(b.topic_partition()) {
                         None => Err(Error::Network(format!(
