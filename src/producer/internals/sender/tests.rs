@@ -145,19 +145,47 @@ pub(super) fn produce_response(tp: &TopicPartition, offset: i64, error: ErrorCod
     produce_response_with(&[(tp.clone(), offset, error, -1)])
 }
 
+/// One partition's answer: `error`, and `offset` as the base offset on success.
+pub(super) fn partition_response(
+    partition: i32,
+    offset: i64,
+    error: ErrorCode,
+) -> PartitionProduceResponse {
+    PartitionProduceResponse {
+        index: partition,
+        error_code: error,
+        base_offset: if error.is_ok() { offset } else { -1 },
+        log_append_time_ms: -1,
+        log_start_offset: -1,
+        record_errors: vec![],
+        error_message: None,
+        current_leader: None,
+    }
+}
+
+/// A Produce response for partitions of [`TOPIC`], with a throttle time and leader endpoints.
+pub(super) fn produce_answer(
+    partitions: Vec<PartitionProduceResponse>,
+    throttle_time_ms: i32,
+    node_endpoints: Vec<crate::protocol::messages::produce::NodeEndpoint>,
+) -> Answer {
+    Answer::body(ProduceResponse {
+        responses: vec![TopicProduceResponse {
+            name: TOPIC.into(),
+            partitions,
+        }],
+        throttle_time_ms,
+        node_endpoints,
+    })
+}
+
 /// A Produce response for several partitions: (partition, base offset, error, log start offset).
 pub(super) fn produce_response_with(parts: &[(TopicPartition, i64, ErrorCode, i64)]) -> Answer {
     let mut by_topic: Vec<TopicProduceResponse> = Vec::new();
     for (tp, offset, error, log_start) in parts {
         let p = PartitionProduceResponse {
-            index: tp.partition,
-            error_code: *error,
-            base_offset: if error.is_ok() { *offset } else { -1 },
-            log_append_time_ms: -1,
             log_start_offset: *log_start,
-            record_errors: vec![],
-            error_message: None,
-            current_leader: None,
+            ..partition_response(tp.partition, *offset, *error)
         };
         match by_topic.iter_mut().find(|t| t.name == *tp.topic) {
             Some(t) => t.partitions.push(p),
@@ -793,23 +821,14 @@ fn record_error_propagated_to_application() {
             message: None,
         },
     ];
-    h.respond(Answer::body(ProduceResponse {
-        responses: vec![TopicProduceResponse {
-            name: TOPIC.into(),
-            partitions: vec![PartitionProduceResponse {
-                index: 0,
-                error_code: ErrorCode::INVALID_RECORD,
-                base_offset: -1,
-                log_append_time_ms: -1,
-                log_start_offset: -1,
-                record_errors,
-                error_message: None,
-                current_leader: None,
-            }],
+    h.respond(produce_answer(
+        vec![PartitionProduceResponse {
+            record_errors,
+            ..partition_response(0, -1, ErrorCode::INVALID_RECORD)
         }],
-        throttle_time_ms: 0,
-        node_endpoints: vec![],
-    }));
+        0,
+        vec![],
+    ));
     h.run_once();
     // As Java: each record the broker named fails with INVALID_RECORD and its own message (the
     // partition's message, here none, when the record has none); the others with a generic
@@ -858,26 +877,18 @@ fn single_record_error_keeps_the_partition_error_code() {
         })
         .collect();
     h.run_once();
-    h.respond(Answer::body(ProduceResponse {
-        responses: vec![TopicProduceResponse {
-            name: TOPIC.into(),
-            partitions: vec![PartitionProduceResponse {
-                index: 0,
-                error_code: ErrorCode::INVALID_TIMESTAMP,
-                base_offset: -1,
-                log_append_time_ms: -1,
-                log_start_offset: -1,
-                record_errors: vec![crate::protocol::messages::RecordError {
-                    batch_index: 1,
-                    message: Some("timestamp out of range".into()),
-                }],
-                error_message: Some("partition message".into()),
-                current_leader: None,
+    h.respond(produce_answer(
+        vec![PartitionProduceResponse {
+            record_errors: vec![crate::protocol::messages::RecordError {
+                batch_index: 1,
+                message: Some("timestamp out of range".into()),
             }],
+            error_message: Some("partition message".into()),
+            ..partition_response(0, -1, ErrorCode::INVALID_TIMESTAMP)
         }],
-        throttle_time_ms: 0,
-        node_endpoints: vec![],
-    }));
+        0,
+        vec![],
+    ));
     h.run_once();
     let expected_named = Error::broker(
         ErrorCode::INVALID_TIMESTAMP,
@@ -1021,23 +1032,14 @@ fn verify_error_message(message: Option<&str>, expected: &str) {
     let mut h = Harness::new(Setup::default());
     let f = h.append(&tp(0));
     h.run_once();
-    h.respond(Answer::body(ProduceResponse {
-        responses: vec![TopicProduceResponse {
-            name: TOPIC.into(),
-            partitions: vec![PartitionProduceResponse {
-                index: 0,
-                error_code: ErrorCode::INVALID_REQUEST,
-                base_offset: -1,
-                log_append_time_ms: -1,
-                log_start_offset: -1,
-                record_errors: vec![],
-                error_message: message.map(str::to_string),
-                current_leader: None,
-            }],
+    h.respond(produce_answer(
+        vec![PartitionProduceResponse {
+            error_message: message.map(str::to_string),
+            ..partition_response(0, -1, ErrorCode::INVALID_REQUEST)
         }],
-        throttle_time_ms: 0,
-        node_endpoints: vec![],
-    }));
+        0,
+        vec![],
+    ));
     h.run_once();
     h.run_once();
     let e = error_of(&f);
@@ -2525,23 +2527,14 @@ fn produce_response_throttle_time_holds_the_node_back() {
     let mut h = Harness::new(Setup::default());
     let f1 = h.append(&tp(0));
     h.run_once();
-    let throttled = Answer::body(ProduceResponse {
-        responses: vec![TopicProduceResponse {
-            name: TOPIC.into(),
-            partitions: vec![PartitionProduceResponse {
-                index: 0,
-                error_code: ErrorCode::NONE,
-                base_offset: 0,
-                log_append_time_ms: -1,
-                log_start_offset: 0,
-                record_errors: vec![],
-                error_message: None,
-                current_leader: None,
-            }],
+    let throttled = produce_answer(
+        vec![PartitionProduceResponse {
+            log_start_offset: 0,
+            ..partition_response(0, 0, ErrorCode::NONE)
         }],
-        throttle_time_ms: 500,
-        node_endpoints: vec![],
-    });
+        500,
+        vec![],
+    );
     h.respond(throttled);
     h.run_once();
     assert_eq!(outcome(&f1).unwrap().unwrap(), 0);
@@ -2577,31 +2570,22 @@ fn leadership_change_error_with_new_leader_information() {
     let f = h.append(&tp(0));
     h.run_once();
     assert_eq!(h.client().in_flight()[0].node, 0);
-    h.respond(Answer::body(ProduceResponse {
-        responses: vec![TopicProduceResponse {
-            name: TOPIC.into(),
-            partitions: vec![PartitionProduceResponse {
-                index: 0,
-                error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
-                base_offset: -1,
-                log_append_time_ms: -1,
-                log_start_offset: -1,
-                record_errors: vec![],
-                error_message: None,
-                current_leader: Some(crate::protocol::messages::produce::LeaderIdAndEpoch {
-                    leader_id: 1,
-                    leader_epoch: 7,
-                }),
-            }],
+    h.respond(produce_answer(
+        vec![PartitionProduceResponse {
+            current_leader: Some(crate::protocol::messages::produce::LeaderIdAndEpoch {
+                leader_id: 1,
+                leader_epoch: 7,
+            }),
+            ..partition_response(0, -1, ErrorCode::NOT_LEADER_OR_FOLLOWER)
         }],
-        throttle_time_ms: 0,
-        node_endpoints: vec![crate::protocol::messages::produce::NodeEndpoint {
+        0,
+        vec![crate::protocol::messages::produce::NodeEndpoint {
             node_id: 1,
             host: "localhost".into(),
             port: 1970,
             rack: None,
         }],
-    }));
+    ));
     h.run_once();
     let cluster = h.metadata.fetch();
     let p = cluster.partition(&tp(0)).unwrap();
