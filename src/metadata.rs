@@ -145,6 +145,11 @@ impl Metadata {
         self.updated.notify_all();
     }
 
+    /// A usable broker was found: metadata waits wait again.
+    pub(crate) fn clear_fatal_error(&self) {
+        self.state.lock().fatal = None;
+    }
+
     /// Waits until the version exceeds `last_version`, or until `deadline`.
     pub(crate) fn await_update(&self, last_version: u64, deadline: Instant) -> Result<(), Error> {
         let mut st = self.state.lock();

@@ -394,3 +394,41 @@ fn unsupported_broker_fails_fast_with_a_clear_error() {
         p.close_timeout(Duration::ZERO);
     }
 }
+
+/// A cluster in the middle of a rolling upgrade: broker 1 is too old, broker 0 fine. The
+/// producer keeps away from broker 1 (its partition's records wait, then expire), while sends
+/// to topics on broker 0 (including ones that wait for metadata) succeed: one old broker is no
+/// reason to fail everything. (Found in review: the unsupported-broker error used to fail every
+/// metadata wait.)
+#[test]
+fn one_old_broker_does_not_fail_sends_to_the_others() {
+    use kafka_producer::protocol::ApiKey;
+    let cluster = MockCluster::new(2);
+    cluster.create_topic(TOPIC, 2); // partition 1 on the old broker 1
+    for t in ["fresh-a", "fresh-b", "fresh-c"] {
+        cluster.create_topic(t, 1); // on broker 0
+    }
+    cluster.set_broker_api_versions(1, ApiKey::Produce, Some((3, 8)));
+    let p = producer(
+        &cluster,
+        &[
+            ("reconnect.backoff.max.ms", "50"),
+            ("delivery.timeout.ms", "3000"),
+            ("request.timeout.ms", "1000"),
+        ],
+    );
+    p.send(record("warm-up").with_partition(0)).get().unwrap();
+    // Records for broker 1 make the client try it (and find it unusable) again and again.
+    let stuck = p.send(record("to the old broker").with_partition(1));
+    std::thread::sleep(Duration::from_millis(300));
+    for t in ["fresh-a", "fresh-b", "fresh-c"] {
+        let md = p
+            .send(ProducerRecord::new(t, "v".to_string()))
+            .get()
+            .unwrap_or_else(|e| panic!("{t}: {e}"));
+        assert_eq!(md.partition, 0);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(matches!(stuck.get(), Err(Error::Timeout { .. })));
+    p.close();
+}

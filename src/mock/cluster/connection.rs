@@ -131,9 +131,16 @@ impl Conn<'_> {
             ApiKey::ApiVersions => {
                 let v = version.clamp(0, ApiKey::ApiVersions.supported_versions().1);
                 let mut resp = responses::api_versions();
-                let overrides = self.shared.state.lock().api_versions.clone();
+                let (overrides, per_broker) = {
+                    let st = self.shared.state.lock();
+                    (st.api_versions.clone(), st.broker_api_versions.clone())
+                };
+                let me = self.broker.id;
                 resp.api_keys.retain_mut(|k| {
-                    match ApiKey::from_i16(k.api_key).and_then(|a| overrides.get(&a)) {
+                    let api = ApiKey::from_i16(k.api_key);
+                    let over =
+                        api.and_then(|a| per_broker.get(&(me, a)).or_else(|| overrides.get(&a)));
+                    match over {
                         None => true,
                         Some(None) => false,
                         Some(Some((lo, hi))) => {

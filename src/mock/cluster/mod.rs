@@ -61,6 +61,9 @@ struct State {
     /// ApiVersions ranges advertised instead of this crate's (an older broker); `None`: the
     /// API is not listed at all.
     api_versions: std::collections::HashMap<crate::protocol::ApiKey, Option<(i16, i16)>>,
+    /// The same for one broker (taking precedence).
+    broker_api_versions:
+        std::collections::HashMap<(i32, crate::protocol::ApiKey), Option<(i16, i16)>>,
 }
 
 struct BrokerShared {

@@ -31,6 +31,27 @@ impl MockCluster {
         self.shared.state.lock().api_versions.insert(api, range);
     }
 
+    /// [`set_api_versions`](Self::set_api_versions) for one broker only (a cluster in the
+    /// middle of a rolling upgrade).
+    ///
+    /// ```
+    /// use kafka_producer::protocol::ApiKey;
+    /// let c = kafka_producer::mock::MockCluster::new(2);
+    /// c.set_broker_api_versions(1, ApiKey::Produce, Some((0, 8)));
+    /// ```
+    pub fn set_broker_api_versions(
+        &self,
+        broker: i32,
+        api: crate::protocol::ApiKey,
+        range: Option<(i16, i16)>,
+    ) {
+        self.shared
+            .state
+            .lock()
+            .broker_api_versions
+            .insert((broker, api), range);
+    }
+
     /// Forgets every producer's sequence state on every partition (as when it expires).
     ///
     /// ```

@@ -60,6 +60,8 @@ struct NodeState {
     backoff_until: Option<Instant>,
     /// Whether the broker's unsupported versions were logged (once, not per reconnect).
     unsupported_logged: bool,
+    /// Whether the last handshake found the broker unusable (no common version).
+    unsupported: bool,
     /// A broker's quota throttle (KIP-219): no request to it before this instant.
     throttle_until: Option<Instant>,
     node: Option<Node>,

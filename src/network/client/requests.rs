@@ -188,6 +188,7 @@ impl NetworkClient {
                     });
                     // Logged once per broker, not at every reconnect.
                     let state = self.nodes.entry(node).or_default();
+                    state.unsupported = true;
                     if !state.unsupported_logged {
                         state.unsupported_logged = true;
                         log::error!("Node {node} cannot be used: {e}");
@@ -198,10 +199,18 @@ impl NetworkClient {
                     // Do not hammer a broker that will never do.
                     self.nodes.entry(node).or_default().backoff_until =
                         Some(now + self.config.reconnect_backoff_max);
-                    // Not retriable: sends waiting for metadata fail with it at once (Java's
-                    // metadata fatal error for an UnsupportedVersionException).
-                    self.metadata
-                        .set_fatal_error(crate::error::Error::UnsupportedVersion(e));
+                    // Not retriable once no known broker is usable: sends waiting for metadata
+                    // fail with it at once (Java's metadata fatal error for an
+                    // UnsupportedVersionException). One old broker among usable ones (a rolling
+                    // upgrade) only keeps the client away from it.
+                    let cluster = self.metadata.fetch();
+                    let all_unusable = cluster
+                        .nodes()
+                        .all(|n| self.nodes.get(&n.id).is_some_and(|s| s.unsupported));
+                    if all_unusable {
+                        self.metadata
+                            .set_fatal_error(crate::error::Error::UnsupportedVersion(e));
+                    }
                     return;
                 }
                 if let Some(c) = self.connections.get_mut(&node) {
@@ -213,7 +222,9 @@ impl NetworkClient {
                     s.failures = 0;
                     s.setup_failures = 0;
                     s.backoff_until = None;
+                    s.unsupported = false;
                 }
+                self.metadata.clear_fatal_error();
             }
             Err(e) => {
                 log::error!("Invalid ApiVersions response from node {node}: {e}");

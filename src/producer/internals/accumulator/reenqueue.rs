@@ -49,7 +49,6 @@ impl RecordAccumulator {
             Ok(parts) => parts,
             Err(e) => return Err(Box::new((batch, e))),
         };
-        self.deallocate(batch);
         let n = parts.len();
         let info = self.topic_info(&tp.topic);
         let dq = Self::deque_of(&info, tp.partition);
@@ -66,6 +65,10 @@ impl RecordAccumulator {
                 _ => d.push_front(b),
             }
         }
+        drop(d);
+        // Only now the original leaves the incomplete set: a flush() looking between the two
+        // would have seen neither and returned early (Java adds the new batches first).
+        self.deallocate(batch);
         Ok(n)
     }
 
