@@ -11,17 +11,24 @@ impl RecordAccumulator {
     /// Fails every queued batch with `error` and frees its memory (Java `abortBatches`).
     /// Batches in flight belong to the sender, which aborts them itself.
     pub fn abort_undrained_batches(&self, error: &Error) {
+        for mut b in self.take_queued_batches() {
+            b.done(Err(error.clone()));
+            self.deallocate(b);
+        }
+    }
+
+    /// Takes every queued batch out of the queues (the caller fails and deallocates them; the
+    /// sender does, so that the transaction manager forgets their sequences).
+    pub(crate) fn take_queued_batches(&self) -> Vec<ProducerBatch> {
+        let mut out = Vec::new();
         let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
         for t in topics {
             let deques: Vec<Deque> = t.deques.read().values().cloned().collect();
             for dq in deques {
-                let drained: Vec<ProducerBatch> = dq.lock().drain(..).collect();
-                for mut b in drained {
-                    b.done(Err(error.clone()));
-                    self.deallocate(b);
-                }
+                out.extend(dq.lock().drain(..));
             }
         }
+        out
     }
 
     /// At a forced close: aborts queued batches until no thread is appending any more, then

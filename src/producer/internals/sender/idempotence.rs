@@ -22,7 +22,7 @@ impl<C: KafkaClient> Sender<C> {
         if let Some(err) = tm.fatal_error().cloned() {
             self.control.set_fatal_error(err.clone());
             self.abort_in_flight(&err);
-            self.accumulator.abort_undrained_batches(&err);
+            self.abort_queued_batches(&err);
             return Some(backoff);
         }
         let bump = tm.epoch_bump_required() && tm.producer_id_and_epoch().is_valid();
@@ -126,7 +126,7 @@ impl<C: KafkaClient> Sender<C> {
                 tm.init_failed();
                 self.next_init_attempt = Some(now + backoff);
                 self.abort_in_flight(&err);
-                self.accumulator.abort_undrained_batches(&err);
+                self.abort_queued_batches(&err);
             }
             Ok(r) => {
                 tm.set_fatal(Error::broker(

@@ -261,10 +261,19 @@ impl<C: KafkaClient> Sender<C> {
             .unwrap_or(Duration::MAX)
     }
 
+    /// Fails every queued batch with `err` (Java `abortBatches`), forgetting the sequences of
+    /// those that had one, so that no stale in-flight entry holds their partitions back.
+    pub(super) fn abort_queued_batches(&mut self, err: &Error) {
+        for mut batch in self.accumulator.take_queued_batches() {
+            abandon_batch(&mut self.txn, &mut self.metrics, &mut batch, err.clone());
+            self.accumulator.deallocate(batch);
+        }
+    }
+
     fn expire_batches(&mut self, now: Instant) {
         for mut batch in self.accumulator.expired_batches(now) {
             let err = delivery_timeout_error(&batch, now);
-            expire_batch(&mut self.txn, &mut self.metrics, &mut batch, err);
+            abandon_batch(&mut self.txn, &mut self.metrics, &mut batch, err);
             self.accumulator.deallocate(batch);
         }
         // In-flight batches past the delivery timeout fail now; they stay in the in-flight map
@@ -275,7 +284,7 @@ impl<C: KafkaClient> Sender<C> {
                 if !b.is_done() && b.has_reached_delivery_timeout(delivery_timeout, now) {
                     let err = delivery_timeout_error(b, now);
                     log::warn!("{err}");
-                    expire_batch(&mut self.txn, &mut self.metrics, b, err);
+                    abandon_batch(&mut self.txn, &mut self.metrics, b, err);
                 }
             }
         }
@@ -294,9 +303,10 @@ fn delivery_timeout_error(batch: &ProducerBatch, now: Instant) -> Error {
     )
 }
 
-/// Fails an expired batch; with idempotence, a batch that had been retried leaves its
-/// partition's sequence unresolved (it may or may not have been written).
-fn expire_batch(
+/// Fails a batch whose fate the broker may not have told (expired, or aborted while queued);
+/// with idempotence its sequence leaves the in-flight set, and a batch that had been retried
+/// leaves its partition's sequence unresolved (it may or may not have been written).
+fn abandon_batch(
     txn: &mut Option<TransactionManager>,
     metrics: &mut SenderMetrics,
     batch: &mut ProducerBatch,

@@ -2602,3 +2602,57 @@ fn leadership_change_error_with_new_leader_information() {
     h.run_once();
     assert_eq!(outcome(&f).unwrap().unwrap(), 0);
 }
+
+/// Found in review: an authorization error on InitProducerId (here after the epoch ran out)
+/// fails the queued batches; one that already had a sequence used to stay in the transaction
+/// manager's in-flight set, so after the new producer id its partition's new batches waited
+/// for it for ever. Now the aborted batch's sequence is forgotten and the next batch goes.
+#[test]
+fn aborted_sequenced_batch_does_not_hold_its_partition_back() {
+    let mut h = Harness::idempotent_with_epoch(Setup::default(), i16::MAX);
+    let f1 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.last_sent_sequences(), vec![(0, i16::MAX, 0)]);
+    // The next sequence itself is out of order: a bump, impossible at the last epoch, so a new
+    // producer id is requested; the batch waits (re-enqueued) with its sequence.
+    h.respond(produce_response(
+        &tp(0),
+        -1,
+        ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+    ));
+    h.run_once();
+    assert!(outcome(&f1).is_none(), "re-enqueued for a retry");
+    h.client().prepare_response(init_producer_id_response(
+        -1,
+        -1,
+        ErrorCode::CLUSTER_AUTHORIZATION_FAILED,
+    ));
+    h.run_once();
+    h.run_once();
+    assert!(
+        matches!(outcome(&f1), Some(Err(Error::Broker { code, .. })) if code == ErrorCode::CLUSTER_AUTHORIZATION_FAILED),
+        "{:?}",
+        outcome(&f1)
+    );
+    // Authorized again: a new producer id, and the partition's next batch goes at sequence 0.
+    h.sleep_backoff();
+    h.client().prepare_response(init_producer_id_response(
+        PRODUCER_ID + 1,
+        0,
+        ErrorCode::NONE,
+    ));
+    h.run_once();
+    h.run_once();
+    assert_eq!(h.tm().producer_id_and_epoch().producer_id, PRODUCER_ID + 1);
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(
+        h.client().in_flight_len(),
+        1,
+        "not held back by the aborted batch"
+    );
+    assert_eq!(h.last_sent_sequences(), vec![(0, 0, 0)]);
+    h.respond(produce_response(&tp(0), 0, ErrorCode::NONE));
+    h.run_once();
+    assert_eq!(outcome(&f2).unwrap().unwrap(), 0);
+}

@@ -364,7 +364,7 @@ fn rewritten(b: &BatchSequence, rewrites: &[(TopicPartition, Rewrite)]) -> Batch
         })
 }
 
-/// The sender's `expire_batch`: the batch leaves the in-flight set, and if it had been
+/// The sender's `abandon_batch`: the batch leaves the in-flight set, and if it had been
 /// retried its partition's sequence becomes unresolved (Java: `markSequenceUnresolved` when
 /// `inRetry()`, then `handleFailedBatch(batch, TimeoutException, false)`).
 fn expire(tm: &mut TransactionManager, tp: &TopicPartition, b: &BatchSequence, in_retry: bool) {
@@ -1028,7 +1028,7 @@ fn sender_correct_handling_of_out_of_order_responses_when_second_succeeds() {
 }
 
 /// SenderTest.testExpiryOfUnsentBatchesShouldNotCauseUnresolvedSequences: a batch that
-/// expires before it was drained never got a sequence, and the sender's `expire_batch` only
+/// expires before it was drained never got a sequence, and the sender's `abandon_batch` only
 /// tells the manager about batches with one; a batch that expires after a single attempt
 /// (not in retry) leaves the in-flight set without making the sequence unresolved either.
 #[test]
