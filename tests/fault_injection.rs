@@ -2,10 +2,12 @@
 //! garbage on the wire, silence, dropped connections. Each callback and future must complete
 //! exactly once, with success after retriable faults and with a clear error otherwise.
 
+#[path = "support/mock.rs"]
+mod mock_support;
+
 use kafka_producer::mock::{Action, MockCluster, ProduceInfo};
-use kafka_producer::producer::serializer::StringSerializer;
 use kafka_producer::protocol::ErrorCode;
-use kafka_producer::{Error, KafkaProducer, ProducerConfig, ProducerRecord, TimeoutKind};
+use kafka_producer::{Error, KafkaProducer, ProducerRecord, TimeoutKind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -32,18 +34,8 @@ fn start_scripted(
     cluster
 }
 
-fn producer(broker: &MockCluster, extra: &[(&str, &str)]) -> KafkaProducer<String, String> {
-    // RUST_LOG=debug shows the producer's logs for a failing test.
-    let _ = env_logger::builder().is_test(true).try_init();
-    let mut b = ProducerConfig::builder()
-        .bootstrap_servers(broker.bootstrap_servers())
-        .linger(Duration::ZERO)
-        .retry_backoff(Duration::from_millis(10))
-        .max_block(Duration::from_secs(10));
-    for (k, v) in extra {
-        b = b.set(*k, *v);
-    }
-    KafkaProducer::new(b.build().unwrap(), StringSerializer, StringSerializer).unwrap()
+fn producer(cluster: &MockCluster, extra: &[(&str, &str)]) -> KafkaProducer<String, String> {
+    mock_support::fast_retry_producer(cluster, extra)
 }
 
 /// Sends `n` records with callbacks; returns the futures and the callback counter.

@@ -6,6 +6,9 @@
 //! every transactional test (transactions are not implemented), and null-argument checks that
 //! Rust's types rule out (`testPartitionsForWithNullTopic`, `testNullTopicName`).
 
+#[path = "support/mock.rs"]
+mod mock_support;
+
 use kafka_producer::mock::MockCluster;
 use kafka_producer::{
     Cluster, Error, KafkaProducer, Partitioner, ProducerConfig, ProducerRecord, Serializer,
@@ -18,15 +21,7 @@ use std::time::{Duration, Instant};
 const TOPIC: &str = "topic";
 
 fn config(cluster: &MockCluster, extra: &[(&str, &str)]) -> ProducerConfig {
-    let _ = env_logger::builder().is_test(true).try_init();
-    let mut b = ProducerConfig::builder()
-        .bootstrap_servers(cluster.bootstrap_servers())
-        .linger(Duration::ZERO)
-        .max_block(Duration::from_secs(10));
-    for (k, v) in extra {
-        b = b.set(*k, *v);
-    }
-    b.build().unwrap()
+    mock_support::config(cluster, extra).build().unwrap()
 }
 
 fn producer(cluster: &MockCluster, extra: &[(&str, &str)]) -> KafkaProducer<String, String> {

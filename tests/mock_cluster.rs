@@ -2,23 +2,16 @@
 //! (leader moves, injected errors, duplicates, delays, disconnects, compressed records read
 //! back) and raw requests for the broker-side checks (sequences, epochs, leaders).
 
+#[path = "support/mock.rs"]
+mod mock_support;
+
 use kafka_producer::mock::{Action, MockCluster};
-use kafka_producer::producer::serializer::StringSerializer;
 use kafka_producer::protocol::ErrorCode;
-use kafka_producer::{Error, Header, KafkaProducer, ProducerConfig, ProducerRecord};
+use kafka_producer::{Error, Header, KafkaProducer, ProducerRecord};
 use std::time::{Duration, Instant};
 
 fn producer(cluster: &MockCluster, extra: &[(&str, &str)]) -> KafkaProducer<String, String> {
-    let _ = env_logger::builder().is_test(true).try_init();
-    let mut b = ProducerConfig::builder()
-        .bootstrap_servers(cluster.bootstrap_servers())
-        .linger(Duration::ZERO)
-        .retry_backoff(Duration::from_millis(10))
-        .max_block(Duration::from_secs(10));
-    for (k, v) in extra {
-        b = b.set(*k, *v);
-    }
-    KafkaProducer::new(b.build().unwrap(), StringSerializer, StringSerializer).unwrap()
+    mock_support::fast_retry_producer(cluster, extra)
 }
 
 fn send(p: &KafkaProducer<String, String>, topic: &str, partition: i32, value: &str) -> i64 {

@@ -2,10 +2,12 @@
 //! `close()` log once after waiting longer than `request.timeout.ms`, and a partition whose
 //! retries never succeed giving every record its outcome by `delivery.timeout.ms`.
 
+#[path = "support/mock.rs"]
+mod mock_support;
+
 use kafka_producer::mock::{Action, MockCluster};
-use kafka_producer::producer::serializer::StringSerializer;
 use kafka_producer::protocol::ErrorCode;
-use kafka_producer::{Error, KafkaProducer, ProducerConfig, ProducerRecord, TimeoutKind};
+use kafka_producer::{Error, KafkaProducer, ProducerRecord, TimeoutKind};
 use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
@@ -46,16 +48,10 @@ fn capture_warnings() {
 
 fn producer(broker: &MockCluster, extra: &[(&str, &str)]) -> KafkaProducer<String, String> {
     capture_warnings();
-    let mut b = ProducerConfig::builder()
-        .bootstrap_servers(broker.bootstrap_servers())
-        .linger(Duration::ZERO)
+    let builder = mock_support::config(broker, &[])
         .retry_backoff(Duration::from_millis(10))
-        .max_block(Duration::from_secs(10))
         .set("client.id", format!("dump-{}", broker.port(0)));
-    for (k, v) in extra {
-        b = b.set(*k, *v);
-    }
-    KafkaProducer::new(b.build().unwrap(), StringSerializer, StringSerializer).unwrap()
+    mock_support::producer(mock_support::with(builder, extra))
 }
 
 fn send(
