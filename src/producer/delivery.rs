@@ -129,35 +129,22 @@ impl BatchResult {
         let mut current = self.clone();
         let mut offset = relative_offset;
         loop {
-            let next = {
+            let step = {
                 let st = current.state.lock();
-                match &*st {
-                    State::Pending => {
+                match Step::of(&st, offset) {
+                    Some(step) => step,
+                    None => {
                         let mut wakers = current.wakers.lock();
                         if !wakers.iter().any(|w| w.will_wake(waker)) {
                             wakers.push(waker.clone());
                         }
                         return Poll::Pending;
                     }
-                    State::Done(r) => return Poll::Ready((current.clone(), offset, r.clone())),
-                    State::Failed(e) => {
-                        return Poll::Ready((current.clone(), offset, Err(e.error_for(offset))));
-                    }
-                    State::Split(targets) => targets.get(offset as usize).cloned(),
                 }
             };
-            match next {
-                Some((n, o)) => {
-                    current = n;
-                    offset = o;
-                }
-                None => {
-                    return Poll::Ready((
-                        current.clone(),
-                        offset,
-                        Err(Error::Internal("a split batch lost a record".into())),
-                    ));
-                }
+            match step {
+                Step::Outcome(r) => return Poll::Ready((current, offset, r)),
+                Step::Moved(next, o) => (current, offset) = (next, o),
             }
         }
     }
@@ -205,20 +192,34 @@ impl BatchResult {
         let mut current = self.clone();
         let mut offset = relative_offset;
         loop {
-            match current.wait_state(deadline)? {
-                State::Done(r) => return Some((current, offset, r)),
-                State::Failed(e) => {
-                    let err = e.error_for(offset);
-                    return Some((current, offset, Err(err)));
-                }
-                State::Split(targets) => {
-                    let (next, o) = targets.get(offset as usize).cloned()?;
-                    current = next;
-                    offset = o;
-                }
-                State::Pending => return None,
+            let state = current.wait_state(deadline)?;
+            match Step::of(&state, offset)? {
+                Step::Outcome(r) => return Some((current, offset, r)),
+                Step::Moved(next, o) => (current, offset) = (next, o),
             }
         }
+    }
+}
+
+/// Where record `offset` of a batch stands once the batch's state is known: its outcome, or
+/// the batch and offset it moved to in a split. Shared by the blocking and the async waits.
+enum Step {
+    Outcome(Result<BatchOutcome, Error>),
+    Moved(Arc<BatchResult>, i32),
+}
+
+impl Step {
+    /// `None` while the state is pending.
+    fn of(state: &State, offset: i32) -> Option<Step> {
+        Some(match state {
+            State::Pending => return None,
+            State::Done(r) => Step::Outcome(r.clone()),
+            State::Failed(e) => Step::Outcome(Err(e.error_for(offset))),
+            State::Split(targets) => match targets.get(offset as usize) {
+                Some((next, o)) => Step::Moved(next.clone(), *o),
+                None => Step::Outcome(Err(Error::Internal("a split batch lost a record".into()))),
+            },
+        })
     }
 }
 
