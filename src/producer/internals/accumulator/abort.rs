@@ -3,9 +3,8 @@
 
 use crate::error::Error;
 use crate::producer::internals::batch::ProducerBatch;
-use std::sync::Arc;
 
-use super::{Deque, RecordAccumulator, TopicInfo};
+use super::RecordAccumulator;
 
 impl RecordAccumulator {
     /// Fails every queued batch with `error` and frees its memory (Java `abortBatches`).
@@ -21,12 +20,8 @@ impl RecordAccumulator {
     /// sender does, so that the transaction manager forgets their sequences).
     pub(crate) fn take_queued_batches(&self) -> Vec<ProducerBatch> {
         let mut out = Vec::new();
-        let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
-        for t in topics {
-            let deques: Vec<Deque> = t.deques.read().values().cloned().collect();
-            for dq in deques {
-                out.extend(dq.lock().drain(..));
-            }
+        for (_, _, dq) in self.all_deques() {
+            out.extend(dq.lock().drain(..));
         }
         out
     }

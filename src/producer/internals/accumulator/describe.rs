@@ -2,10 +2,9 @@
 
 use crate::cluster::TopicPartition;
 use crate::producer::internals::batch::ProducerBatch;
-use std::sync::Arc;
 use std::time::Instant;
 
-use super::{Deque, RecordAccumulator, TopicInfo, retry_backoff};
+use super::{RecordAccumulator, retry_backoff};
 
 impl RecordAccumulator {
     /// The non-empty partition queues, for the producer's state dump: per partition the
@@ -14,48 +13,36 @@ impl RecordAccumulator {
     pub fn describe_queues(&self, now: Instant) -> Vec<(TopicPartition, String)> {
         let mut out = Vec::new();
         let muted = self.muted.lock().clone();
-        let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
-        for t in topics {
-            let deques: Vec<(i32, Deque)> = t
-                .deques
-                .read()
-                .iter()
-                .map(|(p, d)| (*p, d.clone()))
-                .collect();
-            for (partition, dq) in deques {
-                let d = dq.lock();
-                let Some(first) = d.front() else { continue };
-                let tp = TopicPartition {
-                    topic: t.name.clone(),
-                    partition,
-                };
-                let records: usize = d.iter().map(ProducerBatch::record_count).sum();
-                let backoff = retry_backoff(
-                    self.config.retry_backoff,
-                    self.config.retry_backoff_max,
-                    first.attempts(),
-                    partition as u64,
-                );
-                let backoff_left = if first.in_retry_backoff(backoff, now) {
-                    format!(
-                        ", retry backoff {} ms left",
-                        backoff.saturating_sub(first.waited_time(now)).as_millis()
-                    )
-                } else {
-                    String::new()
-                };
-                let line = format!(
-                    "queued {} batch(es), {records} record(s); first: sequence {}, {} attempt(s), created {} ms ago{backoff_left}{}",
-                    d.len(),
-                    first
-                        .sequence()
-                        .map_or_else(|| "none".to_string(), |q| q.base_sequence.to_string()),
-                    first.attempts(),
-                    now.saturating_duration_since(first.created()).as_millis(),
-                    if muted.contains(&tp) { ", muted" } else { "" }
-                );
-                out.push((tp, line));
-            }
+        for (topic, partition, dq) in self.all_deques() {
+            let d = dq.lock();
+            let Some(first) = d.front() else { continue };
+            let tp = TopicPartition { topic, partition };
+            let records: usize = d.iter().map(ProducerBatch::record_count).sum();
+            let backoff = retry_backoff(
+                self.config.retry_backoff,
+                self.config.retry_backoff_max,
+                first.attempts(),
+                partition as u64,
+            );
+            let backoff_left = if first.in_retry_backoff(backoff, now) {
+                format!(
+                    ", retry backoff {} ms left",
+                    backoff.saturating_sub(first.waited_time(now)).as_millis()
+                )
+            } else {
+                String::new()
+            };
+            let line = format!(
+                "queued {} batch(es), {records} record(s); first: sequence {}, {} attempt(s), created {} ms ago{backoff_left}{}",
+                d.len(),
+                first
+                    .sequence()
+                    .map_or_else(|| "none".to_string(), |q| q.base_sequence.to_string()),
+                first.attempts(),
+                now.saturating_duration_since(first.created()).as_millis(),
+                if muted.contains(&tp) { ", muted" } else { "" }
+            );
+            out.push((tp, line));
         }
         out.sort_by(|(a, _), (b, _)| (&*a.topic, a.partition).cmp(&(&*b.topic, b.partition)));
         out

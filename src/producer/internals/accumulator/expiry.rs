@@ -4,24 +4,21 @@ use crate::producer::internals::batch::ProducerBatch;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{Deque, RecordAccumulator, TopicInfo};
+use super::{RecordAccumulator, TopicInfo};
 
 impl RecordAccumulator {
     /// Removes and returns queued batches that waited longer than `delivery.timeout.ms`.
     pub fn expired_batches(&self, now: Instant) -> Vec<ProducerBatch> {
         let mut expired = Vec::new();
-        let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
-        for t in topics {
-            let deques: Vec<Deque> = t.deques.read().values().cloned().collect();
-            for dq in deques {
-                let mut d = dq.lock();
-                while d.front().is_some_and(|b| {
-                    b.has_reached_delivery_timeout(self.config.delivery_timeout, now)
-                }) {
-                    // Failed, never sent: no header to write (nor records to compress
-                    // under the lock).
-                    expired.push(d.pop_front().expect("front exists"));
-                }
+        for (_, _, dq) in self.all_deques() {
+            let mut d = dq.lock();
+            while d
+                .front()
+                .is_some_and(|b| b.has_reached_delivery_timeout(self.config.delivery_timeout, now))
+            {
+                // Failed, never sent: no header to write (nor records to compress under the
+                // lock).
+                expired.push(d.pop_front().expect("front exists"));
             }
         }
         expired

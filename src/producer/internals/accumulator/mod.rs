@@ -190,6 +190,22 @@ impl RecordAccumulator {
         info.deques.read().get(&tp.partition).cloned()
     }
 
+    /// Every partition queue as a snapshot (topic, partition, queue): the caller locks the
+    /// queues with no map lock held.
+    fn all_deques(&self) -> Vec<(Arc<str>, i32, Deque)> {
+        let topics: Vec<Arc<TopicInfo>> = self.topics.read().values().cloned().collect();
+        let mut out = Vec::new();
+        for t in topics {
+            out.extend(
+                t.deques
+                    .read()
+                    .iter()
+                    .map(|(p, d)| (t.name.clone(), *p, d.clone())),
+            );
+        }
+        out
+    }
+
     /// Unmutes a partition once its in-flight batch completed (max.in.flight = 1 ordering).
     pub fn unmute_partition(&self, tp: &TopicPartition) {
         self.muted.lock().remove(tp);
