@@ -44,7 +44,7 @@ impl RecordAccumulator {
             );
             out.push((tp, line));
         }
-        out.sort_by(|(a, _), (b, _)| (&*a.topic, a.partition).cmp(&(&*b.topic, b.partition)));
+        out.sort_by(|(a, _), (b, _)| a.cmp(b));
         out
     }
 

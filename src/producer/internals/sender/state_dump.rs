@@ -35,15 +35,14 @@ impl<C: KafkaClient> Sender<C> {
                     .map_or_else(|| "none".to_string(), |e| e.to_string())
             );
         }
-        let key = |tp: &TopicPartition| (tp.topic.to_string(), tp.partition);
-        let mut parts: BTreeMap<(String, i32), Vec<String>> = BTreeMap::new();
+        let mut parts: BTreeMap<TopicPartition, Vec<String>> = BTreeMap::new();
         for (tp, line) in self.accumulator.describe_queues(now) {
-            parts.entry(key(&tp)).or_default().push(line);
+            parts.entry(tp).or_default().push(line);
         }
-        let mut sent: BTreeMap<(String, i32), Vec<String>> = BTreeMap::new();
+        let mut sent: BTreeMap<TopicPartition, Vec<String>> = BTreeMap::new();
         for ((node, correlation_id), batches) in &self.in_flight {
             for b in batches {
-                sent.entry(key(b.topic_partition())).or_default().push(format!(
+                sent.entry(b.topic_partition().clone()).or_default().push(format!(
                     "{} record(s){} in request {correlation_id} to node {node}, {} attempt(s){}",
                     b.record_count(),
                     b.sequence()
@@ -61,20 +60,17 @@ impl<C: KafkaClient> Sender<C> {
         }
         if let Some(tm) = &self.txn {
             for tp in tm.partitions() {
-                let k = key(&tp);
-                if parts.contains_key(&k) || tm.has_in_flight_batches(&tp) {
-                    parts
-                        .entry(k)
-                        .or_default()
-                        .push(format!("sequences: {}", tm.describe_partition(&tp)));
+                if parts.contains_key(&tp) || tm.has_in_flight_batches(&tp) {
+                    let line = format!("sequences: {}", tm.describe_partition(&tp));
+                    parts.entry(tp).or_default().push(line);
                 }
             }
         }
         if parts.is_empty() {
             let _ = writeln!(out, "  no batch queued or in flight");
         }
-        for ((topic, partition), lines) in parts {
-            let _ = writeln!(out, "  partition {topic}-{partition}: {}", lines.join("; "));
+        for (tp, lines) in parts {
+            let _ = writeln!(out, "  partition {tp}: {}", lines.join("; "));
         }
         for line in self.client.describe_nodes(now) {
             let _ = writeln!(out, "  {line}");

@@ -535,7 +535,7 @@ impl TransactionManager {
     /// The partitions whose sequences are tracked, for the state dump.
     pub fn partitions(&self) -> Vec<TopicPartition> {
         let mut tps: Vec<TopicPartition> = self.partitions.keys().cloned().collect();
-        tps.sort_by(|a, b| (&*a.topic, a.partition).cmp(&(&*b.topic, b.partition)));
+        tps.sort();
         tps
     }
 
