@@ -256,8 +256,9 @@ impl<C: KafkaClient> Sender<C> {
                     }
                 }
                 self.apply_leader_hints(&results, &parsed.node_endpoints);
-                for b in batches {
-                    let outcome = match results.get(b.topic_partition()) {
+                for mut b in batches {
+                    let result = results.get(b.topic_partition()).copied();
+                    let outcome = match result {
                         None => Err(Error::Network(format!(
                             "the Produce response has no result for {}",
                             b.topic_partition()
@@ -278,6 +279,7 @@ impl<C: KafkaClient> Sender<C> {
                                 ));
                             }
                             if !p.record_errors.is_empty() {
+                                b.set_record_errors(record_errors(p));
                                 let details: Vec<String> = p
                                     .record_errors
                                     .iter()
@@ -298,15 +300,7 @@ impl<C: KafkaClient> Sender<C> {
                             Err(Error::broker(p.error_code, message))
                         }
                     };
-                    let mut b = b;
-                    if let Some(p) = results.get(b.topic_partition()) {
-                        if !p.error_code.is_ok() && !p.record_errors.is_empty() {
-                            b.set_record_errors(record_errors(p));
-                        }
-                    }
-                    let log_start_offset = results
-                        .get(b.topic_partition())
-                        .map_or(-1, |p| p.log_start_offset);
+                    let log_start_offset = result.map_or(-1, |p| p.log_start_offset);
                     self.complete_batch(b, outcome, log_start_offset, response.correlation_id, now);
                 }
             }
