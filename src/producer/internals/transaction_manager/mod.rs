@@ -341,19 +341,24 @@ impl TransactionManager {
         if self.fatal.is_some() || !self.producer.is_valid() {
             return true;
         }
-        if first.is_none() {
-            if self.has_in_flight_batches(tp) && self.has_stale_producer_id_and_epoch(tp) {
-                return true;
+        // One lookup of the partition's state: this runs for every batch drained.
+        let entry = self.partitions.get(tp);
+        let first_in_flight = entry.and_then(|e| e.in_flight.first());
+        match first {
+            None => {
+                if self.has_unresolved_sequence(tp) {
+                    return true;
+                }
+                // With batches in flight: wait while they belong to another producer id or
+                // epoch, or while none of the partition was acknowledged yet.
+                entry.is_some_and(|e| {
+                    !e.in_flight.is_empty()
+                        && (e.producer != self.producer || e.last_acked_sequence < 0)
+                })
             }
-            if self.has_unresolved_sequence(tp) {
-                return true;
-            }
-            if self.has_in_flight_batches(tp) && self.last_acked_sequence(tp) < 0 {
-                return true;
-            }
+            // A retried batch waits unless it is the lowest sequence in flight.
+            Some(s) => first_in_flight.is_some_and(|b| b.base_sequence != s),
         }
-        let first_in_flight = self.first_in_flight_sequence(tp);
-        matches!(first, Some(s) if first_in_flight != NO_SEQUENCE && s != first_in_flight)
     }
 
     /// Assigns the sequence of a batch drained for the first time (Java: `maybeUpdateProducerIdAndEpoch`,
