@@ -113,6 +113,36 @@ pub enum Error {
     IllegalState(String),
     /// An internal invariant broke: a bug in this crate. Reported instead of panicking.
     Internal(String),
+    /// Authentication with a broker failed: the TLS handshake (a certificate no trusted CA
+    /// signed, a host name the certificate does not name, no common protocol version or cipher
+    /// suite, a client certificate the broker requires and did not get) or SASL (wrong
+    /// credentials, a mechanism the broker does not enable). Not retriable: retrying with the
+    /// same settings fails the same way, so sends waiting for metadata fail with it at once
+    /// (Java's `AuthenticationException` and its subclasses).
+    Authentication {
+        /// Which layer failed.
+        kind: AuthenticationKind,
+        /// The broker, as `host:port (id: n)`.
+        node: String,
+        /// What failed, in words.
+        message: String,
+        /// The underlying error, when there is one (a TLS error wrapped in an `io::Error`).
+        source: Option<IoError>,
+    },
+}
+
+/// Which layer an [`Error::Authentication`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthenticationKind {
+    /// The TLS handshake failed (Java `SslAuthenticationException`).
+    Ssl,
+    /// The SASL exchange failed: the broker rejected the credentials, or the client rejected
+    /// the server's proof (Java `SaslAuthenticationException`).
+    Sasl,
+    /// The broker does not enable the configured `sasl.mechanism` (Java
+    /// `UnsupportedSaslMechanismException`); the message lists the ones it enables.
+    UnsupportedSaslMechanism,
 }
 
 impl Error {
@@ -185,6 +215,20 @@ impl fmt::Display for Error {
             Error::ProducerClosed(m) => write!(f, "producer closed: {m}"),
             Error::IllegalState(m) => write!(f, "{m}"),
             Error::Internal(m) => write!(f, "internal error (a bug in kafka-producer): {m}"),
+            Error::Authentication {
+                kind,
+                node,
+                message,
+                ..
+            } => {
+                let what = match kind {
+                    AuthenticationKind::Ssl => "TLS handshake",
+                    AuthenticationKind::Sasl | AuthenticationKind::UnsupportedSaslMechanism => {
+                        "SASL authentication"
+                    }
+                };
+                write!(f, "{what} with node {node} failed: {message}")
+            }
         }
     }
 }
@@ -197,6 +241,9 @@ impl std::error::Error for Error {
             Error::Io { source, .. } => Some(source.get_ref()),
             Error::Decode(e) => Some(e),
             Error::UnsupportedVersion(e) => Some(e),
+            Error::Authentication {
+                source: Some(s), ..
+            } => Some(s.get_ref()),
             _ => None,
         }
     }

@@ -32,6 +32,7 @@ pub mod mock;
 pub(crate) mod network;
 pub mod producer;
 pub mod protocol;
+pub mod security;
 pub(crate) mod time;
 
 /// Internals that the crate's own benchmarks measure directly (`benches/producer.rs`): not
@@ -45,7 +46,7 @@ pub mod __bench {
 
 pub use cluster::{Cluster, Node, PartitionInfo, TopicPartition};
 pub use config::{Acks, CompressionType, ProducerConfig, ProducerConfigBuilder};
-pub use error::{Error, Result, TimeoutKind};
+pub use error::{AuthenticationKind, Error, Result, TimeoutKind};
 pub use producer::delivery::{Callback, RecordFuture};
 pub use producer::kafka_producer::{KafkaProducer, ProducerMetrics};
 pub use producer::partitioner::Partitioner;

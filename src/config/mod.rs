@@ -33,6 +33,7 @@ mod def;
 mod display;
 mod key;
 mod parse;
+mod password;
 mod types;
 mod validate;
 
@@ -44,6 +45,7 @@ pub use def::{CONFIG_KEYS, ProducerConfig, config_key, keys};
 pub use display::markdown_table;
 pub use key::{ConfigKey, Importance, Validator, ValueType};
 pub use parse::{parse_bootstrap_servers, parse_properties};
+pub use password::Password;
 pub use types::{Acks, CompressionType, MetadataRecoveryStrategy, SecurityProtocol};
 
 use crate::error::Error;

@@ -1,0 +1,2 @@
+//! TLS with rustls (Java `SslFactory` / `DefaultSslEngineFactory`). TODO(skeleton): filled by
+//! its helper.
