@@ -30,9 +30,35 @@ use crate::error::Error;
 /// assert!(ProducerConfig::builder().build().is_err()); // bootstrap.servers is required
 /// # Ok::<(), kafka_producer::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProducerConfigBuilder {
     props: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for ProducerConfigBuilder {
+    /// The settings, with the values of secret keys (`sasl.jaas.config`, `ssl.*password`,
+    /// `ssl.keystore.key`, ...) hidden.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let props: Vec<(&str, &str)> = self
+            .props
+            .iter()
+            .map(|(k, v)| {
+                let secret = super::config_key(k)
+                    .is_none_or(|key| key.value_type == super::ValueType::Password);
+                (
+                    k.as_str(),
+                    if secret {
+                        super::Password::HIDDEN
+                    } else {
+                        v.as_str()
+                    },
+                )
+            })
+            .collect();
+        f.debug_struct("ProducerConfigBuilder")
+            .field("props", &props)
+            .finish()
+    }
 }
 
 impl ProducerConfigBuilder {

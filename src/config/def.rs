@@ -17,6 +17,7 @@
 use super::DEFAULT_ENABLE_IDEMPOTENCE;
 use super::builder::ProducerConfigBuilder;
 use super::key::{ConfigKey, Importance, Validator, Value, ValueType, default_value, parse_value};
+use super::password::Password;
 use super::types::{Acks, CompressionType, MetadataRecoveryStrategy, SecurityProtocol};
 use crate::error::Error;
 use std::time::Duration;
@@ -466,10 +467,124 @@ config_def! {
         setter: retry_backoff(v: Duration) => ms(v),
         doc: "Initial wait (ms) before retrying a failed request.",
     }
+    SASL_JAAS_CONFIG = "sasl.jaas.config" => sasl_jaas_config: Option<Password>
+        => Option<&Password> {
+        type: Password,
+        default: None,
+        valid: Described("one JAAS login module entry, as Java: `<LoginModule> required \
+                          key=\"value\" ...;` (PlainLoginModule, ScramLoginModule or \
+                          OAuthBearerLoginModule)"),
+        importance: Medium,
+        setter: sasl_jaas_config(v: impl Into<String>) => v,
+        doc: "The SASL login module and its options (user name, password, OAuth client \
+              credentials), in Java's JAAS syntax. A secret: hidden in logs.",
+    }
+    SASL_LOGIN_CONNECT_TIMEOUT_MS = "sasl.login.connect.timeout.ms"
+        => sasl_login_connect_timeout: Option<Duration> {
+        type: Int,
+        default: None,
+        valid: AtLeast(0),
+        importance: Low,
+        doc: "OAUTHBEARER with a token endpoint: how long (ms) to wait for the connection to \
+              it. Unset: 10 s (Java: no limit).",
+    }
+    SASL_LOGIN_READ_TIMEOUT_MS = "sasl.login.read.timeout.ms"
+        => sasl_login_read_timeout: Option<Duration> {
+        type: Int,
+        default: None,
+        valid: AtLeast(0),
+        importance: Low,
+        doc: "OAUTHBEARER with a token endpoint: how long (ms) to wait for its response. \
+              Unset: 10 s (Java: no limit).",
+    }
+    SASL_LOGIN_REFRESH_BUFFER_SECONDS = "sasl.login.refresh.buffer.seconds"
+        => sasl_login_refresh_buffer_seconds: i32 {
+        type: Int,
+        default: Some("300"),
+        valid: Between(0, 3600),
+        importance: Low,
+        doc: "OAUTHBEARER: time (s) before the token expires that a refresh must leave.",
+    }
+    SASL_LOGIN_REFRESH_MIN_PERIOD_SECONDS = "sasl.login.refresh.min.period.seconds"
+        => sasl_login_refresh_min_period_seconds: i32 {
+        type: Int,
+        default: Some("60"),
+        valid: Between(0, 900),
+        importance: Low,
+        doc: "OAUTHBEARER: shortest time (s) between two token refreshes.",
+    }
+    SASL_LOGIN_REFRESH_WINDOW_FACTOR = "sasl.login.refresh.window.factor"
+        => sasl_login_refresh_window_factor: f64 {
+        type: Double,
+        default: Some("0.8"),
+        valid: Hundredths(50, 100),
+        importance: Low,
+        doc: "OAUTHBEARER: the token is refreshed after this fraction of its lifetime.",
+    }
+    SASL_LOGIN_REFRESH_WINDOW_JITTER = "sasl.login.refresh.window.jitter"
+        => sasl_login_refresh_window_jitter: f64 {
+        type: Double,
+        default: Some("0.05"),
+        valid: Hundredths(0, 25),
+        importance: Low,
+        doc: "OAUTHBEARER: random fraction of the lifetime added to the refresh time.",
+    }
+    SASL_LOGIN_RETRY_BACKOFF_MAX_MS = "sasl.login.retry.backoff.max.ms"
+        => sasl_login_retry_backoff_max: Duration {
+        type: Long,
+        default: Some("10000"),
+        valid: AtLeast(0),
+        importance: Low,
+        doc: "OAUTHBEARER with a token endpoint: ceiling (ms) of the backoff between attempts.",
+    }
+    SASL_LOGIN_RETRY_BACKOFF_MS = "sasl.login.retry.backoff.ms"
+        => sasl_login_retry_backoff: Duration {
+        type: Long,
+        default: Some("100"),
+        valid: AtLeast(0),
+        importance: Low,
+        doc: "OAUTHBEARER with a token endpoint: initial backoff (ms) between attempts.",
+    }
+    SASL_MECHANISM = "sasl.mechanism" => sasl_mechanism: String => &str {
+        type: String,
+        default: Some("GSSAPI"),
+        valid: Described("PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (GSSAPI, Java's \
+                          default, is not supported)"),
+        importance: Medium,
+        setter: sasl_mechanism(v: impl Into<String>) => v,
+        doc: "The SASL mechanism, with SASL_PLAINTEXT or SASL_SSL.",
+    }
+    SASL_OAUTHBEARER_SCOPE_CLAIM_NAME = "sasl.oauthbearer.scope.claim.name"
+        => sasl_oauthbearer_scope_claim_name: String => &str {
+        type: String,
+        default: Some("scope"),
+        valid: Any,
+        importance: Low,
+        doc: "OAUTHBEARER: the JWT claim that holds the token's scope.",
+    }
+    SASL_OAUTHBEARER_SUB_CLAIM_NAME = "sasl.oauthbearer.sub.claim.name"
+        => sasl_oauthbearer_sub_claim_name: String => &str {
+        type: String,
+        default: Some("sub"),
+        valid: Any,
+        importance: Low,
+        doc: "OAUTHBEARER: the JWT claim that holds the token's principal.",
+    }
+    SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL = "sasl.oauthbearer.token.endpoint.url"
+        => sasl_oauthbearer_token_endpoint_url: Option<String> => Option<&str> {
+        type: String,
+        default: None,
+        valid: Described("http://, https:// or file: URL"),
+        importance: Medium,
+        setter: sasl_oauthbearer_token_endpoint_url(v: impl Into<String>) => v,
+        doc: "OAUTHBEARER: the OAuth/OIDC token endpoint (client-credentials grant, with \
+              clientId and clientSecret from sasl.jaas.config), or a file: URL to read a token \
+              from. Unset: unsecured JWTs made from sasl.jaas.config (testing only).",
+    }
     SECURITY_PROTOCOL = "security.protocol" => security_protocol: SecurityProtocol {
         type: String,
         default: Some("PLAINTEXT"),
-        valid: Described("PLAINTEXT (SSL, SASL_PLAINTEXT, SASL_SSL: not supported yet)"),
+        valid: OneOf("PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"),
         importance: Medium,
         setter: security_protocol(v: SecurityProtocol) => v.as_str(),
         doc: "Protocol used to talk to brokers.",
@@ -499,6 +614,122 @@ config_def! {
         importance: Medium,
         setter: socket_connection_setup_timeout(v: Duration) => ms(v),
         doc: "How long (ms) to wait for a connection to be established.",
+    }
+    SSL_CIPHER_SUITES = "ssl.cipher.suites" => ssl_cipher_suites: Vec<String> => &[String] {
+        type: List,
+        default: None,
+        valid: Described("Java's suite names (TLS_AES_128_GCM_SHA256, \
+                          TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, ...) that rustls implements"),
+        importance: Low,
+        doc: "TLS cipher suites to offer. Unset: rustls's defaults (all its safe suites).",
+    }
+    SSL_ENABLED_PROTOCOLS = "ssl.enabled.protocols" => ssl_enabled_protocols: Vec<String>
+        => &[String] {
+        type: List,
+        default: Some("TLSv1.2,TLSv1.3"),
+        valid: Described("TLSv1.2, TLSv1.3"),
+        importance: Medium,
+        doc: "TLS versions to offer.",
+    }
+    SSL_ENDPOINT_IDENTIFICATION_ALGORITHM = "ssl.endpoint.identification.algorithm"
+        => ssl_endpoint_identification_algorithm: String => &str {
+        type: String,
+        default: Some("https"),
+        valid: Described("https, or empty to skip the host name check"),
+        importance: Low,
+        doc: "https: the broker's certificate must name the host connected to. Empty: only \
+              the chain is verified (logged as a warning).",
+    }
+    SSL_KEY_PASSWORD = "ssl.key.password" => ssl_key_password: Option<Password>
+        => Option<&Password> {
+        type: Password,
+        default: None,
+        valid: Any,
+        importance: High,
+        doc: "Password of the client's private key (an encrypted PKCS#8 PEM key, or a key \
+              entry of a PKCS12 keystore). A secret: hidden in logs.",
+    }
+    SSL_KEYSTORE_CERTIFICATE_CHAIN = "ssl.keystore.certificate.chain"
+        => ssl_keystore_certificate_chain: Option<Password> => Option<&Password> {
+        type: Password,
+        default: None,
+        valid: Any,
+        importance: High,
+        doc: "The client's certificate chain, inline in PEM (with ssl.keystore.type=PEM and \
+              ssl.keystore.key).",
+    }
+    SSL_KEYSTORE_KEY = "ssl.keystore.key" => ssl_keystore_key: Option<Password>
+        => Option<&Password> {
+        type: Password,
+        default: None,
+        valid: Any,
+        importance: High,
+        doc: "The client's private key, inline in PEM (PKCS#8, encrypted with \
+              ssl.key.password or not). A secret: hidden in logs.",
+    }
+    SSL_KEYSTORE_LOCATION = "ssl.keystore.location" => ssl_keystore_location: Option<String>
+        => Option<&str> {
+        type: String,
+        default: None,
+        valid: Any,
+        importance: High,
+        doc: "File of the client's key and certificate chain, for brokers that require \
+              client certificates (mTLS).",
+    }
+    SSL_KEYSTORE_PASSWORD = "ssl.keystore.password" => ssl_keystore_password: Option<Password>
+        => Option<&Password> {
+        type: Password,
+        default: None,
+        valid: Any,
+        importance: High,
+        doc: "Password of the PKCS12 keystore. A secret: hidden in logs.",
+    }
+    SSL_KEYSTORE_TYPE = "ssl.keystore.type" => ssl_keystore_type: String => &str {
+        type: String,
+        default: Some("JKS"),
+        valid: Described("PEM, PKCS12 (JKS: convert it to PKCS12 with keytool)"),
+        importance: Medium,
+        doc: "Format of the keystore.",
+    }
+    SSL_PROTOCOL = "ssl.protocol" => ssl_protocol: String => &str {
+        type: String,
+        default: Some("TLSv1.3"),
+        valid: Described("TLSv1.2, TLSv1.3, TLS"),
+        importance: Medium,
+        doc: "The TLS protocol family (Java's SSLContext protocol); ssl.enabled.protocols \
+              says which versions are offered.",
+    }
+    SSL_TRUSTSTORE_CERTIFICATES = "ssl.truststore.certificates"
+        => ssl_truststore_certificates: Option<Password> => Option<&Password> {
+        type: Password,
+        default: None,
+        valid: Any,
+        importance: High,
+        doc: "Trusted CA certificates, inline in PEM (with ssl.truststore.type=PEM).",
+    }
+    SSL_TRUSTSTORE_LOCATION = "ssl.truststore.location"
+        => ssl_truststore_location: Option<String> => Option<&str> {
+        type: String,
+        default: None,
+        valid: Any,
+        importance: High,
+        doc: "File of the trusted CA certificates. Unset (and no inline certificates): the \
+              operating system's trust store.",
+    }
+    SSL_TRUSTSTORE_PASSWORD = "ssl.truststore.password"
+        => ssl_truststore_password: Option<Password> => Option<&Password> {
+        type: Password,
+        default: None,
+        valid: Any,
+        importance: High,
+        doc: "Password of the PKCS12 truststore (PKCS12 integrity). A secret: hidden in logs.",
+    }
+    SSL_TRUSTSTORE_TYPE = "ssl.truststore.type" => ssl_truststore_type: String => &str {
+        type: String,
+        default: Some("JKS"),
+        valid: Described("PEM, PKCS12 (JKS: convert it to PKCS12 with keytool)"),
+        importance: Medium,
+        doc: "Format of the truststore.",
     }
     TRANSACTIONAL_ID = "transactional.id" => transactional_id: Option<String>
         => Option<&str> {

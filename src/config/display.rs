@@ -32,6 +32,9 @@ impl fmt::Display for ProducerConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ProducerConfig values:")?;
         for (k, v) in self.rendered() {
+            let hidden = super::config_key(k)
+                .is_some_and(|key| key.value_type == super::ValueType::Password);
+            let v = if hidden { super::Password::HIDDEN } else { &v };
             write!(f, "\n\t{k} = {v}")?;
         }
         Ok(())

@@ -5,6 +5,7 @@ use super::def::config_key;
 use super::parse::{
     INT, LONG, boolean, format_host_port, int, millis, parse_bootstrap_servers, size,
 };
+use super::password::Password;
 use super::types::{Acks, CompressionType, MetadataRecoveryStrategy, SecurityProtocol};
 use crate::error::Error;
 use std::time::Duration;
@@ -23,6 +24,10 @@ pub enum ValueType {
     String,
     /// A comma-separated list.
     List,
+    /// A floating-point number (Java `double`).
+    Double,
+    /// A secret string (Java `password`): printed as `[hidden]` in logs and `Debug`.
+    Password,
 }
 
 impl ValueType {
@@ -34,6 +39,8 @@ impl ValueType {
             ValueType::Long => "long",
             ValueType::String => "string",
             ValueType::List => "list",
+            ValueType::Double => "double",
+            ValueType::Password => "password",
         }
     }
 
@@ -87,6 +94,9 @@ pub enum Validator {
     Described(&'static str),
     /// The key is refused: setting it is an error with this message.
     Unsupported(&'static str),
+    /// A floating-point number in `lo/100..=hi/100` (hundredths, so that the validator stays
+    /// `Eq`).
+    Hundredths(u32, u32),
 }
 
 /// One accepted configuration key: a row of the definition ([`CONFIG_KEYS`](super::CONFIG_KEYS)).
@@ -120,8 +130,14 @@ impl ConfigKey {
             Validator::Any => match self.value_type {
                 ValueType::Boolean => "true, false".to_string(),
                 ValueType::Int | ValueType::Long => "any integer".to_string(),
-                ValueType::String | ValueType::List => "any string".to_string(),
+                ValueType::String | ValueType::List | ValueType::Password => {
+                    "any string".to_string()
+                }
+                ValueType::Double => "any number".to_string(),
             },
+            Validator::Hundredths(lo, hi) => {
+                format!("{}..={}", f64::from(lo) / 100.0, f64::from(hi) / 100.0)
+            }
             Validator::AtLeast(lo) => format!(">= {lo}"),
             Validator::Between(lo, hi) => format!("{lo}..={hi}"),
             Validator::BetweenOr(lo, hi, or) => format!("{or} or {lo}..={hi}"),
@@ -219,23 +235,9 @@ copy_value!(CompressionType, |_key, raw| raw.parse(), |v| v
 copy_value!(MetadataRecoveryStrategy, |_key, raw| raw.parse(), |v| v
     .as_str()
     .to_string());
-copy_value!(
-    SecurityProtocol,
-    |key, raw| {
-        let p: SecurityProtocol = raw.parse()?;
-        if !p.is_supported() {
-            return Err(Error::config(
-                key.name,
-                format!(
-                    "value \"{}\" is not supported yet: this crate only speaks PLAINTEXT for now",
-                    raw.trim()
-                ),
-            ));
-        }
-        Ok(p)
-    },
-    |v| v.as_str().to_string()
-);
+copy_value!(SecurityProtocol, |_key, raw| raw.parse(), |v| v
+    .as_str()
+    .to_string());
 
 impl Value for String {
     type Get<'a> = &'a str;
@@ -260,6 +262,89 @@ impl Value for Option<String> {
     }
     fn get(&self) -> Option<&str> {
         self.as_deref()
+    }
+}
+
+/// A secret (`sasl.jaas.config`, `ssl.key.password`, ...): rendered as its value (so that
+/// [`ProducerConfig::to_properties`](super::ProducerConfig::to_properties) round-trips); the
+/// `Display` log hides it.
+impl Value for Option<Password> {
+    type Get<'a> = Option<&'a Password>;
+    fn parse(_key: &ConfigKey, raw: &str) -> Result<Self, Error> {
+        Ok(Some(Password::new(raw.trim())))
+    }
+    fn render(&self) -> Option<String> {
+        self.as_ref().map(|p| p.value().to_string())
+    }
+    fn get(&self) -> Option<&Password> {
+        self.as_ref()
+    }
+}
+
+/// A duration in ms with no default (`sasl.login.connect.timeout.ms`, ...).
+impl Value for Option<Duration> {
+    type Get<'a> = Option<Duration>;
+    fn parse(key: &ConfigKey, raw: &str) -> Result<Self, Error> {
+        let (lo, hi) = key.bounds();
+        millis(key.name, raw, lo, hi).map(Some)
+    }
+    fn render(&self) -> Option<String> {
+        self.map(|d| d.as_millis().to_string())
+    }
+    fn get(&self) -> Option<Duration> {
+        *self
+    }
+}
+
+/// A list (`ssl.enabled.protocols`, ...): comma-separated, each item trimmed, empty items
+/// dropped.
+impl Value for Vec<String> {
+    type Get<'a> = &'a [String];
+    fn parse(_key: &ConfigKey, raw: &str) -> Result<Self, Error> {
+        Ok(raw
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+    fn render(&self) -> Option<String> {
+        Some(self.join(","))
+    }
+    fn get(&self) -> &[String] {
+        self
+    }
+}
+
+/// A `double`, within its [`Validator::Hundredths`] range.
+impl Value for f64 {
+    type Get<'a> = f64;
+    fn parse(key: &ConfigKey, raw: &str) -> Result<Self, Error> {
+        let v: f64 = raw.trim().parse().map_err(|_| {
+            Error::config(
+                key.name,
+                format!("value \"{}\" is not a number", raw.trim()),
+            )
+        })?;
+        if let Validator::Hundredths(lo, hi) = key.validator {
+            let (lo, hi) = (f64::from(lo) / 100.0, f64::from(hi) / 100.0);
+            if !(lo..=hi).contains(&v) {
+                return Err(Error::config(
+                    key.name,
+                    format!(
+                        "value \"{}\" is out of range: must be between {lo} and {hi}",
+                        raw.trim()
+                    ),
+                ));
+            }
+        }
+        Ok(v)
+    }
+    fn render(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+    fn get(&self) -> f64 {
+        *self
     }
 }
 

@@ -19,8 +19,13 @@
 //! A built [`ProducerConfig`] is read-only: one getter per key.
 //!
 //! Features this crate does not implement yet are refused rather than silently ignored:
-//! `transactional.id`, and a `security.protocol` other than `PLAINTEXT`. Every
-//! `compression.type` (`none`, `gzip`, `snappy`, `lz4`, `zstd`) is supported.
+//! `transactional.id`, `sasl.mechanism=GSSAPI` (Kerberos), and the Java-only JSSE settings
+//! (`ssl.keymanager.algorithm`, ...). Every `compression.type` (`none`, `gzip`, `snappy`,
+//! `lz4`, `zstd`) and every `security.protocol` (`PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`,
+//! `SASL_SSL`) is supported.
+//!
+//! Secrets (`sasl.jaas.config`, `ssl.key.password`, `ssl.keystore.key`, the store passwords)
+//! are [`Password`]s: the `Display` log, `Debug` and the builder's `Debug` print `[hidden]`.
 //!
 //! Layout: `def.rs` holds the table (one row per key) and the macro that generates code from
 //! it; `key.rs` the row type and the parsing of each value type; `types.rs` the enumerated

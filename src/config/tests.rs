@@ -116,7 +116,27 @@ fn table_and_parser_agree() {
         .filter(|k| k.default.is_none())
         .map(|k| k.name)
         .collect();
-    assert_eq!(no_default, [BOOTSTRAP_SERVERS, CLIENT_ID, TRANSACTIONAL_ID]);
+    assert_eq!(
+        no_default,
+        [
+            BOOTSTRAP_SERVERS,
+            CLIENT_ID,
+            SASL_JAAS_CONFIG,
+            SASL_LOGIN_CONNECT_TIMEOUT_MS,
+            SASL_LOGIN_READ_TIMEOUT_MS,
+            SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL,
+            SSL_CIPHER_SUITES,
+            SSL_KEY_PASSWORD,
+            SSL_KEYSTORE_CERTIFICATE_CHAIN,
+            SSL_KEYSTORE_KEY,
+            SSL_KEYSTORE_LOCATION,
+            SSL_KEYSTORE_PASSWORD,
+            SSL_TRUSTSTORE_CERTIFICATES,
+            SSL_TRUSTSTORE_LOCATION,
+            SSL_TRUSTSTORE_PASSWORD,
+            TRANSACTIONAL_ID
+        ]
+    );
     // The table is sorted, and to_properties lists the same keys in the same order.
     let names: Vec<_> = CONFIG_KEYS.iter().map(|k| k.name).collect();
     let mut sorted = names.clone();
@@ -127,7 +147,11 @@ fn table_and_parser_agree() {
     let expected: Vec<_> = names
         .iter()
         .copied()
-        .filter(|&k| k != TRANSACTIONAL_ID)
+        .filter(|&k| {
+            // Unset optional values are not listed.
+            config_key(k).unwrap().default.is_some()
+                || [BOOTSTRAP_SERVERS, CLIENT_ID, SSL_CIPHER_SUITES].contains(&k)
+        })
         .collect();
     assert_eq!(listed, expected);
     assert_eq!(config_key(LINGER_MS).unwrap().default, Some("5"));
@@ -222,8 +246,13 @@ fn builder_equals_properties() {
         .zip(defaults.to_properties())
         .filter(|(a, b)| a != b)
         .count();
-    // All but transactional.id (not listed) and security.protocol (one accepted value).
-    assert_eq!(differing, CONFIG_KEYS.len() - 2);
+    // All but transactional.id (not listed), the TLS and SASL keys (tested in
+    // `security_keys_round_trip`) and security.protocol (set to its default here).
+    let security = CONFIG_KEYS
+        .iter()
+        .filter(|k| k.name.starts_with("ssl.") || k.name.starts_with("sasl."))
+        .count();
+    assert_eq!(differing, CONFIG_KEYS.len() - 2 - security);
 
     // The builder keeps the last setting of a key, typed or raw.
     let b = ProducerConfig::builder()
@@ -308,10 +337,15 @@ fn invalid_values_name_the_key() {
         (RETRIES, &["-1", "2147483648", "many"]),
         (RETRY_BACKOFF_MAX_MS, &["-1"]),
         (RETRY_BACKOFF_MS, &["-1"]),
-        (
-            SECURITY_PROTOCOL,
-            &["TLS", "SSL", "sasl_plaintext", "SASL_SSL", ""],
-        ),
+        (SECURITY_PROTOCOL, &["TLS", "SASL", ""]),
+        (SASL_LOGIN_CONNECT_TIMEOUT_MS, &["-1", "x"]),
+        (SASL_LOGIN_READ_TIMEOUT_MS, &["-1"]),
+        (SASL_LOGIN_REFRESH_BUFFER_SECONDS, &["-1", "3601"]),
+        (SASL_LOGIN_REFRESH_MIN_PERIOD_SECONDS, &["-1", "901"]),
+        (SASL_LOGIN_REFRESH_WINDOW_FACTOR, &["0.4", "1.1", "x"]),
+        (SASL_LOGIN_REFRESH_WINDOW_JITTER, &["-0.1", "0.26"]),
+        (SASL_LOGIN_RETRY_BACKOFF_MAX_MS, &["-1"]),
+        (SASL_LOGIN_RETRY_BACKOFF_MS, &["-1"]),
         (SEND_BUFFER_BYTES, &["-2"]),
         (SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS, &["-1"]),
         (SOCKET_CONNECTION_SETUP_TIMEOUT_MS, &["-1"]),
@@ -330,9 +364,14 @@ fn invalid_values_name_the_key() {
             }
         }
     }
-    // Every key with a range is covered.
+    // Every key with a range is covered (free strings and secrets have none; the SASL and
+    // TLS strings are checked when the producer is built).
     for k in CONFIG_KEYS {
-        if k.name != CLIENT_ID {
+        let free = matches!(
+            k.value_type,
+            ValueType::String | ValueType::Password | ValueType::List
+        ) && (k.name.starts_with("ssl.") || k.name.starts_with("sasl."));
+        if k.name != CLIENT_ID && !free {
             assert!(
                 cases.iter().any(|(c, _)| *c == k.name),
                 "{} untested",
@@ -387,7 +426,27 @@ fn error_messages() {
         CompressionType::Gzip
     );
     assert!(show(&[(COMPRESSION_TYPE, "brotli")]).contains("compression.type"));
-    assert!(show(&[(SECURITY_PROTOCOL, "SSL")]).contains("not supported yet"));
+    assert_eq!(
+        with(&[(SECURITY_PROTOCOL, "ssl")])
+            .unwrap()
+            .security_protocol(),
+        SecurityProtocol::Ssl
+    );
+    // SASL needs a mechanism this crate implements; Java's default is Kerberos.
+    let m = show(&[(SECURITY_PROTOCOL, "SASL_SSL")]);
+    assert!(m.contains("sasl.mechanism") && m.contains("GSSAPI"), "{m}");
+    assert!(m.contains("SCRAM-SHA-512"), "{m}");
+    let m = show(&[
+        (SECURITY_PROTOCOL, "SASL_PLAINTEXT"),
+        (SASL_MECHANISM, "DIGEST-MD5"),
+    ]);
+    assert!(m.contains("DIGEST-MD5") && m.contains("OAUTHBEARER"), "{m}");
+    let c = with(&[
+        (SECURITY_PROTOCOL, "SASL_PLAINTEXT"),
+        (SASL_MECHANISM, "PLAIN"),
+    ])
+    .unwrap();
+    assert_eq!(c.sasl_mechanism(), "PLAIN");
     assert!(show(&[(SECURITY_PROTOCOL, "TLS")]).contains("must be one of"));
     // Idempotence set explicitly conflicts with acks/retries/max.in.flight: an error naming
     // both keys; left to its default, it is turned off instead (as Java does).
@@ -451,8 +510,12 @@ fn unknown_and_java_only_keys() {
     assert!(m.contains("partitioner is a Rust type"), "{m}");
     let (_, m) = err(&[("interceptor.classes", "x")]);
     assert!(m.contains("KafkaProducer"), "{m}");
-    let (_, m) = err(&[("sasl.mechanism", "PLAIN")]);
-    assert!(m.contains("not supported yet"), "{m}");
+    let (_, m) = err(&[("sasl.kerberos.service.name", "kafka")]);
+    assert!(m.contains("GSSAPI"), "{m}");
+    let (_, m) = err(&[("sasl.login.callback.handler.class", "x")]);
+    assert!(m.contains("OAuthBearerTokenProvider"), "{m}");
+    let (_, m) = err(&[("ssl.keymanager.algorithm", "SunX509")]);
+    assert!(m.contains("rustls"), "{m}");
     let (_, m) = err(&[("transaction.timeout.ms", "60000")]);
     assert!(m.contains("transactions are not supported"), "{m}");
     let (_, m) = err(&[("metrics.num.samples", "2")]);
@@ -804,4 +867,50 @@ fn every_row_is_consistent() {
     let (key, message) = err(&[(TRANSACTIONAL_ID, "tx")]);
     assert_eq!(key, TRANSACTIONAL_ID);
     assert!(message.contains("not supported"), "{message}");
+}
+
+#[test]
+fn security_keys_round_trip_and_secrets_stay_hidden() {
+    let secret = "s3cr3t-Value";
+    let jaas = format!(
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" \
+         password=\"{secret}\";"
+    );
+    let jaas: &'static str = Box::leak(jaas.into_boxed_str());
+    let c = with(&[
+        (SECURITY_PROTOCOL, "SASL_SSL"),
+        (SASL_MECHANISM, "SCRAM-SHA-512"),
+        (SASL_JAAS_CONFIG, jaas),
+        (SSL_KEY_PASSWORD, secret),
+        (SSL_KEYSTORE_PASSWORD, secret),
+        (SSL_TRUSTSTORE_PASSWORD, secret),
+        (SSL_KEYSTORE_KEY, secret),
+        (SSL_ENABLED_PROTOCOLS, " TLSv1.3 ,"),
+        (SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, ""),
+        (SASL_LOGIN_REFRESH_WINDOW_FACTOR, "0.9"),
+        (SASL_LOGIN_CONNECT_TIMEOUT_MS, "2500"),
+    ])
+    .unwrap();
+    assert_eq!(c.sasl_jaas_config().unwrap().value(), jaas);
+    assert_eq!(c.ssl_enabled_protocols(), ["TLSv1.3"]);
+    assert_eq!(c.ssl_endpoint_identification_algorithm(), "");
+    assert_eq!(c.sasl_login_refresh_window_factor(), 0.9);
+    assert_eq!(
+        c.sasl_login_connect_timeout(),
+        Some(Duration::from_millis(2500))
+    );
+    assert_eq!(c.sasl_login_read_timeout(), None);
+    // The log and Debug hide every secret; to_properties keeps them so that it round-trips.
+    let shown = format!("{c}\n{c:?}");
+    assert!(!shown.contains(secret), "{shown}");
+    assert!(shown.contains("sasl.jaas.config = [hidden]"), "{shown}");
+    assert_eq!(
+        ProducerConfig::from_properties(c.to_properties()).unwrap(),
+        c
+    );
+    let builder = ProducerConfig::builder()
+        .bootstrap_servers("h:1")
+        .sasl_jaas_config(jaas)
+        .set(SSL_KEY_PASSWORD, secret);
+    assert!(!format!("{builder:?}").contains(secret), "{builder:?}");
 }

@@ -222,26 +222,25 @@ impl fmt::Display for MetadataRecoveryStrategy {
 
 /// The protocol used to talk to brokers (`security.protocol`).
 ///
-/// Java's four values parse (case-insensitively), but only [`SecurityProtocol::Plaintext`] is
-/// supported for now: the others are refused when a [`ProducerConfig`](super::ProducerConfig) is built.
+/// Java's four values, parsed case-insensitively.
 ///
 /// ```
 /// use kafka_producer::config::SecurityProtocol;
 /// let p: SecurityProtocol = "sasl_ssl".parse().unwrap();
 /// assert_eq!(p, SecurityProtocol::SaslSsl);
 /// assert_eq!(p.as_str(), "SASL_SSL");
-/// assert!(!p.is_supported());
+/// assert!(p.uses_sasl() && p.uses_tls());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SecurityProtocol {
-    /// `PLAINTEXT`: no encryption, no authentication. The default, and the only one supported.
+    /// `PLAINTEXT`: no encryption, no authentication. The default.
     #[default]
     Plaintext,
-    /// `SSL` (not supported yet).
+    /// `SSL`: TLS (the broker may also require a client certificate: `ssl.keystore.*`).
     Ssl,
-    /// `SASL_PLAINTEXT` (not supported yet).
+    /// `SASL_PLAINTEXT`: SASL authentication (`sasl.mechanism`), no encryption.
     SaslPlaintext,
-    /// `SASL_SSL` (not supported yet).
+    /// `SASL_SSL`: SASL authentication over TLS.
     SaslSsl,
 }
 
@@ -256,9 +255,17 @@ impl SecurityProtocol {
         }
     }
 
-    /// Whether this crate implements the protocol yet (only `PLAINTEXT` for now).
-    pub fn is_supported(self) -> bool {
-        matches!(self, SecurityProtocol::Plaintext)
+    /// Whether connections are encrypted with TLS (`SSL`, `SASL_SSL`).
+    pub fn uses_tls(self) -> bool {
+        matches!(self, SecurityProtocol::Ssl | SecurityProtocol::SaslSsl)
+    }
+
+    /// Whether connections authenticate with SASL (`SASL_PLAINTEXT`, `SASL_SSL`).
+    pub fn uses_sasl(self) -> bool {
+        matches!(
+            self,
+            SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl
+        )
     }
 }
 

@@ -14,6 +14,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+/// The SASL mechanisms this crate implements, as the broker names them.
+pub(crate) const SUPPORTED_SASL_MECHANISMS: &[&str] =
+    &["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"];
+
 /// Counter for the default `client.id`, as Java's `PRODUCER_CLIENT_ID_SEQUENCE`.
 static PRODUCER_CLIENT_ID_SEQUENCE: AtomicU64 = AtomicU64::new(1);
 
@@ -111,6 +115,25 @@ pub(super) fn build(
         c.delivery_timeout = Duration::from_millis(floor_ms as u64);
     }
 
+    // SASL: a mechanism this crate implements (Java's default, GSSAPI, is Kerberos).
+    if c.security_protocol.uses_sasl() {
+        if !SUPPORTED_SASL_MECHANISMS.contains(&c.sasl_mechanism.as_str()) {
+            let hint = if c.sasl_mechanism == "GSSAPI" {
+                " (GSSAPI, Kerberos, is Java's default and is not supported: set sasl.mechanism)"
+            } else {
+                ""
+            };
+            return Err(Error::config(
+                SASL_MECHANISM,
+                format!(
+                    "value \"{}\" is not supported{hint}: must be one of {}",
+                    c.sasl_mechanism,
+                    SUPPORTED_SASL_MECHANISMS.join(", ")
+                ),
+            ));
+        }
+    }
+
     // Last, so that a refused config does not use up a number (ProducerConfig.maybeOverrideClientId).
     if !explicit.contains(CLIENT_ID) {
         c.client_id = format!(
@@ -198,11 +221,28 @@ fn unaccepted_key(key: &str) -> Error {
         "transaction.timeout.ms" | "transaction.two.phase.commit.enable" => {
             "transactions are not supported by this crate; remove this setting".to_string()
         }
-        _ if key.starts_with("ssl.") || key.starts_with("sasl.") => {
-            "SSL and SASL are not supported yet (only security.protocol=PLAINTEXT); remove this \
+        _ if key.starts_with("sasl.kerberos.") => {
+            "GSSAPI (Kerberos) is not supported by this crate; use sasl.mechanism PLAIN, \
+             SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER and remove this setting"
+                .to_string()
+        }
+        "sasl.login.callback.handler.class" | "sasl.login.class" => {
+            "login callback handlers are Rust values given in code: an OAuthBearerTokenProvider \
+             set with ProducerConfigBuilder::sasl_oauthbearer_token_provider; remove this \
              setting"
                 .to_string()
         }
+        "sasl.client.callback.handler.class" => "client callback handlers are Java classes; \
+                                                 credentials come from sasl.jaas.config; remove \
+                                                 this setting"
+            .to_string(),
+        "ssl.keymanager.algorithm"
+        | "ssl.trustmanager.algorithm"
+        | "ssl.provider"
+        | "ssl.secure.random.implementation"
+        | "ssl.engine.factory.class" => "a Java JSSE setting with no equivalent in rustls, \
+                                         which this crate uses for TLS; remove it"
+            .to_string(),
         "client.dns.lookup"
         | "enable.metrics.push"
         | "metrics.sample.window.ms"
