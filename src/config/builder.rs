@@ -33,6 +33,7 @@ use crate::error::Error;
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProducerConfigBuilder {
     props: Vec<(String, String)>,
+    pub(super) token_provider: Option<super::token_provider::TokenProviderRef>,
 }
 
 impl std::fmt::Debug for ProducerConfigBuilder {
@@ -85,6 +86,10 @@ impl ProducerConfigBuilder {
 
     /// Parses and validates the settings, as [`ProducerConfig::from_properties`].
     pub fn build(&self) -> Result<ProducerConfig, Error> {
-        ProducerConfig::from_properties(self.props.iter().map(|(k, v)| (k, v)))
+        let config = ProducerConfig::from_properties(self.props.iter().map(|(k, v)| (k, v)))?;
+        Ok(match &self.token_provider {
+            Some(p) => config.with_sasl_oauthbearer_token_provider(p.0.clone()),
+            None => config,
+        })
     }
 }

@@ -135,6 +135,8 @@ macro_rules! config_def {
                 #[doc = concat!("`", $name, "`")]
                 pub(super) $field: $fty,
             )*
+            /// The OAUTHBEARER token provider given in code, if any (not a key).
+            pub(super) token_provider: Option<super::token_provider::TokenProviderRef>,
         }
 
         impl ProducerConfig {
@@ -143,6 +145,7 @@ macro_rules! config_def {
             pub(super) fn defaults() -> Self {
                 ProducerConfig {
                     $($field: default_value($name),)*
+                    token_provider: None,
                 }
             }
 

@@ -39,6 +39,7 @@ mod display;
 mod key;
 mod parse;
 mod password;
+mod token_provider;
 mod types;
 mod validate;
 
