@@ -1,7 +1,9 @@
 //! The poll loop (Java `NetworkClient.poll`): socket events, request and connection-setup
 //! timeouts, requests that expect no response, and closing every connection.
 
+use crate::error::{AuthenticationKind, Error, IoError};
 use crate::network::connection::{ConnState, InFlight, ReadError};
+use crate::network::transport::tls_error_of;
 use crate::network::{ClientResponse, Disconnect};
 use mio::Token;
 use std::io;
@@ -23,7 +25,7 @@ impl NetworkClient {
         }
         // Wake up for the nearest connection-setup deadline too.
         for (node, c) in &self.connections {
-            if c.state == ConnState::Connecting {
+            if c.state.is_setting_up() {
                 let left = (c.connect_started + self.setup_timeout_for(*node))
                     .saturating_duration_since(now);
                 timeout = timeout.min(left);
@@ -76,8 +78,12 @@ impl NetworkClient {
             match conn.finish_connect() {
                 Ok(true) => {
                     log::debug!("Connection to node {node} ({}) established", conn.addr);
-                    conn.state = ConnState::Handshake;
-                    self.send_api_versions(node, now);
+                    if conn.is_tls() {
+                        conn.state = ConnState::TlsHandshake;
+                    } else {
+                        conn.state = ConnState::Handshake;
+                        self.send_api_versions(node, now);
+                    }
                 }
                 Ok(false) => return,
                 Err(e) => {
@@ -88,6 +94,15 @@ impl NetworkClient {
                     self.disconnect(node, Disconnect::io("connect failed", e), now);
                     return;
                 }
+            }
+        }
+        if self
+            .connections
+            .get(&node)
+            .is_some_and(|c| c.state == ConnState::TlsHandshake)
+        {
+            if !self.drive_tls_handshake(node, now) {
+                return;
             }
         }
         if readable {
@@ -106,6 +121,11 @@ impl NetworkClient {
                             Disconnect::Closed("connection closed by the broker".to_string())
                         }
                         ReadError::Io(io) => Disconnect::io("read failed", io),
+                        ReadError::Authentication(io) => {
+                            let error = self.tls_authentication_error(node, io);
+                            self.authentication_failed(node, error, now);
+                            return;
+                        }
                         other => {
                             log::error!(
                                 "Invalid bytes from node {node}: {other}; closing the connection"
@@ -128,12 +148,70 @@ impl NetworkClient {
         }
     }
 
+    /// Drives the TLS handshake of `node`; true once it is done (the ApiVersions handshake was
+    /// sent), false while it runs or when it failed (the connection is then closed: a TLS
+    /// error is an authentication failure, a socket error a plain disconnection).
+    fn drive_tls_handshake(&mut self, node: i32, now: Instant) -> bool {
+        let Some(conn) = self.connections.get_mut(&node) else {
+            return false;
+        };
+        match conn.tls_handshake(now) {
+            Ok(true) => {
+                log::debug!("TLS handshake with node {node} ({}) done", conn.addr);
+                conn.state = ConnState::Handshake;
+                self.authentication_succeeded(node);
+                self.send_api_versions(node, now);
+                true
+            }
+            Ok(false) => {
+                if let Err(e) = conn.update_interest(self.poll.registry()) {
+                    self.disconnect(node, Disconnect::io("TLS handshake failed", e), now);
+                }
+                false
+            }
+            Err(e) if tls_error_of(&e).is_some() => {
+                let error = self.tls_authentication_error(node, e);
+                self.authentication_failed(node, error, now);
+                false
+            }
+            Err(e) => {
+                log::warn!("TLS handshake with node {node} failed: {e}");
+                self.disconnect(node, Disconnect::io("TLS handshake failed", e), now);
+                false
+            }
+        }
+    }
+
+    /// The `Error::Authentication` of a TLS failure with `node` (`e` holds the rustls error).
+    fn tls_authentication_error(&self, node: i32, e: io::Error) -> Error {
+        let message = match tls_error_of(&e) {
+            Some(rustls::Error::InvalidCertificate(_)) => {
+                format!(
+                    "certificate verification failed: {}",
+                    tls_error_of(&e).map_or(String::new(), |t| t.to_string())
+                )
+            }
+            Some(rustls::Error::AlertReceived(alert)) => format!(
+                "the broker ended the TLS handshake with alert {alert:?} (a client certificate \
+                 it requires or rejects, or no common protocol or cipher suite)"
+            ),
+            Some(other) => other.to_string(),
+            None => e.to_string(),
+        };
+        Error::Authentication {
+            kind: AuthenticationKind::Ssl,
+            node: self.node_label(node),
+            message,
+            source: Some(IoError::new(e)),
+        }
+    }
+
     fn handle_timeouts(&mut self, now: Instant) {
         let mut timed_out = Vec::new();
         let mut setup_timed_out = Vec::new();
         let mut idle = Vec::new();
         for (node, c) in &self.connections {
-            if c.state == ConnState::Connecting {
+            if c.state.is_setting_up() {
                 let limit = self.setup_timeout_for(*node);
                 if now.saturating_duration_since(c.connect_started) >= limit {
                     setup_timed_out.push(*node);
