@@ -71,10 +71,15 @@ pub(crate) fn client_config(settings: &SslSettings) -> Result<ClientConfig, Erro
             ));
         }
     };
+    let key_setting = if settings.keystore_key.is_some() {
+        KEYSTORE_KEY
+    } else {
+        KEYSTORE_LOCATION
+    };
     match client_certificate(settings)? {
         Some((chain, key)) => builder
             .with_client_auth_cert(chain, key)
-            .map_err(|e| Error::config(KEYSTORE_LOCATION, format!("unusable client key: {e}"))),
+            .map_err(|e| Error::config(key_setting, format!("unusable client key: {e}"))),
         None => Ok(builder.with_no_client_auth()),
     }
 }
