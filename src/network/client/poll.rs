@@ -283,3 +283,123 @@ impl NetworkClient {
         std::mem::take(&mut self.pending)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{NetworkClient, NetworkConfig};
+    use crate::error::{AuthenticationKind, Error};
+    use crate::metadata::{Metadata, MetadataConfig};
+    use crate::security::ssl::SslFactory;
+    use crate::security::ssl::tests::{server, trusting_ca};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    fn client(port: u16, setup_timeout: Duration) -> (NetworkClient, Arc<Metadata>) {
+        let metadata = Arc::new(Metadata::new(
+            MetadataConfig {
+                refresh_backoff: Duration::from_millis(50),
+                refresh_backoff_max: Duration::from_millis(500),
+                metadata_max_age: Duration::from_secs(300),
+                metadata_max_idle: Duration::from_secs(300),
+            },
+            &[("localhost".to_string(), port)],
+        ));
+        let config = NetworkConfig {
+            client_id: "tls-test".into(),
+            max_in_flight: 5,
+            request_timeout: Duration::from_secs(30),
+            reconnect_backoff: Duration::from_millis(50),
+            reconnect_backoff_max: Duration::from_secs(1),
+            connection_setup_timeout: setup_timeout,
+            connection_setup_timeout_max: setup_timeout * 4,
+            connections_max_idle: Duration::from_secs(540),
+            send_buffer: -1,
+            receive_buffer: -1,
+            allow_auto_create_topics: true,
+            rebootstrap: false,
+            rebootstrap_trigger: Duration::from_secs(300),
+            ssl: Some(Arc::new(SslFactory::new(&trusting_ca()).unwrap())),
+        };
+        (
+            NetworkClient::new(config, metadata.clone()).unwrap(),
+            metadata,
+        )
+    }
+
+    #[test]
+    fn a_tls_verification_failure_is_a_fatal_authentication_error() {
+        let s = server("server2", false);
+        let (mut client, metadata) = client(s.addr.port(), Duration::from_secs(10));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let error = loop {
+            assert!(Instant::now() < deadline, "no authentication failure");
+            client.poll(Duration::from_millis(20), Instant::now());
+            match metadata.await_update(metadata.version(), Instant::now()) {
+                Err(e @ Error::Authentication { .. }) => break e,
+                _ => continue,
+            }
+        };
+        let Error::Authentication {
+            kind,
+            node,
+            message,
+            source,
+        } = &error
+        else {
+            unreachable!()
+        };
+        assert_eq!(*kind, AuthenticationKind::Ssl);
+        assert!(
+            node.starts_with(&format!("localhost:{}", s.addr.port())),
+            "{node}"
+        );
+        assert!(node.contains("(id: "), "{node}");
+        assert!(
+            message.contains("certificate verification failed"),
+            "{message}"
+        );
+        assert!(message.contains("UnknownIssuer"), "{message}");
+        assert!(source.is_some());
+        // The connection is gone and the reconnect backoff applies.
+        assert!(client.connections.is_empty());
+        let state = client.nodes.values().next().unwrap();
+        assert!(state.failures >= 1 && state.backoff_until.is_some());
+        assert!(state.authentication_failure_logged);
+        let _ = s.thread.join();
+    }
+
+    #[test]
+    fn the_connection_setup_timeout_covers_the_tls_handshake() {
+        // A TCP server that never answers the ClientHello.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let keep = std::thread::spawn(move || {
+            let (s, _) = listener.accept().unwrap();
+            std::thread::sleep(Duration::from_secs(2));
+            drop(s);
+        });
+        let (mut client, _metadata) = client(port, Duration::from_millis(200));
+        let start = Instant::now();
+        let mut saw_handshake = false;
+        while start.elapsed() < Duration::from_secs(5) {
+            client.poll(Duration::from_millis(20), Instant::now());
+            if client
+                .connections
+                .values()
+                .any(|c| c.state == crate::network::connection::ConnState::TlsHandshake)
+            {
+                saw_handshake = true;
+            }
+            if client.nodes.values().any(|s| s.setup_failures > 0) {
+                break;
+            }
+        }
+        assert!(saw_handshake);
+        assert!(
+            client.nodes.values().any(|s| s.setup_failures > 0),
+            "the TLS handshake did not time out"
+        );
+        assert!(start.elapsed() < Duration::from_secs(2));
+        keep.join().unwrap();
+    }
+}

@@ -17,9 +17,9 @@ pub(crate) mod default_ssl_engine_factory;
 pub(crate) mod no_hostname_verifier;
 pub(crate) mod ssl_factory;
 #[cfg(test)]
-mod test_certs;
+pub(crate) mod test_certs;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub(crate) use ssl_factory::SslFactory;
 

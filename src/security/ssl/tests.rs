@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Settings trusting the test CA (PEM file).
-fn trusting_ca() -> SslSettings {
+pub(crate) fn trusting_ca() -> SslSettings {
     SslSettings {
         truststore_type: "PEM".into(),
         truststore_location: Some(path("ca.pem")),
@@ -45,12 +45,16 @@ fn server_identity(name: &str) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'
 }
 
 /// A rustls echo server: one connection, its bytes sent back until it closes.
-struct Server {
-    addr: SocketAddr,
-    thread: JoinHandle<Result<(), String>>,
+pub(crate) struct Server {
+    /// Where it listens.
+    pub(crate) addr: SocketAddr,
+    /// Its thread: how the connection ended.
+    pub(crate) thread: JoinHandle<Result<(), String>>,
 }
 
-fn server(name: &str, require_client_cert: bool) -> Server {
+/// A server with the certificate `name` (`server`: CA `ca`, `server2`: CA `ca2`), requiring a
+/// client certificate from `ca` when `require_client_cert`.
+pub(crate) fn server(name: &str, require_client_cert: bool) -> Server {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
