@@ -96,6 +96,7 @@ impl NetworkClient {
                 }
             }
         }
+        let mut readable = readable;
         if self
             .connections
             .get(&node)
@@ -104,6 +105,9 @@ impl NetworkClient {
             if !self.drive_tls_handshake(node, now) {
                 return;
             }
+            // Records read with the last handshake messages may hold more: read them now,
+            // edge-triggered readiness will not tell again.
+            readable = true;
         }
         if readable {
             let Some(conn) = self.connections.get_mut(&node) else {
@@ -295,6 +299,15 @@ mod tests {
     use std::time::{Duration, Instant};
 
     fn client(port: u16, setup_timeout: Duration) -> (NetworkClient, Arc<Metadata>) {
+        client_with("localhost", port, setup_timeout, &trusting_ca())
+    }
+
+    fn client_with(
+        host: &str,
+        port: u16,
+        setup_timeout: Duration,
+        ssl: &crate::security::ssl::SslSettings,
+    ) -> (NetworkClient, Arc<Metadata>) {
         let metadata = Arc::new(Metadata::new(
             MetadataConfig {
                 refresh_backoff: Duration::from_millis(50),
@@ -302,7 +315,7 @@ mod tests {
                 metadata_max_age: Duration::from_secs(300),
                 metadata_max_idle: Duration::from_secs(300),
             },
-            &[("localhost".to_string(), port)],
+            &[(host.to_string(), port)],
         ));
         let config = NetworkConfig {
             client_id: "tls-test".into(),
@@ -318,7 +331,7 @@ mod tests {
             allow_auto_create_topics: true,
             rebootstrap: false,
             rebootstrap_trigger: Duration::from_secs(300),
-            ssl: Some(Arc::new(SslFactory::new(&trusting_ca()).unwrap())),
+            ssl: Some(Arc::new(SslFactory::new(ssl).unwrap())),
         };
         (
             NetworkClient::new(config, metadata.clone()).unwrap(),
@@ -401,5 +414,71 @@ mod tests {
         );
         assert!(start.elapsed() < Duration::from_secs(2));
         keep.join().unwrap();
+    }
+
+    /// Against the shared secure broker of `scripts/kafka.sh start --security` (`/tmp/ksec`):
+    /// the TLS handshake, ApiVersions and a Metadata exchange on its SSL and MTLS listeners
+    /// with the client property files it writes, and the failures its bad setups must give.
+    /// `cargo test --lib real_broker_tls -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "needs the secure broker in /tmp/ksec"]
+    fn real_broker_tls() {
+        use crate::config::Password;
+        use crate::security::ssl::SslSettings;
+        let dir = "/tmp/ksec/security/clients";
+        let cases = [
+            ("ssl", None),
+            ("ssl-p12", None),
+            ("mtls", None),
+            ("mtls-p12", None),
+            ("mtls-pbes2", None),
+            ("ssl-unknown-ca", Some("UnknownIssuer")),
+            ("badhost", Some("not valid for name")),
+            ("mtls-no-cert", Some("alert")),
+        ];
+        for (name, expected_failure) in cases {
+            let text = std::fs::read_to_string(format!("{dir}/{name}.properties")).unwrap();
+            let mut s = SslSettings::default();
+            let mut bootstrap = String::new();
+            for line in text.lines().filter(|l| !l.starts_with('#')) {
+                let Some((k, v)) = line.split_once('=') else {
+                    continue;
+                };
+                let v = v.trim().to_string();
+                match k.trim() {
+                    "bootstrap.servers" => bootstrap = v,
+                    "ssl.truststore.type" => s.truststore_type = v,
+                    "ssl.truststore.location" => s.truststore_location = Some(v),
+                    "ssl.truststore.password" => s.truststore_password = Some(Password::new(v)),
+                    "ssl.keystore.type" => s.keystore_type = v,
+                    "ssl.keystore.location" => s.keystore_location = Some(v),
+                    "ssl.keystore.password" => s.keystore_password = Some(Password::new(v)),
+                    "ssl.key.password" => s.key_password = Some(Password::new(v)),
+                    _ => {}
+                }
+            }
+            let (host, port) = bootstrap.rsplit_once(':').unwrap();
+            let (mut client, metadata) =
+                client_with(host, port.parse().unwrap(), Duration::from_secs(10), &s);
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let outcome = loop {
+                assert!(Instant::now() < deadline, "{name}: no outcome");
+                client.poll(Duration::from_millis(20), Instant::now());
+                if metadata.version() > 0 {
+                    break Ok(metadata.fetch().nodes().count());
+                }
+                if let Err(e @ Error::Authentication { .. }) =
+                    metadata.await_update(metadata.version(), Instant::now())
+                {
+                    break Err(e);
+                }
+            };
+            println!("{name}: {outcome:?}");
+            match (expected_failure, outcome) {
+                (None, Ok(n)) => assert!(n > 0),
+                (Some(what), Err(e)) => assert!(e.to_string().contains(what), "{name}: {e}"),
+                (_, other) => panic!("{name}: {other:?}"),
+            }
+        }
     }
 }

@@ -454,17 +454,30 @@ fn pem_private_key(
         };
         let (_, doc) = pkcs8::Document::from_pem(block)
             .map_err(|e| Error::config(key, format!("invalid encrypted private key: {e}")))?;
-        let info = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes())
-            .map_err(|e| Error::config(key, format!("invalid encrypted private key: {e}")))?;
-        let plain = info.decrypt(password.value()).map_err(|e| {
+        let invalid = |e: &dyn std::fmt::Display| {
+            Error::config(key, format!("invalid encrypted private key: {e}"))
+        };
+        let wrong_password = |e: &dyn std::fmt::Display| {
             Error::config(
                 KEY_PASSWORD,
                 format!("cannot decrypt the private key of {key} (wrong password?): {e}"),
             )
-        })?;
-        return Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-            plain.as_bytes().to_vec(),
-        )));
+        };
+        let plain = match pbes1_sha1_3des(doc.as_bytes()).map_err(|e| invalid(&e))? {
+            Some((salt, iterations, data)) => {
+                pbes1_decrypt(password.value(), &salt, iterations, &data)
+                    .ok_or_else(|| wrong_password(&"bad padding"))?
+            }
+            None => pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes())
+                .map_err(|e| invalid(&e))?
+                .decrypt(password.value())
+                .map_err(|e| wrong_password(&e))?
+                .as_bytes()
+                .to_vec(),
+        };
+        // A wrong password may still unpad: the result must be a PKCS#8 structure.
+        pkcs8::PrivateKeyInfo::try_from(plain.as_slice()).map_err(|e| wrong_password(&e))?;
+        return Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(plain)));
     }
     PrivateKeyDer::from_pem_slice(pem).map_err(|e| match e {
         rustls::pki_types::pem::Error::NoItemsFound => {
@@ -472,4 +485,49 @@ fn pem_private_key(
         }
         e => Error::config(key, format!("invalid PEM private key: {e}")),
     })
+}
+
+/// `pbeWithSHAAnd3-KeyTripleDES-CBC` (PKCS#12 PBES1, RFC 7292 appendix C).
+const PBE_SHA1_3DES: pkcs8::ObjectIdentifier =
+    pkcs8::ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.3");
+
+/// The salt, iteration count and ciphertext of an `EncryptedPrivateKeyInfo` encrypted with
+/// [`PBE_SHA1_3DES`]; `None` for another scheme.
+#[allow(clippy::type_complexity)]
+fn pbes1_sha1_3des(der: &[u8]) -> pkcs8::der::Result<Option<(Vec<u8>, u32, Vec<u8>)>> {
+    use pkcs8::der::asn1::OctetStringRef;
+    use pkcs8::der::{Decode, Reader, SliceReader};
+    let mut reader = SliceReader::new(der)?;
+    let (alg, data) = reader.sequence(|r| {
+        let alg = pkcs8::spki::AlgorithmIdentifierRef::decode(r)?;
+        let data = OctetStringRef::decode(r)?;
+        Ok((alg, data))
+    })?;
+    if alg.oid != PBE_SHA1_3DES {
+        return Ok(None);
+    }
+    let Some(params) = alg.parameters else {
+        return Err(pkcs8::der::Tag::Sequence.value_error());
+    };
+    let (salt, iterations) = params.sequence(|r| {
+        let salt = OctetStringRef::decode(r)?;
+        let iterations = u32::decode(r)?;
+        Ok((salt.as_bytes().to_vec(), iterations))
+    })?;
+    Ok(Some((salt, iterations, data.as_bytes().to_vec())))
+}
+
+/// Decrypts PBES1 SHA-1 / 3DES-CBC data; `None` when the padding is wrong (wrong password).
+fn pbes1_decrypt(password: &str, salt: &[u8], iterations: u32, data: &[u8]) -> Option<Vec<u8>> {
+    use cbc::cipher::{BlockDecryptMut, KeyIvInit, block_padding::Pkcs7};
+    use pkcs12::kdf::{Pkcs12KeyType, derive_key_utf8};
+    let rounds = i32::try_from(iterations).ok()?;
+    let key =
+        derive_key_utf8::<sha1::Sha1>(password, salt, Pkcs12KeyType::EncryptionKey, rounds, 24)
+            .ok()?;
+    let iv = derive_key_utf8::<sha1::Sha1>(password, salt, Pkcs12KeyType::Iv, rounds, 8).ok()?;
+    cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
+        .ok()?
+        .decrypt_padded_vec_mut::<Pkcs7>(data)
+        .ok()
 }

@@ -32,6 +32,8 @@ done
 cat client.key client.pem > client-keystore.pem
 openssl pkcs8 -topk8 -in client.key -out client-enc.key -v2 aes-256-cbc -passout pass:keypass
 cat client-enc.key client.pem > client-keystore-enc.pem
+openssl pkcs8 -topk8 -in client.key -out client-pbes1.key -v1 PBE-SHA1-3DES -passout pass:keypass
+cat client-pbes1.key client.pem > client-keystore-pbes1.pem
 openssl pkcs12 -export -inkey client.key -in client.pem -certfile ca.pem -out client.p12 \
   -passout pass:storepass -name client
 keytool -importcert -noprompt -alias ca -file ca.pem -keystore trust.p12 -storetype PKCS12 \

@@ -159,7 +159,7 @@ fn echo(
                     version: 0,
                     correlation_id: 1,
                     expect_response: true,
-                    chunks: std::mem::take(&mut Vec::from(chunks.clone())),
+                    chunks: chunks.clone(),
                 },
                 now,
             );
@@ -349,6 +349,22 @@ fn mtls_with_an_encrypted_pkcs8_key() {
 }
 
 #[test]
+fn mtls_with_a_pbes1_sha1_3des_encrypted_key() {
+    let settings = SslSettings {
+        keystore_type: "PEM".into(),
+        keystore_location: Some(path("client-keystore-pbes1.pem")),
+        key_password: Some(Password::new("keypass")),
+        ..trusting_ca()
+    };
+    assert_echo(&settings, true);
+    let (key, _) = config_key(SslFactory::new(&SslSettings {
+        key_password: Some(Password::new("wrong")),
+        ..settings
+    }));
+    assert_eq!(key, "ssl.key.password");
+}
+
+#[test]
 fn mtls_with_a_pkcs12_keystore() {
     let settings = SslSettings {
         keystore_type: "PKCS12".into(),
@@ -476,7 +492,7 @@ fn a_large_write_across_many_chunks_arrives_intact() {
         let len = 1000 + (i as usize * 7919) % 7000;
         let part: Vec<u8> = (0..len).map(|j| (j as u32 ^ i) as u8).collect();
         payload.extend_from_slice(&part);
-        chunks.push(if i % 2 == 0 {
+        chunks.push(if i.is_multiple_of(2) {
             Chunk::Owned(part)
         } else {
             Chunk::Shared(Arc::new(part))
