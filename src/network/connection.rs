@@ -1,5 +1,6 @@
 //! One non-blocking broker connection.
 
+use super::transport::{TransportLayer, tls_error_of};
 use super::{Chunk, OutboundRequest};
 use crate::protocol::frame::{SIZE_PREFIX, try_frame};
 use crate::protocol::versions::ApiVersions;
@@ -7,7 +8,7 @@ use crate::protocol::{ApiKey, DecodeError};
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use std::collections::VecDeque;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -106,10 +107,20 @@ impl ReadBuffer {
 pub(crate) enum ConnState {
     /// TCP connect in progress.
     Connecting,
+    /// Connected; the TLS handshake is in progress (`security.protocol=SSL`).
+    TlsHandshake,
     /// Connected; the ApiVersions handshake is in flight.
     Handshake,
     /// Ready for requests.
     Ready,
+}
+
+impl ConnState {
+    /// Whether the connection is still being set up (TCP connect, TLS handshake): the time
+    /// `socket.connection.setup.timeout.ms` bounds.
+    pub(crate) fn is_setting_up(self) -> bool {
+        matches!(self, ConnState::Connecting | ConnState::TlsHandshake)
+    }
 }
 
 /// A request written (or being written) whose response is awaited.
@@ -153,7 +164,7 @@ pub(crate) struct Connection {
     pub addr: SocketAddr,
     /// The mio token.
     pub token: Token,
-    stream: TcpStream,
+    transport: TransportLayer,
     /// The state.
     pub state: ConnState,
     /// When the connect started.
@@ -183,7 +194,9 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Starts a non-blocking connect and registers it for readiness.
+    /// Starts a non-blocking connect and registers it for readiness. With a TLS session
+    /// (`tls`), the TLS handshake follows the TCP connect ([`ConnState::TlsHandshake`]).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn connect(
         node: i32,
         addr: SocketAddr,
@@ -191,6 +204,7 @@ impl Connection {
         registry: &Registry,
         send_buffer: i32,
         receive_buffer: i32,
+        tls: Option<rustls::ClientConnection>,
         now: Instant,
     ) -> io::Result<Self> {
         let mut stream = open_socket(addr, send_buffer, receive_buffer)?;
@@ -199,7 +213,7 @@ impl Connection {
             node,
             addr,
             token,
-            stream,
+            transport: TransportLayer::new(stream, tls),
             state: ConnState::Connecting,
             connect_started: now,
             last_activity: now,
@@ -214,15 +228,27 @@ impl Connection {
 
     /// Checks a connect in progress; `Ok(true)` once connected.
     pub(crate) fn finish_connect(&mut self) -> io::Result<bool> {
-        if let Some(e) = self.stream.take_error()? {
+        if let Some(e) = self.transport.stream().take_error()? {
             return Err(e);
         }
-        match self.stream.peer_addr() {
+        match self.transport.stream().peer_addr() {
             Ok(_) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(false),
             Err(e) if connect_in_progress(&e) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// Whether the connection uses TLS.
+    pub(crate) fn is_tls(&self) -> bool {
+        self.transport.is_tls()
+    }
+
+    /// Drives the TLS handshake (see [`TransportLayer::handshake`]): `Ok(true)` once done.
+    pub(crate) fn tls_handshake(&mut self, now: Instant) -> io::Result<bool> {
+        let done = self.transport.handshake()?;
+        self.last_activity = now;
+        Ok(done)
     }
 
     /// Whether another request may be queued (one write at a time, as Java).
@@ -252,6 +278,8 @@ impl Connection {
     /// completely.
     pub(crate) fn write(&mut self, now: Instant) -> io::Result<Vec<i32>> {
         let mut done = Vec::new();
+        // TLS records rustls still holds go first.
+        self.transport.flush()?;
         while let Some(w) = self.writes.front_mut() {
             let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(w.chunks.len() - w.chunk);
             for (i, c) in w.chunks.iter().enumerate().skip(w.chunk) {
@@ -270,7 +298,7 @@ impl Connection {
                 done.push(id);
                 continue;
             }
-            let n = match self.stream.write_vectored(&slices) {
+            let n = match self.transport.write_vectored(&slices) {
                 Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "socket closed")),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -309,9 +337,9 @@ impl Connection {
         Ok(done)
     }
 
-    /// Whether bytes are waiting to be written.
+    /// Whether bytes are waiting to be written (requests, or TLS records in rustls).
     pub(crate) fn has_pending_writes(&self) -> bool {
-        !self.writes.is_empty()
+        !self.writes.is_empty() || self.transport.wants_write()
     }
 
     /// Turns write interest on or off as the queue requires.
@@ -323,7 +351,7 @@ impl Connection {
             } else {
                 Interest::READABLE
             };
-            registry.reregister(&mut self.stream, self.token, interest)?;
+            registry.reregister(self.transport.stream_mut(), self.token, interest)?;
             self.writable_interest = want;
         }
         Ok(())
@@ -336,7 +364,7 @@ impl Connection {
     pub(crate) fn read(&mut self, now: Instant) -> (Vec<Received>, Result<(), ReadError>) {
         let mut out = Vec::new();
         loop {
-            match self.stream.read(self.read_buf.spare()) {
+            match self.transport.read(self.read_buf.spare()) {
                 Ok(0) => {
                     let result =
                         self.extract_frames(&mut out)
@@ -355,6 +383,10 @@ impl Connection {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // A TLS alert before any response (TLS 1.3: a rejected client certificate).
+                Err(e) if tls_error_of(&e).is_some() && self.transport.in_post_handshake() => {
+                    return (out, Err(ReadError::Authentication(e)));
+                }
                 Err(e) => return (out, Err(ReadError::Io(e))),
             }
         }
@@ -398,10 +430,11 @@ impl Connection {
         out
     }
 
-    /// Deregisters and closes the socket; returns the requests that got no response.
+    /// Deregisters and closes the socket (TLS: close_notify first, best-effort); returns the
+    /// requests that got no response.
     pub(crate) fn close(mut self, registry: &Registry) -> Vec<InFlight> {
-        let _ = registry.deregister(&mut self.stream);
-        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+        let _ = registry.deregister(self.transport.stream_mut());
+        self.transport.close();
         self.in_flight.drain(..).collect()
     }
 }
@@ -415,6 +448,9 @@ pub(crate) enum ReadError {
     Decode(DecodeError),
     /// A response nobody asked for.
     Unexpected(String),
+    /// A TLS error right after the handshake, before any response: the broker rejected the
+    /// client (TLS 1.3 reports a refused client certificate only then).
+    Authentication(io::Error),
 }
 
 impl std::fmt::Display for ReadError {
@@ -423,6 +459,7 @@ impl std::fmt::Display for ReadError {
             ReadError::Io(e) => write!(f, "{e}"),
             ReadError::Decode(e) => write!(f, "{e}"),
             ReadError::Unexpected(m) => write!(f, "{m}"),
+            ReadError::Authentication(e) => write!(f, "{e}"),
         }
     }
 }
@@ -462,6 +499,7 @@ fn connect_in_progress(e: &io::Error) -> bool {
 mod tests {
     use super::*;
     use mio::{Events, Poll};
+    use std::io::Write;
     use std::time::Duration;
 
     /// Polls until `conn` is connected (or fails), as the client does.
@@ -520,8 +558,17 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let now = Instant::now();
-        let mut conn =
-            Connection::connect(1, addr, Token(1), poll.registry(), 1 << 17, 1 << 17, now).unwrap();
+        let mut conn = Connection::connect(
+            1,
+            addr,
+            Token(1),
+            poll.registry(),
+            1 << 17,
+            1 << 17,
+            None,
+            now,
+        )
+        .unwrap();
         wait_connected(&mut poll, &mut conn).unwrap();
         assert!(listener.accept().is_ok());
         conn.close(poll.registry());
@@ -531,7 +578,7 @@ mod tests {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap()
         };
-        match Connection::connect(2, closed, Token(2), poll.registry(), -1, -1, now) {
+        match Connection::connect(2, closed, Token(2), poll.registry(), -1, -1, None, now) {
             Err(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused, "{e}"),
             Ok(mut conn) => {
                 let e = wait_connected(&mut poll, &mut conn).unwrap_err();
@@ -547,7 +594,7 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         let now = Instant::now();
         let mut conn =
-            Connection::connect(1, addr, Token(1), poll.registry(), -1, -1, now).unwrap();
+            Connection::connect(1, addr, Token(1), poll.registry(), -1, -1, None, now).unwrap();
         wait_connected(&mut poll, &mut conn).unwrap();
         let (mut server, _) = listener.accept().unwrap();
         // A frame header announcing 100 MiB, then 100 bytes of it.

@@ -3,6 +3,7 @@
 //!
 //! - [`connection`]: one broker connection: connect, ApiVersions handshake, framed reads,
 //!   vectored writes, in-flight requests.
+//! - [`transport`]: the bytes of a connection, plaintext or TLS (Java `TransportLayer`).
 //! - [`client`]: [`NetworkClient`](client::NetworkClient): connections by node id with
 //!   reconnect backoff, request and connection-setup timeouts, the least-loaded node, and the
 //!   metadata refresh (`maybe_update`).
@@ -12,6 +13,7 @@ pub(crate) mod connection;
 pub(crate) mod kafka_client;
 #[cfg(test)]
 pub(crate) mod mock_client;
+pub(crate) mod transport;
 
 use crate::protocol::ApiKey;
 use std::sync::Arc;
@@ -66,6 +68,9 @@ pub(crate) enum Disconnect {
         /// The error.
         error: crate::error::IoError,
     },
+    /// Authentication failed (TLS handshake, or SASL): an `Error::Authentication`. Not
+    /// retriable; the client also makes it the metadata's fatal error.
+    Authentication(crate::error::Error),
 }
 
 impl Disconnect {

@@ -137,6 +137,7 @@ impl<K, V> KafkaProducer<K, V> {
                 rebootstrap: config.metadata_recovery_strategy()
                     == crate::config::MetadataRecoveryStrategy::Rebootstrap,
                 rebootstrap_trigger: config.metadata_recovery_rebootstrap_trigger(),
+                ssl: None,
             },
             metadata.clone(),
         )

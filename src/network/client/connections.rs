@@ -3,6 +3,7 @@
 //! `ClusterConnectionStates`).
 
 use crate::cluster::Node;
+use crate::error::Error;
 use crate::network::Disconnect;
 use crate::network::connection::{ConnState, Connection};
 use mio::Token;
@@ -125,7 +126,15 @@ impl NetworkClient {
         state.node = Some(node.clone());
         let token = Token(self.next_token);
         self.next_token = (self.next_token + 1) % (usize::MAX - 1);
-        let result = Self::resolve(node, address_index).and_then(|addr| {
+        let tls = match &self.config.ssl {
+            None => Ok(None),
+            Some(factory) => factory
+                .client_connection(&node.host)
+                .map(Some)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string())),
+        };
+        let result = tls.and_then(|tls| {
+            let addr = Self::resolve(node, address_index)?;
             Connection::connect(
                 node.id,
                 addr,
@@ -133,6 +142,7 @@ impl NetworkClient {
                 self.poll.registry(),
                 self.config.send_buffer,
                 self.config.receive_buffer,
+                tls,
                 now,
             )
         });
@@ -173,6 +183,44 @@ impl NetworkClient {
         let base = self.config.connection_setup_timeout;
         base.saturating_mul(1u32 << failures.min(10))
             .min(self.config.connection_setup_timeout_max.max(base))
+    }
+
+    /// `node` (its host, port and id) for messages: `host:port (id: n)`.
+    pub(super) fn node_label(&self, node: i32) -> String {
+        match (
+            self.nodes.get(&node).and_then(|s| s.node.as_ref()),
+            self.connections.get(&node),
+        ) {
+            (Some(n), _) => n.to_string(),
+            (None, Some(c)) => format!("{} (id: {node})", c.addr),
+            (None, None) => format!("id {node}"),
+        }
+    }
+
+    /// Authentication with `node` failed (`error` is an `Error::Authentication`: the TLS
+    /// handshake here, the SASL exchange for its engineer): logged at error level once per
+    /// broker (not at every reconnect), the connection closed with
+    /// [`Disconnect::Authentication`] (the reconnect backoff grows as for any failure), and the
+    /// error made the metadata's fatal error, so that sends waiting for metadata fail with it
+    /// at once (Java `DefaultMetadataUpdater.handleServerDisconnect` with an
+    /// `AuthenticationException`). A later successful handshake clears it.
+    pub(crate) fn authentication_failed(&mut self, node: i32, error: Error, now: Instant) {
+        let state = self.nodes.entry(node).or_default();
+        if !state.authentication_failure_logged {
+            state.authentication_failure_logged = true;
+            log::error!("{error}");
+        } else {
+            log::debug!("{error}");
+        }
+        self.disconnect(node, Disconnect::Authentication(error.clone()), now);
+        self.metadata.set_fatal_error(error);
+    }
+
+    /// Authentication with `node` succeeded: its next failure is logged at error level again.
+    pub(crate) fn authentication_succeeded(&mut self, node: i32) {
+        if let Some(s) = self.nodes.get_mut(&node) {
+            s.authentication_failure_logged = false;
+        }
     }
 
     /// Closes the connection to `node`; its in-flight requests complete with `reason`.

@@ -51,6 +51,9 @@ pub(crate) struct NetworkConfig {
     pub rebootstrap: bool,
     /// `metadata.recovery.rebootstrap.trigger.ms`.
     pub rebootstrap_trigger: Duration,
+    /// TLS (`security.protocol=SSL` / `SASL_SSL`): the factory of the connections' TLS
+    /// sessions; `None` for plaintext.
+    pub ssl: Option<Arc<crate::security::ssl::SslFactory>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -62,6 +65,9 @@ struct NodeState {
     unsupported_logged: bool,
     /// Whether the last handshake found the broker unusable (no common version).
     unsupported: bool,
+    /// Whether an authentication failure of this broker was logged (at error level once, not
+    /// at every reconnect; reset when an authentication succeeds).
+    authentication_failure_logged: bool,
     /// A broker's quota throttle (KIP-219): no request to it before this instant.
     throttle_until: Option<Instant>,
     node: Option<Node>,

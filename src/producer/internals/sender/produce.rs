@@ -193,6 +193,7 @@ impl<C: KafkaClient> Sender<C> {
                     Disconnect::Closed(why) => {
                         Error::Network(format!("Disconnected from node {}: {why}", response.node))
                     }
+                    Disconnect::Authentication(e) => e,
                     Disconnect::Io { context, error } => Error::Io {
                         context: format!("Disconnected from node {}: {context}", response.node),
                         source: error,
