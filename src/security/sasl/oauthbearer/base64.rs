@@ -7,7 +7,11 @@ const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 fn encode_with(input: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         let chars = chunk.len() + 1;
         for i in 0..4 {
@@ -69,11 +73,17 @@ mod tests {
         assert_eq!(encode_standard(b"alice:secret"), "YWxpY2U6c2VjcmV0");
         assert_eq!(encode_standard(b"a"), "YQ==");
         assert_eq!(encode_standard(b"ab"), "YWI=");
-        assert_eq!(encode_url_no_pad(b"{\"alg\":\"none\"}"), "eyJhbGciOiJub25lIn0");
+        assert_eq!(
+            encode_url_no_pad(b"{\"alg\":\"none\"}"),
+            "eyJhbGciOiJub25lIn0"
+        );
         assert_eq!(encode_url_no_pad(&[0xfb, 0xff]), "-_8");
         for len in 0..20 {
             let data: Vec<u8> = (0..len).map(|i| (i * 37 + 250) as u8).collect();
-            assert_eq!(decode_url(&encode_url_no_pad(&data)).as_deref(), Some(&data[..]));
+            assert_eq!(
+                decode_url(&encode_url_no_pad(&data)).as_deref(),
+                Some(&data[..])
+            );
         }
         assert_eq!(decode_url("YQ==").as_deref(), Some(&b"a"[..]));
         assert_eq!(decode_url("Y"), None);

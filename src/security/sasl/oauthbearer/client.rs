@@ -30,7 +30,10 @@ pub(crate) struct OAuthBearerSaslClient {
 impl OAuthBearerSaslClient {
     /// A client sending `token` with `extensions` (checked as Java's
     /// `OAuthBearerClientInitialResponse.validateExtensions`).
-    pub(crate) fn new(token: OAuthBearerToken, extensions: BTreeMap<String, String>) -> Result<Self, Error> {
+    pub(crate) fn new(
+        token: OAuthBearerToken,
+        extensions: BTreeMap<String, String>,
+    ) -> Result<Self, Error> {
         client_initial_response::validate_extensions(&extensions)?;
         Ok(OAuthBearerSaslClient {
             token,
@@ -84,7 +87,10 @@ impl SaslClient for OAuthBearerSaslClient {
 
     fn initial_response(&mut self) -> Result<Vec<u8>, Error> {
         if self.state != State::SendClientFirstMessage {
-            return Err(login_error(format!("Unexpected initial response in OAUTHBEARER client state {:?}", self.state)));
+            return Err(login_error(format!(
+                "Unexpected initial response in OAUTHBEARER client state {:?}",
+                self.state
+            )));
         }
         let bytes = client_initial_response::to_bytes(self.token.value(), &self.extensions)?;
         log::debug!(
@@ -112,13 +118,17 @@ impl SaslClient for OAuthBearerSaslClient {
                 // Bounded: the document goes into error messages and logs.
                 let text = String::from_utf8_lossy(challenge);
                 let text: String = text.chars().take(1024).collect();
-                log::debug!("OAUTHBEARER: sending %x01 response to server after receiving an error: {text}");
+                log::debug!(
+                    "OAUTHBEARER: sending %x01 response to server after receiving an error: {text}"
+                );
                 self.server_error = Some(text);
                 self.state = State::ReceiveServerMessageAfterFailure;
                 Ok(Some(vec![client_initial_response::SEPARATOR]))
             }
             State::ReceiveServerMessageAfterFailure => Err(login_error(self.failure_message())),
-            State::Complete => Err(login_error("Unexpected challenge in OAUTHBEARER client state Complete")),
+            State::Complete => Err(login_error(
+                "Unexpected challenge in OAUTHBEARER client state Complete",
+            )),
         }
     }
 }
@@ -129,7 +139,11 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     fn token() -> OAuthBearerToken {
-        OAuthBearerToken::new("hdr.payload.sig", "alice", SystemTime::now() + Duration::from_secs(60))
+        OAuthBearerToken::new(
+            "hdr.payload.sig",
+            "alice",
+            SystemTime::now() + Duration::from_secs(60),
+        )
     }
 
     #[test]
@@ -138,7 +152,10 @@ mod tests {
         ext.insert("traceId".to_string(), "42".to_string());
         let mut c = OAuthBearerSaslClient::new(token(), ext).unwrap();
         assert_eq!(c.mechanism_name(), "OAUTHBEARER");
-        assert_eq!(c.initial_response().unwrap(), b"n,,\x01auth=Bearer hdr.payload.sig\x01traceId=42\x01\x01");
+        assert_eq!(
+            c.initial_response().unwrap(),
+            b"n,,\x01auth=Bearer hdr.payload.sig\x01traceId=42\x01\x01"
+        );
         assert_eq!(c.evaluate_challenge(b"").unwrap(), None);
         assert!(c.is_complete());
         assert!(c.server_error().is_none());
@@ -151,19 +168,28 @@ mod tests {
         c.initial_response().unwrap();
         let doc = br#"{"status":"invalid_token","scope":"kafka"}"#;
         assert_eq!(c.evaluate_challenge(doc).unwrap(), Some(vec![1]));
-        assert_eq!(c.server_error(), Some(r#"{"status":"invalid_token","scope":"kafka"}"#));
+        assert_eq!(
+            c.server_error(),
+            Some(r#"{"status":"invalid_token","scope":"kafka"}"#)
+        );
         assert_eq!(c.server_error_status().as_deref(), Some("invalid_token"));
         assert!(!c.is_complete());
         // Any further message is a failure naming the server's error, never the token.
         let e = c.evaluate_challenge(b"").unwrap_err().to_string();
-        assert!(e.contains("invalid_token") && e.contains("alice") && !e.contains("hdr.payload.sig"), "{e}");
+        assert!(
+            e.contains("invalid_token") && e.contains("alice") && !e.contains("hdr.payload.sig"),
+            "{e}"
+        );
     }
 
     #[test]
     fn garbage_from_the_server_does_not_panic() {
         let mut c = OAuthBearerSaslClient::new(token(), BTreeMap::new()).unwrap();
         c.initial_response().unwrap();
-        assert_eq!(c.evaluate_challenge(&[0xff, 0xfe, 0x00]).unwrap(), Some(vec![1]));
+        assert_eq!(
+            c.evaluate_challenge(&[0xff, 0xfe, 0x00]).unwrap(),
+            Some(vec![1])
+        );
         assert_eq!(c.server_error_status(), None);
         let mut c = OAuthBearerSaslClient::new(token(), BTreeMap::new()).unwrap();
         assert!(c.evaluate_challenge(b"unexpected").is_err());

@@ -20,7 +20,10 @@ fn valid_key(name: &str) -> bool {
 /// Whether `value` is a valid extension value (RFC 7628 `value = *(VCHAR / SP / HTAB / CR /
 /// LF)`; Java requires at least one character).
 fn valid_value(value: &str) -> bool {
-    !value.is_empty() && value.bytes().all(|b| (0x21..=0x7e).contains(&b) || matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) || matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// Checks SASL extensions as Java's `validateExtensions`: `auth` is reserved, names are letters,
@@ -35,7 +38,9 @@ pub(crate) fn validate_extensions(extensions: &BTreeMap<String, String>) -> Resu
         }
         if !valid_value(value) {
             // The value may be a secret; it is not repeated.
-            return Err(login_error(format!("Extension value for extension {name} is invalid")));
+            return Err(login_error(format!(
+                "Extension value for extension {name} is invalid"
+            )));
         }
     }
     Ok(())
@@ -45,13 +50,16 @@ pub(crate) fn validate_extensions(extensions: &BTreeMap<String, String>) -> Resu
 /// server side accepts `[-_.a-zA-Z0-9]+`; this also allows the rest of `b64token`).
 fn valid_token(token: &str) -> bool {
     !token.is_empty()
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'='))
+        && token.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
+        })
 }
 
 /// The initial response for `token` and `extensions` (no authorization id, as Java's client).
-pub(crate) fn to_bytes(token: &str, extensions: &BTreeMap<String, String>) -> Result<Vec<u8>, Error> {
+pub(crate) fn to_bytes(
+    token: &str,
+    extensions: &BTreeMap<String, String>,
+) -> Result<Vec<u8>, Error> {
     if !valid_token(token) {
         return Err(login_error(
             "The OAUTHBEARER token contains characters not allowed in a bearer token",
@@ -79,26 +87,44 @@ mod tests {
     use super::*;
 
     fn ext(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn message_without_extensions() {
-        assert_eq!(to_bytes("abc.def.", &BTreeMap::new()).unwrap(), b"n,,\x01auth=Bearer abc.def.\x01\x01");
+        assert_eq!(
+            to_bytes("abc.def.", &BTreeMap::new()).unwrap(),
+            b"n,,\x01auth=Bearer abc.def.\x01\x01"
+        );
     }
 
     #[test]
     fn message_with_extensions() {
         let bytes = to_bytes("t.u.v", &ext(&[("one", "1"), ("two", "a b")])).unwrap();
-        assert_eq!(bytes, b"n,,\x01auth=Bearer t.u.v\x01one=1\x01two=a b\x01\x01");
+        assert_eq!(
+            bytes,
+            b"n,,\x01auth=Bearer t.u.v\x01one=1\x01two=a b\x01\x01"
+        );
     }
 
     #[test]
     fn rejects_invalid_extensions() {
-        for bad in [ext(&[("auth", "x")]), ext(&[("test.Id", "1")]), ext(&[("a1", "1")]), ext(&[("", "1")])] {
+        for bad in [
+            ext(&[("auth", "x")]),
+            ext(&[("test.Id", "1")]),
+            ext(&[("a1", "1")]),
+            ext(&[("", "1")]),
+        ] {
             assert!(validate_extensions(&bad).is_err(), "{bad:?}");
         }
-        for bad in [ext(&[("k", "")]), ext(&[("k", "a\u{1}b")]), ext(&[("k", "é")])] {
+        for bad in [
+            ext(&[("k", "")]),
+            ext(&[("k", "a\u{1}b")]),
+            ext(&[("k", "é")]),
+        ] {
             let e = validate_extensions(&bad).unwrap_err();
             assert!(e.to_string().contains("Extension value"), "{e}");
         }

@@ -139,8 +139,13 @@ pub(crate) fn refresh_time(
 
 /// The wait after `failures` (≥ 1) consecutive failed refreshes.
 pub(crate) fn retry_delay(failures: u32, config: &RefreshConfig) -> Duration {
-    let factor = 1u32.checked_shl(failures.saturating_sub(1).min(31)).unwrap_or(u32::MAX);
-    config.retry_backoff.saturating_mul(factor).min(config.retry_backoff_max.max(config.retry_backoff))
+    let factor = 1u32
+        .checked_shl(failures.saturating_sub(1).min(31))
+        .unwrap_or(u32::MAX);
+    config
+        .retry_backoff
+        .saturating_mul(factor)
+        .min(config.retry_backoff_max.max(config.retry_backoff))
 }
 
 /// A random number in [0, 1) (from the std hasher's random keys; no `rand` dependency).
@@ -165,7 +170,10 @@ impl std::fmt::Debug for ExpiringCredentialRefreshingLogin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ExpiringCredentialRefreshingLogin")
             .field("current", &*self.current.read())
-            .field("refreshing", &self.thread.as_ref().is_some_and(|t| !t.is_finished()))
+            .field(
+                "refreshing",
+                &self.thread.as_ref().is_some_and(|t| !t.is_finished()),
+            )
             .finish()
     }
 }
@@ -173,7 +181,10 @@ impl std::fmt::Debug for ExpiringCredentialRefreshingLogin {
 impl ExpiringCredentialRefreshingLogin {
     /// Logs in: gets the first token from `provider` (its error is returned) and starts the
     /// refresh thread.
-    pub(crate) fn new(provider: Arc<dyn OAuthBearerTokenProvider>, config: RefreshConfig) -> Result<Self, Error> {
+    pub(crate) fn new(
+        provider: Arc<dyn OAuthBearerTokenProvider>,
+        config: RefreshConfig,
+    ) -> Result<Self, Error> {
         Self::with_clock(provider, config, Arc::new(SystemTime::now))
     }
 
@@ -289,15 +300,24 @@ mod tests {
     }
 
     fn no_jitter() -> RefreshConfig {
-        RefreshConfig { window_jitter: 0.0, ..RefreshConfig::default() }
+        RefreshConfig {
+            window_jitter: 0.0,
+            ..RefreshConfig::default()
+        }
     }
 
     #[test]
     fn refresh_at_window_factor_of_lifetime() {
         // One hour from t=1000: 80 % is 2880 s after the start.
-        assert_eq!(refresh_time(at(1000), None, at(4600), &no_jitter(), 0.5), at(1000 + 2880));
+        assert_eq!(
+            refresh_time(at(1000), None, at(4600), &no_jitter(), 0.5),
+            at(1000 + 2880)
+        );
         // Start time from the token, not now.
-        assert_eq!(refresh_time(at(1500), Some(at(1000)), at(4600), &no_jitter(), 0.0), at(3880));
+        assert_eq!(
+            refresh_time(at(1500), Some(at(1000)), at(4600), &no_jitter(), 0.0),
+            at(3880)
+        );
         // Jitter: factor + jitter * random.
         let c = RefreshConfig::default();
         assert_eq!(refresh_time(at(0), None, at(10_000), &c, 0.0), at(8000));
@@ -307,26 +327,41 @@ mod tests {
     #[test]
     fn refresh_keeps_the_buffer_before_expiry() {
         // 0.95 of 2000 s is 1900 s, inside the 300 s buffer: refresh at expiry - 300 s.
-        let c = RefreshConfig { window_factor: 0.95, ..no_jitter() };
+        let c = RefreshConfig {
+            window_factor: 0.95,
+            ..no_jitter()
+        };
         assert_eq!(refresh_time(at(0), None, at(2000), &c, 0.0), at(1700));
     }
 
     #[test]
     fn refresh_not_sooner_than_min_period() {
         // Token started long ago: 80 % of its lifetime is already past; wait min period.
-        assert_eq!(refresh_time(at(9000), Some(at(0)), at(10_000), &no_jitter(), 0.0), at(9060));
+        assert_eq!(
+            refresh_time(at(9000), Some(at(0)), at(10_000), &no_jitter(), 0.0),
+            at(9060)
+        );
     }
 
     #[test]
     fn short_lifetime_ignores_buffers() {
         // 300 s left < 60 + 300: after 80 % of the time left.
-        assert_eq!(refresh_time(at(0), None, at(300), &no_jitter(), 0.0), at(240));
-        assert_eq!(refresh_time(at(100), Some(at(0)), at(400), &no_jitter(), 0.0), at(100 + 240));
+        assert_eq!(
+            refresh_time(at(0), None, at(300), &no_jitter(), 0.0),
+            at(240)
+        );
+        assert_eq!(
+            refresh_time(at(100), Some(at(0)), at(400), &no_jitter(), 0.0),
+            at(100 + 240)
+        );
     }
 
     #[test]
     fn expired_token_retries_soon() {
-        assert_eq!(refresh_time(at(500), None, at(400), &no_jitter(), 0.0), at(510));
+        assert_eq!(
+            refresh_time(at(500), None, at(400), &no_jitter(), 0.0),
+            at(510)
+        );
     }
 
     #[test]
@@ -341,10 +376,34 @@ mod tests {
     fn config_ranges() {
         assert!(RefreshConfig::default().validate().is_ok());
         for (bad, key) in [
-            (RefreshConfig { window_factor: 0.4, ..Default::default() }, "sasl.login.refresh.window.factor"),
-            (RefreshConfig { window_jitter: 0.3, ..Default::default() }, "sasl.login.refresh.window.jitter"),
-            (RefreshConfig { min_period: Duration::from_secs(901), ..Default::default() }, "sasl.login.refresh.min.period.seconds"),
-            (RefreshConfig { buffer: Duration::from_secs(3601), ..Default::default() }, "sasl.login.refresh.buffer.seconds"),
+            (
+                RefreshConfig {
+                    window_factor: 0.4,
+                    ..Default::default()
+                },
+                "sasl.login.refresh.window.factor",
+            ),
+            (
+                RefreshConfig {
+                    window_jitter: 0.3,
+                    ..Default::default()
+                },
+                "sasl.login.refresh.window.jitter",
+            ),
+            (
+                RefreshConfig {
+                    min_period: Duration::from_secs(901),
+                    ..Default::default()
+                },
+                "sasl.login.refresh.min.period.seconds",
+            ),
+            (
+                RefreshConfig {
+                    buffer: Duration::from_secs(3601),
+                    ..Default::default()
+                },
+                "sasl.login.refresh.buffer.seconds",
+            ),
         ] {
             assert!(matches!(bad.validate(), Err(Error::Config { key: k, .. }) if k == key));
         }
@@ -361,9 +420,15 @@ mod tests {
         fn token(&self) -> Result<OAuthBearerToken, Error> {
             let n = self.calls.fetch_add(1, Ordering::SeqCst);
             if self.fail.contains(&n) {
-                return Err(crate::security::sasl::oauthbearer::login_error(format!("call {n} fails")));
+                return Err(crate::security::sasl::oauthbearer::login_error(format!(
+                    "call {n} fails"
+                )));
             }
-            Ok(OAuthBearerToken::new(format!("tok{n}"), "alice", SystemTime::now() + self.lifetime))
+            Ok(OAuthBearerToken::new(
+                format!("tok{n}"),
+                "alice",
+                SystemTime::now() + self.lifetime,
+            ))
         }
     }
 
@@ -388,26 +453,42 @@ mod tests {
 
     #[test]
     fn first_login_error_is_returned() {
-        let p = Arc::new(Counting { calls: AtomicUsize::new(0), lifetime: Duration::from_secs(60), fail: vec![0] });
+        let p = Arc::new(Counting {
+            calls: AtomicUsize::new(0),
+            lifetime: Duration::from_secs(60),
+            fail: vec![0],
+        });
         let e = ExpiringCredentialRefreshingLogin::new(p, RefreshConfig::default()).unwrap_err();
         assert!(e.to_string().contains("call 0 fails"), "{e}");
     }
 
     #[test]
     fn refreshes_in_the_background_and_stops_on_drop() {
-        let p = Arc::new(Counting { calls: AtomicUsize::new(0), lifetime: Duration::from_millis(200), fail: vec![] });
+        let p = Arc::new(Counting {
+            calls: AtomicUsize::new(0),
+            lifetime: Duration::from_millis(200),
+            fail: vec![],
+        });
         let login = ExpiringCredentialRefreshingLogin::new(p.clone(), fast()).unwrap();
         assert_eq!(login.current().value(), "tok0");
         wait_for(|| login.current().value() == "tok2");
         drop(login);
         let calls = p.calls.load(Ordering::SeqCst);
         std::thread::sleep(Duration::from_millis(300));
-        assert_eq!(p.calls.load(Ordering::SeqCst), calls, "the thread kept refreshing after the drop");
+        assert_eq!(
+            p.calls.load(Ordering::SeqCst),
+            calls,
+            "the thread kept refreshing after the drop"
+        );
     }
 
     #[test]
     fn failed_refresh_is_retried() {
-        let p = Arc::new(Counting { calls: AtomicUsize::new(0), lifetime: Duration::from_millis(100), fail: vec![1, 2] });
+        let p = Arc::new(Counting {
+            calls: AtomicUsize::new(0),
+            lifetime: Duration::from_millis(100),
+            fail: vec![1, 2],
+        });
         let login = ExpiringCredentialRefreshingLogin::new(p.clone(), fast()).unwrap();
         wait_for(|| login.current().value() == "tok3");
         // The old token stays current while refreshes fail.
@@ -416,7 +497,11 @@ mod tests {
 
     #[test]
     fn drop_is_prompt_with_a_long_wait() {
-        let p = Arc::new(Counting { calls: AtomicUsize::new(0), lifetime: Duration::from_secs(3600), fail: vec![] });
+        let p = Arc::new(Counting {
+            calls: AtomicUsize::new(0),
+            lifetime: Duration::from_secs(3600),
+            fail: vec![],
+        });
         let login = ExpiringCredentialRefreshingLogin::new(p, RefreshConfig::default()).unwrap();
         let started = Instant::now();
         drop(login);
@@ -426,16 +511,27 @@ mod tests {
     #[test]
     fn sasl_client_and_debug() {
         let mut options = std::collections::BTreeMap::new();
-        options.insert("unsecuredLoginStringClaim_sub".to_string(), "alice".to_string());
-        options.insert("unsecuredLoginExtension_traceId".to_string(), "7".to_string());
+        options.insert(
+            "unsecuredLoginStringClaim_sub".to_string(),
+            "alice".to_string(),
+        );
+        options.insert(
+            "unsecuredLoginExtension_traceId".to_string(),
+            "7".to_string(),
+        );
         let provider = super::super::unsecured_login_callback_handler::OAuthBearerUnsecuredLoginCallbackHandler::new(&options).unwrap();
-        let login = ExpiringCredentialRefreshingLogin::new(Arc::new(provider), RefreshConfig::default()).unwrap();
+        let login =
+            ExpiringCredentialRefreshingLogin::new(Arc::new(provider), RefreshConfig::default())
+                .unwrap();
         let value = login.current().value().to_string();
         let mut client = login.sasl_client().unwrap();
         let first = client.initial_response().unwrap();
         let expected = format!("n,,\u{1}auth=Bearer {value}\u{1}traceId=7\u{1}\u{1}");
         assert_eq!(first, expected.as_bytes());
         let debug = format!("{login:?}");
-        assert!(debug.contains("alice") && !debug.contains(&value), "{debug}");
+        assert!(
+            debug.contains("alice") && !debug.contains(&value),
+            "{debug}"
+        );
     }
 }

@@ -26,7 +26,9 @@ impl FileTokenRetriever {
             .strip_prefix("file:")
             .ok_or_else(|| config(format!("{url} is not a file: URL")))?;
         let path = if let Some(after) = rest.strip_prefix("//") {
-            let slash = after.find('/').ok_or_else(|| config(format!("{url} names no file")))?;
+            let slash = after
+                .find('/')
+                .ok_or_else(|| config(format!("{url} names no file")))?;
             let (host, path) = after.split_at(slash);
             if !host.is_empty() && host != "localhost" {
                 return Err(config(format!("{url}: only local files are supported")));
@@ -52,7 +54,12 @@ impl FileTokenRetriever {
         let mut text = String::new();
         std::fs::File::open(&self.path)
             .and_then(|f| f.take(MAX_FILE_SIZE).read_to_string(&mut text))
-            .map_err(|e| login_error(format!("Could not read the access token from {}: {e}", self.path.display())))?;
+            .map_err(|e| {
+                login_error(format!(
+                    "Could not read the access token from {}: {e}",
+                    self.path.display()
+                ))
+            })?;
         log::debug!("Read an access token from {}", self.path.display());
         Ok(text.trim().to_string())
     }
@@ -68,8 +75,19 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("token.jwt");
         std::fs::write(&file, "  a.b.c\n").unwrap();
-        for url in [format!("file:{}", file.display()), format!("file://{}", file.display()), format!("file://localhost{}", file.display())] {
-            assert_eq!(FileTokenRetriever::from_url(&url).unwrap().retrieve().unwrap(), "a.b.c", "{url}");
+        for url in [
+            format!("file:{}", file.display()),
+            format!("file://{}", file.display()),
+            format!("file://localhost{}", file.display()),
+        ] {
+            assert_eq!(
+                FileTokenRetriever::from_url(&url)
+                    .unwrap()
+                    .retrieve()
+                    .unwrap(),
+                "a.b.c",
+                "{url}"
+            );
         }
         for bad in [
             format!("file:{}", dir.join("missing").display()),
@@ -78,7 +96,13 @@ mod tests {
             "file://otherhost/x".to_string(),
             "http://x/".to_string(),
         ] {
-            assert!(matches!(FileTokenRetriever::from_url(&bad), Err(Error::Config { .. })), "{bad}");
+            assert!(
+                matches!(
+                    FileTokenRetriever::from_url(&bad),
+                    Err(Error::Config { .. })
+                ),
+                "{bad}"
+            );
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -37,7 +37,9 @@ pub(crate) fn form_urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => out.push(char::from(b)),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => {
+                out.push(char::from(b))
+            }
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
@@ -58,15 +60,25 @@ fn sanitize<'a>(what: &str, value: &'a str) -> Result<&'a str, Error> {
 
 /// The `Authorization` header (Java `formatAuthorizationHeader`): `Basic ` and the base64 of
 /// `clientId:clientSecret`, both trimmed and, when `urlencode`, form-URL-encoded first.
-pub(crate) fn format_authorization_header(client_id: &str, client_secret: &str, urlencode: bool) -> Result<String, Error> {
+pub(crate) fn format_authorization_header(
+    client_id: &str,
+    client_secret: &str,
+    urlencode: bool,
+) -> Result<String, Error> {
     let id = sanitize("the token endpoint request client ID parameter", client_id)?;
-    let secret = sanitize("the token endpoint request client secret parameter", client_secret)?;
+    let secret = sanitize(
+        "the token endpoint request client secret parameter",
+        client_secret,
+    )?;
     let pair = if urlencode {
         format!("{}:{}", form_urlencode(id), form_urlencode(secret))
     } else {
         format!("{id}:{secret}")
     };
-    Ok(format!("Basic {}", base64::encode_standard(pair.as_bytes())))
+    Ok(format!(
+        "Basic {}",
+        base64::encode_standard(pair.as_bytes())
+    ))
 }
 
 /// The request body (Java `formatRequestBody`).
@@ -91,7 +103,8 @@ fn format_error_body(body: &[u8], secret: &str) -> String {
             Ok(json) if json.get("error").is_some() => format!(
                 "{{{} - {}}}",
                 json["error"],
-                json.get("error_description").unwrap_or(&serde_json::Value::Null)
+                json.get("error_description")
+                    .unwrap_or(&serde_json::Value::Null)
             ),
             Ok(json) if json.get("errorCode").is_some() => format!(
                 "{{{} - {}}}",
@@ -117,11 +130,22 @@ fn format_error_body(body: &[u8], secret: &str) -> String {
 /// Reads `access_token` and `expires_in` from the endpoint's JSON answer (Java
 /// `parseAccessToken`).
 pub(crate) fn parse_access_token(body: &[u8]) -> Result<RetrievedAccessToken, Error> {
-    let json: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| login_error(format!("The token endpoint response is not valid JSON: {e}")))?;
-    let access_token = match json.get("access_token").and_then(|v| v.as_str()).map(str::trim) {
+    let json: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        login_error(format!(
+            "The token endpoint response is not valid JSON: {e}"
+        ))
+    })?;
+    let access_token = match json
+        .get("access_token")
+        .and_then(|v| v.as_str())
+        .map(str::trim)
+    {
         Some(t) if !t.is_empty() => t.to_string(),
-        _ => return Err(login_error("The token endpoint response did not contain an access_token value")),
+        _ => {
+            return Err(login_error(
+                "The token endpoint response did not contain an access_token value",
+            ));
+        }
     };
     let expires_in = match json.get("expires_in") {
         Some(serde_json::Value::Number(n)) => n.as_f64(),
@@ -130,7 +154,10 @@ pub(crate) fn parse_access_token(body: &[u8]) -> Result<RetrievedAccessToken, Er
     }
     .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e10)
     .map(Duration::from_secs_f64);
-    Ok(RetrievedAccessToken { access_token, expires_in })
+    Ok(RetrievedAccessToken {
+        access_token,
+        expires_in,
+    })
 }
 
 /// One attempt's failure.
@@ -195,13 +222,17 @@ impl HttpAccessTokenRetriever {
             key: "sasl.oauthbearer.token.endpoint.url".to_string(),
             message: format!("{url}: {message}"),
         })?;
-        let authorization = format_authorization_header(client_id, client_secret.value(), urlencode_header)?;
+        let authorization =
+            format_authorization_header(client_id, client_secret.value(), urlencode_header)?;
         Ok(HttpAccessTokenRetriever {
             url_text: url.to_string(),
             url: parsed,
             authorization: Password::new(authorization),
             client_secret: client_secret.clone(),
-            scope: scope.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
+            scope: scope
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
             retry_backoff: timings.retry_backoff,
             retry_backoff_max: timings.retry_backoff_max,
             connect_timeout: timings.connect_timeout,
@@ -227,18 +258,28 @@ impl HttpAccessTokenRetriever {
             self.read_timeout,
             self.tls.as_ref(),
         )
-        .map_err(|e| AttemptError::Retriable(format!("Error reading the token endpoint {}: {e}", self.url_text)))?;
+        .map_err(|e| {
+            AttemptError::Retriable(format!(
+                "Error reading the token endpoint {}: {e}",
+                self.url_text
+            ))
+        })?;
         match response.status {
             200 | 201 => {
                 if response.body.iter().all(u8::is_ascii_whitespace) {
-                    Err(AttemptError::Retriable("The token endpoint response was unexpectedly empty".to_string()))
+                    Err(AttemptError::Retriable(
+                        "The token endpoint response was unexpectedly empty".to_string(),
+                    ))
                 } else {
                     Ok(response.body)
                 }
             }
             status => {
                 let error = format_error_body(&response.body, self.client_secret.value());
-                log::warn!("The token endpoint {} returned HTTP status {status}, error: {error}", self.url_text);
+                log::warn!(
+                    "The token endpoint {} returned HTTP status {status}, error: {error}",
+                    self.url_text
+                );
                 if (400..500).contains(&status) && status != 408 && status != 429 {
                     Err(AttemptError::Fatal(format!(
                         "The token endpoint {} returned HTTP status {status} and error response {error}; will not attempt further retries",
@@ -271,7 +312,10 @@ impl HttpAccessTokenRetriever {
             let now = Instant::now();
             let wait = self
                 .retry_backoff
-                .saturating_mul(1u32.checked_shl(attempt.saturating_sub(1).min(31)).unwrap_or(u32::MAX))
+                .saturating_mul(
+                    1u32.checked_shl(attempt.saturating_sub(1).min(31))
+                        .unwrap_or(u32::MAX),
+                )
                 .min(end.saturating_duration_since(now));
             if wait.is_zero() {
                 return Err(login_error(format!(
@@ -294,33 +338,62 @@ mod tests {
     #[test]
     fn authorization_header_as_java() {
         // Java's HttpAccessTokenRetrieverTest: "id:secret" base64.
-        assert_eq!(format_authorization_header("id", "secret", false).unwrap(), "Basic aWQ6c2VjcmV0");
-        assert_eq!(format_authorization_header(" id ", " secret ", true).unwrap(), "Basic aWQ6c2VjcmV0");
+        assert_eq!(
+            format_authorization_header("id", "secret", false).unwrap(),
+            "Basic aWQ6c2VjcmV0"
+        );
+        assert_eq!(
+            format_authorization_header(" id ", " secret ", true).unwrap(),
+            "Basic aWQ6c2VjcmV0"
+        );
         let header = format_authorization_header("my id", "p@ss:w/rd", true).unwrap();
-        let decoded = base64::decode_url(&header["Basic ".len()..].replace('+', "-").replace('/', "_")).unwrap();
+        let decoded =
+            base64::decode_url(&header["Basic ".len()..].replace('+', "-").replace('/', "_"))
+                .unwrap();
         assert_eq!(decoded, b"my+id:p%40ss%3Aw%2Frd");
         for (id, secret) in [("", "s"), ("i", " "), ("  ", "s")] {
-            assert!(matches!(format_authorization_header(id, secret, true), Err(Error::Config { .. })));
+            assert!(matches!(
+                format_authorization_header(id, secret, true),
+                Err(Error::Config { .. })
+            ));
         }
     }
 
     #[test]
     fn request_body_as_java() {
         assert_eq!(format_request_body(None), "grant_type=client_credentials");
-        assert_eq!(format_request_body(Some("  ")), "grant_type=client_credentials");
-        assert_eq!(format_request_body(Some(" api://x/.default read ")), "grant_type=client_credentials&scope=api%3A%2F%2Fx%2F.default+read");
+        assert_eq!(
+            format_request_body(Some("  ")),
+            "grant_type=client_credentials"
+        );
+        assert_eq!(
+            format_request_body(Some(" api://x/.default read ")),
+            "grant_type=client_credentials&scope=api%3A%2F%2Fx%2F.default+read"
+        );
         assert_eq!(form_urlencode("aZ09.-*_ é~"), "aZ09.-*_+%C3%A9%7E");
     }
 
     #[test]
     fn parses_token_response() {
-        let t = parse_access_token(br#"{"access_token":"a.b.c","token_type":"Bearer","expires_in":3600}"#).unwrap();
-        assert_eq!((t.access_token.as_str(), t.expires_in), ("a.b.c", Some(Duration::from_secs(3600))));
+        let t = parse_access_token(
+            br#"{"access_token":"a.b.c","token_type":"Bearer","expires_in":3600}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (t.access_token.as_str(), t.expires_in),
+            ("a.b.c", Some(Duration::from_secs(3600)))
+        );
         let t = parse_access_token(br#"{"access_token":"a.b.c","expires_in":"60"}"#).unwrap();
         assert_eq!(t.expires_in, Some(Duration::from_secs(60)));
         let t = parse_access_token(br#"{"access_token":"a.b.c","expires_in":-1}"#).unwrap();
         assert_eq!(t.expires_in, None);
-        for bad in [&b"not json"[..], b"{}", br#"{"access_token":""}"#, br#"{"access_token":5}"#, b"[]"] {
+        for bad in [
+            &b"not json"[..],
+            b"{}",
+            br#"{"access_token":""}"#,
+            br#"{"access_token":5}"#,
+            b"[]",
+        ] {
             assert!(parse_access_token(bad).is_err());
         }
         assert!(!format!("{t:?}").contains("a.b.c"));
@@ -330,10 +403,16 @@ mod tests {
     fn error_bodies() {
         assert_eq!(format_error_body(b"", "s3cr3t"), "{}");
         assert_eq!(
-            format_error_body(br#"{"error":"invalid_client","error_description":"bad s3cr3t"}"#, "s3cr3t"),
+            format_error_body(
+                br#"{"error":"invalid_client","error_description":"bad s3cr3t"}"#,
+                "s3cr3t"
+            ),
             r#"{"invalid_client" - "bad [hidden]"}"#
         );
-        assert_eq!(format_error_body(br#"{"errorCode":"E1","errorSummary":"x"}"#, ""), r#"{"E1" - "x"}"#);
+        assert_eq!(
+            format_error_body(br#"{"errorCode":"E1","errorSummary":"x"}"#, ""),
+            r#"{"E1" - "x"}"#
+        );
         assert_eq!(format_error_body(b"oops", "s3cr3t"), "{oops}");
         let long = format_error_body(&[b'x'; 5000], "s");
         assert_eq!(long.len(), MAX_ERROR_BODY + 3);

@@ -69,7 +69,8 @@ impl HttpUrl {
         let port = if port.is_empty() {
             default_port
         } else {
-            port.parse::<u16>().map_err(|_| format!("invalid port \"{port}\""))?
+            port.parse::<u16>()
+                .map_err(|_| format!("invalid port \"{port}\""))?
         };
         let path_and_query = match path {
             "" => "/".to_string(),
@@ -129,7 +130,10 @@ pub(crate) fn default_tls_config() -> io::Result<Arc<rustls::ClientConfig>> {
 }
 
 fn connect(url: &HttpUrl, connect_timeout: Duration) -> io::Result<TcpStream> {
-    let mut last = io::Error::new(io::ErrorKind::NotFound, format!("{} resolves to no address", url.host));
+    let mut last = io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("{} resolves to no address", url.host),
+    );
     for addr in (url.host.as_str(), url.port).to_socket_addrs()? {
         match TcpStream::connect_timeout(&addr, connect_timeout) {
             Ok(stream) => return Ok(stream),
@@ -171,8 +175,12 @@ pub(crate) fn post(
                 Some(c) => c.clone(),
                 None => default_tls_config()?,
             };
-            let name = ServerName::try_from(url.host.clone())
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("invalid host name: {e}")))?;
+            let name = ServerName::try_from(url.host.clone()).map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("invalid host name: {e}"),
+                )
+            })?;
             let conn = rustls::ClientConnection::new(config, name).map_err(io::Error::other)?;
             exchange(rustls::StreamOwned::new(conn, stream), &request)
         }
@@ -196,7 +204,10 @@ fn read_line<R: BufRead>(reader: &mut R) -> io::Result<String> {
         return Err(if line.len() as u64 >= MAX_LINE {
             invalid("HTTP line too long")
         } else {
-            io::Error::new(io::ErrorKind::UnexpectedEof, "the connection closed in the HTTP response header")
+            io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the connection closed in the HTTP response header",
+            )
         });
     }
     let text = String::from_utf8_lossy(&line);
@@ -233,9 +244,16 @@ pub(crate) fn read_response<R: BufRead>(mut reader: R) -> io::Result<HttpRespons
         };
         let value = value.trim();
         if name.eq_ignore_ascii_case("content-length") {
-            content_length = Some(value.parse::<u64>().map_err(|_| invalid("invalid Content-Length"))?);
+            content_length = Some(
+                value
+                    .parse::<u64>()
+                    .map_err(|_| invalid("invalid Content-Length"))?,
+            );
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            chunked = value.to_ascii_lowercase().split(',').any(|v| v.trim() == "chunked");
+            chunked = value
+                .to_ascii_lowercase()
+                .split(',')
+                .any(|v| v.trim() == "chunked");
         }
     }
     if (100..200).contains(&status) {
@@ -258,7 +276,10 @@ pub(crate) fn read_response<R: BufRead>(mut reader: R) -> io::Result<HttpRespons
             }
             let read = (&mut reader).take(size).read_to_end(&mut body)?;
             if read as u64 != size {
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the connection closed in a chunk"));
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the connection closed in a chunk",
+                ));
             }
             if !read_line(&mut reader)?.is_empty() {
                 return Err(invalid("missing CRLF after a chunk"));
@@ -270,7 +291,10 @@ pub(crate) fn read_response<R: BufRead>(mut reader: R) -> io::Result<HttpRespons
         }
         let read = (&mut reader).take(length).read_to_end(&mut body)?;
         if read as u64 != length {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the connection closed in the body"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the connection closed in the body",
+            ));
         }
     } else if status != 204 && status != 304 {
         (&mut reader).take(MAX_BODY + 1).read_to_end(&mut body)?;
@@ -288,27 +312,44 @@ mod tests {
     #[test]
     fn parses_urls() {
         let u = HttpUrl::parse("https://idp.example.com/oauth2/token?x=1#frag").unwrap();
-        assert_eq!((u.scheme, u.host.as_str(), u.port, u.path_and_query.as_str()), (Scheme::Https, "idp.example.com", 443, "/oauth2/token?x=1"));
+        assert_eq!(
+            (u.scheme, u.host.as_str(), u.port, u.path_and_query.as_str()),
+            (Scheme::Https, "idp.example.com", 443, "/oauth2/token?x=1")
+        );
         assert_eq!(u.host_header(), "idp.example.com");
         let u = HttpUrl::parse("http://[::1]:8080").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.path_and_query.as_str()), ("::1", 8080, "/"));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.path_and_query.as_str()),
+            ("::1", 8080, "/")
+        );
         assert_eq!(u.host_header(), "[::1]:8080");
         let u = HttpUrl::parse("http://h?q").unwrap();
         assert_eq!(u.path_and_query, "/?q");
-        for bad in ["ftp://h/", "http://", "http://h:99999/", "http://u:p@h/", "http://[::1/", "http://:80/"] {
+        for bad in [
+            "ftp://h/",
+            "http://",
+            "http://h:99999/",
+            "http://u:p@h/",
+            "http://[::1/",
+            "http://:80/",
+        ] {
             assert!(HttpUrl::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn reads_responses() {
-        let r = read_response(&b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloextra"[..]).unwrap();
+        let r =
+            read_response(&b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloextra"[..]).unwrap();
         assert_eq!((r.status, &r.body[..]), (200, &b"hello"[..]));
         let r = read_response(&b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nhel\r\n2\r\nlo\r\n0\r\nT: v\r\n\r\n"[..]).unwrap();
         assert_eq!(r.body, b"hello");
         let r = read_response(&b"HTTP/1.0 503 Busy\r\n\r\nbody to eof"[..]).unwrap();
         assert_eq!((r.status, &r.body[..]), (503, &b"body to eof"[..]));
-        let r = read_response(&b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"[..]).unwrap();
+        let r = read_response(
+            &b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"[..],
+        )
+        .unwrap();
         assert_eq!(r.status, 201);
     }
 
@@ -329,7 +370,11 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nA: b",
         ];
         for case in cases {
-            assert!(read_response(*case).is_err(), "{}", String::from_utf8_lossy(case));
+            assert!(
+                read_response(*case).is_err(),
+                "{}",
+                String::from_utf8_lossy(case)
+            );
         }
     }
 }

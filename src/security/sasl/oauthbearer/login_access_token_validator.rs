@@ -36,7 +36,10 @@ fn seconds(value: &Value) -> Option<SystemTime> {
 
 impl LoginAccessTokenValidator {
     /// A validator reading the scope and the principal from these claims.
-    pub(crate) fn new(scope_claim_name: impl Into<String>, sub_claim_name: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        scope_claim_name: impl Into<String>,
+        sub_claim_name: impl Into<String>,
+    ) -> Self {
         LoginAccessTokenValidator {
             scope_claim_name: scope_claim_name.into(),
             sub_claim_name: sub_claim_name.into(),
@@ -48,7 +51,9 @@ impl LoginAccessTokenValidator {
     pub(crate) fn validate(&self, access_token: &str) -> Result<OAuthBearerToken, Error> {
         let token = access_token.trim();
         if token.is_empty() {
-            return Err(invalid("Empty JWT provided; expected three sections (header, payload, and signature)"));
+            return Err(invalid(
+                "Empty JWT provided; expected three sections (header, payload, and signature)",
+            ));
         }
         let parts: Vec<&str> = token.split('.').map(str::trim).collect();
         if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) {
@@ -57,9 +62,10 @@ impl LoginAccessTokenValidator {
                 parts.iter().filter(|p| !p.is_empty()).count()
             )));
         }
-        let payload = base64::decode_url(parts[1]).ok_or_else(|| invalid("the JWT payload is not valid base64url"))?;
-        let payload: Value =
-            serde_json::from_slice(&payload).map_err(|e| invalid(format!("the JWT payload is not valid JSON: {e}")))?;
+        let payload = base64::decode_url(parts[1])
+            .ok_or_else(|| invalid("the JWT payload is not valid base64url"))?;
+        let payload: Value = serde_json::from_slice(&payload)
+            .map_err(|e| invalid(format!("the JWT payload is not valid JSON: {e}")))?;
         let Value::Object(claims) = payload else {
             return Err(invalid("the JWT payload is not a JSON object"));
         };
@@ -72,11 +78,17 @@ impl LoginAccessTokenValidator {
         let mut scope = BTreeSet::new();
         for item in raw_scope {
             let Some(s) = item.as_str() else {
-                return Err(invalid(format!("{} value must be a string", self.scope_claim_name)));
+                return Err(invalid(format!(
+                    "{} value must be a string",
+                    self.scope_claim_name
+                )));
             };
             let s = s.trim();
             if s.is_empty() {
-                return Err(invalid(format!("{} value must be non-empty", self.scope_claim_name)));
+                return Err(invalid(format!(
+                    "{} value must be non-empty",
+                    self.scope_claim_name
+                )));
             }
             if !scope.insert(s.to_string()) {
                 return Err(invalid(format!(
@@ -88,17 +100,36 @@ impl LoginAccessTokenValidator {
 
         let expires_at = match claims.get("exp") {
             None | Some(Value::Null) => return Err(invalid("exp value must be non-null")),
-            Some(v) => seconds(v).ok_or_else(|| invalid("exp value must be a non-negative number"))?,
+            Some(v) => {
+                seconds(v).ok_or_else(|| invalid("exp value must be a non-negative number"))?
+            }
         };
         let principal = match claims.get(&self.sub_claim_name) {
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-            Some(Value::String(_)) => return Err(invalid(format!("{} value must be non-empty", self.sub_claim_name))),
-            Some(Value::Null) | None => return Err(invalid(format!("{} value must be non-null", self.sub_claim_name))),
-            Some(_) => return Err(invalid(format!("{} value must be a string", self.sub_claim_name))),
+            Some(Value::String(_)) => {
+                return Err(invalid(format!(
+                    "{} value must be non-empty",
+                    self.sub_claim_name
+                )));
+            }
+            Some(Value::Null) | None => {
+                return Err(invalid(format!(
+                    "{} value must be non-null",
+                    self.sub_claim_name
+                )));
+            }
+            Some(_) => {
+                return Err(invalid(format!(
+                    "{} value must be a string",
+                    self.sub_claim_name
+                )));
+            }
         };
         let issued_at = match claims.get("iat") {
             None | Some(Value::Null) => None,
-            Some(v) => Some(seconds(v).ok_or_else(|| invalid("iat value must be a non-negative number"))?),
+            Some(v) => {
+                Some(seconds(v).ok_or_else(|| invalid("iat value must be a non-negative number"))?)
+            }
         };
         let mut result = OAuthBearerToken::new(token, principal, expires_at).with_scope(scope);
         if let Some(iat) = issued_at {
@@ -128,14 +159,24 @@ pub(crate) mod tests {
 
     #[test]
     fn valid_token() {
-        let value = jwt(&json!({"sub": " alice ", "exp": 2_000_000_000u64, "iat": 1_999_996_400.5, "scope": ["a", "b"]}));
+        let value = jwt(
+            &json!({"sub": " alice ", "exp": 2_000_000_000u64, "iat": 1_999_996_400.5, "scope": ["a", "b"]}),
+        );
         let token = validator().validate(&format!(" {value}\n")).unwrap();
         assert_eq!(token.value(), value);
         assert_eq!(token.principal(), "alice");
-        assert_eq!(token.expires_at(), UNIX_EPOCH + Duration::from_secs(2_000_000_000));
-        assert_eq!(token.start_time(), Some(UNIX_EPOCH + Duration::from_secs(1_999_996_400)));
+        assert_eq!(
+            token.expires_at(),
+            UNIX_EPOCH + Duration::from_secs(2_000_000_000)
+        );
+        assert_eq!(
+            token.start_time(),
+            Some(UNIX_EPOCH + Duration::from_secs(1_999_996_400))
+        );
         assert_eq!(token.scope().iter().collect::<Vec<_>>(), ["a", "b"]);
-        let token = validator().validate(&jwt(&json!({"sub": "a", "exp": 1, "scope": "one two"}))).unwrap();
+        let token = validator()
+            .validate(&jwt(&json!({"sub": "a", "exp": 1, "scope": "one two"})))
+            .unwrap();
         assert_eq!(token.scope().iter().collect::<Vec<_>>(), ["one two"]);
         assert_eq!(token.start_time(), None);
     }
@@ -143,7 +184,9 @@ pub(crate) mod tests {
     #[test]
     fn custom_claim_names() {
         let v = LoginAccessTokenValidator::new("scp", "client_id");
-        let token = v.validate(&jwt(&json!({"client_id": "svc", "exp": 5, "scp": ["x"]}))).unwrap();
+        let token = v
+            .validate(&jwt(&json!({"client_id": "svc", "exp": 5, "scp": ["x"]})))
+            .unwrap();
         assert_eq!(token.principal(), "svc");
         assert_eq!(token.scope().iter().collect::<Vec<_>>(), ["x"]);
     }
@@ -158,18 +201,39 @@ pub(crate) mod tests {
             (format!("h.{good_payload}."), "Malformed JWT"),
             (format!("h.{good_payload}.s.x"), "Malformed JWT"),
             ("h.!!!.s".to_string(), "base64url"),
-            (format!("h.{}.s", base64::encode_url_no_pad(b"not json")), "not valid JSON"),
-            (format!("h.{}.s", base64::encode_url_no_pad(b"[1]")), "not a JSON object"),
+            (
+                format!("h.{}.s", base64::encode_url_no_pad(b"not json")),
+                "not valid JSON",
+            ),
+            (
+                format!("h.{}.s", base64::encode_url_no_pad(b"[1]")),
+                "not a JSON object",
+            ),
             (jwt(&json!({"sub": "a"})), "exp value must be non-null"),
             (jwt(&json!({"sub": "a", "exp": "soon"})), "exp value"),
             (jwt(&json!({"sub": "a", "exp": -1})), "exp value"),
             (jwt(&json!({"exp": 1})), "sub value must be non-null"),
-            (jwt(&json!({"sub": " ", "exp": 1})), "sub value must be non-empty"),
-            (jwt(&json!({"sub": 7, "exp": 1})), "sub value must be a string"),
+            (
+                jwt(&json!({"sub": " ", "exp": 1})),
+                "sub value must be non-empty",
+            ),
+            (
+                jwt(&json!({"sub": 7, "exp": 1})),
+                "sub value must be a string",
+            ),
             (jwt(&json!({"sub": "a", "exp": 1, "iat": -5})), "iat value"),
-            (jwt(&json!({"sub": "a", "exp": 1, "scope": ["x", "x"]})), "duplicates"),
-            (jwt(&json!({"sub": "a", "exp": 1, "scope": [""]})), "non-empty"),
-            (jwt(&json!({"sub": "a", "exp": 1, "scope": [1]})), "must be a string"),
+            (
+                jwt(&json!({"sub": "a", "exp": 1, "scope": ["x", "x"]})),
+                "duplicates",
+            ),
+            (
+                jwt(&json!({"sub": "a", "exp": 1, "scope": [""]})),
+                "non-empty",
+            ),
+            (
+                jwt(&json!({"sub": "a", "exp": 1, "scope": [1]})),
+                "must be a string",
+            ),
         ];
         for (token, expected) in cases {
             let e = validator().validate(&token).unwrap_err();

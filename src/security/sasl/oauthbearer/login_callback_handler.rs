@@ -5,7 +5,9 @@
 use super::client_initial_response::validate_extensions;
 use super::file_token_retriever::FileTokenRetriever;
 use super::http_access_token_retriever::{HttpAccessTokenRetriever, RetrieverTimings};
-use super::login_access_token_validator::{DEFAULT_SCOPE_CLAIM_NAME, DEFAULT_SUB_CLAIM_NAME, LoginAccessTokenValidator};
+use super::login_access_token_validator::{
+    DEFAULT_SCOPE_CLAIM_NAME, DEFAULT_SUB_CLAIM_NAME, LoginAccessTokenValidator,
+};
 use super::{OAuthBearerToken, OAuthBearerTokenProvider};
 use crate::config::Password;
 use crate::error::Error;
@@ -108,7 +110,10 @@ impl OAuthBearerLoginCallbackHandler {
     /// The handler for these settings and the JAAS options of `OAuthBearerLoginModule`
     /// (`clientId`, `clientSecret`, `scope`, `extension_<name>`; the first two only for an
     /// HTTP(S) endpoint). Bad settings are [`Error::Config`].
-    pub(crate) fn new(settings: &OAuthBearerLoginSettings, options: &BTreeMap<String, String>) -> Result<Self, Error> {
+    pub(crate) fn new(
+        settings: &OAuthBearerLoginSettings,
+        options: &BTreeMap<String, String>,
+    ) -> Result<Self, Error> {
         let url = settings.token_endpoint_url.trim();
         if url.is_empty() {
             return Err(Error::Config {
@@ -124,7 +129,11 @@ impl OAuthBearerLoginCallbackHandler {
                     .get(name)
                     .map(|v| v.trim())
                     .filter(|v| !v.is_empty())
-                    .ok_or_else(|| jaas_error(format!("The OAuth configuration option {name} value must be non-empty")))
+                    .ok_or_else(|| {
+                        jaas_error(format!(
+                            "The OAuth configuration option {name} value must be non-empty"
+                        ))
+                    })
             };
             let client_id = option(CLIENT_ID_OPTION)?;
             let client_secret = Password::new(option(CLIENT_SECRET_OPTION)?);
@@ -154,7 +163,10 @@ impl OAuthBearerLoginCallbackHandler {
         })?;
         Ok(OAuthBearerLoginCallbackHandler {
             retriever,
-            validator: LoginAccessTokenValidator::new(settings.scope_claim_name.trim(), settings.sub_claim_name.trim()),
+            validator: LoginAccessTokenValidator::new(
+                settings.scope_claim_name.trim(),
+                settings.sub_claim_name.trim(),
+            ),
             extensions,
         })
     }
@@ -175,8 +187,9 @@ impl OAuthBearerTokenProvider for OAuthBearerLoginCallbackHandler {
         if let Some(expires_in) = expires_in {
             let by_expires_in = SystemTime::now() + expires_in;
             if by_expires_in < token.expires_at() {
-                let mut shorter = OAuthBearerToken::new(token.value(), token.principal(), by_expires_in)
-                    .with_scope(token.scope().iter().cloned());
+                let mut shorter =
+                    OAuthBearerToken::new(token.value(), token.principal(), by_expires_in)
+                        .with_scope(token.scope().iter().cloned());
                 if let Some(start) = token.start_time() {
                     shorter = shorter.with_start_time(start);
                 }

@@ -54,7 +54,11 @@ pub struct OAuthBearerToken {
 impl OAuthBearerToken {
     /// A token: its compact serialization (`value`), the principal it names, and when it
     /// expires.
-    pub fn new(value: impl Into<String>, principal: impl Into<String>, expires_at: SystemTime) -> Self {
+    pub fn new(
+        value: impl Into<String>,
+        principal: impl Into<String>,
+        expires_at: SystemTime,
+    ) -> Self {
         OAuthBearerToken {
             value: value.into(),
             principal: principal.into(),

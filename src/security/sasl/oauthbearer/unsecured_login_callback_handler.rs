@@ -78,7 +78,9 @@ fn list_elements(value: &str) -> Vec<Value> {
     if rest.is_empty() {
         return Vec::new();
     }
-    rest.split(delimiter).map(|s| Value::String(s.to_string())).collect()
+    rest.split(delimiter)
+        .map(|s| Value::String(s.to_string()))
+        .collect()
 }
 
 impl OAuthBearerUnsecuredLoginCallbackHandler {
@@ -90,9 +92,18 @@ impl OAuthBearerUnsecuredLoginCallbackHandler {
     }
 
     /// As [`new`](Self::new), with the clock that sets `iat` and `exp` (for tests).
-    pub(crate) fn with_clock(options: &BTreeMap<String, String>, clock: Clock) -> Result<Self, Error> {
-        let principal_claim_name = non_blank(options.get(PRINCIPAL_CLAIM_NAME_OPTION), DEFAULT_PRINCIPAL_CLAIM_NAME);
-        let scope_claim_name = non_blank(options.get(SCOPE_CLAIM_NAME_OPTION), DEFAULT_SCOPE_CLAIM_NAME);
+    pub(crate) fn with_clock(
+        options: &BTreeMap<String, String>,
+        clock: Clock,
+    ) -> Result<Self, Error> {
+        let principal_claim_name = non_blank(
+            options.get(PRINCIPAL_CLAIM_NAME_OPTION),
+            DEFAULT_PRINCIPAL_CLAIM_NAME,
+        );
+        let scope_claim_name = non_blank(
+            options.get(SCOPE_CLAIM_NAME_OPTION),
+            DEFAULT_SCOPE_CLAIM_NAME,
+        );
         let lifetime = match options.get(LIFETIME_SECONDS_OPTION) {
             None => DEFAULT_LIFETIME_SECONDS,
             Some(v) => v.parse::<u64>().map_err(|_| {
@@ -126,10 +137,14 @@ impl OAuthBearerUnsecuredLoginCallbackHandler {
                 continue;
             }
             if RESERVED_CLAIMS.contains(&name) {
-                return Err(config_error(format!("Cannot explicitly set the '{name}' claim")));
+                return Err(config_error(format!(
+                    "Cannot explicitly set the '{name}' claim"
+                )));
             }
             if claims.insert(name.to_string(), claim).is_some() {
-                return Err(config_error(format!("The '{name}' claim is set more than once")));
+                return Err(config_error(format!(
+                    "The '{name}' claim is set more than once"
+                )));
             }
         }
         validate_extensions(&extensions).map_err(|e| match e {
@@ -169,11 +184,19 @@ impl OAuthBearerUnsecuredLoginCallbackHandler {
                 .collect(),
             _ => Vec::new(),
         };
-        let now_secs = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+        let now_secs = now
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
         let exp_secs = now_secs + self.lifetime.as_secs_f64();
-        let mut payload: Map<String, Value> = self.claims.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut payload: Map<String, Value> = self
+            .claims
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         for (name, secs) in [("exp", exp_secs), ("iat", now_secs)] {
-            let number = Number::from_f64(secs).ok_or_else(|| config_error("the clock is out of range"))?;
+            let number =
+                Number::from_f64(secs).ok_or_else(|| config_error("the clock is out of range"))?;
             payload.insert(name.to_string(), Value::Number(number));
         }
         let header = br#"{"alg":"none"}"#;
@@ -192,7 +215,10 @@ impl OAuthBearerUnsecuredLoginCallbackHandler {
 impl OAuthBearerTokenProvider for OAuthBearerUnsecuredLoginCallbackHandler {
     fn token(&self) -> Result<OAuthBearerToken, Error> {
         let token = self.build((self.clock)())?;
-        log::info!("Retrieved unsecured token with principal {}", token.principal());
+        log::info!(
+            "Retrieved unsecured token with principal {}",
+            token.principal()
+        );
         Ok(token)
     }
 
@@ -221,7 +247,10 @@ mod tests {
     const NOW_MS: u64 = 100_000_000;
 
     fn options(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn handler(pairs: &[(&str, &str)]) -> Result<OAuthBearerUnsecuredLoginCallbackHandler, Error> {
@@ -249,11 +278,20 @@ mod tests {
         assert_eq!(claims.len(), 3, "{claims:?}");
         assert_eq!(claims["sub"], "user");
         assert_eq!(claims["iat"].as_f64(), Some(NOW_MS as f64 / 1000.0));
-        assert_eq!(claims["exp"].as_f64(), Some(NOW_MS as f64 / 1000.0 + 3600.0));
+        assert_eq!(
+            claims["exp"].as_f64(),
+            Some(NOW_MS as f64 / 1000.0 + 3600.0)
+        );
         assert_eq!(token.principal(), "user");
         assert!(token.scope().is_empty());
-        assert_eq!(token.start_time(), Some(UNIX_EPOCH + Duration::from_millis(NOW_MS)));
-        assert_eq!(token.expires_at(), UNIX_EPOCH + Duration::from_millis(NOW_MS + 3_600_000));
+        assert_eq!(
+            token.start_time(),
+            Some(UNIX_EPOCH + Duration::from_millis(NOW_MS))
+        );
+        assert_eq!(
+            token.expires_at(),
+            UNIX_EPOCH + Duration::from_millis(NOW_MS + 3_600_000)
+        );
         assert!(h.extensions().unwrap().is_empty());
     }
 
@@ -280,24 +318,36 @@ mod tests {
         assert_eq!(claims["emptyList1"], serde_json::json!([]));
         assert_eq!(claims["emptyList2"], serde_json::json!([]));
         assert_eq!(claims["number"].as_f64(), Some(1.0));
-        assert_eq!(claims["exp"].as_f64(), Some(NOW_MS as f64 / 1000.0 + 10000.0));
+        assert_eq!(
+            claims["exp"].as_f64(),
+            Some(NOW_MS as f64 / 1000.0 + 10000.0)
+        );
         let scope: Vec<&str> = token.scope().iter().map(String::as_str).collect();
         assert_eq!(scope, ["scope1", "scope2"]);
-        assert_eq!(h.extensions().unwrap().get("testId").map(String::as_str), Some("1"));
+        assert_eq!(
+            h.extensions().unwrap().get("testId").map(String::as_str),
+            Some("1")
+        );
     }
 
     #[test]
     fn string_scope_is_one_scope() {
-        let token = handler(&[("unsecuredLoginStringClaim_sub", "u"), ("unsecuredLoginStringClaim_scope", "a")])
-            .unwrap()
-            .token()
-            .unwrap();
+        let token = handler(&[
+            ("unsecuredLoginStringClaim_sub", "u"),
+            ("unsecuredLoginStringClaim_scope", "a"),
+        ])
+        .unwrap()
+        .token()
+        .unwrap();
         assert_eq!(token.scope().iter().collect::<Vec<_>>(), ["a"]);
     }
 
     #[test]
     fn json_special_characters_are_escaped() {
-        let token = handler(&[("unsecuredLoginStringClaim_sub", "a\"b\\c\n")]).unwrap().token().unwrap();
+        let token = handler(&[("unsecuredLoginStringClaim_sub", "a\"b\\c\n")])
+            .unwrap()
+            .token()
+            .unwrap();
         assert_eq!(decode(&token).1["sub"], "a\"b\\c\n");
     }
 
@@ -305,18 +355,84 @@ mod tests {
     fn invalid_options() {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[], "No principal name in JWT claim: sub"),
-            (&[("unsecuredLoginStringClaim_sub", "  ")], "No principal name"),
-            (&[("unsecuredLoginNumberClaim_sub", "1")], "No principal name"),
-            (&[("unsecuredLoginStringClaim_sub", "u"), ("unsecuredLoginPrincipalClaimName", "p")], "JWT claim: p"),
-            (&[("unsecuredLoginStringClaim_sub", "u"), ("unsecuredLoginNumberClaim_iat", "1")], "'iat'"),
-            (&[("unsecuredLoginStringClaim_sub", "u"), ("unsecuredLoginStringClaim_exp", "1")], "'exp'"),
-            (&[("unsecuredLoginStringClaim_sub", "u"), ("unsecuredLoginListClaim_sub", ",u")], "more than once"),
-            (&[("unsecuredLoginStringClaim_sub", "u"), ("unsecuredLoginNumberClaim_n", "x")], "not a number"),
-            (&[("unsecuredLoginStringClaim_sub", "u"), ("unsecuredLoginNumberClaim_n", "NaN")], "not a number"),
-            (&[("unsecuredLoginStringClaim_sub", "u"), ("unsecuredLoginLifetimeSeconds", "1h")], "LifetimeSeconds"),
-            (&[("unsecuredLoginStringClaim_sub", "u"), ("unsecuredLoginExtension_test.Id", "1")], "Extension name"),
-            (&[("unsecuredLoginStringClaim_sub", "u"), ("unsecuredLoginExtension_auth", "1")], "Extension name auth"),
-            (&[("unsecuredLoginStringClaim_sub", "u"), ("unsecuredLoginExtension_x", "\u{1}")], "Extension value"),
+            (
+                &[("unsecuredLoginStringClaim_sub", "  ")],
+                "No principal name",
+            ),
+            (
+                &[("unsecuredLoginNumberClaim_sub", "1")],
+                "No principal name",
+            ),
+            (
+                &[
+                    ("unsecuredLoginStringClaim_sub", "u"),
+                    ("unsecuredLoginPrincipalClaimName", "p"),
+                ],
+                "JWT claim: p",
+            ),
+            (
+                &[
+                    ("unsecuredLoginStringClaim_sub", "u"),
+                    ("unsecuredLoginNumberClaim_iat", "1"),
+                ],
+                "'iat'",
+            ),
+            (
+                &[
+                    ("unsecuredLoginStringClaim_sub", "u"),
+                    ("unsecuredLoginStringClaim_exp", "1"),
+                ],
+                "'exp'",
+            ),
+            (
+                &[
+                    ("unsecuredLoginStringClaim_sub", "u"),
+                    ("unsecuredLoginListClaim_sub", ",u"),
+                ],
+                "more than once",
+            ),
+            (
+                &[
+                    ("unsecuredLoginStringClaim_sub", "u"),
+                    ("unsecuredLoginNumberClaim_n", "x"),
+                ],
+                "not a number",
+            ),
+            (
+                &[
+                    ("unsecuredLoginStringClaim_sub", "u"),
+                    ("unsecuredLoginNumberClaim_n", "NaN"),
+                ],
+                "not a number",
+            ),
+            (
+                &[
+                    ("unsecuredLoginStringClaim_sub", "u"),
+                    ("unsecuredLoginLifetimeSeconds", "1h"),
+                ],
+                "LifetimeSeconds",
+            ),
+            (
+                &[
+                    ("unsecuredLoginStringClaim_sub", "u"),
+                    ("unsecuredLoginExtension_test.Id", "1"),
+                ],
+                "Extension name",
+            ),
+            (
+                &[
+                    ("unsecuredLoginStringClaim_sub", "u"),
+                    ("unsecuredLoginExtension_auth", "1"),
+                ],
+                "Extension name auth",
+            ),
+            (
+                &[
+                    ("unsecuredLoginStringClaim_sub", "u"),
+                    ("unsecuredLoginExtension_x", "\u{1}"),
+                ],
+                "Extension value",
+            ),
         ];
         for (pairs, expected) in cases {
             match handler(pairs) {

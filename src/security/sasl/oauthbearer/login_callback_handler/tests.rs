@@ -20,7 +20,10 @@ struct Seen {
 
 impl Seen {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -70,11 +73,16 @@ fn serve(responses: Vec<String>) -> (String, JoinHandle<Vec<Seen>>) {
 }
 
 fn ok_json(body: &str) -> String {
-    format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len())
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
 }
 
 fn good_jwt() -> String {
-    jwt(&json!({"sub": "svc-producer", "exp": 4_000_000_000u64, "iat": 1_700_000_000u64, "scope": "kafka"}))
+    jwt(
+        &json!({"sub": "svc-producer", "exp": 4_000_000_000u64, "iat": 1_700_000_000u64, "scope": "kafka"}),
+    )
 }
 
 fn token_response(token: &str) -> String {
@@ -105,15 +113,27 @@ fn options(scope: Option<&str>) -> BTreeMap<String, String> {
 
 fn check_request(seen: &Seen, scope: Option<&str>) {
     assert_eq!(seen.request_line, "POST /oauth2/token HTTP/1.1");
-    let expected_auth = format!("Basic {}", base64::encode_standard(format!("producer-app:{SECRET}").as_bytes()));
+    let expected_auth = format!(
+        "Basic {}",
+        base64::encode_standard(format!("producer-app:{SECRET}").as_bytes())
+    );
     assert_eq!(seen.header("Authorization"), Some(expected_auth.as_str()));
-    assert_eq!(seen.header("Content-Type"), Some("application/x-www-form-urlencoded"));
+    assert_eq!(
+        seen.header("Content-Type"),
+        Some("application/x-www-form-urlencoded")
+    );
     assert_eq!(seen.header("Accept"), Some("application/json"));
     assert_eq!(seen.header("Connection"), Some("close"));
-    assert!(seen.header("Host").is_some_and(|h| h.starts_with("127.0.0.1:")));
+    assert!(
+        seen.header("Host")
+            .is_some_and(|h| h.starts_with("127.0.0.1:"))
+    );
     match scope {
         None => assert_eq!(seen.body, "grant_type=client_credentials"),
-        Some(s) => assert_eq!(seen.body, format!("grant_type=client_credentials&scope={s}")),
+        Some(s) => assert_eq!(
+            seen.body,
+            format!("grant_type=client_credentials&scope={s}")
+        ),
     }
 }
 
@@ -121,15 +141,30 @@ fn check_request(seen: &Seen, scope: Option<&str>) {
 fn client_credentials_success() {
     let token_value = good_jwt();
     let (url, server) = serve(vec![token_response(&token_value)]);
-    let handler = OAuthBearerLoginCallbackHandler::new(&settings(&url), &options(Some("kafka produce"))).unwrap();
+    let handler =
+        OAuthBearerLoginCallbackHandler::new(&settings(&url), &options(Some("kafka produce")))
+            .unwrap();
     let token = handler.token().unwrap();
     assert_eq!(token.value(), token_value);
     assert_eq!(token.principal(), "svc-producer");
     assert_eq!(token.scope().iter().collect::<Vec<_>>(), ["kafka"]);
     // expires_in (an hour) ends before the JWT's exp (year 2096).
-    let left = token.expires_at().duration_since(SystemTime::now()).unwrap();
-    assert!(left <= Duration::from_secs(3600) && left > Duration::from_secs(3500), "{left:?}");
-    assert_eq!(handler.extensions().unwrap().get("logicalCluster").map(String::as_str), Some("lkc-1"));
+    let left = token
+        .expires_at()
+        .duration_since(SystemTime::now())
+        .unwrap();
+    assert!(
+        left <= Duration::from_secs(3600) && left > Duration::from_secs(3500),
+        "{left:?}"
+    );
+    assert_eq!(
+        handler
+            .extensions()
+            .unwrap()
+            .get("logicalCluster")
+            .map(String::as_str),
+        Some("lkc-1")
+    );
     let seen = server.join().unwrap();
     assert_eq!(seen.len(), 1);
     check_request(&seen[0], Some("kafka+produce"));
@@ -153,15 +188,22 @@ fn service_unavailable_is_retried() {
 
 #[test]
 fn unauthorized_is_not_retried() {
-    let body = json!({"error": "invalid_client", "error_description": "Client authentication failed"}).to_string();
+    let body =
+        json!({"error": "invalid_client", "error_description": "Client authentication failed"})
+            .to_string();
     let (url, server) = serve(vec![format!(
         "HTTP/1.1 401 Unauthorized\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )]);
     let handler = OAuthBearerLoginCallbackHandler::new(&settings(&url), &options(None)).unwrap();
     let e = handler.token().unwrap_err();
-    let Error::Authentication { message, .. } = &e else { panic!("{e:?}") };
-    assert!(message.contains("401") && message.contains("invalid_client"), "{message}");
+    let Error::Authentication { message, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert!(
+        message.contains("401") && message.contains("invalid_client"),
+        "{message}"
+    );
     assert!(!message.contains(SECRET) && !e.to_string().contains(SECRET));
     // One request only: the server thread ends after it; a retry would not connect.
     assert_eq!(server.join().unwrap().len(), 1);
@@ -185,7 +227,10 @@ fn retries_end_after_backoff_max() {
         .unwrap();
     assert!((2..=3).contains(&attempts), "{e}");
     // Let the server thread end: one dummy request per response not asked for.
-    let addr = url.trim_start_matches("http://").trim_end_matches("/oauth2/token").to_string();
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/oauth2/token")
+        .to_string();
     for _ in attempts..3 {
         let mut c = std::net::TcpStream::connect(&addr).unwrap();
         c.write_all(b"POST / HTTP/1.1\r\n\r\n").unwrap();
@@ -198,13 +243,22 @@ fn malformed_token_is_rejected() {
     let (url, server) = serve(vec![token_response("not-a-jwt")]);
     let handler = OAuthBearerLoginCallbackHandler::new(&settings(&url), &options(None)).unwrap();
     let e = handler.token().unwrap_err().to_string();
-    assert!(e.contains("Malformed JWT") && !e.contains("not-a-jwt"), "{e}");
+    assert!(
+        e.contains("Malformed JWT") && !e.contains("not-a-jwt"),
+        "{e}"
+    );
     server.join().unwrap();
 
     let no_sub = jwt(&json!({"exp": 4_000_000_000u64}));
     let (url, server) = serve(vec![token_response(&no_sub)]);
     let handler = OAuthBearerLoginCallbackHandler::new(&settings(&url), &options(None)).unwrap();
-    assert!(handler.token().unwrap_err().to_string().contains("sub value must be non-null"));
+    assert!(
+        handler
+            .token()
+            .unwrap_err()
+            .to_string()
+            .contains("sub value must be non-null")
+    );
     server.join().unwrap();
 }
 
@@ -222,7 +276,10 @@ fn chunked_response() {
     let token = handler.token().unwrap();
     assert_eq!(token.value(), good_jwt());
     // No expires_in: the JWT's exp.
-    assert_eq!(token.expires_at(), std::time::UNIX_EPOCH + Duration::from_secs(4_000_000_000));
+    assert_eq!(
+        token.expires_at(),
+        std::time::UNIX_EPOCH + Duration::from_secs(4_000_000_000)
+    );
     server.join().unwrap();
 }
 
@@ -242,8 +299,11 @@ fn connection_refused_is_an_error_after_retries() {
 fn file_url() {
     let path = std::env::temp_dir().join(format!("kp-oauth-handler-{}.jwt", std::process::id()));
     std::fs::write(&path, good_jwt()).unwrap();
-    let handler =
-        OAuthBearerLoginCallbackHandler::new(&settings(&format!("file:{}", path.display())), &BTreeMap::new()).unwrap();
+    let handler = OAuthBearerLoginCallbackHandler::new(
+        &settings(&format!("file:{}", path.display())),
+        &BTreeMap::new(),
+    )
+    .unwrap();
     assert_eq!(handler.token().unwrap().principal(), "svc-producer");
     std::fs::remove_file(&path).unwrap();
 }
@@ -251,9 +311,21 @@ fn file_url() {
 #[test]
 fn bad_settings() {
     let cases: Vec<(OAuthBearerLoginSettings, BTreeMap<String, String>, &str)> = vec![
-        (settings(""), options(None), "sasl.oauthbearer.token.endpoint.url"),
-        (settings("ftp://x/"), options(None), "sasl.oauthbearer.token.endpoint.url"),
-        (settings("http://127.0.0.1:1/"), BTreeMap::new(), "sasl.jaas.config"),
+        (
+            settings(""),
+            options(None),
+            "sasl.oauthbearer.token.endpoint.url",
+        ),
+        (
+            settings("ftp://x/"),
+            options(None),
+            "sasl.oauthbearer.token.endpoint.url",
+        ),
+        (
+            settings("http://127.0.0.1:1/"),
+            BTreeMap::new(),
+            "sasl.jaas.config",
+        ),
         (
             settings("http://127.0.0.1:1/"),
             {
@@ -281,7 +353,12 @@ fn debug_never_shows_secrets() {
     let token = handler.token().unwrap();
     server.join().unwrap();
     let basic = base64::encode_standard(format!("producer-app:{SECRET}").as_bytes());
-    for text in [format!("{s:?}"), format!("{handler:?}"), format!("{token:?}"), format!("{handler:#?}")] {
+    for text in [
+        format!("{s:?}"),
+        format!("{handler:?}"),
+        format!("{token:?}"),
+        format!("{handler:#?}"),
+    ] {
         assert!(!text.contains(SECRET), "{text}");
         assert!(!text.contains(&basic), "{text}");
         assert!(!text.contains(&token_value), "{text}");
