@@ -365,3 +365,49 @@ fn debug_never_shows_secrets() {
     }
     assert!(format!("{handler:?}").contains("127.0.0.1"));
 }
+
+#[test]
+fn https_to_a_plaintext_server_fails_cleanly() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "https://localhost:{}/token",
+        listener.local_addr().unwrap().port()
+    );
+    let server = std::thread::spawn(move || {
+        // Answers each ClientHello with plaintext HTTP, as a misconfigured endpoint would.
+        while let Ok((mut stream, _)) = listener.accept() {
+            let mut hello = [0u8; 5];
+            if stream.read_exact(&mut hello).is_err() {
+                break;
+            }
+            let _ = stream.write_all(token_response(&good_jwt()).as_bytes());
+            if hello[0] != 0x16 {
+                break; // Not a TLS handshake: the test's stop signal.
+            }
+        }
+    });
+    let mut s = settings(&url);
+    s.retry_backoff_max = Duration::from_millis(30);
+    let handler = OAuthBearerLoginCallbackHandler::new(&s, &options(None)).unwrap();
+    let e = handler.token().unwrap_err().to_string();
+    assert!(e.contains("Error reading the token endpoint"), "{e}");
+    assert!(!e.contains(SECRET));
+    let addr = url
+        .trim_start_matches("https://")
+        .trim_end_matches("/token")
+        .to_string();
+    std::net::TcpStream::connect(addr)
+        .unwrap()
+        .write_all(b"stop!")
+        .unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn default_tls_config_builds() {
+    let config = crate::security::sasl::oauthbearer::http_client::default_tls_config().unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        &config,
+        &crate::security::sasl::oauthbearer::http_client::default_tls_config().unwrap()
+    ));
+}
