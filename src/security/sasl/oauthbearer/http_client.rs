@@ -214,8 +214,22 @@ fn read_line<R: BufRead>(reader: &mut R) -> io::Result<String> {
     Ok(text.trim_end_matches(['\r', '\n']).to_string())
 }
 
-/// Reads a response from `reader`: status line, headers, body.
+/// The most interim (1xx) responses skipped before the final one.
+const MAX_INTERIM: usize = 8;
+
+/// Reads a response from `reader`: status line, headers, body; interim (1xx) responses, such
+/// as `100 Continue`, are skipped.
 pub(crate) fn read_response<R: BufRead>(mut reader: R) -> io::Result<HttpResponse> {
+    for _ in 0..MAX_INTERIM {
+        if let Some(response) = read_one_response(&mut reader)? {
+            return Ok(response);
+        }
+    }
+    Err(invalid("too many interim HTTP responses"))
+}
+
+/// One response, `None` for an interim one.
+fn read_one_response<R: BufRead>(mut reader: R) -> io::Result<Option<HttpResponse>> {
     let status_line = read_line(&mut reader)?;
     let mut parts = status_line.split_whitespace();
     let version = parts.next().unwrap_or_default();
@@ -257,8 +271,7 @@ pub(crate) fn read_response<R: BufRead>(mut reader: R) -> io::Result<HttpRespons
         }
     }
     if (100..200).contains(&status) {
-        // An interim response (100 Continue): the real one follows.
-        return read_response(reader);
+        return Ok(None);
     }
     let mut body = Vec::new();
     if chunked {
@@ -302,7 +315,7 @@ pub(crate) fn read_response<R: BufRead>(mut reader: R) -> io::Result<HttpRespons
             return Err(invalid("HTTP response body too large"));
         }
     }
-    Ok(HttpResponse { status, body })
+    Ok(Some(HttpResponse { status, body }))
 }
 
 #[cfg(test)]
@@ -355,7 +368,8 @@ mod tests {
 
     #[test]
     fn rejects_bad_responses_without_panicking() {
-        let cases: &[&[u8]] = &[
+        let interim = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(100);
+        let cases: Vec<&[u8]> = vec![
             b"",
             b"SSH-2.0\r\n\r\n",
             b"HTTP/1.1 abc OK\r\n\r\n",
@@ -368,10 +382,11 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n0\r\n\r\n",
             b"HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
             b"HTTP/1.1 200 OK\r\nA: b",
+            &interim,
         ];
         for case in cases {
             assert!(
-                read_response(*case).is_err(),
+                read_response(case).is_err(),
                 "{}",
                 String::from_utf8_lossy(case)
             );

@@ -90,13 +90,22 @@ enum Retriever {
     File(FileTokenRetriever),
 }
 
-/// The OIDC [`OAuthBearerTokenProvider`]. Its `Debug` shows the endpoint and client id, never
-/// the secret.
-#[derive(Debug)]
+/// The OIDC [`OAuthBearerTokenProvider`]. Its `Debug` shows the endpoint, never the secret
+/// (nor the extensions' values).
 pub(crate) struct OAuthBearerLoginCallbackHandler {
     retriever: Retriever,
     validator: LoginAccessTokenValidator,
     extensions: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for OAuthBearerLoginCallbackHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthBearerLoginCallbackHandler")
+            .field("retriever", &self.retriever)
+            .field("validator", &self.validator)
+            .field("extensions", &self.extensions.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 fn jaas_error(message: impl Into<String>) -> Error {
