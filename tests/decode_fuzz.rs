@@ -16,12 +16,15 @@ use kafka_producer::protocol::frame::try_frame;
 use kafka_producer::protocol::messages::{
     ApiVersionsRequest, ApiVersionsResponse, Decode, Encode, InitProducerIdRequest,
     InitProducerIdResponse, MetadataRequest, MetadataRequestTopic, MetadataResponse,
-    PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData,
+    PartitionProduceData, ProduceRequest, ProduceResponse, SaslAuthenticateRequest,
+    SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse, TopicProduceData,
 };
 use kafka_producer::protocol::record_batch::{
     Header, ProducerState, RecordBatch, RecordBatchBuilder, TimestampType, record_size_in_bytes,
 };
-use kafka_producer::protocol::{ApiKey, OwnedRequestHeader, ResponseHeader, decode_response};
+use kafka_producer::protocol::{
+    ApiKey, ErrorCode, OwnedRequestHeader, ResponseHeader, decode_response,
+};
 use proptest::prelude::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -128,9 +131,13 @@ enum Kind {
     ProduceResponse,
     InitProducerIdRequest,
     InitProducerIdResponse,
+    SaslHandshakeRequest,
+    SaslHandshakeResponse,
+    SaslAuthenticateRequest,
+    SaslAuthenticateResponse,
 }
 
-const KINDS: [Kind; 8] = [
+const KINDS: [Kind; 12] = [
     Kind::ApiVersionsRequest,
     Kind::ApiVersionsResponse,
     Kind::MetadataRequest,
@@ -139,6 +146,10 @@ const KINDS: [Kind; 8] = [
     Kind::ProduceResponse,
     Kind::InitProducerIdRequest,
     Kind::InitProducerIdResponse,
+    Kind::SaslHandshakeRequest,
+    Kind::SaslHandshakeResponse,
+    Kind::SaslAuthenticateRequest,
+    Kind::SaslAuthenticateResponse,
 ];
 
 impl Kind {
@@ -148,6 +159,10 @@ impl Kind {
             Kind::MetadataRequest | Kind::MetadataResponse => ApiKey::Metadata,
             Kind::ProduceRequest | Kind::ProduceResponse => ApiKey::Produce,
             Kind::InitProducerIdRequest | Kind::InitProducerIdResponse => ApiKey::InitProducerId,
+            Kind::SaslHandshakeRequest | Kind::SaslHandshakeResponse => ApiKey::SaslHandshake,
+            Kind::SaslAuthenticateRequest | Kind::SaslAuthenticateResponse => {
+                ApiKey::SaslAuthenticate
+            }
         }
     }
 
@@ -173,6 +188,18 @@ impl Kind {
             Kind::InitProducerIdResponse => {
                 decode_and_reencode!(InitProducerIdResponse, version, bytes)
             }
+            Kind::SaslHandshakeRequest => {
+                decode_and_reencode!(SaslHandshakeRequest, version, bytes)
+            }
+            Kind::SaslHandshakeResponse => {
+                decode_and_reencode!(SaslHandshakeResponse, version, bytes)
+            }
+            Kind::SaslAuthenticateRequest => {
+                decode_and_reencode!(SaslAuthenticateRequest, version, bytes)
+            }
+            Kind::SaslAuthenticateResponse => {
+                decode_and_reencode!(SaslAuthenticateResponse, version, bytes)
+            }
         };
         let (lo, hi) = self.api().supported_versions();
         if version < lo || version > hi {
@@ -197,6 +224,12 @@ impl Kind {
             }
             Kind::InitProducerIdResponse => {
                 decode_response::<InitProducerIdResponse>(api, version, payload).map(|_| ())
+            }
+            Kind::SaslHandshakeResponse => {
+                decode_response::<SaslHandshakeResponse>(api, version, payload).map(|_| ())
+            }
+            Kind::SaslAuthenticateResponse => {
+                decode_response::<SaslAuthenticateResponse>(api, version, payload).map(|_| ())
             }
             _ => Ok(()),
         };
@@ -226,6 +259,8 @@ fn decode_everything(bytes: &[u8]) -> usize {
             let _ = (b.compression(), b.timestamp_type(), b.is_control());
         }
     }
+    accepted += usize::from(kafka_producer::__fuzz::scram_parse_server_first(bytes));
+    accepted += usize::from(kafka_producer::__fuzz::scram_parse_server_final(bytes));
     for flexible in [false, true] {
         let _ = ResponseHeader::decode(&mut Reader::new(bytes, "h"), flexible);
         let _ = OwnedRequestHeader::decode(&mut Reader::new(bytes, "h"), flexible);
@@ -297,6 +332,26 @@ fn sample_messages(kind: Kind, version: i16, batch: &[u8]) -> Vec<u8> {
         Kind::InitProducerIdResponse => {
             responses::sample_init_producer_id().encode(version, &mut out)
         }
+        Kind::SaslHandshakeRequest => SaslHandshakeRequest {
+            mechanism: "SCRAM-SHA-512".into(),
+        }
+        .encode(version, &mut out),
+        Kind::SaslHandshakeResponse => SaslHandshakeResponse {
+            error_code: ErrorCode::UNSUPPORTED_SASL_MECHANISM,
+            mechanisms: vec!["PLAIN".into(), "SCRAM-SHA-256".into()],
+        }
+        .encode(version, &mut out),
+        Kind::SaslAuthenticateRequest => SaslAuthenticateRequest {
+            auth_bytes: b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO".to_vec(),
+        }
+        .encode(version, &mut out),
+        Kind::SaslAuthenticateResponse => SaslAuthenticateResponse {
+            error_code: ErrorCode::SASL_AUTHENTICATION_FAILED,
+            error_message: Some("Authentication failed".into()),
+            auth_bytes: b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096".to_vec(),
+            session_lifetime_ms: 3_600_000,
+        }
+        .encode(version, &mut out),
     }
     out
 }

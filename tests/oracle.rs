@@ -2062,3 +2062,138 @@ mod differential {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// SaslHandshake and SaslAuthenticate
+// ---------------------------------------------------------------------------------------------
+
+use kafka_producer::protocol::messages::{
+    SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
+};
+
+fn sasl_handshake_response_from_kp(k: &kp::SaslHandshakeResponse) -> SaslHandshakeResponse {
+    SaslHandshakeResponse {
+        error_code: ErrorCode(k.error_code),
+        mechanisms: k.mechanisms.iter().map(|m| m.to_string()).collect(),
+    }
+}
+
+fn sasl_authenticate_response_from_kp(
+    k: &kp::SaslAuthenticateResponse,
+    version: i16,
+) -> SaslAuthenticateResponse {
+    SaslAuthenticateResponse {
+        error_code: ErrorCode(k.error_code),
+        error_message: k.error_message.as_ref().map(|m| m.to_string()),
+        auth_bytes: k.auth_bytes.to_vec(),
+        session_lifetime_ms: if version >= 1 {
+            k.session_lifetime_ms
+        } else {
+            0
+        },
+    }
+}
+
+#[test]
+fn sasl_handshake_request_all_versions() {
+    for v in versions(ApiKey::SaslHandshake) {
+        for mechanism in ["PLAIN", "SCRAM-SHA-512", "OAUTHBEARER", ""] {
+            let req = SaslHandshakeRequest {
+                mechanism: mechanism.into(),
+            };
+            check_request(&req, v, |k: &kp::SaslHandshakeRequest, o| {
+                assert_eq!(k.mechanism.as_str(), o.mechanism, "v{v}")
+            });
+            check_frame::<_, kp::SaslHandshakeRequest>(&req, v);
+        }
+    }
+}
+
+#[test]
+fn sasl_handshake_response_all_versions() {
+    for v in versions(ApiKey::SaslHandshake) {
+        for mechanisms in [vec![], vec!["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]] {
+            let theirs = kp::SaslHandshakeResponse::default()
+                .with_error_code(33)
+                .with_mechanisms(mechanisms.iter().map(|m| sb(m)).collect());
+            let ours = check_response(&theirs, v, sasl_handshake_response_from_kp);
+            assert_eq!(ours.error_code, ErrorCode::UNSUPPORTED_SASL_MECHANISM);
+            assert_eq!(ours.mechanisms, mechanisms);
+            check_response_frame(
+                ApiKey::SaslHandshake,
+                &theirs,
+                v,
+                sasl_handshake_response_from_kp,
+            );
+        }
+    }
+}
+
+#[test]
+fn sasl_authenticate_request_all_versions() {
+    for v in versions(ApiKey::SaslAuthenticate) {
+        for auth_bytes in [
+            b"\0alice\0alice-secret".to_vec(),
+            Vec::new(),
+            vec![0xff; 300],
+        ] {
+            let req = SaslAuthenticateRequest { auth_bytes };
+            check_request(&req, v, |k: &kp::SaslAuthenticateRequest, o| {
+                assert_eq!(&k.auth_bytes[..], &o.auth_bytes[..], "v{v}")
+            });
+            check_frame::<_, kp::SaslAuthenticateRequest>(&req, v);
+        }
+    }
+}
+
+#[test]
+fn sasl_authenticate_response_all_versions() {
+    for v in versions(ApiKey::SaslAuthenticate) {
+        for (code, message, token) in [
+            (
+                58,
+                Some("Authentication failed: Invalid username or password"),
+                &b""[..],
+            ),
+            (
+                0,
+                None,
+                &b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="[..],
+            ),
+            (34, Some(""), &[0u8; 200][..]),
+        ] {
+            let theirs = kp::SaslAuthenticateResponse::default()
+                .with_error_code(code)
+                .with_error_message(message.map(sb))
+                .with_auth_bytes(Bytes::copy_from_slice(token))
+                .with_session_lifetime_ms(if v >= 1 { 3_600_000 } else { 0 });
+            let ours = check_response(&theirs, v, |k| sasl_authenticate_response_from_kp(k, v));
+            assert_eq!(ours.error_code, ErrorCode(code));
+            assert_eq!(ours.error_message.as_deref(), message);
+            assert_eq!(ours.auth_bytes, token);
+            assert_eq!(ours.session_lifetime_ms, if v >= 1 { 3_600_000 } else { 0 });
+            check_response_frame(ApiKey::SaslAuthenticate, &theirs, v, |k| {
+                sasl_authenticate_response_from_kp(k, v)
+            });
+        }
+    }
+}
+
+/// SaslAuthenticate v2 (flexible): unknown tagged fields are skipped on both bodies.
+#[test]
+fn sasl_authenticate_unknown_tagged_fields_are_skipped() {
+    let tag = |n| Bytes::from(vec![0xee; n]);
+    let k = kp::SaslAuthenticateResponse::default()
+        .with_error_code(0)
+        .with_auth_bytes(Bytes::from_static(b"token"))
+        .with_session_lifetime_ms(5)
+        .with_unknown_tagged_field(2, tag(3))
+        .with_unknown_tagged_field(7, tag(130));
+    let ours: SaslAuthenticateResponse = our_decode(&kp_encode(&k, 2), 2);
+    assert_eq!(ours, sasl_authenticate_response_from_kp(&k, 2));
+    let k = kp::SaslAuthenticateRequest::default()
+        .with_auth_bytes(Bytes::from_static(b"n,,n=user,r=abc"))
+        .with_unknown_tagged_field(0, tag(1));
+    let ours: SaslAuthenticateRequest = our_decode(&kp_encode(&k, 2), 2);
+    assert_eq!(ours.auth_bytes, b"n,,n=user,r=abc");
+}

@@ -2,12 +2,14 @@
 //!
 //! First input byte: with the top bit clear, the low 2 bits pick the type and the next 5 bits
 //! the version, and the rest is a bare body; with the top bit set, the rest is a whole request
-//! (header v1 or v2, as the api key and version it names require, then the body).
+//! (header v1 or v2, as the api key and version it names require, then the body), of any API
+//! the crate speaks (SaslHandshake and SaslAuthenticate included).
 #![no_main]
 
 use kafka_producer::protocol::codec::Reader;
 use kafka_producer::protocol::messages::{
     ApiVersionsRequest, InitProducerIdRequest, MetadataRequest, ProduceRequest,
+    SaslAuthenticateRequest, SaslHandshakeRequest,
 };
 use kafka_producer::protocol::{ApiKey, OwnedRequestHeader};
 use kafka_producer_fuzz::{decode_and_reencode, pick_version};
@@ -19,6 +21,8 @@ fn decode_body(api: ApiKey, version: i16, body: &[u8]) {
         ApiKey::Metadata => decode_and_reencode!(MetadataRequest, version, body),
         ApiKey::Produce => decode_and_reencode!(ProduceRequest, version, body),
         ApiKey::InitProducerId => decode_and_reencode!(InitProducerIdRequest, version, body),
+        ApiKey::SaslHandshake => decode_and_reencode!(SaslHandshakeRequest, version, body),
+        ApiKey::SaslAuthenticate => decode_and_reencode!(SaslAuthenticateRequest, version, body),
     };
     let (lo, hi) = api.supported_versions();
     if version < lo || version > hi {

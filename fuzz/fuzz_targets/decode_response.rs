@@ -1,10 +1,12 @@
 //! Response bodies (ApiVersions, Metadata, Produce, InitProducerId). The first input byte picks
 //! the type (low 2 bits) and the version (high 6 bits); the rest is the body, which is also read
 //! as a whole response payload (header + body) and, for ApiVersions, with the v0 fallback.
+//! SaslHandshake and SaslAuthenticate have their own target, `sasl_authenticate`.
 #![no_main]
 
 use kafka_producer::protocol::messages::{
     ApiVersionsResponse, InitProducerIdResponse, MetadataResponse, ProduceResponse,
+    SaslAuthenticateResponse, SaslHandshakeResponse,
 };
 use kafka_producer::protocol::{ApiKey, decode_response};
 use kafka_producer_fuzz::{decode_and_reencode, pick_version};
@@ -39,6 +41,15 @@ fuzz_target!(|data: &[u8]| {
         ApiKey::InitProducerId => {
             let _ = decode_response::<InitProducerIdResponse>(api, version, body);
             decode_and_reencode!(InitProducerIdResponse, version, body)
+        }
+        // Not picked by the selector above (see `sasl_authenticate`); kept for completeness.
+        ApiKey::SaslHandshake => {
+            let _ = decode_response::<SaslHandshakeResponse>(api, version, body);
+            decode_and_reencode!(SaslHandshakeResponse, version, body)
+        }
+        ApiKey::SaslAuthenticate => {
+            let _ = decode_response::<SaslAuthenticateResponse>(api, version, body);
+            decode_and_reencode!(SaslAuthenticateResponse, version, body)
         }
     };
     if version < lo || version > hi {

@@ -4,7 +4,8 @@
 //! - [`codec`]: primitives (fixed ints, varints, strings, bytes, arrays, UUIDs, tagged fields).
 //! - [`frame`]: the 4-byte size prefix.
 //! - [`header`]: request header v1/v2, response header v0/v1.
-//! - [`messages`]: ApiVersions, Metadata, Produce, InitProducerId.
+//! - [`messages`]: ApiVersions, Metadata, Produce, InitProducerId, SaslHandshake,
+//!   SaslAuthenticate.
 //! - [`record_batch`]: RecordBatch v2 (magic 2) writer and reader with CRC-32C.
 //! - [`compression`]: the batch codecs (gzip, Snappy, LZ4, Zstandard) as Kafka frames them.
 //! - [`error_code`]: every Kafka error code, retriable or not.
@@ -41,19 +42,25 @@ pub enum ApiKey {
     Produce = 0,
     /// Metadata (3): brokers, topics, partitions, leaders.
     Metadata = 3,
+    /// SaslHandshake (17): the SASL mechanism to authenticate with.
+    SaslHandshake = 17,
     /// ApiVersions (18): which versions of which APIs the broker supports.
     ApiVersions = 18,
     /// InitProducerId (22): producer id and epoch for idempotence and transactions.
     InitProducerId = 22,
+    /// SaslAuthenticate (36): one SASL token each way.
+    SaslAuthenticate = 36,
 }
 
 impl ApiKey {
     /// Every API this crate speaks.
-    pub const ALL: [ApiKey; 4] = [
+    pub const ALL: [ApiKey; 6] = [
         ApiKey::Produce,
         ApiKey::Metadata,
+        ApiKey::SaslHandshake,
         ApiKey::ApiVersions,
         ApiKey::InitProducerId,
+        ApiKey::SaslAuthenticate,
     ];
 
     /// The API for a raw key, if this crate speaks it.
@@ -68,6 +75,8 @@ impl ApiKey {
             ApiKey::Metadata => "Metadata",
             ApiKey::ApiVersions => "ApiVersions",
             ApiKey::InitProducerId => "InitProducerId",
+            ApiKey::SaslHandshake => "SaslHandshake",
+            ApiKey::SaslAuthenticate => "SaslAuthenticate",
         }
     }
 
@@ -78,6 +87,8 @@ impl ApiKey {
             ApiKey::Metadata => messages::metadata::VERSIONS,
             ApiKey::ApiVersions => messages::api_versions::VERSIONS,
             ApiKey::InitProducerId => messages::init_producer_id::VERSIONS,
+            ApiKey::SaslHandshake => messages::sasl_handshake::VERSIONS,
+            ApiKey::SaslAuthenticate => messages::sasl_authenticate::VERSIONS,
         }
     }
 
@@ -88,6 +99,9 @@ impl ApiKey {
             ApiKey::Metadata => 9,
             ApiKey::ApiVersions => 3,
             ApiKey::InitProducerId => 2,
+            // Never flexible: no version reaches it.
+            ApiKey::SaslHandshake => i16::MAX,
+            ApiKey::SaslAuthenticate => 2,
         }
     }
 

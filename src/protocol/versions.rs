@@ -130,7 +130,15 @@ mod tests {
 
     #[test]
     fn picks_highest_common_version() {
-        let v = broker(&[(0, 3, 10), (3, 0, 13), (18, 0, 4), (22, 0, 6), (99, 0, 1)]);
+        let v = broker(&[
+            (0, 3, 10),
+            (3, 0, 13),
+            (17, 0, 1),
+            (18, 0, 4),
+            (22, 0, 6),
+            (36, 0, 2),
+            (99, 0, 1),
+        ]);
         assert_eq!(v.version_for(ApiKey::Produce), Ok(10));
         assert_eq!(v.version_for(ApiKey::Metadata), Ok(13));
         assert_eq!(v.version_for(ApiKey::ApiVersions), Ok(4));

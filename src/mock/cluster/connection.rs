@@ -4,6 +4,7 @@
 use crate::mock::responses;
 use crate::protocol::messages::{
     Decode, InitProducerIdRequest, MetadataRequest, MetadataResponseTopic, ProduceRequest,
+    SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
 };
 use crate::protocol::{ApiKey, ErrorCode, OwnedRequestHeader, Reader};
 use std::io::{ErrorKind, Read, Write};
@@ -169,6 +170,26 @@ impl Conn<'_> {
             ApiKey::Produce => {
                 let req = ProduceRequest::decode(version, &mut r).ok()?;
                 return self.produce(id, flexible, version, &req);
+            }
+            // A PLAINTEXT listener, as a Java broker's: SASL requests are refused with
+            // ILLEGAL_SASL_STATE.
+            ApiKey::SaslHandshake => {
+                SaslHandshakeRequest::decode(version, &mut r).ok()?;
+                let resp = SaslHandshakeResponse {
+                    error_code: ErrorCode::ILLEGAL_SASL_STATE,
+                    mechanisms: Vec::new(),
+                };
+                responses::frame(&mut self.out, id, flexible, version, &resp);
+            }
+            ApiKey::SaslAuthenticate => {
+                SaslAuthenticateRequest::decode(version, &mut r).ok()?;
+                let resp = SaslAuthenticateResponse {
+                    error_code: ErrorCode::ILLEGAL_SASL_STATE,
+                    error_message: Some("SASL is not enabled on this listener".into()),
+                    auth_bytes: Vec::new(),
+                    session_lifetime_ms: 0,
+                };
+                responses::frame(&mut self.out, id, flexible, version, &resp);
             }
         }
         self.send()

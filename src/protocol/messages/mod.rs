@@ -6,6 +6,8 @@ pub mod api_versions;
 pub mod init_producer_id;
 pub mod metadata;
 pub mod produce;
+pub mod sasl_authenticate;
+pub mod sasl_handshake;
 
 pub use api_versions::{ApiVersionRange, ApiVersionsRequest, ApiVersionsResponse};
 pub use init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
@@ -17,6 +19,9 @@ pub use produce::{
     PartitionProduceData, PartitionProduceResponse, ProduceRequest, ProduceResponse, RecordError,
     TopicProduceData, TopicProduceResponse,
 };
+
+pub use sasl_authenticate::{SaslAuthenticateRequest, SaslAuthenticateResponse};
+pub use sasl_handshake::{SaslHandshakeRequest, SaslHandshakeResponse};
 
 use super::codec::{DecodeError, DecodeErrorKind, Reader};
 
