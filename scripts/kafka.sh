@@ -117,13 +117,15 @@ Security (start --security, one node, base port P; the PLAINTEXT, controller and
     ca.pem ca-key.pem, other-ca.pem (an unrelated CA), server*.pem/badhost*.pem (broker side),
     client.pem (client cert + CA), client.key (PKCS#8 PEM), client-encrypted.key (encrypted PKCS#8,
     PBES2/AES-256-CBC, password key-secret), client-keystore.pem (encrypted key + chain, for Java's
-    PEM keystore with ssl.key.password), client.p12 (password store-secret, AES-256/PBKDF2),
-    truststore.p12 (keytool, trusts ca.pem, password store-secret), truststore.jks, client.jks;
+    PEM keystore with ssl.key.password; its key is PBE-SHA1-3DES: Java 17 cannot read PBES2 there),
+    client-keystore-pbes2.pem (the same with client-encrypted.key), client.p12 (password
+    store-secret, AES-256/PBKDF2), truststore.p12 (keytool, trusts ca.pem, password store-secret), truststore.jks, client.jks;
     listeners.env (KAFKA_SECURITY_DIR, KAFKA_PLAINTEXT_BOOTSTRAP, KAFKA_SSL_BOOTSTRAP,
     KAFKA_MTLS_BOOTSTRAP, KAFKA_BADHOST_BOOTSTRAP, KAFKA_SASL_PLAINTEXT_BOOTSTRAP,
     KAFKA_SASL_SSL_BOOTSTRAP, KAFKA_SASL_LIMITED_BOOTSTRAP, KAFKA_REAUTH_BOOTSTRAP, ...);
     clients/*.properties: Java client settings (bootstrap.servers, security.protocol, sasl.*, ssl.*)
-    for each listener and mechanism: plaintext, ssl, ssl-p12, mtls, mtls-p12,
+    for each listener and mechanism: plaintext, ssl, ssl-p12, mtls, mtls-p12, mtls-inline
+    (ssl.keystore.key/certificate.chain values), mtls-pbes2 (not for Java 17),
     sasl-{plain,scram-256,scram-512,oauthbearer}, sasl-ssl-<mech>, reauth-<mech>,
     sasl-limited-<mech>; and ones meant to fail: ssl-unknown-ca, badhost, mtls-no-cert,
     sasl-{plain,scram-256}-bad-password, sasl-limited-{scram-512,oauthbearer}.
@@ -573,6 +575,7 @@ extendedKeyUsage=clientAuth" "$SEC/ca.pem" "$SEC/ca-key.pem"
             -passout "pass:$KEY_PASSWORD" -out "$SEC/$k-java.key"
     done
     cat "$SEC/client-java.key" "$SEC/client.pem" >"$SEC/client-keystore.pem"
+    cat "$SEC/client-encrypted.key" "$SEC/client.pem" >"$SEC/client-keystore-pbes2.pem"
     cat "$SEC/server-java.key" "$SEC/server.pem" "$SEC/ca.pem" >"$SEC/server-keystore.pem"
     cat "$SEC/badhost-java.key" "$SEC/badhost.pem" "$SEC/ca.pem" >"$SEC/badhost-keystore.pem"
     rm -f "$SEC"/*-java.key
@@ -635,6 +638,11 @@ security_broker_props() {
         echo "listener.name.$l.oauthbearer.sasl.jaas.config=$oauth_jaas"
     done
     echo "listener.name.reauth.connections.max.reauth.ms=$REAUTH_MS"
+}
+
+# Prints PEM file $1 as one properties value: its lines joined with the escape \n.
+pem_one_line() {
+    awk 'NF { printf "%s%s", (n++ ? "\\n" : ""), $0 }' "$1"
 }
 
 # Writes DIR/security/listeners.env and DIR/security/clients/*.properties for node 1 at base $2.
@@ -703,6 +711,22 @@ $trust
 ssl.keystore.type=PEM
 ssl.keystore.location=$sec/client-keystore.pem
 ssl.key.password=$KEY_PASSWORD"
+    # The same client key in the ways Java does not take from a file, for our producer:
+    # PBES2/AES-256 encrypted (Java 17: "PBES2 SecretKeyFactory not available"), and inline PEM
+    # values (unencrypted key; Java takes those too). \n escapes keep each value on one line.
+    props mtls-pbes2 "bootstrap.servers=${bs[MTLS]}
+security.protocol=SSL
+$trust
+ssl.keystore.type=PEM
+ssl.keystore.location=$sec/client-keystore-pbes2.pem
+ssl.key.password=$KEY_PASSWORD"
+    props mtls-inline "bootstrap.servers=${bs[MTLS]}
+security.protocol=SSL
+ssl.truststore.type=PEM
+ssl.truststore.certificates=$(pem_one_line "$sec/ca.pem")
+ssl.keystore.type=PEM
+ssl.keystore.key=$(pem_one_line "$sec/client.key")
+ssl.keystore.certificate.chain=$(pem_one_line "$sec/client.pem")"
     props mtls-p12 "bootstrap.servers=${bs[MTLS]}
 security.protocol=SSL
 ssl.truststore.type=PKCS12
