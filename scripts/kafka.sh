@@ -119,7 +119,8 @@ Security (start --security, one node, base port P; the PLAINTEXT, controller and
     PBES2/AES-256-CBC, password key-secret), client-keystore.pem (encrypted key + chain, for Java's
     PEM keystore with ssl.key.password; its key is PBE-SHA1-3DES: Java 17 cannot read PBES2 there),
     client-keystore-pbes2.pem (the same with client-encrypted.key), client.p12 (password
-    store-secret, AES-256/PBKDF2), truststore.p12 (keytool, trusts ca.pem, password store-secret), truststore.jks, client.jks;
+    store-secret, AES-256/PBKDF2), truststore.p12 (keytool, trusts ca.pem, password store-secret),
+    truststore.jks, client.jks (JKS, password store-secret);
     listeners.env (KAFKA_SECURITY_DIR, KAFKA_PLAINTEXT_BOOTSTRAP, KAFKA_SSL_BOOTSTRAP,
     KAFKA_MTLS_BOOTSTRAP, KAFKA_BADHOST_BOOTSTRAP, KAFKA_SASL_PLAINTEXT_BOOTSTRAP,
     KAFKA_SASL_SSL_BOOTSTRAP, KAFKA_SASL_LIMITED_BOOTSTRAP, KAFKA_REAUTH_BOOTSTRAP, ...);
