@@ -6,6 +6,15 @@
 //! cargo run --example demo_producer -- --bootstrap 127.0.0.1:9092 --topic demo --messages 10 --async
 //! ```
 //! Without `--bootstrap`, `KAFKA_BOOTSTRAP` is used, else `localhost:9092`.
+//!
+//! `--config FILE` reads Java client properties (e.g. `security.protocol`, `sasl.*`, `ssl.*`,
+//! `bootstrap.servers`), such as the files `scripts/kafka.sh start --security` writes into
+//! `<dir>/security/clients/`. Precedence, lowest first: the defaults (`client.id=DemoProducer`,
+//! the bootstrap of `KAFKA_BOOTSTRAP`/`localhost:9092`), then the file, then `--bootstrap`.
+//!
+//! ```text
+//! cargo run --example demo_producer -- --config target/kafka-demo/security/clients/plaintext.properties --sync
+//! ```
 
 use kafka_producer::producer::serializer::{IntegerSerializer, StringSerializer};
 use kafka_producer::{KafkaProducer, ProducerConfig, ProducerRecord};
@@ -14,6 +23,9 @@ use std::time::Instant;
 
 struct Args {
     bootstrap: String,
+    /// `--bootstrap` was given (it then wins over the file's `bootstrap.servers`).
+    bootstrap_explicit: bool,
+    config: Option<String>,
     topic: String,
     messages: i32,
     sync: bool,
@@ -22,6 +34,8 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         bootstrap: std::env::var("KAFKA_BOOTSTRAP").unwrap_or_else(|_| "localhost:9092".into()),
+        bootstrap_explicit: false,
+        config: None,
         topic: "demo".into(),
         messages: 10,
         sync: false,
@@ -32,7 +46,11 @@ fn parse_args() -> Result<Args, String> {
             "--sync" => args.sync = true,
             "--async" => args.sync = false,
             "--topic" => args.topic = it.next().ok_or("--topic needs a value")?,
-            "--bootstrap" => args.bootstrap = it.next().ok_or("--bootstrap needs a value")?,
+            "--bootstrap" => {
+                args.bootstrap = it.next().ok_or("--bootstrap needs a value")?;
+                args.bootstrap_explicit = true;
+            }
+            "--config" => args.config = Some(it.next().ok_or("--config needs a file")?),
             "--messages" => {
                 args.messages = it
                     .next()
@@ -44,12 +62,38 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "-h" | "--help" => {
-                return Err("usage: demo_producer [--sync|--async] [--topic T] [--messages N] [--bootstrap HOST:PORT]".into());
+                return Err("usage: demo_producer [--sync|--async] [--topic T] [--messages N] [--bootstrap HOST:PORT] [--config FILE.properties]".into());
             }
             other => return Err(format!("unknown argument {other}")),
         }
     }
     Ok(args)
+}
+
+/// The defaults, then `--config FILE` (parsed as `ProducerConfig::from_properties_file` does),
+/// then an explicit `--bootstrap`; validated by `ProducerConfig::from_properties`.
+fn build_config(args: &Args) -> Result<ProducerConfig, String> {
+    let Some(path) = &args.config else {
+        return ProducerConfig::builder()
+            .bootstrap_servers(args.bootstrap.as_str())
+            .client_id("DemoProducer")
+            .build()
+            .map_err(|e| e.to_string());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{path}: cannot read the properties file: {e}"))?;
+    let file =
+        kafka_producer::config::parse_properties(&text).map_err(|e| format!("{path}: {e}"))?;
+    let mut props = vec![
+        ("bootstrap.servers".to_string(), args.bootstrap.clone()),
+        ("client.id".to_string(), "DemoProducer".to_string()),
+    ];
+    props.extend(file);
+    if args.bootstrap_explicit {
+        props.push(("bootstrap.servers".to_string(), args.bootstrap.clone()));
+    }
+    // (from_properties: the last value of a key wins.)
+    ProducerConfig::from_properties(props).map_err(|e| format!("{path}: {e}"))
 }
 
 fn main() -> ExitCode {
@@ -60,11 +104,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = match ProducerConfig::builder()
-        .bootstrap_servers(args.bootstrap.as_str())
-        .client_id("DemoProducer")
-        .build()
-    {
+    let config = match build_config(&args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");

@@ -50,7 +50,7 @@ Usage: scripts/kafka.sh COMMAND [ARGS]
 Cluster commands (DIR defaults to $KAFKA_DIR, else <repo>/.kafka/cluster):
   fetch                       Download the Kafka jars once (java + mvn needed); prints the libs dir.
   start [--nodes N] [--dir DIR] [--base-port P|auto] [--watch-pid PID] [--reuse]
-        [--no-auto-create] [--config key=value]...
+        [--no-auto-create] [--security] [--config key=value]...
                               Format and start N (default 1) combined broker+controller nodes.
                               Node i (1..N) listens on 127.0.0.1, broker port P+2(i-1), controller
                               port P+2(i-1)+1 (P default 39092; "auto" picks a free block in
@@ -58,6 +58,8 @@ Cluster commands (DIR defaults to $KAFKA_DIR, else <repo>/.kafka/cluster):
                               writes DIR/cluster.env. --watch-pid: a detached watcher stops the
                               cluster once PID has exited. --reuse: if DIR already runs a cluster,
                               print its bootstrap instead of failing.
+                              --security (single node only): also the secure listeners below,
+                              with a CA, certificates and SCRAM users made at each start.
   stop [--dir DIR] [--now]    SIGTERM every node, SIGKILL after $KAFKA_STOP_TIMEOUT (15) s (--now: at
                               once). Also ends the --watch-pid watcher. Idempotent.
   kill NODE [--dir DIR]       SIGKILL one node.
@@ -66,7 +68,9 @@ Cluster commands (DIR defaults to $KAFKA_DIR, else <repo>/.kafka/cluster):
   status [--dir DIR]          One line per node; exit status 1 when no node runs.
   bootstrap [--dir DIR]       Print the bootstrap string of the running cluster.
 
-Client commands (against --bootstrap B, else $KAFKA_BOOTSTRAP, else the cluster in --dir DIR):
+Client commands (against --bootstrap B, else the bootstrap.servers of --client-config FILE, else
+$KAFKA_BOOTSTRAP, else the cluster in --dir DIR; --client-config FILE: Java client settings such
+as security.protocol, sasl.*, ssl.*, passed to the tool as its producer/consumer/command config):
   create-topic TOPIC [--partitions N] [--replication-factor R] [--config k=v]...
                               Create a topic and wait until every partition has a leader.
   consume TOPIC [--max-messages N] [--timeout-ms T] [--isolation-level L] [-- CONSOLE-CONSUMER-ARGS]
@@ -98,6 +102,37 @@ Brokers: KRaft with a static quorum (controller.quorum.voters), PLAINTEXT on 127
   default.replication.factor and the offsets/transaction-state topics' RF = min(N,3), their min ISR
   2 (1 for a single node); group.initial.rebalance.delay.ms=0; broker.session.timeout.ms=6000 (a
   killed broker is fenced after ~6 s); heap 256-512 MiB, SerialGC. --config overrides any of them.
+Security (start --security, one node, base port P; the PLAINTEXT, controller and inter-broker
+  listeners stay PLAINTEXT). Extra listeners on 127.0.0.1, at fixed offsets from P:
+    P+2 SSL          SSL, server cert signed by DIR/security/ca.pem, SAN DNS:localhost,IP:127.0.0.1
+    P+3 MTLS         SSL with ssl.client.auth=required (a client cert signed by the CA)
+    P+4 BADHOST      SSL, a cert by the same CA naming only DNS:wrong-host.invalid
+    P+5 SASLPLAIN    SASL_PLAINTEXT, mechanisms PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
+    P+6 SASLSSL      SASL_SSL, the same four mechanisms, the SSL listener's cert
+    P+7 SASLLIMITED  SASL_PLAINTEXT, only PLAIN,SCRAM-SHA-256
+    P+8 REAUTH       SASL_PLAINTEXT, all four, connections.max.reauth.ms=10000 (KIP-368)
+  Users: alice/alice-secret (PLAIN, and SCRAM-SHA-256/512 created at format time), admin/admin-secret
+  (PLAIN); OAUTHBEARER takes unsecured JWTs (alg none, the broker's default validator).
+  Files in DIR/security/ (EC P-256 keys, certs valid 10 days, remade at each start):
+    ca.pem ca-key.pem, other-ca.pem (an unrelated CA), server*.pem/badhost*.pem (broker side),
+    client.pem (client cert + CA), client.key (PKCS#8 PEM), client-encrypted.key (encrypted PKCS#8,
+    PBES2/AES-256-CBC, password key-secret), client-keystore.pem (encrypted key + chain, for Java's
+    PEM keystore with ssl.key.password; its key is PBE-SHA1-3DES: Java 17 cannot read PBES2 there),
+    client-keystore-pbes2.pem (the same with client-encrypted.key), client.p12 (password
+    store-secret, AES-256/PBKDF2), truststore.p12 (keytool, trusts ca.pem, password store-secret),
+    truststore.jks, client.jks (JKS, password store-secret);
+    listeners.env (KAFKA_SECURITY_DIR, KAFKA_PLAINTEXT_BOOTSTRAP, KAFKA_SSL_BOOTSTRAP,
+    KAFKA_MTLS_BOOTSTRAP, KAFKA_BADHOST_BOOTSTRAP, KAFKA_SASL_PLAINTEXT_BOOTSTRAP,
+    KAFKA_SASL_SSL_BOOTSTRAP, KAFKA_SASL_LIMITED_BOOTSTRAP, KAFKA_REAUTH_BOOTSTRAP, ...);
+    clients/*.properties: Java client settings (bootstrap.servers, security.protocol, sasl.*, ssl.*)
+    for each listener and mechanism: plaintext, ssl, ssl-p12, mtls, mtls-p12, mtls-inline
+    (ssl.keystore.key/certificate.chain values), mtls-pbes2 (not for Java 17),
+    sasl-{plain,scram-256,scram-512,oauthbearer}, sasl-ssl-<mech>, reauth-<mech>,
+    sasl-limited-<mech>; and ones meant to fail: ssl-unknown-ca, badhost, mtls-no-cert,
+    sasl-{plain,scram-256}-bad-password, sasl-limited-{scram-512,oauthbearer}.
+  The client commands take --client-config FILE (e.g. consume ... --client-config
+  DIR/security/clients/sasl-ssl-scram-512.properties; its bootstrap.servers is used when no
+  --bootstrap is given).
 Files: DIR/cluster.env (KAFKA_BOOTSTRAP=..., KAFKA_NODE_<i>_BROKER_PORT=..., ...), DIR/watcher.log,
   DIR/node-<i>/{server.properties,log4j2.properties,server.log,stdout.log,pid,data/}.
   The jars, generated tool configs and AppCDS archives (faster JVM starts) live in
@@ -326,7 +361,7 @@ node_dir() {
 
 # The broker port of node folder $1.
 node_broker_port() {
-    sed -n 's/^advertised.listeners=PLAINTEXT:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$1/server.properties"
+    sed -n 's/^advertised.listeners=PLAINTEXT:\/\/127.0.0.1:\([0-9]*\)\(,.*\)\{0,1\}$/\1/p' "$1/server.properties"
 }
 
 launch_node() {
@@ -442,10 +477,310 @@ bootstrap_of_dir() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Security (start --security): a CA, certificates, SCRAM users and one client properties file
+# per listener/mechanism. The extra listeners sit at fixed offsets from the base port P.
+
+SECURITY_LISTENERS=(SSL MTLS BADHOST SASLPLAIN SASLSSL SASLLIMITED REAUTH)
+declare -A SECURITY_OFFSET=([SSL]=2 [MTLS]=3 [BADHOST]=4 [SASLPLAIN]=5 [SASLSSL]=6 [SASLLIMITED]=7 [REAUTH]=8)
+declare -A SECURITY_PROTOCOL=([SSL]=SSL [MTLS]=SSL [BADHOST]=SSL [SASLPLAIN]=SASL_PLAINTEXT
+    [SASLSSL]=SASL_SSL [SASLLIMITED]=SASL_PLAINTEXT [REAUTH]=SASL_PLAINTEXT)
+# The ports a --security node uses: P .. P+SECURITY_PORTS-1.
+SECURITY_PORTS=9
+SASL_ALL_MECHANISMS=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
+SASL_LIMITED_MECHANISMS=PLAIN,SCRAM-SHA-256
+REAUTH_MS=10000
+# Users: PLAIN (broker JAAS) and SCRAM (created at format time) share these.
+SCRAM_USER=alice
+SCRAM_PASSWORD=alice-secret
+KEY_PASSWORD=key-secret
+STORE_PASSWORD=store-secret
+CERT_DAYS=10
+
+# openssl quietly; its output goes to $SEC/openssl.log (it never prints key material there).
+ossl() {
+    openssl "$@" >>"$SEC_LOG" 2>&1 || {
+        cat "$SEC_LOG" >&2
+        die "openssl $1 failed"
+    }
+}
+
+# Makes an EC P-256 key (unencrypted PKCS#8 PEM) in $1.
+new_key() {
+    ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"
+}
+
+# Signs a certificate for key $1 into $2 with subject $3 and extensions $4 (one a line), by the CA
+# in $5/$6 (cert/key).
+sign_cert() {
+    local key=$1 out=$2 subj=$3 ext=$4 ca=$5 ca_key=$6 csr ext_file
+    csr=$(mktemp "$SEC/csr.XXXXXX")
+    ext_file=$(mktemp "$SEC/ext.XXXXXX")
+    printf '%s\n' "$ext" >"$ext_file"
+    ossl req -new -key "$key" -subj "$subj" -out "$csr"
+    ossl x509 -req -in "$csr" -CA "$ca" -CAkey "$ca_key" -CAcreateserial -days "$CERT_DAYS" \
+        -sha256 -extfile "$ext_file" -out "$out"
+    rm -f "$csr" "$ext_file"
+}
+
+# A self-signed CA: key $1, cert $2, common name $3.
+new_ca() {
+    new_key "$1"
+    ossl req -x509 -new -key "$1" -sha256 -days "$CERT_DAYS" -subj "/O=kafka-producer tests/CN=$3" \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+        -out "$2"
+}
+
+# Writes the security material of a --security cluster into $1 (DIR/security); see `usage`.
+# The keytool steps (Java truststores/keystores the broker does not need) run in the
+# background: wait_security_keytool waits for them.
+make_security_material() {
+    SEC=$1
+    rm -rf "$SEC"
+    mkdir -p "$SEC/clients"
+    chmod 700 "$SEC"
+    SEC_LOG="$SEC/openssl.log"
+    : >"$SEC_LOG"
+    need_cmd openssl "install openssl (Debian: apt-get install openssl)"
+    need_cmd keytool "keytool comes with the JDK (Debian: apt-get install openjdk-17-jdk-headless)"
+    local server_ext="basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth"
+    new_ca "$SEC/ca-key.pem" "$SEC/ca.pem" "kafka-producer test CA"
+    new_ca "$SEC/other-ca-key.pem" "$SEC/other-ca.pem" "unrelated test CA"
+    # Broker certificates: SSL/MTLS/SASLSSL, and BADHOST's with a name that is not 127.0.0.1.
+    new_key "$SEC/server.key"
+    sign_cert "$SEC/server.key" "$SEC/server.pem" "/CN=localhost" \
+        "$server_ext
+subjectAltName=DNS:localhost,IP:127.0.0.1" "$SEC/ca.pem" "$SEC/ca-key.pem"
+    new_key "$SEC/badhost.key"
+    sign_cert "$SEC/badhost.key" "$SEC/badhost.pem" "/CN=wrong-host.invalid" \
+        "$server_ext
+subjectAltName=DNS:wrong-host.invalid" "$SEC/ca.pem" "$SEC/ca-key.pem"
+    # Client certificate for mTLS.
+    new_key "$SEC/client.key"
+    sign_cert "$SEC/client.key" "$SEC/client-leaf.pem" "/CN=$SCRAM_USER" \
+        "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth" "$SEC/ca.pem" "$SEC/ca-key.pem"
+    cat "$SEC/client-leaf.pem" "$SEC/ca.pem" >"$SEC/client.pem"
+    rm -f "$SEC/client-leaf.pem" "$SEC"/*.srl
+    # Encrypted PKCS#8 (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC), for our producer.
+    ossl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -in "$SEC/client.key" \
+        -passout "pass:$KEY_PASSWORD" -out "$SEC/client-encrypted.key"
+    # Java's file-based PEM key stores (ssl.keystore.type=PEM + ssl.keystore.location) require
+    # an encrypted key and ssl.key.password, and Java 17 cannot decrypt PBES2 there ("PBES2
+    # SecretKeyFactory not available"): those files get PBES1 PBE-SHA1-3DES (Java-only files).
+    local k
+    for k in client server badhost; do
+        ossl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in "$SEC/$k.key" \
+            -passout "pass:$KEY_PASSWORD" -out "$SEC/$k-java.key"
+    done
+    cat "$SEC/client-java.key" "$SEC/client.pem" >"$SEC/client-keystore.pem"
+    cat "$SEC/client-encrypted.key" "$SEC/client.pem" >"$SEC/client-keystore-pbes2.pem"
+    cat "$SEC/server-java.key" "$SEC/server.pem" "$SEC/ca.pem" >"$SEC/server-keystore.pem"
+    cat "$SEC/badhost-java.key" "$SEC/badhost.pem" "$SEC/ca.pem" >"$SEC/badhost-keystore.pem"
+    rm -f "$SEC"/*-java.key
+    # PKCS12 the openssl 3 way (AES-256-CBC, PBKDF2-HMAC-SHA256, SHA-256 MAC).
+    ossl pkcs12 -export -name client -inkey "$SEC/client.key" -in "$SEC/client.pem" \
+        -passout "pass:$STORE_PASSWORD" -out "$SEC/client.p12"
+    chmod 600 "$SEC"/*.key "$SEC"/*-key.pem
+    # keytool: truststore.p12 (trusted-cert entries as Java marks them), truststore.jks, client.jks.
+    (
+        set -e
+        # C1 only and no GC threads: about half the start-up time of a plain keytool.
+        keytool() { command keytool -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData "$@"; }
+        keytool -importcert -noprompt -alias ca -file "$SEC/ca.pem" -storetype PKCS12 \
+            -keystore "$SEC/truststore.p12" -storepass "$STORE_PASSWORD"
+        keytool -importcert -noprompt -alias ca -file "$SEC/ca.pem" -storetype JKS \
+            -keystore "$SEC/truststore.jks" -storepass "$STORE_PASSWORD"
+        keytool -importkeystore -noprompt -srckeystore "$SEC/client.p12" -srcstoretype PKCS12 \
+            -srcstorepass "$STORE_PASSWORD" -destkeystore "$SEC/client.jks" -deststoretype JKS \
+            -deststorepass "$STORE_PASSWORD" -destkeypass "$STORE_PASSWORD"
+    ) >"$SEC/keytool.log" 2>&1 &
+    KEYTOOL_PID=$!
+}
+
+wait_security_keytool() {
+    [[ -n ${KEYTOOL_PID:-} ]] || return 0
+    if ! wait "$KEYTOOL_PID"; then
+        cat "$SEC/keytool.log" >&2
+        die "keytool failed (see $SEC/keytool.log)"
+    fi
+    KEYTOOL_PID=""
+}
+
+# The server.properties lines of the secure listeners (after the PLAINTEXT/CONTROLLER ones).
+security_broker_props() {
+    local sec=$1 l
+    local plain_jaas="org.apache.kafka.common.security.plain.PlainLoginModule required user_$SCRAM_USER=\"$SCRAM_PASSWORD\" user_admin=\"admin-secret\";"
+    local scram_jaas="org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    local oauth_jaas="org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub=\"admin\";"
+    echo "# --security: TLS with the CA in $sec (PEM stores; the key is encrypted with ssl.key.password)."
+    echo "ssl.keystore.type=PEM"
+    echo "ssl.keystore.location=$sec/server-keystore.pem"
+    echo "ssl.key.password=$KEY_PASSWORD"
+    echo "ssl.truststore.type=PEM"
+    echo "ssl.truststore.location=$sec/ca.pem"
+    echo "ssl.client.auth=none"
+    echo "listener.name.mtls.ssl.client.auth=required"
+    echo "listener.name.badhost.ssl.keystore.type=PEM"
+    echo "listener.name.badhost.ssl.keystore.location=$sec/badhost-keystore.pem"
+    echo "listener.name.badhost.ssl.key.password=$KEY_PASSWORD"
+    echo "listener.name.badhost.ssl.truststore.type=PEM"
+    echo "listener.name.badhost.ssl.truststore.location=$sec/ca.pem"
+    for l in saslplain saslssl sasllimited reauth; do
+        if [[ $l == sasllimited ]]; then
+            echo "listener.name.$l.sasl.enabled.mechanisms=$SASL_LIMITED_MECHANISMS"
+        else
+            echo "listener.name.$l.sasl.enabled.mechanisms=$SASL_ALL_MECHANISMS"
+        fi
+        echo "listener.name.$l.plain.sasl.jaas.config=$plain_jaas"
+        echo "listener.name.$l.scram-sha-256.sasl.jaas.config=$scram_jaas"
+        [[ $l == sasllimited ]] && continue
+        echo "listener.name.$l.scram-sha-512.sasl.jaas.config=$scram_jaas"
+        echo "listener.name.$l.oauthbearer.sasl.jaas.config=$oauth_jaas"
+    done
+    echo "listener.name.reauth.connections.max.reauth.ms=$REAUTH_MS"
+}
+
+# Prints PEM file $1 as one properties value: its lines joined with the escape \n.
+pem_one_line() {
+    awk 'NF { printf "%s%s", (n++ ? "\\n" : ""), $0 }' "$1"
+}
+
+# Writes DIR/security/listeners.env and DIR/security/clients/*.properties for node 1 at base $2.
+write_security_clients() {
+    local sec=$1 base=$2 l
+    local -A bs=()
+    for l in "${SECURITY_LISTENERS[@]}"; do
+        bs[$l]="127.0.0.1:$((base + SECURITY_OFFSET[$l]))"
+    done
+    {
+        echo "# Written by scripts/kafka.sh start --security: the listeners of the cluster in $(dirname "$sec")."
+        echo "# Port offsets from the base port $base: PLAINTEXT +0, controller +1, SSL +2, MTLS +3,"
+        echo "# BADHOST +4, SASL_PLAINTEXT +5, SASL_SSL +6, SASL_LIMITED +7, REAUTH +8."
+        echo "KAFKA_SECURITY_DIR=$sec"
+        echo "KAFKA_PLAINTEXT_BOOTSTRAP=127.0.0.1:$base"
+        echo "KAFKA_SSL_BOOTSTRAP=${bs[SSL]}"
+        echo "KAFKA_MTLS_BOOTSTRAP=${bs[MTLS]}"
+        echo "KAFKA_BADHOST_BOOTSTRAP=${bs[BADHOST]}"
+        echo "KAFKA_SASL_PLAINTEXT_BOOTSTRAP=${bs[SASLPLAIN]}"
+        echo "KAFKA_SASL_SSL_BOOTSTRAP=${bs[SASLSSL]}"
+        echo "KAFKA_SASL_LIMITED_BOOTSTRAP=${bs[SASLLIMITED]}"
+        echo "KAFKA_REAUTH_BOOTSTRAP=${bs[REAUTH]}"
+        echo "KAFKA_SASL_LIMITED_MECHANISMS=$SASL_LIMITED_MECHANISMS"
+        echo "KAFKA_REAUTH_MS=$REAUTH_MS"
+        echo "KAFKA_SASL_USER=$SCRAM_USER"
+        echo "KAFKA_SASL_PASSWORD=$SCRAM_PASSWORD"
+        echo "KAFKA_KEY_PASSWORD=$KEY_PASSWORD"
+        echo "KAFKA_STORE_PASSWORD=$STORE_PASSWORD"
+    } >"$sec/listeners.env"
+
+    local c=$sec/clients
+    local trust="ssl.truststore.type=PEM
+ssl.truststore.location=$sec/ca.pem"
+    local -A jaas=(
+        [plain]="org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$SCRAM_USER\" password=\"$SCRAM_PASSWORD\";"
+        [scram-256]="org.apache.kafka.common.security.scram.ScramLoginModule required username=\"$SCRAM_USER\" password=\"$SCRAM_PASSWORD\";"
+        [scram-512]="org.apache.kafka.common.security.scram.ScramLoginModule required username=\"$SCRAM_USER\" password=\"$SCRAM_PASSWORD\";"
+        [oauthbearer]="org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub=\"$SCRAM_USER\";"
+    )
+    local -A mech=([plain]=PLAIN [scram-256]=SCRAM-SHA-256 [scram-512]=SCRAM-SHA-512 [oauthbearer]=OAUTHBEARER)
+    props() { # FILE LINES
+        printf '# Client settings (Java keys) written by scripts/kafka.sh start --security.\n%s\n' "$2" >"$c/$1.properties"
+    }
+    props plaintext "bootstrap.servers=127.0.0.1:$base
+security.protocol=PLAINTEXT"
+    props ssl "bootstrap.servers=${bs[SSL]}
+security.protocol=SSL
+$trust"
+    props ssl-p12 "bootstrap.servers=${bs[SSL]}
+security.protocol=SSL
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$sec/truststore.p12
+ssl.truststore.password=$STORE_PASSWORD"
+    # Expected to fail: the broker's certificate is not signed by other-ca.pem.
+    props ssl-unknown-ca "bootstrap.servers=${bs[SSL]}
+security.protocol=SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=$sec/other-ca.pem"
+    # Expected to fail: the certificate names only wrong-host.invalid.
+    props badhost "bootstrap.servers=${bs[BADHOST]}
+security.protocol=SSL
+$trust"
+    props mtls "bootstrap.servers=${bs[MTLS]}
+security.protocol=SSL
+$trust
+ssl.keystore.type=PEM
+ssl.keystore.location=$sec/client-keystore.pem
+ssl.key.password=$KEY_PASSWORD"
+    # The same client key in the ways Java does not take from a file, for our producer:
+    # PBES2/AES-256 encrypted (Java 17: "PBES2 SecretKeyFactory not available"), and inline PEM
+    # values (unencrypted key; Java takes those too). \n escapes keep each value on one line.
+    props mtls-pbes2 "bootstrap.servers=${bs[MTLS]}
+security.protocol=SSL
+$trust
+ssl.keystore.type=PEM
+ssl.keystore.location=$sec/client-keystore-pbes2.pem
+ssl.key.password=$KEY_PASSWORD"
+    props mtls-inline "bootstrap.servers=${bs[MTLS]}
+security.protocol=SSL
+ssl.truststore.type=PEM
+ssl.truststore.certificates=$(pem_one_line "$sec/ca.pem")
+ssl.keystore.type=PEM
+ssl.keystore.key=$(pem_one_line "$sec/client.key")
+ssl.keystore.certificate.chain=$(pem_one_line "$sec/client.pem")"
+    props mtls-p12 "bootstrap.servers=${bs[MTLS]}
+security.protocol=SSL
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$sec/truststore.p12
+ssl.truststore.password=$STORE_PASSWORD
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$sec/client.p12
+ssl.keystore.password=$STORE_PASSWORD"
+    # Expected to fail: no client certificate on the client-auth=required listener.
+    props mtls-no-cert "bootstrap.servers=${bs[MTLS]}
+security.protocol=SSL
+$trust"
+    local m
+    for m in plain scram-256 scram-512 oauthbearer; do
+        props "sasl-$m" "bootstrap.servers=${bs[SASLPLAIN]}
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=${mech[$m]}
+sasl.jaas.config=${jaas[$m]}"
+        props "sasl-ssl-$m" "bootstrap.servers=${bs[SASLSSL]}
+security.protocol=SASL_SSL
+sasl.mechanism=${mech[$m]}
+sasl.jaas.config=${jaas[$m]}
+$trust"
+        props "reauth-$m" "bootstrap.servers=${bs[REAUTH]}
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=${mech[$m]}
+sasl.jaas.config=${jaas[$m]}"
+        # SCRAM-SHA-512 and OAUTHBEARER are expected to fail here (only PLAIN,SCRAM-SHA-256).
+        props "sasl-limited-$m" "bootstrap.servers=${bs[SASLLIMITED]}
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=${mech[$m]}
+sasl.jaas.config=${jaas[$m]}"
+    done
+    # Expected to fail: a wrong password.
+    props sasl-scram-256-bad-password "bootstrap.servers=${bs[SASLPLAIN]}
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-256
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"$SCRAM_USER\" password=\"wrong-secret\";"
+    props sasl-plain-bad-password "bootstrap.servers=${bs[SASLPLAIN]}
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=PLAIN
+sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$SCRAM_USER\" password=\"wrong-secret\";"
+    unset -f props
+}
+
+# ---------------------------------------------------------------------------------------------
 # start / stop
 
 cmd_start() {
     local nodes=1 dir=$DEFAULT_CLUSTER_DIR base=$DEFAULT_BASE_PORT watch_pid="" reuse=0 auto_create=true
+    local security=0
     local -a extra=()
     while [[ $# -gt 0 ]]; do
         case $1 in
@@ -455,11 +790,13 @@ cmd_start() {
         --watch-pid) watch_pid=${2:?--watch-pid needs a value}; shift 2 ;;
         --reuse) reuse=1; shift ;;
         --no-auto-create) auto_create=false; shift ;;
+        --security) security=1; shift ;;
         --config) extra+=("${2:?--config needs key=value}"); shift 2 ;;
         *) die "start: unknown argument '$1'" ;;
         esac
     done
     [[ $nodes =~ ^[1-9]$ ]] || die "--nodes must be 1..9"
+    ((security == 0 || nodes == 1)) || die "--security supports a single node only (--nodes 1)"
     [[ -z $watch_pid || $watch_pid =~ ^[0-9]+$ ]] || die "--watch-pid needs a process id"
     if [[ -n $watch_pid ]] && ! kill -0 "$watch_pid" 2>/dev/null; then
         die "--watch-pid $watch_pid: no such process"
@@ -479,16 +816,22 @@ cmd_start() {
     fi
 
     ensure_fetched
+    local nports=$((2 * nodes))
+    ((security)) && nports=$SECURITY_PORTS
     if [[ $base == auto ]]; then
-        base=$(pick_base_port $((2 * nodes)))
+        base=$(pick_base_port "$nports")
     fi
-    if ! [[ $base =~ ^[0-9]+$ ]] || ((base < 1024 || base + 2 * nodes > 65535)); then
+    if ! [[ $base =~ ^[0-9]+$ ]] || ((base < 1024 || base + nports > 65535)); then
         die "bad --base-port '$base'"
     fi
 
     # A fresh cluster each time: new cluster id, empty logs.
     find "$dir" -mindepth 1 -delete
     touch "$dir/$MARKER"
+    local sec="$dir/security"
+    if ((security)); then
+        make_security_material "$sec"
+    fi
 
     local rf=$((nodes < 3 ? nodes : 3))
     local min_isr=$((rf > 1 ? 2 : 1))
@@ -514,11 +857,22 @@ cmd_start() {
             echo "process.roles=broker,controller"
             echo "node.id=$i"
             echo "controller.quorum.voters=$voters"
-            echo "listeners=PLAINTEXT://127.0.0.1:$bp,CONTROLLER://127.0.0.1:$cp"
-            echo "advertised.listeners=PLAINTEXT://127.0.0.1:$bp"
+            local listeners="PLAINTEXT://127.0.0.1:$bp,CONTROLLER://127.0.0.1:$cp"
+            local advertised="PLAINTEXT://127.0.0.1:$bp"
+            local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+            if ((security)); then
+                local l
+                for l in "${SECURITY_LISTENERS[@]}"; do
+                    listeners+=",$l://127.0.0.1:$((base + SECURITY_OFFSET[$l]))"
+                    advertised+=",$l://127.0.0.1:$((base + SECURITY_OFFSET[$l]))"
+                    protocols+=",$l:${SECURITY_PROTOCOL[$l]}"
+                done
+            fi
+            echo "listeners=$listeners"
+            echo "advertised.listeners=$advertised"
             echo "controller.listener.names=CONTROLLER"
             echo "inter.broker.listener.name=PLAINTEXT"
-            echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+            echo "listener.security.protocol.map=$protocols"
             echo "log.dirs=$nd/data"
             echo "num.partitions=1"
             echo "default.replication.factor=$rf"
@@ -543,6 +897,7 @@ cmd_start() {
             echo "broker.heartbeat.interval.ms=1000"
             echo "controlled.shutdown.enable=true"
             echo "delete.topic.enable=true"
+            if ((security)); then security_broker_props "$sec"; fi
             local kv
             for kv in "${extra[@]}"; do
                 [[ $kv == *=* ]] || die "--config needs key=value, got '$kv'"
@@ -576,7 +931,13 @@ EOF
             echo "KAFKA_NODE_${i}_BROKER_PORT=$bp"
             echo "KAFKA_NODE_${i}_CONTROLLER_PORT=$((bp + 1))"
         done
+        if ((security)); then
+            echo "KAFKA_SECURITY_DIR=$sec"
+        fi
     } >"$dir/cluster.env"
+    if ((security)); then
+        write_security_clients "$sec" "$base"
+    fi
 
     # If anything below fails (or we are interrupted), take down what was started.
     STARTING_DIR=$dir
@@ -584,10 +945,14 @@ EOF
     trap 'exit 130' INT TERM
 
     # Format the storage of every node (one JVM each; in parallel).
-    local -a fmt_pids=()
+    local -a fmt_pids=() scram=()
+    if ((security)); then
+        scram=(--add-scram "SCRAM-SHA-256=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]"
+            --add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]")
+    fi
     for nd in "${node_dirs[@]}"; do
         run_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" \
-            --config "$nd/server.properties" >"$nd/format.log" 2>&1 &
+            --config "$nd/server.properties" "${scram[@]}" >"$nd/format.log" 2>&1 &
         fmt_pids+=($!)
     done
     for i in "${!fmt_pids[@]}"; do
@@ -601,6 +966,7 @@ EOF
         launch_node "$nd"
     done
     wait_ready "${node_dirs[@]}"
+    wait_security_keytool
 
     if [[ -n $watch_pid ]]; then
         start_watcher "$dir" "$watch_pid"
@@ -792,9 +1158,11 @@ cmd_bootstrap() {
 parse_client_args() {
     local dir=$DEFAULT_CLUSTER_DIR bs=""
     ARGS=()
+    CLIENT_CONFIG=""
     while [[ $# -gt 0 ]]; do
         case $1 in
         --bootstrap) bs=${2:?--bootstrap needs a value}; shift 2 ;;
+        --client-config) CLIENT_CONFIG=${2:?--client-config needs a file}; shift 2 ;;
         --dir) dir=${2:?--dir needs a value}; shift 2 ;;
         --)
             ARGS+=("$@")
@@ -803,6 +1171,13 @@ parse_client_args() {
         *) ARGS+=("$1"); shift ;;
         esac
     done
+    if [[ -n $CLIENT_CONFIG ]]; then
+        [[ -f $CLIENT_CONFIG ]] || die "--client-config $CLIENT_CONFIG: no such file"
+        CLIENT_CONFIG=$(cd "$(dirname "$CLIENT_CONFIG")" && pwd)/$(basename "$CLIENT_CONFIG")
+        if [[ -z $bs ]]; then
+            bs=$(sed -n 's/^[[:space:]]*bootstrap\.servers[[:space:]]*[=:][[:space:]]*//p' "$CLIENT_CONFIG" | tail -n 1)
+        fi
+    fi
     if [[ -z $bs ]]; then bs=${KAFKA_BOOTSTRAP:-}; fi
     if [[ -z $bs ]]; then
         any_node_running "$dir" || die "no --bootstrap, no \$KAFKA_BOOTSTRAP and no cluster running in $dir"
@@ -832,12 +1207,14 @@ cmd_create_topic() {
     [[ -n $topic ]] || die "create-topic needs a TOPIC"
     local -a create=(--create --topic "$topic" --partitions "$partitions")
     [[ -n $rf ]] && create+=(--replication-factor "$rf")
-    run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" "${create[@]}" "${cfg[@]}" >&2
+    local -a cc=()
+    [[ -n $CLIENT_CONFIG ]] && cc=(--command-config "$CLIENT_CONFIG")
+    run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" "${cc[@]}" "${create[@]}" "${cfg[@]}" >&2
     # Wait until every partition has a leader (the controller elects them at once, but the
     # brokers learn it through metadata propagation).
     deadline=$((SECONDS + 30))
     while true; do
-        out=$(run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --describe --topic "$topic")
+        out=$(run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" "${cc[@]}" --describe --topic "$topic")
         if [[ $(grep -c 'Leader: [0-9]' <<<"$out") -eq $partitions ]]; then
             break
         fi
@@ -880,6 +1257,7 @@ cmd_consume() {
         --consumer-property client.id=kafka-sh-consume
         --formatter-config "$CONF_DIR/consumer-formatter.properties")
     [[ -n $max ]] && args+=(--max-messages "$max")
+    [[ -n $CLIENT_CONFIG ]] && args+=(--consumer.config "$CLIENT_CONFIG")
     java_tool org.apache.kafka.tools.consumer.ConsoleConsumer "${args[@]}" "${extra[@]}"
 }
 
@@ -905,6 +1283,7 @@ cmd_produce() {
     done
     [[ -n $topic ]] || die "produce needs a TOPIC"
     ensure_fetched
+    [[ -n $CLIENT_CONFIG ]] && extra=(--producer.config "$CLIENT_CONFIG" "${extra[@]}")
     java_tool org.apache.kafka.tools.ConsoleProducer --bootstrap-server "$BOOTSTRAP" --topic "$topic" \
         --sync --timeout 0 --request-required-acks all --reader-config "$CONF_DIR/producer-reader.properties" "${extra[@]}"
 }
@@ -912,7 +1291,9 @@ cmd_produce() {
 cmd_end_offsets() {
     parse_client_args "$@"
     [[ ${#ARGS[@]} -eq 1 ]] || die "end-offsets needs exactly one TOPIC"
-    run_tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$BOOTSTRAP" \
+    local -a cc=()
+    [[ -n $CLIENT_CONFIG ]] && cc=(--command-config "$CLIENT_CONFIG")
+    run_tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$BOOTSTRAP" "${cc[@]}" \
         --topic "${ARGS[0]}" --time latest |
         awk -F: '{print $(NF-1), $NF}' | sort -n
 }
@@ -920,7 +1301,9 @@ cmd_end_offsets() {
 cmd_topics() {
     parse_client_args "$@"
     [[ ${#ARGS[@]} -eq 0 ]] || die "topics takes no arguments"
-    java_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list
+    local -a cc=()
+    [[ -n $CLIENT_CONFIG ]] && cc=(--command-config "$CLIENT_CONFIG")
+    java_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" "${cc[@]}" --list
 }
 
 cmd_java_tool() {

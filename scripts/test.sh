@@ -8,7 +8,11 @@
 #   (e.g. scripts/test.sh --test harness).
 # Environment:
 #   SKIP_LINT=1        skip cargo fmt / cargo clippy
-#   KAFKA_BOOTSTRAP    use that cluster instead of starting one
+#   KAFKA_BOOTSTRAP    use that cluster instead of starting one (the suite's own cluster is started
+#                      with `kafka.sh start --security`; its secure listeners are in
+#                      $KAFKA_SECURITY_DIR/listeners.env)
+#   KAFKA_SECURITY_DIR with KAFKA_BOOTSTRAP: the security/ folder of that cluster (if it was started
+#                      with --security); unset, the security tests are skipped
 #   NO_INSTALL=1       never apt-get install a missing java or mvn (done only as root with apt-get)
 #   plus those of scripts/kafka.sh (KAFKA_CACHE, KAFKA_VERSION, ...).
 set -euo pipefail
@@ -99,9 +103,13 @@ else
     STARTED_CLUSTER=1
     # Own folder and free ports (never a developer's cluster on 39092); the watcher stops the
     # brokers should this script be killed before its trap runs.
-    KAFKA_BOOTSTRAP=$(scripts/kafka.sh start --nodes 1 --dir "$KAFKA_SUITE_DIR" --base-port auto --watch-pid $$ | tail -n 1)
+    # --security: also the TLS/SASL listeners, for the security tests (see kafka.sh help).
+    KAFKA_BOOTSTRAP=$(scripts/kafka.sh start --nodes 1 --security --dir "$KAFKA_SUITE_DIR" --base-port auto --watch-pid $$ | tail -n 1)
     export KAFKA_BOOTSTRAP
     echo "KAFKA_BOOTSTRAP=$KAFKA_BOOTSTRAP"
+    KAFKA_SECURITY_DIR="$KAFKA_SUITE_DIR/security"
+    export KAFKA_SECURITY_DIR
+    echo "KAFKA_SECURITY_DIR=$KAFKA_SECURITY_DIR (listeners: $KAFKA_SECURITY_DIR/listeners.env)"
 fi
 
 if [[ $# -gt 0 ]]; then

@@ -219,6 +219,21 @@ pub fn consume_from(
     timeout: Duration,
     read_committed: bool,
 ) -> Vec<ConsumedRecord> {
+    consume_with_config(bootstrap, topic, expected, timeout, read_committed, None)
+}
+
+/// [`consume_from`] with an optional Java client properties file (the console consumer's
+/// `--consumer.config`), e.g. [`SecurityEnv::properties`]`("sasl-ssl-scram-512")` to read over a
+/// secure listener. `bootstrap` must name that file's listener (or pass its `bootstrap.servers`).
+pub fn consume_with_config(
+    bootstrap: &str,
+    topic: &str,
+    expected: usize,
+    timeout: Duration,
+    read_committed: bool,
+    client_config: Option<&Path>,
+) -> Vec<ConsumedRecord> {
+    let config = client_config.map(|p| p.to_string_lossy().into_owned());
     let timeout_ms = timeout.as_millis().max(1).to_string();
     let max = expected.to_string();
     let mut args = vec![
@@ -237,6 +252,9 @@ pub fn consume_from(
     ];
     if expected > 0 {
         args.extend(["--max-messages", &max]);
+    }
+    if let Some(config) = &config {
+        args.extend(["--client-config", config]);
     }
     let out = kafka_sh(&args);
     out.lines()
@@ -320,6 +338,22 @@ pub fn unescape(field: &str) -> Result<Option<Vec<u8>>, String> {
 pub fn console_produce(topic: &str, lines: &str) {
     let bs = bootstrap();
     kafka_sh_stdin(&["produce", topic, "--bootstrap", &bs], lines);
+}
+
+/// [`console_produce`] against `bootstrap` with an optional Java client properties file (the
+/// console producer's `--producer.config`), e.g. over a secure listener.
+pub fn console_produce_with_config(
+    bootstrap: &str,
+    topic: &str,
+    lines: &str,
+    client_config: Option<&Path>,
+) {
+    let config = client_config.map(|p| p.to_string_lossy().into_owned());
+    let mut args = vec!["produce", topic, "--bootstrap", bootstrap];
+    if let Some(config) = &config {
+        args.extend(["--client-config", config]);
+    }
+    kafka_sh_stdin(&args, lines);
 }
 
 /// The log end offset of every partition of `topic`, as `(partition, offset)` in partition order.
@@ -468,6 +502,16 @@ fn test_dir(name: &str) -> PathBuf {
 /// Starts a cluster in `dir` on a free block of ports, watched by this process; returns its
 /// bootstrap string.
 fn start_cluster(dir: &Path, nodes: usize, configs: &[(&str, &str)]) -> Result<String, String> {
+    start_cluster_with(dir, nodes, configs, &[])
+}
+
+/// [`start_cluster`] with extra `kafka.sh start` arguments (e.g. `--security`).
+fn start_cluster_with(
+    dir: &Path,
+    nodes: usize,
+    configs: &[(&str, &str)],
+    extra_args: &[&str],
+) -> Result<String, String> {
     let pid = std::process::id().to_string();
     let nodes_arg = nodes.to_string();
     let dir_arg = dir.to_string_lossy().into_owned();
@@ -475,7 +519,13 @@ fn start_cluster(dir: &Path, nodes: usize, configs: &[(&str, &str)]) -> Result<S
     let mut last_error = String::new();
     // A port found free can be taken before the broker binds it: then try another block.
     for attempt in 0..4 {
-        let base = free_port_block(2 * nodes as u16, attempt).to_string();
+        // `start --security` uses 9 ports (see `kafka.sh help`).
+        let ports = if extra_args.contains(&"--security") {
+            9
+        } else {
+            2 * nodes as u16
+        };
+        let base = free_port_block(ports, attempt).to_string();
         let mut args = vec![
             "start",
             "--nodes",
@@ -490,6 +540,7 @@ fn start_cluster(dir: &Path, nodes: usize, configs: &[(&str, &str)]) -> Result<S
         for kv in &configs {
             args.extend(["--config", kv.as_str()]);
         }
+        args.extend(extra_args);
         let out = run_kafka_sh(&args, "");
         let stdout = String::from_utf8_lossy(&out.stdout);
         if out.status.success() {
@@ -632,4 +683,119 @@ pub fn leaders(bootstrap: &str, topic: &str) -> Option<Vec<Option<i32>>> {
         );
     }
     None
+}
+
+/// The secure listeners of a cluster started with `kafka.sh start --security`, as its
+/// `security/listeners.env` describes them (see `kafka.sh help`, section Security).
+#[derive(Debug, Clone)]
+pub struct SecurityEnv {
+    /// The `security/` folder: `ca.pem`, `other-ca.pem`, `client.pem`, `client.key`,
+    /// `client-encrypted.key`, `client.p12`, `truststore.p12`, `*.jks`, `clients/*.properties`.
+    pub dir: PathBuf,
+    /// The PLAINTEXT listener of the same broker (`KAFKA_PLAINTEXT_BOOTSTRAP`), e.g. to create
+    /// topics.
+    pub plaintext: String,
+    /// SSL, server cert signed by `ca.pem` for `localhost`/`127.0.0.1` (`KAFKA_SSL_BOOTSTRAP`).
+    pub ssl: String,
+    /// SSL with client auth required (`KAFKA_MTLS_BOOTSTRAP`).
+    pub mtls: String,
+    /// SSL, cert signed by `ca.pem` for `wrong-host.invalid` only (`KAFKA_BADHOST_BOOTSTRAP`).
+    pub badhost: String,
+    /// SASL_PLAINTEXT, PLAIN, SCRAM-SHA-256/512, OAUTHBEARER (`KAFKA_SASL_PLAINTEXT_BOOTSTRAP`).
+    pub sasl_plaintext: String,
+    /// SASL_SSL, the same mechanisms (`KAFKA_SASL_SSL_BOOTSTRAP`).
+    pub sasl_ssl: String,
+    /// SASL_PLAINTEXT with only PLAIN,SCRAM-SHA-256 (`KAFKA_SASL_LIMITED_BOOTSTRAP`).
+    pub sasl_limited: String,
+    /// SASL_PLAINTEXT, all four mechanisms, `connections.max.reauth.ms` = `KAFKA_REAUTH_MS`
+    /// (10 s) (`KAFKA_REAUTH_BOOTSTRAP`).
+    pub reauth: String,
+    /// Every `KEY=value` of `listeners.env` (also `KAFKA_SASL_USER`, `KAFKA_SASL_PASSWORD`,
+    /// `KAFKA_KEY_PASSWORD`, `KAFKA_STORE_PASSWORD`, `KAFKA_REAUTH_MS`, ...).
+    pub vars: std::collections::BTreeMap<String, String>,
+}
+
+impl SecurityEnv {
+    /// Reads `<dir>/listeners.env`.
+    pub fn read(dir: &Path) -> Result<SecurityEnv, String> {
+        let file = dir.join("listeners.env");
+        let text = fs::read_to_string(&file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let vars: std::collections::BTreeMap<String, String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let get = |key: &str| {
+            vars.get(key)
+                .cloned()
+                .ok_or_else(|| format!("{} has no {key}", file.display()))
+        };
+        Ok(SecurityEnv {
+            dir: dir.to_path_buf(),
+            plaintext: get("KAFKA_PLAINTEXT_BOOTSTRAP")?,
+            ssl: get("KAFKA_SSL_BOOTSTRAP")?,
+            mtls: get("KAFKA_MTLS_BOOTSTRAP")?,
+            badhost: get("KAFKA_BADHOST_BOOTSTRAP")?,
+            sasl_plaintext: get("KAFKA_SASL_PLAINTEXT_BOOTSTRAP")?,
+            sasl_ssl: get("KAFKA_SASL_SSL_BOOTSTRAP")?,
+            sasl_limited: get("KAFKA_SASL_LIMITED_BOOTSTRAP")?,
+            reauth: get("KAFKA_REAUTH_BOOTSTRAP")?,
+            vars,
+        })
+    }
+
+    /// `<dir>/clients/<name>.properties` (e.g. `"ssl"`, `"mtls"`, `"sasl-scram-512"`,
+    /// `"sasl-ssl-oauthbearer"`, `"reauth-scram-256"`); panics if there is no such file.
+    pub fn properties(&self, name: &str) -> PathBuf {
+        let path = self.dir.join("clients").join(format!("{name}.properties"));
+        assert!(
+            path.is_file(),
+            "no client properties file {}",
+            path.display()
+        );
+        path
+    }
+
+    /// `<dir>/<name>` (e.g. `"ca.pem"`, `"client.p12"`); panics if there is no such file.
+    pub fn file(&self, name: &str) -> PathBuf {
+        let path = self.dir.join(name);
+        assert!(path.is_file(), "no file {}", path.display());
+        path
+    }
+
+    /// A value of `listeners.env`.
+    pub fn var(&self, key: &str) -> Option<&str> {
+        self.vars.get(key).map(String::as_str)
+    }
+}
+
+/// The secure listeners for the security tests, or `None` when they should be skipped:
+///
+/// * `KAFKA_SECURITY_DIR` set (as `scripts/test.sh` does): that folder's `listeners.env`
+///   (panics if it cannot be read);
+/// * else, with `KAFKA_BOOTSTRAP` set (an existing cluster, maybe without secure listeners):
+///   `None`;
+/// * else a single-node `start --security` cluster of its own, started once per test binary in
+///   `<target>/tmp/kafka-test-<pid>-sec` (separate from the [`bootstrap`] one), watched like it.
+pub fn security_env() -> Option<SecurityEnv> {
+    static ENV: OnceLock<Result<Option<SecurityEnv>, String>> = OnceLock::new();
+    let result = ENV.get_or_init(|| {
+        if let Some(dir) = std::env::var_os("KAFKA_SECURITY_DIR").filter(|d| !d.is_empty()) {
+            return SecurityEnv::read(Path::new(&dir)).map(Some);
+        }
+        if std::env::var("KAFKA_BOOTSTRAP").is_ok_and(|bs| !bs.trim().is_empty()) {
+            return Ok(None);
+        }
+        remove_stale_test_dirs();
+        let dir = test_dir(&format!("kafka-test-{}-sec", std::process::id()));
+        start_cluster_with(&dir, 1, &[], &["--security"])?;
+        SecurityEnv::read(&dir.join("security")).map(Some)
+    });
+    match result {
+        Ok(env) => env.clone(),
+        Err(e) => panic!("no secure Kafka listeners for the tests: {e}"),
+    }
 }
