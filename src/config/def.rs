@@ -557,6 +557,15 @@ config_def! {
         setter: sasl_mechanism(v: impl Into<String>) => v,
         doc: "The SASL mechanism, with SASL_PLAINTEXT or SASL_SSL.",
     }
+    SASL_OAUTHBEARER_HEADER_URLENCODE = "sasl.oauthbearer.header.urlencode"
+        => sasl_oauthbearer_header_urlencode: bool {
+        type: Boolean,
+        default: Some("false"),
+        valid: Any,
+        importance: Low,
+        doc: "OAUTHBEARER with a token endpoint: URL-encode the client id and secret in the \
+              HTTP Basic authorization header (RFC 6749 2.3.1).",
+    }
     SASL_OAUTHBEARER_SCOPE_CLAIM_NAME = "sasl.oauthbearer.scope.claim.name"
         => sasl_oauthbearer_scope_claim_name: String => &str {
         type: String,

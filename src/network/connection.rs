@@ -111,6 +111,9 @@ pub(crate) enum ConnState {
     TlsHandshake,
     /// Connected; the ApiVersions handshake is in flight.
     Handshake,
+    /// The SASL exchange is in flight (after the ApiVersions handshake; also while
+    /// re-authenticating).
+    Authenticating,
     /// Ready for requests.
     Ready,
 }

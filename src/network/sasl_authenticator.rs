@@ -149,8 +149,10 @@ impl SaslClientAuthenticator {
     ) -> Result<SaslStep, Error> {
         match (self.state, api) {
             (State::Handshake, ApiKey::SaslHandshake) => {
-                let resp =
-                    SaslHandshakeResponse::decode(version, &mut Reader::new(body, "SaslHandshake"))?;
+                let resp = SaslHandshakeResponse::decode(
+                    version,
+                    &mut Reader::new(body, "SaslHandshake"),
+                )?;
                 if resp.error_code == ErrorCode::UNSUPPORTED_SASL_MECHANISM {
                     return Err(failure(
                         AuthenticationKind::UnsupportedSaslMechanism,
@@ -173,7 +175,9 @@ impl SaslClientAuthenticator {
                 }
                 let first = self.client.initial_response()?;
                 self.state = State::Authenticate;
-                Ok(SaslStep::Send(self.authenticate(first, next_correlation_id)))
+                Ok(SaslStep::Send(
+                    self.authenticate(first, next_correlation_id),
+                ))
             }
             (State::Authenticate, ApiKey::SaslAuthenticate) => {
                 let resp = SaslAuthenticateResponse::decode(
@@ -181,10 +185,13 @@ impl SaslClientAuthenticator {
                     &mut Reader::new(body, "SaslAuthenticate"),
                 )?;
                 if !resp.error_code.is_ok() {
-                    let detail = resp
+                    let mut detail = resp
                         .error_message
                         .filter(|m| !m.is_empty())
                         .unwrap_or_else(|| resp.error_code.to_string());
+                    if let Some(server) = self.client.server_error() {
+                        detail = format!("{detail} ({server})");
+                    }
                     return Err(failure(
                         AuthenticationKind::Sasl,
                         format!(
@@ -256,10 +263,10 @@ pub(crate) fn reauthentication_delay(lifetime: Duration, random: f64) -> Duratio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::messages::Encode;
-    use crate::protocol::messages::api_versions::ApiVersionsResponse;
     use crate::protocol::frame::SIZE_PREFIX;
     use crate::protocol::header::OwnedRequestHeader;
+    use crate::protocol::messages::Encode;
+    use crate::protocol::messages::api_versions::ApiVersionsResponse;
 
     /// A scripted mechanism: an initial response, then one answer per challenge.
     struct Scripted {
@@ -287,11 +294,12 @@ mod tests {
     fn versions() -> ApiVersions {
         let mut resp = ApiVersionsResponse::default();
         for (api, max) in [(ApiKey::SaslHandshake, 1), (ApiKey::SaslAuthenticate, 2)] {
-            resp.api_keys.push(crate::protocol::messages::api_versions::ApiVersionRange {
-                api_key: api as i16,
-                min_version: 0,
-                max_version: max,
-            });
+            resp.api_keys
+                .push(crate::protocol::messages::api_versions::ApiVersionRange {
+                    api_key: api as i16,
+                    min_version: 0,
+                    max_version: max,
+                });
         }
         ApiVersions::from_response(&resp)
     }
@@ -328,7 +336,10 @@ mod tests {
     fn handshake_then_authenticate_until_the_mechanism_is_complete() {
         let mut a = authenticator(vec![Some(b"client-final".to_vec()), None]);
         let first = a.start(1);
-        assert_eq!((first.api, first.version, first.correlation_id), (ApiKey::SaslHandshake, 1, 1));
+        assert_eq!(
+            (first.api, first.version, first.correlation_id),
+            (ApiKey::SaslHandshake, 1, 1)
+        );
         let hs = SaslHandshakeResponse {
             error_code: ErrorCode::NONE,
             mechanisms: vec!["SCRAM-SHA-256".into()],
@@ -339,7 +350,10 @@ mod tests {
         else {
             panic!("expected a SaslAuthenticate")
         };
-        assert_eq!((auth.api, auth.version, auth.correlation_id), (ApiKey::SaslAuthenticate, 2, 2));
+        assert_eq!(
+            (auth.api, auth.version, auth.correlation_id),
+            (ApiKey::SaslAuthenticate, 2, 2)
+        );
         assert_eq!(auth_bytes_of(&auth), b"client-first");
         let server_first = SaslAuthenticateResponse {
             error_code: ErrorCode::NONE,
@@ -408,7 +422,10 @@ mod tests {
         let e = a
             .on_response(ApiKey::SaslAuthenticate, 1, &body(&rejected, 1), 3)
             .unwrap_err();
-        assert!(e.to_string().contains("Invalid username or password"), "{e}");
+        assert!(
+            e.to_string().contains("Invalid username or password"),
+            "{e}"
+        );
 
         let mut a = authenticator(vec![]);
         a.start(1);

@@ -137,7 +137,13 @@ impl<K, V> KafkaProducer<K, V> {
                 rebootstrap: config.metadata_recovery_strategy()
                     == crate::config::MetadataRecoveryStrategy::Rebootstrap,
                 rebootstrap_trigger: config.metadata_recovery_rebootstrap_trigger(),
-                ssl: None,
+                ssl: if config.security_protocol().uses_tls() {
+                    let settings = crate::security::ssl::SslSettings::from_config(&config)?;
+                    Some(Arc::new(crate::security::ssl::SslFactory::new(&settings)?))
+                } else {
+                    None
+                },
+                sasl: crate::security::sasl::SaslLogin::from_config(&config)?.map(Arc::new),
             },
             metadata.clone(),
         )

@@ -29,7 +29,7 @@ impl NetworkClient {
     pub(crate) fn is_ready(&self, node: i32) -> bool {
         self.connections.get(&node).is_some_and(|c| {
             c.state == ConnState::Ready && c.can_send_more(self.config.max_in_flight)
-        })
+        }) && (self.sasl_sessions.is_empty() || !self.reauthentication_due(node, Instant::now()))
     }
 
     /// Like [`is_ready`](Self::is_ready), and starts connecting when not connected and not in
@@ -205,6 +205,7 @@ impl NetworkClient {
     /// at once (Java `DefaultMetadataUpdater.handleServerDisconnect` with an
     /// `AuthenticationException`). A later successful handshake clears it.
     pub(crate) fn authentication_failed(&mut self, node: i32, error: Error, now: Instant) {
+        let error = self.with_node(node, error);
         let state = self.nodes.entry(node).or_default();
         if !state.authentication_failure_logged {
             state.authentication_failure_logged = true;
@@ -229,6 +230,7 @@ impl NetworkClient {
             return;
         };
         self.stats.disconnections += 1;
+        self.sasl_sessions.remove(&node);
         let was_ready = conn.state == ConnState::Ready;
         self.tokens.remove(&conn.token);
         let in_flight = conn.close(self.poll.registry());

@@ -14,6 +14,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod authentication;
 mod connections;
 mod describe;
 mod metadata_updater;
@@ -54,6 +55,8 @@ pub(crate) struct NetworkConfig {
     /// TLS (`security.protocol=SSL` / `SASL_SSL`): the factory of the connections' TLS
     /// sessions; `None` for plaintext.
     pub ssl: Option<Arc<crate::security::ssl::SslFactory>>,
+    /// SASL credentials, with `security.protocol` SASL_PLAINTEXT or SASL_SSL.
+    pub sasl: Option<Arc<crate::security::sasl::SaslLogin>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -88,6 +91,8 @@ pub(crate) struct NetworkStats {
     pub connections: u64,
     /// Disconnections (errors, timeouts, broker closes).
     pub disconnections: u64,
+    /// SASL authentications completed, re-authentications (KIP-368) included.
+    pub authentications: u64,
 }
 
 /// The client.
@@ -97,6 +102,7 @@ pub(crate) struct NetworkClient {
     events: Events,
     waker: Arc<Waker>,
     connections: HashMap<i32, Connection>,
+    sasl_sessions: HashMap<i32, authentication::SaslSession>,
     tokens: HashMap<Token, i32>,
     next_token: usize,
     nodes: HashMap<i32, NodeState>,
@@ -120,6 +126,7 @@ impl NetworkClient {
             events: Events::with_capacity(256),
             waker,
             connections: HashMap::new(),
+            sasl_sessions: HashMap::new(),
             tokens: HashMap::new(),
             next_token: 0,
             nodes: HashMap::new(),

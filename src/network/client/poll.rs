@@ -17,8 +17,10 @@ impl NetworkClient {
     /// returned).
     pub(crate) fn poll(&mut self, timeout: Duration, now: Instant) -> Vec<ClientResponse> {
         let metadata_timeout = self.maybe_update_metadata(now);
+        let reauthentication_timeout = self.maybe_reauthenticate(now);
         let mut timeout = timeout
             .min(metadata_timeout)
+            .min(reauthentication_timeout)
             .min(self.config.request_timeout);
         if !self.pending.is_empty() {
             timeout = Duration::ZERO;
@@ -163,7 +165,6 @@ impl NetworkClient {
             Ok(true) => {
                 log::debug!("TLS handshake with node {node} ({}) done", conn.addr);
                 conn.state = ConnState::Handshake;
-                self.authentication_succeeded(node);
                 self.send_api_versions(node, now);
                 true
             }
@@ -254,6 +255,7 @@ impl NetworkClient {
             log::debug!("Closing idle connection to node {node}");
             if let Some(c) = self.connections.remove(&node) {
                 self.tokens.remove(&c.token);
+                self.sasl_sessions.remove(&node);
                 c.close(self.poll.registry());
             }
         }
@@ -319,6 +321,7 @@ mod tests {
         ));
         let config = NetworkConfig {
             client_id: "tls-test".into(),
+            sasl: None,
             max_in_flight: 5,
             request_timeout: Duration::from_secs(30),
             reconnect_backoff: Duration::from_millis(50),

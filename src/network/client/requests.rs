@@ -106,6 +106,9 @@ impl NetworkClient {
         let body = &payload[body_at..];
         match request.api {
             ApiKey::ApiVersions => self.handle_api_versions(node, request.version, body, now),
+            ApiKey::SaslHandshake | ApiKey::SaslAuthenticate => {
+                self.handle_sasl_response(node, request.api, request.version, body, now)
+            }
             ApiKey::Metadata if self.metadata_in_flight == Some((node, correlation_id)) => {
                 self.metadata_in_flight = None;
                 let mut r = crate::protocol::Reader::new(body, "MetadataResponse");
@@ -180,12 +183,7 @@ impl NetworkClient {
             Ok(resp) => {
                 let versions = ApiVersions::from_response(&resp);
                 if let Err(mut e) = versions.check(&[ApiKey::Metadata, ApiKey::Produce]) {
-                    let known = self.nodes.get(&node).and_then(|s| s.node.as_ref());
-                    e.node = Some(match (known, self.connections.get(&node)) {
-                        (Some(n), _) => n.to_string(),
-                        (None, Some(c)) => format!("{} (id: {node})", c.addr),
-                        (None, None) => format!("id {node}"),
-                    });
+                    e.node = Some(self.node_label(node));
                     // Logged once per broker, not at every reconnect.
                     let state = self.nodes.entry(node).or_default();
                     state.unsupported = true;
@@ -215,22 +213,35 @@ impl NetworkClient {
                 }
                 if let Some(c) = self.connections.get_mut(&node) {
                     c.api_versions = Some(versions);
-                    c.state = ConnState::Ready;
-                    log::debug!("Node {node} is ready (ApiVersions v{version})");
                 }
-                if let Some(s) = self.nodes.get_mut(&node) {
-                    s.failures = 0;
-                    s.setup_failures = 0;
-                    s.backoff_until = None;
-                    s.unsupported = false;
+                if self.uses_sasl() {
+                    self.begin_authentication(node, now);
+                } else {
+                    self.connection_ready(node);
                 }
-                self.metadata.clear_fatal_error();
             }
             Err(e) => {
                 log::error!("Invalid ApiVersions response from node {node}: {e}");
                 self.disconnect(node, Disconnect::Closed(e.to_string()), now);
             }
         }
+    }
+
+    /// `node`'s connection is ready for requests (handshake and authentication done): its
+    /// failure counters reset, and a fatal error of an earlier failure is cleared.
+    pub(super) fn connection_ready(&mut self, node: i32) {
+        if let Some(c) = self.connections.get_mut(&node) {
+            c.state = ConnState::Ready;
+            log::debug!("Node {node} is ready");
+        }
+        if let Some(s) = self.nodes.get_mut(&node) {
+            s.failures = 0;
+            s.setup_failures = 0;
+            s.backoff_until = None;
+            s.unsupported = false;
+        }
+        self.authentication_succeeded(node);
+        self.metadata.clear_fatal_error();
     }
 
     /// Completes a request that will get no (valid) response.
@@ -242,7 +253,8 @@ impl NetworkClient {
         now: Instant,
     ) {
         match f.api {
-            ApiKey::ApiVersions => {}
+            // The connection's own handshake: nobody else waits for it.
+            ApiKey::ApiVersions | ApiKey::SaslHandshake | ApiKey::SaslAuthenticate => {}
             ApiKey::Metadata if self.metadata_in_flight == Some((node, f.correlation_id)) => {
                 self.metadata_in_flight = None;
                 self.metadata.failed_update(now);

@@ -5,7 +5,10 @@
 
 use crate::error::Error;
 
+pub(crate) use login_manager::SaslLogin;
+
 pub(crate) mod jaas;
+pub(crate) mod login_manager;
 pub(crate) mod oauthbearer;
 pub(crate) mod plain;
 pub(crate) mod scram;
@@ -24,4 +27,10 @@ pub(crate) trait SaslClient: Send {
     /// server's signature checked). An error is an authentication failure (the broker's proof
     /// is wrong, or its message is malformed).
     fn evaluate_challenge(&mut self, challenge: &[u8]) -> Result<Option<Vec<u8>>, Error>;
+
+    /// What the server said about a failure, when the mechanism carries it in a challenge
+    /// (OAUTHBEARER's error document, RFC 7628 §3.2.2), for the error message.
+    fn server_error(&self) -> Option<String> {
+        None
+    }
 }

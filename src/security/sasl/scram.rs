@@ -19,7 +19,6 @@
 
 // Until `network::sasl_authenticator` builds the mechanisms from the config (in progress on
 // another branch), only the tests and `crate::__fuzz` use this module.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use super::SaslClient;
 use super::jaas::JaasConfig;

@@ -9,10 +9,6 @@
 //! no nasm, unlike aws-lc-rs), it is small, and the same crate serves SCRAM's HMAC and PBKDF2.
 //! Protocols: `TLSv1.2` and `TLSv1.3` (rustls does not implement TLSv1 or TLSv1.1).
 
-// Built from the configuration by the `security.protocol` wiring (a separate change); until it
-// lands only the tests construct the settings.
-#![cfg_attr(not(test), allow(dead_code))]
-
 pub(crate) mod default_ssl_engine_factory;
 pub(crate) mod no_hostname_verifier;
 pub(crate) mod ssl_factory;
@@ -24,6 +20,7 @@ pub(crate) mod tests;
 pub(crate) use ssl_factory::SslFactory;
 
 use crate::config::Password;
+use crate::error::Error;
 
 /// The `ssl.*` settings (Java `SslConfigs`), with Java's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,5 +72,40 @@ impl Default for SslSettings {
             keystore_key: None,
             key_password: None,
         }
+    }
+}
+
+impl SslSettings {
+    /// The `ssl.*` settings of `config`. `ssl.protocol` is checked here (rustls picks the
+    /// version among `ssl.enabled.protocols`; Java's `SSLContext` protocol names only the
+    /// family).
+    pub(crate) fn from_config(config: &crate::config::ProducerConfig) -> Result<Self, Error> {
+        let protocol = config.ssl_protocol();
+        if !["TLS", "TLSv1.2", "TLSv1.3"].contains(&protocol) {
+            return Err(Error::config(
+                crate::config::keys::SSL_PROTOCOL,
+                format!(
+                    "value \"{protocol}\" is not supported: must be TLSv1.3, TLSv1.2 or TLS \
+                     (rustls implements TLS 1.2 and 1.3 only)"
+                ),
+            ));
+        }
+        Ok(SslSettings {
+            enabled_protocols: config.ssl_enabled_protocols().to_vec(),
+            cipher_suites: config.ssl_cipher_suites().to_vec(),
+            endpoint_identification_algorithm: config
+                .ssl_endpoint_identification_algorithm()
+                .to_string(),
+            truststore_type: config.ssl_truststore_type().to_string(),
+            truststore_location: config.ssl_truststore_location().map(str::to_string),
+            truststore_password: config.ssl_truststore_password().cloned(),
+            truststore_certificates: config.ssl_truststore_certificates().cloned(),
+            keystore_type: config.ssl_keystore_type().to_string(),
+            keystore_location: config.ssl_keystore_location().map(str::to_string),
+            keystore_password: config.ssl_keystore_password().cloned(),
+            keystore_certificate_chain: config.ssl_keystore_certificate_chain().cloned(),
+            keystore_key: config.ssl_keystore_key().cloned(),
+            key_password: config.ssl_key_password().cloned(),
+        })
     }
 }

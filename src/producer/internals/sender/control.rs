@@ -52,6 +52,9 @@ pub struct SenderMetrics {
     pub connections: u64,
     /// Disconnections.
     pub disconnections: u64,
+    /// SASL authentications completed, the re-authentications before a session expires
+    /// (KIP-368) included.
+    pub authentications: u64,
 }
 
 /// Flags shared between the producer handle and the sender thread.

@@ -191,6 +191,7 @@ impl<C: KafkaClient> Sender<C> {
         self.metrics.metadata_requests = s.metadata_requests;
         self.metrics.connections = s.connections;
         self.metrics.disconnections = s.disconnections;
+        self.metrics.authentications = s.authentications;
         *self.control.metrics.lock() = self.metrics;
     }
 

@@ -45,6 +45,7 @@ impl OAuthBearerSaslClient {
 
     /// The server's error document (RFC 7628 §3.2.2, e.g.
     /// `{"status":"invalid_token","scope":"..."}`), when the server rejected the token.
+    #[cfg(test)]
     pub(crate) fn server_error(&self) -> Option<&str> {
         self.server_error.as_deref()
     }
@@ -56,6 +57,7 @@ impl OAuthBearerSaslClient {
     }
 
     /// Whether the client side of the exchange is complete (the server accepted the token).
+    #[cfg(test)]
     pub(crate) fn is_complete(&self) -> bool {
         self.state == State::Complete
     }
@@ -83,6 +85,11 @@ impl std::fmt::Debug for OAuthBearerSaslClient {
 impl SaslClient for OAuthBearerSaslClient {
     fn mechanism_name(&self) -> &'static str {
         "OAUTHBEARER"
+    }
+
+    fn server_error(&self) -> Option<String> {
+        self.server_error_status()
+            .map(|status| format!("the server's error status: {status}"))
     }
 
     fn initial_response(&mut self) -> Result<Vec<u8>, Error> {

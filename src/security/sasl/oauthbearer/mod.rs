@@ -10,7 +10,6 @@
 
 // The SASL authenticator that uses these items is written separately; until it is connected,
 // the crate-private API here is only used by its tests.
-#![allow(dead_code)]
 
 use crate::error::Error;
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,0 +1,398 @@
+//! TLS and SASL against a real broker's secure listeners (`scripts/kafka.sh start --security`:
+//! SSL, mTLS, a certificate for the wrong host, SASL_PLAINTEXT and SASL_SSL with PLAIN,
+//! SCRAM-SHA-256/512 and OAUTHBEARER, a listener enabling only some mechanisms, and one with
+//! `connections.max.reauth.ms=10000`). Every client here is configured by the same Java
+//! properties file the Java tools use; the records written are read back by the Java console
+//! consumer.
+
+mod support;
+
+use kafka_producer::producer::serializer::StringSerializer;
+use kafka_producer::{AuthenticationKind, Error, KafkaProducer, ProducerConfig, ProducerRecord};
+use parking_lot::Mutex;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::SecurityEnv;
+
+/// The secure listeners, or `None` (the test is skipped) when the suite runs against a cluster
+/// without them.
+fn env() -> Option<SecurityEnv> {
+    let env = support::security_env();
+    if env.is_none() {
+        eprintln!("skipped: no secure listeners (KAFKA_BOOTSTRAP set without KAFKA_SECURITY_DIR)");
+    }
+    env
+}
+
+/// The properties file `name` of the environment, with `extra` settings over it.
+fn config(env: &SecurityEnv, name: &str, extra: &[(&str, &str)]) -> ProducerConfig {
+    let text = std::fs::read_to_string(env.properties(name)).unwrap();
+    let mut props = kafka_producer::config::parse_properties(&text).unwrap();
+    for (k, v) in extra {
+        props.push((k.to_string(), v.to_string()));
+    }
+    ProducerConfig::from_properties(props).unwrap()
+}
+
+fn producer(config: ProducerConfig) -> KafkaProducer<String, String> {
+    KafkaProducer::new(config, StringSerializer, StringSerializer).unwrap()
+}
+
+/// Every client setup that must work: TLS (PEM and PKCS12 truststores; mTLS with PEM files,
+/// inline PEM, an encrypted PKCS#8 key, PKCS12) and SASL (every mechanism, plaintext and TLS).
+const WORKING: &[&str] = &[
+    "ssl",
+    "ssl-p12",
+    "mtls",
+    "mtls-p12",
+    "mtls-pbes2",
+    "mtls-inline",
+    "sasl-plain",
+    "sasl-scram-256",
+    "sasl-scram-512",
+    "sasl-oauthbearer",
+    "sasl-ssl-plain",
+    "sasl-ssl-scram-256",
+    "sasl-ssl-scram-512",
+    "sasl-ssl-oauthbearer",
+];
+
+#[test]
+fn produce_on_every_listener_and_mechanism_read_back_by_java() {
+    let Some(env) = env() else { return };
+    let topic = support::unique_topic("security-all");
+    support::create_topic_on(&env.plaintext, &topic, 3, 1, &[]);
+    let per_setup = 50;
+    for name in WORKING {
+        let p = producer(config(&env, name, &[("linger.ms", "5")]));
+        let futures: Vec<_> = (0..per_setup)
+            .map(|i| {
+                p.send(ProducerRecord::with_key_value(
+                    &topic,
+                    format!("{name}-{i}"),
+                    format!("{name}:{i}"),
+                ))
+            })
+            .collect();
+        for f in futures {
+            f.get()
+                .unwrap_or_else(|e| panic!("{name}: send failed: {e}"));
+        }
+        p.close();
+    }
+    // Read back over a secure listener too (SASL_SSL with SCRAM-SHA-512).
+    let expected = WORKING.len() * per_setup;
+    let read = support::consume_with_config(
+        &env.sasl_ssl,
+        &topic,
+        expected,
+        Duration::from_secs(60),
+        false,
+        Some(&env.properties("sasl-ssl-scram-512")),
+    );
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &read {
+        *seen.entry(r.value_str().unwrap()).or_default() += 1;
+    }
+    assert_eq!(read.len(), expected, "every record once");
+    for name in WORKING {
+        for i in 0..per_setup {
+            assert_eq!(seen.get(&format!("{name}:{i}")), Some(&1), "{name}:{i}");
+        }
+    }
+}
+
+/// Sends one record with `config` (small `max.block.ms`) and returns the error, checking that
+/// it came within `max.block.ms` and is not retriable.
+fn failing_send(config: ProducerConfig) -> (Error, Duration, KafkaProducer<String, String>) {
+    let max_block = config.max_block();
+    let p = producer(config);
+    let started = Instant::now();
+    let e = p
+        .send(ProducerRecord::new(
+            "security-never-written",
+            "v".to_string(),
+        ))
+        .get()
+        .expect_err("the send must fail");
+    let took = started.elapsed();
+    assert!(
+        took <= max_block + Duration::from_secs(2),
+        "the error came after {took:?}, beyond max.block.ms ({max_block:?}): {e}"
+    );
+    assert!(!e.is_retriable(), "{e:?}");
+    (e, took, p)
+}
+
+fn kind_of(e: &Error) -> AuthenticationKind {
+    match e {
+        Error::Authentication { kind, .. } => *kind,
+        other => panic!("expected an authentication error, got {other:?}"),
+    }
+}
+
+#[test]
+fn unknown_ca_fails_fast_naming_certificate_verification_with_bounded_reconnects() {
+    let Some(env) = env() else { return };
+    let config = config(
+        &env,
+        "ssl-unknown-ca",
+        &[
+            ("max.block.ms", "4000"),
+            ("reconnect.backoff.ms", "200"),
+            ("reconnect.backoff.max.ms", "1000"),
+        ],
+    );
+    let (e, took, p) = failing_send(config);
+    assert_eq!(kind_of(&e), AuthenticationKind::Ssl, "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("certificate verification") && text.contains("UnknownIssuer"),
+        "{text}"
+    );
+    assert!(
+        std::error::Error::source(&e).is_some(),
+        "the TLS error is kept as the source"
+    );
+    // The first attempt already fails the send: well before max.block.ms.
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    // Reconnects go on (as Java's), bounded by the exponential backoff: over 4 s with 200 ms
+    // doubling to 1 s (±20 % jitter), at most 1 + 2 + ... attempts, far from a busy loop.
+    std::thread::sleep(Duration::from_secs(4));
+    let attempts = p.metrics().connections;
+    assert!(
+        (2..=9).contains(&attempts),
+        "{attempts} connection attempts in ~4 s with reconnect.backoff 200 ms..1 s"
+    );
+    // Later sends fail at once with the same error.
+    let started = Instant::now();
+    let again = p
+        .send(ProducerRecord::new(
+            "security-never-written",
+            "v".to_string(),
+        ))
+        .get()
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(kind_of(&again), AuthenticationKind::Ssl);
+    p.close();
+}
+
+#[test]
+fn a_certificate_for_another_host_is_an_error_naming_the_host() {
+    let Some(env) = env() else { return };
+    let (e, _, p) = failing_send(config(&env, "badhost", &[("max.block.ms", "5000")]));
+    assert_eq!(kind_of(&e), AuthenticationKind::Ssl, "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("127.0.0.1") && text.contains("wrong-host.invalid"),
+        "{text}"
+    );
+    p.close();
+    // Without the host name check (Java's empty ssl.endpoint.identification.algorithm) the
+    // same listener works, the chain still verified.
+    let topic = support::unique_topic("security-badhost");
+    support::create_topic_on(&env.plaintext, &topic, 1, 1, &[]);
+    let p = producer(config(
+        &env,
+        "badhost",
+        &[("ssl.endpoint.identification.algorithm", "")],
+    ));
+    p.send(ProducerRecord::new(&topic, "v".to_string()))
+        .get()
+        .unwrap();
+    p.close();
+}
+
+#[test]
+fn mtls_required_by_the_broker_fails_without_a_client_certificate() {
+    let Some(env) = env() else { return };
+    let (e, _, p) = failing_send(config(&env, "mtls-no-cert", &[("max.block.ms", "5000")]));
+    assert_eq!(kind_of(&e), AuthenticationKind::Ssl, "{e}");
+    p.close();
+}
+
+#[test]
+fn a_wrong_password_is_a_non_retriable_error_not_a_retry_loop() {
+    let Some(env) = env() else { return };
+    for name in ["sasl-plain-bad-password", "sasl-scram-256-bad-password"] {
+        let (e, took, p) = failing_send(config(&env, name, &[("max.block.ms", "20000")]));
+        assert_eq!(kind_of(&e), AuthenticationKind::Sasl, "{name}: {e}");
+        assert!(
+            e.to_string().contains("Authentication failed"),
+            "{name}: the broker's message is kept: {e}"
+        );
+        // Far below max.block.ms (20 s): the first rejection ends the wait.
+        assert!(took < Duration::from_secs(5), "{name}: {took:?}");
+        p.close();
+    }
+}
+
+#[test]
+fn a_mechanism_the_broker_does_not_enable_lists_the_ones_it_does() {
+    let Some(env) = env() else { return };
+    let (e, _, p) = failing_send(config(
+        &env,
+        "sasl-limited-scram-512",
+        &[("max.block.ms", "10000")],
+    ));
+    assert_eq!(
+        kind_of(&e),
+        AuthenticationKind::UnsupportedSaslMechanism,
+        "{e}"
+    );
+    let text = e.to_string();
+    assert!(
+        text.contains("SCRAM-SHA-512") && text.contains("PLAIN, SCRAM-SHA-256"),
+        "{text}"
+    );
+    p.close();
+}
+
+/// KIP-368: the broker grants 10 s sessions; a 60 s idempotent run at full speed
+/// re-authenticates several times without losing, duplicating or failing a record.
+#[test]
+fn reauthentication_during_a_60s_idempotent_run_keeps_every_record_exactly_once() {
+    let Some(env) = env() else { return };
+    let secs: u64 = std::env::var("SECURITY_REAUTH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let topic = support::unique_topic("security-reauth");
+    support::create_topic_on(&env.plaintext, &topic, 3, 1, &[]);
+    let p = Arc::new(producer(config(
+        &env,
+        "reauth-scram-256",
+        &[("enable.idempotence", "true"), ("linger.ms", "5")],
+    )));
+    let failed = Arc::new(Mutex::new(Vec::<String>::new()));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    // Full speed, bounded by buffer.memory, with callbacks.
+    let mut n: u64 = 0;
+    while Instant::now() < deadline {
+        let failed = failed.clone();
+        let value = format!("{n:010}");
+        p.send_with_callback(
+            ProducerRecord::new(&topic, value.clone()),
+            move |r: Result<kafka_producer::RecordMetadata, Error>| {
+                if let Err(e) = r {
+                    failed.lock().push(format!("{value}: {e}"));
+                }
+            },
+        );
+        n += 1;
+        // Keep the run's volume readable back in reasonable time.
+        if n.is_multiple_of(20_000) {
+            p.flush().unwrap();
+        }
+    }
+    p.flush().unwrap();
+    let metrics = p.metrics();
+    p.close();
+    assert!(failed.lock().is_empty(), "failed: {:?}", &failed.lock()[..]);
+    assert_eq!(metrics.records_acked, n);
+    // Sessions of 10 s re-authenticated at 85-95 %: at least secs / 10 per connection.
+    assert!(
+        metrics.authentications > secs / 10,
+        "{} authentications in {secs} s: {metrics:?}",
+        metrics.authentications
+    );
+    assert_eq!(
+        metrics.disconnections, 0,
+        "no session expired under the client: {metrics:?}"
+    );
+    // Exactly once: the log holds n records, each value once (checked by the Java consumer).
+    let total: i64 = support::end_offsets_on(&env.plaintext, &topic)
+        .iter()
+        .map(|(_, o)| o)
+        .sum();
+    assert_eq!(total as u64, n, "log end offsets");
+    let read = support::consume_with_config(
+        &env.reauth,
+        &topic,
+        n as usize,
+        Duration::from_secs(120),
+        false,
+        Some(&env.properties("reauth-scram-256")),
+    );
+    let mut counts: HashMap<String, u32> = HashMap::with_capacity(read.len());
+    for r in &read {
+        *counts.entry(r.value_str().unwrap()).or_default() += 1;
+    }
+    assert_eq!(read.len() as u64, n);
+    assert_eq!(counts.len() as u64, n, "every value once");
+}
+
+/// Collects every log line of this test binary.
+struct CapturingLogger(Mutex<String>);
+
+impl log::Log for CapturingLogger {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        use std::fmt::Write;
+        let _ = writeln!(self.0.lock(), "{} {}", record.level(), record.args());
+    }
+    fn flush(&self) {}
+}
+
+static LOGGER: CapturingLogger = CapturingLogger(Mutex::new(String::new()));
+
+#[test]
+fn no_password_key_or_token_appears_in_debug_display_or_logs() {
+    let Some(env) = env() else { return };
+    let _ = log::set_logger(&LOGGER);
+    log::set_max_level(log::LevelFilter::Trace);
+    let topic = support::unique_topic("security-secrets");
+    support::create_topic_on(&env.plaintext, &topic, 1, 1, &[]);
+    let mut shown = String::new();
+    let key_pem = std::fs::read_to_string(env.file("client.key")).unwrap();
+    let key_body: String = key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .take(2)
+        .collect();
+    let mut secrets = vec![
+        env.var("KAFKA_SASL_PASSWORD").unwrap().to_string(),
+        env.var("KAFKA_KEY_PASSWORD").unwrap().to_string(),
+        env.var("KAFKA_STORE_PASSWORD").unwrap().to_string(),
+        key_body,
+    ];
+    for name in [
+        "sasl-ssl-scram-512",
+        "sasl-plain",
+        "sasl-oauthbearer",
+        "mtls-pbes2",
+        "mtls-inline",
+        "mtls-p12",
+    ] {
+        let c = config(&env, name, &[]);
+        shown.push_str(&format!("{c}\n{c:?}\n"));
+        let p = producer(c);
+        p.send(ProducerRecord::new(&topic, name.to_string()))
+            .get()
+            .unwrap();
+        shown.push_str(&p.debug_state());
+        p.close();
+    }
+    // Failures too: their errors, Debug and Display.
+    for name in ["sasl-plain-bad-password", "sasl-scram-256-bad-password"] {
+        let (e, _, p) = failing_send(config(&env, name, &[("max.block.ms", "5000")]));
+        shown.push_str(&format!("{e}\n{e:?}\n"));
+        p.close();
+    }
+    // The unsecured JWT the OAUTHBEARER client made is a token: its payload must not show.
+    let jwt_payload_start = "eyJ"; // base64url of `{"` — any JWT part starts so.
+    shown.push_str(&LOGGER.0.lock());
+    for s in secrets.drain(..) {
+        assert!(!s.is_empty());
+        assert!(!shown.contains(&s), "a secret leaked: {s:.4}...");
+    }
+    assert!(
+        !shown.contains(jwt_payload_start),
+        "an OAUTHBEARER token leaked into the output"
+    );
+    assert!(shown.contains("[hidden]"));
+}
