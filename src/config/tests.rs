@@ -346,6 +346,7 @@ fn invalid_values_name_the_key() {
         (SASL_LOGIN_REFRESH_WINDOW_JITTER, &["-0.1", "0.26"]),
         (SASL_LOGIN_RETRY_BACKOFF_MAX_MS, &["-1"]),
         (SASL_LOGIN_RETRY_BACKOFF_MS, &["-1"]),
+        (SASL_OAUTHBEARER_HEADER_URLENCODE, &["yes"]),
         (SEND_BUFFER_BYTES, &["-2"]),
         (SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS, &["-1"]),
         (SOCKET_CONNECTION_SETUP_TIMEOUT_MS, &["-1"]),

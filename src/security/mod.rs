@@ -1,5 +1,5 @@
 //! Encryption and authentication of broker connections (Java's
-//! `org.apache.kafka.common.security`): TLS with rustls ([`ssl`]) and SASL ([`sasl`]: PLAIN,
+//! `org.apache.kafka.common.security`): TLS with rustls (`ssl`) and SASL (`sasl`: PLAIN,
 //! SCRAM-SHA-256/512, OAUTHBEARER).
 //!
 //! The public part is what a user may plug in: an OAUTHBEARER token provider
