@@ -396,3 +396,53 @@ fn no_password_key_or_token_appears_in_debug_display_or_logs() {
     );
     assert!(shown.contains("[hidden]"));
 }
+
+/// An unsecured JWT (`alg: none`), as the broker's default OAUTHBEARER validator accepts.
+fn unsecured_jwt(sub: &str, lifetime_s: u64) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let header = b64.encode(br#"{"alg":"none"}"#);
+    let claims = format!(
+        r#"{{"sub":"{sub}","iat":{now},"exp":{},"scope":"kafka"}}"#,
+        now + lifetime_s
+    );
+    format!("{header}.{}.", b64.encode(claims))
+}
+
+#[test]
+fn oauthbearer_with_a_token_provider_given_in_code() {
+    let Some(env) = env() else { return };
+    struct Provider(std::sync::atomic::AtomicU32);
+    impl kafka_producer::security::OAuthBearerTokenProvider for Provider {
+        fn token(&self) -> Result<kafka_producer::security::OAuthBearerToken, Error> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(kafka_producer::security::OAuthBearerToken::new(
+                unsecured_jwt("from-code", 3600),
+                "from-code",
+                std::time::SystemTime::now() + Duration::from_secs(3600),
+            ))
+        }
+    }
+    let provider = Arc::new(Provider(Default::default()));
+    let topic = support::unique_topic("security-provider");
+    support::create_topic_on(&env.plaintext, &topic, 1, 1, &[]);
+    let props = kafka_producer::config::parse_properties(
+        &std::fs::read_to_string(env.properties("sasl-oauthbearer")).unwrap(),
+    )
+    .unwrap()
+    .into_iter()
+    .filter(|(k, _)| k != "sasl.jaas.config");
+    let c = ProducerConfig::from_properties(props)
+        .unwrap()
+        .with_sasl_oauthbearer_token_provider(provider.clone());
+    let p = producer(c);
+    p.send(ProducerRecord::new(&topic, "v".to_string()))
+        .get()
+        .unwrap();
+    p.close();
+    assert_eq!(provider.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
