@@ -110,6 +110,54 @@ pub mod __fuzz {
     pub fn jaas_parse(text: &str) -> bool {
         JaasConfig::parse(text).is_ok()
     }
+
+    /// What an OAUTHBEARER token endpoint sends back: the HTTP/1.1 response (status line,
+    /// headers, Content-Length or chunked body), its JSON body (`access_token`, `expires_in`)
+    /// and the token's client-side validation (three base64url sections, `exp`, `sub`).
+    pub fn oauthbearer_token_response(bytes: &[u8]) -> bool {
+        use crate::security::sasl::oauthbearer::http_access_token_retriever::parse_access_token;
+        use crate::security::sasl::oauthbearer::http_client::read_response;
+        use crate::security::sasl::oauthbearer::login_access_token_validator::LoginAccessTokenValidator;
+        let Ok(response) = read_response(std::io::BufReader::new(bytes)) else {
+            return false;
+        };
+        let Ok(retrieved) = parse_access_token(&response.body) else {
+            return false;
+        };
+        LoginAccessTokenValidator::new("scope", "sub")
+            .validate(&retrieved.access_token)
+            .is_ok()
+    }
+
+    /// The OAUTHBEARER client given a server challenge (RFC 7628's error document) after its
+    /// initial response: it must answer `%x01` or fail, never panic, and never echo the token.
+    pub fn oauthbearer_server_challenge(challenge: &[u8]) -> bool {
+        use crate::security::OAuthBearerToken;
+        use crate::security::sasl::oauthbearer::client::OAuthBearerSaslClient;
+        let token = OAuthBearerToken::new(
+            "header.payload.signature",
+            "fuzz",
+            std::time::SystemTime::UNIX_EPOCH,
+        );
+        let Ok(mut client) = OAuthBearerSaslClient::new(token, Default::default()) else {
+            return false;
+        };
+        let _ = client.initial_response();
+        match client.evaluate_challenge(challenge) {
+            Ok(Some(answer)) => {
+                assert_eq!(answer, [1], "the answer to an error document is %x01");
+                if let Err(e) = client.evaluate_challenge(&[]) {
+                    assert!(!e.to_string().contains("payload"), "the token leaked: {e}");
+                }
+                true
+            }
+            Ok(None) => true,
+            Err(e) => {
+                assert!(!e.to_string().contains("payload"), "the token leaked: {e}");
+                false
+            }
+        }
+    }
 }
 
 pub use cluster::{Cluster, Node, PartitionInfo, TopicPartition};

@@ -261,6 +261,8 @@ fn decode_everything(bytes: &[u8]) -> usize {
     }
     accepted += usize::from(kafka_producer::__fuzz::scram_parse_server_first(bytes));
     accepted += usize::from(kafka_producer::__fuzz::scram_parse_server_final(bytes));
+    accepted += usize::from(kafka_producer::__fuzz::oauthbearer_token_response(bytes));
+    accepted += usize::from(kafka_producer::__fuzz::oauthbearer_server_challenge(bytes));
     for flexible in [false, true] {
         let _ = ResponseHeader::decode(&mut Reader::new(bytes, "h"), flexible);
         let _ = OwnedRequestHeader::decode(&mut Reader::new(bytes, "h"), flexible);
@@ -992,4 +994,47 @@ fn lying_lengths_fail_fast_without_large_allocations() {
     assert!(refused.is_err());
     assert_eq!(waiting.unwrap(), None);
     assert!(largest < 4096);
+}
+
+/// The OAUTHBEARER parsers of what comes from the network (the token endpoint's HTTP answer,
+/// the broker's error document) on valid inputs and on every truncation and byte flip of them.
+#[test]
+fn oauthbearer_parsers_survive_mutations_of_valid_inputs() {
+    let jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMCwiaWF0IjoxfQ.c2ln";
+    let body = format!(r#"{{"access_token":"{jwt}","token_type":"bearer","expires_in":3600}}"#);
+    let plain = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let chunked = format!(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+        body.len()
+    );
+    for response in [&plain, &chunked] {
+        assert!(
+            kafka_producer::__fuzz::oauthbearer_token_response(response.as_bytes()),
+            "{response}"
+        );
+        let bytes = response.as_bytes();
+        for cut in 0..bytes.len() {
+            kafka_producer::__fuzz::oauthbearer_token_response(&bytes[..cut]);
+        }
+        for i in 0..bytes.len() {
+            for flip in [0x01, 0x20, 0x80, 0xff] {
+                let mut m = bytes.to_vec();
+                m[i] ^= flip;
+                kafka_producer::__fuzz::oauthbearer_token_response(&m);
+            }
+        }
+    }
+    let challenge = br#"{"status":"invalid_token","scope":"kafka","openid-configuration":"x"}"#;
+    assert!(kafka_producer::__fuzz::oauthbearer_server_challenge(
+        challenge
+    ));
+    for i in 0..challenge.len() {
+        let mut m = challenge.to_vec();
+        m[i] ^= 0x80;
+        kafka_producer::__fuzz::oauthbearer_server_challenge(&m);
+        kafka_producer::__fuzz::oauthbearer_server_challenge(&challenge[..i]);
+    }
 }

@@ -21,7 +21,7 @@ pub(crate) mod client_initial_response;
 pub(crate) mod expiring_credential_refreshing_login;
 pub(crate) mod file_token_retriever;
 pub(crate) mod http_access_token_retriever;
-mod http_client;
+pub(crate) mod http_client;
 pub(crate) mod login_access_token_validator;
 pub(crate) mod login_callback_handler;
 pub(crate) mod unsecured_login_callback_handler;
