@@ -171,6 +171,21 @@ impl Error {
         }
     }
 
+    /// An [`Error::Authentication`] whose broker the network layer fills in.
+    pub(crate) fn authentication(kind: AuthenticationKind, message: impl Into<String>) -> Self {
+        Error::Authentication {
+            kind,
+            node: String::new(),
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A SASL [`Error::Authentication`] (a rejected or malformed exchange, a failed login).
+    pub(crate) fn sasl(message: impl Into<String>) -> Self {
+        Self::authentication(AuthenticationKind::Sasl, message)
+    }
+
     /// Shorthand for a [`Error::Broker`].
     pub fn broker(code: ErrorCode, message: Option<String>) -> Self {
         Error::Broker { code, message }

@@ -154,7 +154,7 @@ impl SaslClientAuthenticator {
                     &mut Reader::new(body, "SaslHandshake"),
                 )?;
                 if resp.error_code == ErrorCode::UNSUPPORTED_SASL_MECHANISM {
-                    return Err(failure(
+                    return Err(Error::authentication(
                         AuthenticationKind::UnsupportedSaslMechanism,
                         format!(
                             "the broker does not enable SASL mechanism {}; it enables: {}",
@@ -168,7 +168,7 @@ impl SaslClientAuthenticator {
                     ));
                 }
                 if !resp.error_code.is_ok() {
-                    return Err(failure(
+                    return Err(Error::authentication(
                         AuthenticationKind::Sasl,
                         format!("SaslHandshake failed: {}", resp.error_code),
                     ));
@@ -192,7 +192,7 @@ impl SaslClientAuthenticator {
                     if let Some(server) = self.client.server_error() {
                         detail = format!("{detail} ({server})");
                     }
-                    return Err(failure(
+                    return Err(Error::authentication(
                         AuthenticationKind::Sasl,
                         format!(
                             "the broker rejected {} authentication: {detail}",
@@ -214,7 +214,7 @@ impl SaslClientAuthenticator {
                     }
                 }
             }
-            (state, api) => Err(failure(
+            (state, api) => Err(Error::authentication(
                 AuthenticationKind::Sasl,
                 format!("unexpected {} response in SASL state {state:?}", api.name()),
             )),
@@ -241,15 +241,6 @@ impl SaslClientAuthenticator {
             correlation_id,
             bytes,
         }
-    }
-}
-
-fn failure(kind: AuthenticationKind, message: String) -> Error {
-    Error::Authentication {
-        kind,
-        node: String::new(),
-        message,
-        source: None,
     }
 }
 
@@ -285,7 +276,7 @@ mod tests {
         fn evaluate_challenge(&mut self, challenge: &[u8]) -> Result<Option<Vec<u8>>, Error> {
             self.seen.lock().push(challenge.to_vec());
             if challenge == b"bad proof" {
-                return Err(failure(AuthenticationKind::Sasl, "server signature".into()));
+                return Err(Error::sasl("server signature"));
             }
             Ok(self.answers.remove(0))
         }

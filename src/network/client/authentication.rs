@@ -103,16 +103,8 @@ impl NetworkClient {
             return;
         };
         let Some(authenticator) = session.authenticator.as_mut() else {
-            self.authentication_failed(
-                node,
-                Error::Authentication {
-                    kind: crate::error::AuthenticationKind::Sasl,
-                    node: String::new(),
-                    message: format!("unexpected {} response", api.name()),
-                    source: None,
-                },
-                now,
-            );
+            let e = Error::sasl(format!("unexpected {} response", api.name()));
+            self.authentication_failed(node, e, now);
             return;
         };
         match authenticator.on_response(api, version, body, next_id) {

@@ -8,7 +8,7 @@
 use super::SaslClient;
 use super::jaas::JaasConfig;
 use crate::config::Password;
-use crate::error::{AuthenticationKind, Error};
+use crate::error::Error;
 use std::fmt;
 
 /// The login module `sasl.jaas.config` must name for PLAIN.
@@ -36,15 +36,6 @@ impl fmt::Debug for PlainSaslClient {
             .field("password", &self.password)
             .field("complete", &self.complete)
             .finish()
-    }
-}
-
-fn sasl_error(message: impl Into<String>) -> Error {
-    Error::Authentication {
-        kind: AuthenticationKind::Sasl,
-        node: String::new(),
-        message: message.into(),
-        source: None,
     }
 }
 
@@ -82,10 +73,10 @@ impl SaslClient for PlainSaslClient {
 
     fn initial_response(&mut self) -> Result<Vec<u8>, Error> {
         if self.sent {
-            return Err(sasl_error("PLAIN: initial response already sent"));
+            return Err(Error::sasl("PLAIN: initial response already sent"));
         }
         if self.username.contains('\0') || self.password.value().contains('\0') {
-            return Err(sasl_error(
+            return Err(Error::sasl(
                 "PLAIN: user name or password contains a NUL character",
             ));
         }
@@ -101,10 +92,10 @@ impl SaslClient for PlainSaslClient {
 
     fn evaluate_challenge(&mut self, challenge: &[u8]) -> Result<Option<Vec<u8>>, Error> {
         if !self.sent || self.complete {
-            return Err(sasl_error("PLAIN: unexpected server message"));
+            return Err(Error::sasl("PLAIN: unexpected server message"));
         }
         if !challenge.is_empty() {
-            return Err(sasl_error(format!(
+            return Err(Error::sasl(format!(
                 "PLAIN: unexpected non-empty server message ({} bytes)",
                 challenge.len()
             )));
@@ -139,7 +130,7 @@ mod tests {
         assert!(matches!(
             e,
             Error::Authentication {
-                kind: AuthenticationKind::Sasl,
+                kind: crate::error::AuthenticationKind::Sasl,
                 ..
             }
         ));

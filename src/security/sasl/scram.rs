@@ -23,7 +23,7 @@
 use super::SaslClient;
 use super::jaas::JaasConfig;
 use crate::config::Password;
-use crate::error::{AuthenticationKind, Error};
+use crate::error::Error;
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use ring::{digest, hmac, pbkdf2, rand};
@@ -99,15 +99,6 @@ impl ScramMechanism {
     }
 }
 
-fn sasl_error(message: impl Into<String>) -> Error {
-    Error::Authentication {
-        kind: AuthenticationKind::Sasl,
-        node: String::new(),
-        message: message.into(),
-        source: None,
-    }
-}
-
 fn config_error(message: impl Into<String>) -> Error {
     Error::Config {
         key: "sasl.jaas.config".to_owned(),
@@ -143,9 +134,9 @@ fn parse_extensions<'a>(
     let mut out: Vec<(String, String)> = Vec::new();
     for part in parts {
         let (name, value) = split_attribute(part)
-            .ok_or_else(|| sasl_error(format!("invalid SCRAM {what} message: bad extension")))?;
+            .ok_or_else(|| Error::sasl(format!("invalid SCRAM {what} message: bad extension")))?;
         if out.iter().any(|(n, _)| n == name) {
-            return Err(sasl_error(format!(
+            return Err(Error::sasl(format!(
                 "invalid SCRAM {what} message: repeated extension {name}"
             )));
         }
@@ -170,7 +161,7 @@ pub(crate) struct ServerFirstMessage {
 impl ServerFirstMessage {
     /// Parses `r=<nonce>,s=<salt>,i=<iterations>[,ext=value...]`. Never panics.
     pub(crate) fn parse(bytes: &[u8]) -> Result<Self, Error> {
-        let bad = |why: &str| sasl_error(format!("invalid SCRAM server first message: {why}"));
+        let bad = |why: &str| Error::sasl(format!("invalid SCRAM server first message: {why}"));
         let text = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8"))?;
         let mut parts = text.split(',');
         let mut first = parts.next().unwrap_or_default();
@@ -229,7 +220,7 @@ pub(crate) enum ServerFinalMessage {
 impl ServerFinalMessage {
     /// Parses `v=<base64>` or `e=<error>`, each optionally followed by extensions. Never panics.
     pub(crate) fn parse(bytes: &[u8]) -> Result<Self, Error> {
-        let bad = |why: &str| sasl_error(format!("invalid SCRAM server final message: {why}"));
+        let bad = |why: &str| Error::sasl(format!("invalid SCRAM server final message: {why}"));
         let text = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8"))?;
         let mut parts = text.split(',');
         let first = parts.next().unwrap_or_default();
@@ -319,7 +310,7 @@ impl fmt::Debug for ScramSaslClient {
 /// A fresh random nonce: 24 base64 characters (18 bytes from the system's CSPRNG).
 fn random_nonce() -> Result<String, Error> {
     let bytes: [u8; 18] = rand::generate(&rand::SystemRandom::new())
-        .map_err(|_| sasl_error("SCRAM: the system random generator failed"))?
+        .map_err(|_| Error::sasl("SCRAM: the system random generator failed"))?
         .expose();
     Ok(BASE64.encode(bytes))
 }
@@ -397,24 +388,24 @@ impl ScramSaslClient {
         let name = self.mechanism.mechanism_name();
         let sf = ServerFirstMessage::parse(server_first)?;
         if !sf.nonce.starts_with(&self.nonce) {
-            return Err(sasl_error(format!(
+            return Err(Error::sasl(format!(
                 "{name}: invalid server nonce: does not start with the client nonce"
             )));
         }
         if sf.iterations < MIN_ITERATIONS {
-            return Err(sasl_error(format!(
+            return Err(Error::sasl(format!(
                 "{name}: requested iterations {} is less than the minimum {MIN_ITERATIONS}",
                 sf.iterations
             )));
         }
         if sf.iterations > MAX_ITERATIONS {
-            return Err(sasl_error(format!(
+            return Err(Error::sasl(format!(
                 "{name}: requested iterations {} is more than the maximum {MAX_ITERATIONS}",
                 sf.iterations
             )));
         }
         let iterations = NonZeroU32::new(sf.iterations)
-            .ok_or_else(|| sasl_error(format!("{name}: zero iterations")))?;
+            .ok_or_else(|| Error::sasl(format!("{name}: zero iterations")))?;
         let len = self.mechanism.digest_algorithm().output_len();
         let mut salted_password = vec![0u8; len];
         pbkdf2::derive(
@@ -453,7 +444,7 @@ impl SaslClient for ScramSaslClient {
     fn initial_response(&mut self) -> Result<Vec<u8>, Error> {
         if !matches!(self.state, State::SendClientFirst) {
             self.state = State::Failed;
-            return Err(sasl_error(format!(
+            return Err(Error::sasl(format!(
                 "{}: initial response already sent",
                 self.mechanism.mechanism_name()
             )));
@@ -487,7 +478,7 @@ impl SaslClient for ScramSaslClient {
                 auth_message,
             } => {
                 match ServerFinalMessage::parse(challenge)? {
-                    ServerFinalMessage::Error(e) => Err(sasl_error(format!(
+                    ServerFinalMessage::Error(e) => Err(Error::sasl(format!(
                         "{name}: authentication failed: the server says {e}"
                     ))),
                     ServerFinalMessage::Verifier(sig) => {
@@ -496,13 +487,13 @@ impl SaslClient for ScramSaslClient {
                             self.state = State::Complete;
                             Ok(None)
                         } else {
-                            Err(sasl_error(format!("{name}: invalid server signature")))
+                            Err(Error::sasl(format!("{name}: invalid server signature")))
                         }
                     }
                 }
             }
             State::SendClientFirst | State::Complete | State::Failed => {
-                Err(sasl_error(format!("{name}: unexpected server message")))
+                Err(Error::sasl(format!("{name}: unexpected server message")))
             }
         }
     }
@@ -525,7 +516,7 @@ mod tests {
     }
 
     fn is_sasl_error(e: &Error, needle: &str) -> bool {
-        matches!(e, Error::Authentication { kind: AuthenticationKind::Sasl, message, .. } if message.contains(needle))
+        matches!(e, Error::Authentication { kind: crate::error::AuthenticationKind::Sasl, message, .. } if message.contains(needle))
     }
 
     /// RFC 7677 §3, exactly.

@@ -1,7 +1,7 @@
 //! The OAUTHBEARER mechanism, client side (Java `OAuthBearerSaslClient`, RFC 7628 §3).
 
+use super::OAuthBearerToken;
 use super::client_initial_response;
-use super::{OAuthBearerToken, login_error};
 use crate::error::Error;
 use crate::security::sasl::SaslClient;
 use std::collections::BTreeMap;
@@ -94,7 +94,7 @@ impl SaslClient for OAuthBearerSaslClient {
 
     fn initial_response(&mut self) -> Result<Vec<u8>, Error> {
         if self.state != State::SendClientFirstMessage {
-            return Err(login_error(format!(
+            return Err(Error::sasl(format!(
                 "Unexpected initial response in OAUTHBEARER client state {:?}",
                 self.state
             )));
@@ -113,7 +113,7 @@ impl SaslClient for OAuthBearerSaslClient {
         match self.state {
             State::SendClientFirstMessage => {
                 if !challenge.is_empty() {
-                    return Err(login_error("Expected empty challenge"));
+                    return Err(Error::sasl("Expected empty challenge"));
                 }
                 self.initial_response().map(Some)
             }
@@ -132,8 +132,8 @@ impl SaslClient for OAuthBearerSaslClient {
                 self.state = State::ReceiveServerMessageAfterFailure;
                 Ok(Some(vec![client_initial_response::SEPARATOR]))
             }
-            State::ReceiveServerMessageAfterFailure => Err(login_error(self.failure_message())),
-            State::Complete => Err(login_error(
+            State::ReceiveServerMessageAfterFailure => Err(Error::sasl(self.failure_message())),
+            State::Complete => Err(Error::sasl(
                 "Unexpected challenge in OAUTHBEARER client state Complete",
             )),
         }

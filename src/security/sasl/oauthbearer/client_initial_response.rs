@@ -2,7 +2,6 @@
 //! §3.1): `n,,\x01auth=Bearer <token>\x01` then each SASL extension `key=value\x01`, then
 //! `\x01`.
 
-use super::login_error;
 use crate::error::Error;
 use std::collections::BTreeMap;
 
@@ -30,15 +29,15 @@ fn valid_value(value: &str) -> bool {
 /// values visible ASCII or white space.
 pub(crate) fn validate_extensions(extensions: &BTreeMap<String, String>) -> Result<(), Error> {
     if extensions.contains_key(AUTH_KEY) {
-        return Err(login_error(format!("Extension name {AUTH_KEY} is invalid")));
+        return Err(Error::sasl(format!("Extension name {AUTH_KEY} is invalid")));
     }
     for (name, value) in extensions {
         if !valid_key(name) {
-            return Err(login_error(format!("Extension name {name} is invalid")));
+            return Err(Error::sasl(format!("Extension name {name} is invalid")));
         }
         if !valid_value(value) {
             // The value may be a secret; it is not repeated.
-            return Err(login_error(format!(
+            return Err(Error::sasl(format!(
                 "Extension value for extension {name} is invalid"
             )));
         }
@@ -61,7 +60,7 @@ pub(crate) fn to_bytes(
     extensions: &BTreeMap<String, String>,
 ) -> Result<Vec<u8>, Error> {
     if !valid_token(token) {
-        return Err(login_error(
+        return Err(Error::sasl(
             "The OAUTHBEARER token contains characters not allowed in a bearer token",
         ));
     }

@@ -420,7 +420,7 @@ mod tests {
         fn token(&self) -> Result<OAuthBearerToken, Error> {
             let n = self.calls.fetch_add(1, Ordering::SeqCst);
             if self.fail.contains(&n) {
-                return Err(crate::security::sasl::oauthbearer::login_error(format!(
+                return Err(crate::security::sasl::oauthbearer::Error::sasl(format!(
                     "call {n} fails"
                 )));
             }

@@ -1,7 +1,6 @@
 //! A token read from a file (Java `FileTokenRetriever`): `sasl.oauthbearer.token.endpoint.url`
 //! is a `file:` URL, and the file holds the JWT, read again at each refresh.
 
-use super::login_error;
 use crate::error::Error;
 use std::path::PathBuf;
 
@@ -55,7 +54,7 @@ impl FileTokenRetriever {
         std::fs::File::open(&self.path)
             .and_then(|f| f.take(MAX_FILE_SIZE).read_to_string(&mut text))
             .map_err(|e| {
-                login_error(format!(
+                Error::sasl(format!(
                     "Could not read the access token from {}: {e}",
                     self.path.display()
                 ))

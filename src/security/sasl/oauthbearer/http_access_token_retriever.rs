@@ -5,7 +5,6 @@
 
 use super::base64;
 use super::http_client::{self, HttpUrl};
-use super::login_error;
 use crate::config::Password;
 use crate::error::Error;
 use std::sync::Arc;
@@ -131,7 +130,7 @@ fn format_error_body(body: &[u8], secret: &str) -> String {
 /// `parseAccessToken`).
 pub(crate) fn parse_access_token(body: &[u8]) -> Result<RetrievedAccessToken, Error> {
     let json: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        login_error(format!(
+        Error::sasl(format!(
             "The token endpoint response is not valid JSON: {e}"
         ))
     })?;
@@ -142,7 +141,7 @@ pub(crate) fn parse_access_token(body: &[u8]) -> Result<RetrievedAccessToken, Er
     {
         Some(t) if !t.is_empty() => t.to_string(),
         _ => {
-            return Err(login_error(
+            return Err(Error::sasl(
                 "The token endpoint response did not contain an access_token value",
             ));
         }
@@ -306,7 +305,7 @@ impl HttpAccessTokenRetriever {
             attempt += 1;
             let error = match self.attempt() {
                 Ok(body) => return parse_access_token(&body),
-                Err(AttemptError::Fatal(message)) => return Err(login_error(message)),
+                Err(AttemptError::Fatal(message)) => return Err(Error::sasl(message)),
                 Err(AttemptError::Retriable(message)) => message,
             };
             let now = Instant::now();
@@ -318,7 +317,7 @@ impl HttpAccessTokenRetriever {
                 )
                 .min(end.saturating_duration_since(now));
             if wait.is_zero() {
-                return Err(login_error(format!(
+                return Err(Error::sasl(format!(
                     "Could not get an access token after {attempt} attempt(s): {error}"
                 )));
             }

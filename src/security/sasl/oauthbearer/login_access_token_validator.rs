@@ -2,7 +2,7 @@
 //! a JWT of three dot-separated base64url parts whose payload is a JSON object with an `exp`
 //! number and a principal; no signature check (the broker does that).
 
-use super::{OAuthBearerToken, base64, login_error};
+use super::{OAuthBearerToken, base64};
 use crate::error::Error;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -21,7 +21,7 @@ pub(crate) struct LoginAccessTokenValidator {
 }
 
 fn invalid(message: impl std::fmt::Display) -> Error {
-    login_error(format!("The access token is invalid: {message}"))
+    Error::sasl(format!("The access token is invalid: {message}"))
 }
 
 /// Seconds since the epoch (a JSON number) as a time; `None` when negative or not a number.

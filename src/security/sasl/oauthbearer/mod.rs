@@ -145,13 +145,3 @@ pub trait OAuthBearerTokenProvider: Send + Sync {
         Ok(BTreeMap::new())
     }
 }
-
-/// A login or token failure ([`Error::Authentication`] of kind SASL, no broker).
-pub(crate) fn login_error(message: impl Into<String>) -> Error {
-    Error::Authentication {
-        kind: crate::error::AuthenticationKind::Sasl,
-        node: String::new(),
-        message: message.into(),
-        source: None,
-    }
-}
