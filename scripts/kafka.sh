@@ -111,8 +111,14 @@ Security (start --security, one node, base port P; the PLAINTEXT, controller and
     P+6 SASLSSL      SASL_SSL, the same four mechanisms, the SSL listener's cert
     P+7 SASLLIMITED  SASL_PLAINTEXT, only PLAIN,SCRAM-SHA-256
     P+8 REAUTH       SASL_PLAINTEXT, all four, connections.max.reauth.ms=10000 (KIP-368)
+    P+9 OIDC         SASL_PLAINTEXT, only OAUTHBEARER, validating RS256-signed JWTs (Kafka's
+                     OAuthBearerValidatorCallbackHandler with BrokerJwtValidator) against
+                     DIR/security/oidc-jwks.json (the public key of oidc-key.pem, kid test-key;
+                     no audience/issuer check); the broker JVM gets
+                     -Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=file://DIR/security/oidc-jwks.json
   Users: alice/alice-secret (PLAIN, and SCRAM-SHA-256/512 created at format time), admin/admin-secret
-  (PLAIN); OAUTHBEARER takes unsecured JWTs (alg none, the broker's default validator).
+  (PLAIN); OAUTHBEARER takes unsecured JWTs (alg none, the broker's default validator), except on
+  OIDC, which takes only JWTs signed by oidc-key.pem (e.g. handed out by a test's token endpoint).
   Files in DIR/security/ (EC P-256 keys, certs valid 10 days, remade at each start):
     ca.pem ca-key.pem, other-ca.pem (an unrelated CA), server*.pem/badhost*.pem (broker side),
     client.pem (client cert + CA), client.key (PKCS#8 PEM), client-encrypted.key (encrypted PKCS#8,
@@ -120,16 +126,20 @@ Security (start --security, one node, base port P; the PLAINTEXT, controller and
     PEM keystore with ssl.key.password; its key is PBE-SHA1-3DES: Java 17 cannot read PBES2 there),
     client-keystore-pbes2.pem (the same with client-encrypted.key), client.p12 (password
     store-secret, AES-256/PBKDF2), truststore.p12 (keytool, trusts ca.pem, password store-secret),
-    truststore.jks, client.jks (JKS, password store-secret);
+    truststore.jks, client.jks (JKS, password store-secret); oidc-key.pem (RSA 2048, unencrypted
+    PKCS#8 PEM: signs the OIDC listener's tokens), oidc-jwks.json (its public key as a JWKS);
     listeners.env (KAFKA_SECURITY_DIR, KAFKA_PLAINTEXT_BOOTSTRAP, KAFKA_SSL_BOOTSTRAP,
     KAFKA_MTLS_BOOTSTRAP, KAFKA_BADHOST_BOOTSTRAP, KAFKA_SASL_PLAINTEXT_BOOTSTRAP,
-    KAFKA_SASL_SSL_BOOTSTRAP, KAFKA_SASL_LIMITED_BOOTSTRAP, KAFKA_REAUTH_BOOTSTRAP, ...);
+    KAFKA_SASL_SSL_BOOTSTRAP, KAFKA_SASL_LIMITED_BOOTSTRAP, KAFKA_REAUTH_BOOTSTRAP,
+    KAFKA_OIDC_BOOTSTRAP, ...);
     clients/*.properties: Java client settings (bootstrap.servers, security.protocol, sasl.*, ssl.*)
     for each listener and mechanism: plaintext, ssl, ssl-p12, mtls, mtls-p12, mtls-inline
     (ssl.keystore.key/certificate.chain values), mtls-pbes2 (not for Java 17),
     sasl-{plain,scram-256,scram-512,oauthbearer}, sasl-ssl-<mech>, reauth-<mech>,
-    sasl-limited-<mech>; and ones meant to fail: ssl-unknown-ca, badhost, mtls-no-cert,
-    sasl-{plain,scram-256}-bad-password, sasl-limited-{scram-512,oauthbearer}.
+    sasl-limited-<mech>, oidc (OAUTHBEARER, clientId/clientSecret/scope in the JAAS config, no
+    sasl.oauthbearer.token.endpoint.url: add the token endpoint's); and ones meant to fail:
+    ssl-unknown-ca, badhost, mtls-no-cert, sasl-{plain,scram-256}-bad-password,
+    sasl-limited-{scram-512,oauthbearer}.
   The client commands take --client-config FILE (e.g. consume ... --client-config
   DIR/security/clients/sasl-ssl-scram-512.properties; its bootstrap.servers is used when no
   --bootstrap is given).
@@ -366,7 +376,8 @@ node_broker_port() {
 
 launch_node() {
     local nd=$1 dir jsa
-    local -a cds=()
+    local -a cds=() args=()
+    [[ -f $nd/jvm.args ]] && mapfile -t args <"$nd/jvm.args"
     : >>"$nd/server.log"
     # Where this start's log begins, so that readiness is judged on this start only.
     stat -c %s "$nd/server.log" >"$nd/log.offset"
@@ -385,7 +396,7 @@ launch_node() {
     fi
     # nohup + background: the JVM ignores SIGINT/SIGHUP of the caller's terminal and keeps
     # none of the caller's pipes open (Rust's Command::output() waits for those to close).
-    nohup "$JAVA" "${BROKER_JVM_OPTS[@]}" "${cds[@]}" -Dfile.encoding=UTF-8 \
+    nohup "$JAVA" "${BROKER_JVM_OPTS[@]}" "${cds[@]}" "${args[@]}" -Dfile.encoding=UTF-8 \
         -Dlog4j2.configurationFile="$nd/log4j2.properties" -Dkafka.logs.dir="$nd" \
         -cp "$LIBS_DIR/*" kafka.Kafka "$nd/server.properties" \
         </dev/null >"$nd/stdout.log" 2>&1 &
@@ -480,12 +491,18 @@ bootstrap_of_dir() {
 # Security (start --security): a CA, certificates, SCRAM users and one client properties file
 # per listener/mechanism. The extra listeners sit at fixed offsets from the base port P.
 
-SECURITY_LISTENERS=(SSL MTLS BADHOST SASLPLAIN SASLSSL SASLLIMITED REAUTH)
-declare -A SECURITY_OFFSET=([SSL]=2 [MTLS]=3 [BADHOST]=4 [SASLPLAIN]=5 [SASLSSL]=6 [SASLLIMITED]=7 [REAUTH]=8)
+SECURITY_LISTENERS=(SSL MTLS BADHOST SASLPLAIN SASLSSL SASLLIMITED REAUTH OIDC)
+declare -A SECURITY_OFFSET=([SSL]=2 [MTLS]=3 [BADHOST]=4 [SASLPLAIN]=5 [SASLSSL]=6 [SASLLIMITED]=7 [REAUTH]=8
+    [OIDC]=9)
 declare -A SECURITY_PROTOCOL=([SSL]=SSL [MTLS]=SSL [BADHOST]=SSL [SASLPLAIN]=SASL_PLAINTEXT
-    [SASLSSL]=SASL_SSL [SASLLIMITED]=SASL_PLAINTEXT [REAUTH]=SASL_PLAINTEXT)
+    [SASLSSL]=SASL_SSL [SASLLIMITED]=SASL_PLAINTEXT [REAUTH]=SASL_PLAINTEXT [OIDC]=SASL_PLAINTEXT)
 # The ports a --security node uses: P .. P+SECURITY_PORTS-1.
-SECURITY_PORTS=9
+SECURITY_PORTS=10
+# The OIDC listener: the key id of oidc-key.pem in oidc-jwks.json, and the client of oidc.properties.
+OIDC_KID=test-key
+OIDC_CLIENT_ID=producer-app
+OIDC_CLIENT_SECRET=oidc-s3cret
+OIDC_SCOPE=kafka
 SASL_ALL_MECHANISMS=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
 SASL_LIMITED_MECHANISMS=PLAIN,SCRAM-SHA-256
 REAUTH_MS=10000
@@ -580,6 +597,7 @@ extendedKeyUsage=clientAuth" "$SEC/ca.pem" "$SEC/ca-key.pem"
     cat "$SEC/server-java.key" "$SEC/server.pem" "$SEC/ca.pem" >"$SEC/server-keystore.pem"
     cat "$SEC/badhost-java.key" "$SEC/badhost.pem" "$SEC/ca.pem" >"$SEC/badhost-keystore.pem"
     rm -f "$SEC"/*-java.key
+    make_oidc_jwks
     # PKCS12 the openssl 3 way (AES-256-CBC, PBKDF2-HMAC-SHA256, SHA-256 MAC).
     ossl pkcs12 -export -name client -inkey "$SEC/client.key" -in "$SEC/client.pem" \
         -passout "pass:$STORE_PASSWORD" -out "$SEC/client.p12"
@@ -598,6 +616,22 @@ extendedKeyUsage=clientAuth" "$SEC/ca.pem" "$SEC/ca-key.pem"
             -deststorepass "$STORE_PASSWORD" -destkeypass "$STORE_PASSWORD"
     ) >"$SEC/keytool.log" 2>&1 &
     KEYTOOL_PID=$!
+}
+
+# The OIDC listener's signing key, $SEC/oidc-key.pem (RSA 2048, PKCS#8 PEM), and its public key
+# as a JWKS, $SEC/oidc-jwks.json. n is cut from the DER SubjectPublicKeyInfo: for a 2048-bit key
+# with e=65537 that is 294 bytes, the modulus the 256 bytes after offset 33 (past its 0x00 pad).
+make_oidc_jwks() {
+    local der=$SEC/oidc-pub.der n
+    ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_pubexp:65537 \
+        -out "$SEC/oidc-key.pem"
+    ossl pkey -in "$SEC/oidc-key.pem" -pubout -outform DER -out "$der"
+    [[ $(stat -c %s "$der") == 294 ]] || die "unexpected RSA public key size in $der"
+    n=$(tail -c +34 "$der" | head -c 256 | openssl base64 -A | tr '+/' '-_' | tr -d '=')
+    rm -f "$der"
+    chmod 600 "$SEC/oidc-key.pem"
+    printf '{"keys":[{"kty":"RSA","kid":"%s","use":"sig","alg":"RS256","n":"%s","e":"AQAB"}]}\n' \
+        "$OIDC_KID" "$n" >"$SEC/oidc-jwks.json"
 }
 
 wait_security_keytool() {
@@ -641,6 +675,20 @@ security_broker_props() {
         echo "listener.name.$l.oauthbearer.sasl.jaas.config=$oauth_jaas"
     done
     echo "listener.name.reauth.connections.max.reauth.ms=$REAUTH_MS"
+    # OIDC: signed JWTs checked against the JWKS file (the JVM must allow its URL: see jvm.args).
+    echo "listener.name.oidc.sasl.enabled.mechanisms=OAUTHBEARER"
+    echo "listener.name.oidc.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;"
+    echo "listener.name.oidc.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler"
+    # Kafka 4.1's OAuthBearerValidatorCallbackHandler takes sasl.oauthbearer.jwt.validator.class,
+    # whose default (DefaultJwtValidator, made without a key resolver) only checks the token's
+    # form like a client: BrokerJwtValidator checks the signature against the JWKS. Both keys are
+    # read without the mechanism prefix, so they are set with the listener prefix alone.
+    echo "listener.name.oidc.sasl.oauthbearer.jwt.validator.class=org.apache.kafka.common.security.oauthbearer.BrokerJwtValidator"
+    echo "listener.name.oidc.sasl.oauthbearer.jwks.endpoint.url=$(oidc_jwks_url "$sec")"
+}
+
+oidc_jwks_url() {
+    echo "file://$1/oidc-jwks.json"
 }
 
 # Prints PEM file $1 as one properties value: its lines joined with the escape \n.
@@ -658,7 +706,7 @@ write_security_clients() {
     {
         echo "# Written by scripts/kafka.sh start --security: the listeners of the cluster in $(dirname "$sec")."
         echo "# Port offsets from the base port $base: PLAINTEXT +0, controller +1, SSL +2, MTLS +3,"
-        echo "# BADHOST +4, SASL_PLAINTEXT +5, SASL_SSL +6, SASL_LIMITED +7, REAUTH +8."
+        echo "# BADHOST +4, SASL_PLAINTEXT +5, SASL_SSL +6, SASL_LIMITED +7, REAUTH +8, OIDC +9."
         echo "KAFKA_SECURITY_DIR=$sec"
         echo "KAFKA_PLAINTEXT_BOOTSTRAP=127.0.0.1:$base"
         echo "KAFKA_SSL_BOOTSTRAP=${bs[SSL]}"
@@ -668,6 +716,11 @@ write_security_clients() {
         echo "KAFKA_SASL_SSL_BOOTSTRAP=${bs[SASLSSL]}"
         echo "KAFKA_SASL_LIMITED_BOOTSTRAP=${bs[SASLLIMITED]}"
         echo "KAFKA_REAUTH_BOOTSTRAP=${bs[REAUTH]}"
+        echo "KAFKA_OIDC_BOOTSTRAP=${bs[OIDC]}"
+        echo "KAFKA_OIDC_KID=$OIDC_KID"
+        echo "KAFKA_OIDC_CLIENT_ID=$OIDC_CLIENT_ID"
+        echo "KAFKA_OIDC_CLIENT_SECRET=$OIDC_CLIENT_SECRET"
+        echo "KAFKA_OIDC_SCOPE=$OIDC_SCOPE"
         echo "KAFKA_SASL_LIMITED_MECHANISMS=$SASL_LIMITED_MECHANISMS"
         echo "KAFKA_REAUTH_MS=$REAUTH_MS"
         echo "KAFKA_SASL_USER=$SCRAM_USER"
@@ -772,6 +825,15 @@ sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule require
 security.protocol=SASL_PLAINTEXT
 sasl.mechanism=PLAIN
 sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$SCRAM_USER\" password=\"wrong-secret\";"
+    # OIDC client credentials (Java's OAuthBearerLoginCallbackHandler flow). The token endpoint
+    # is the user's: add sasl.oauthbearer.token.endpoint.url. Our producer picks the flow from
+    # that URL; a Java client also needs sasl.login.callback.handler.class=
+    # org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler (which our
+    # producer rejects) and -Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=<the URL>.
+    props oidc "bootstrap.servers=${bs[OIDC]}
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=OAUTHBEARER
+sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId=\"$OIDC_CLIENT_ID\" clientSecret=\"$OIDC_CLIENT_SECRET\" scope=\"$OIDC_SCOPE\";"
     unset -f props
 }
 
@@ -904,6 +966,10 @@ cmd_start() {
                 echo "$kv"
             done
         } >"$nd/server.properties"
+        # Extra broker JVM arguments, one a line (launch_node reads them, also at restart).
+        if ((security)); then
+            echo "-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=$(oidc_jwks_url "$sec")" >"$nd/jvm.args"
+        fi
         cat >"$nd/log4j2.properties" <<EOF
 # Broker logging of node $i: INFO to server.log in this folder.
 status = warn

@@ -446,3 +446,187 @@ fn oauthbearer_with_a_token_provider_given_in_code() {
     p.close();
     assert_eq!(provider.0.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+/// An RS256 JWT (`kid` test-key, as in `oidc-jwks.json`) signed with the RSA key in the
+/// PKCS#8 PEM `key_pem`, with the claims `sub`, `iat`, `exp` and `scope`.
+fn rs256_jwt(key_pem: &str, sub: &str, lifetime_s: u64) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let der: String = key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(der.trim())
+        .unwrap();
+    let key = ring::signature::RsaKeyPair::from_pkcs8(&der).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let header = b64.encode(br#"{"alg":"RS256","typ":"JWT","kid":"test-key"}"#);
+    let claims = b64.encode(format!(
+        r#"{{"sub":"{sub}","iat":{now},"exp":{},"scope":"kafka"}}"#,
+        now + lifetime_s
+    ));
+    let signing_input = format!("{header}.{claims}");
+    let mut signature = vec![0u8; key.public().modulus_len()];
+    key.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        signing_input.as_bytes(),
+        &mut signature,
+    )
+    .unwrap();
+    format!("{signing_input}.{}", b64.encode(signature))
+}
+
+/// A local OIDC token endpoint: answers every request with a client-credentials token response
+/// whose access token is an RS256 JWT signed with `key_pem`, and records the requests.
+fn token_endpoint(key_pem: String) -> (String, Arc<Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/oauth2/token", listener.local_addr().unwrap());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut buf = vec![0u8; 16 * 1024];
+            let mut len = 0;
+            // Headers, then the form body (Content-Length).
+            while len < buf.len() {
+                let Ok(n) = stream.read(&mut buf[len..]) else {
+                    break;
+                };
+                if n == 0 {
+                    break;
+                }
+                len += n;
+                let text = String::from_utf8_lossy(&buf[..len]).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let body_len = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if len >= end + 4 + body_len {
+                        break;
+                    }
+                }
+            }
+            seen.lock()
+                .push(String::from_utf8_lossy(&buf[..len]).to_string());
+            let body = format!(
+                r#"{{"access_token":"{}","token_type":"bearer","expires_in":3600}}"#,
+                rs256_jwt(&key_pem, "oidc-producer", 3600)
+            );
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, requests)
+}
+
+/// Java's `OAuthBearerLoginCallbackHandler` flow end to end: client credentials POSTed to a
+/// token endpoint, the RS256 JWT it returns checked client-side and then by the broker's OIDC
+/// listener (`OAuthBearerValidatorCallbackHandler` against the JWKS of `oidc-key.pem`); a JWT
+/// signed by another key is refused by the broker.
+#[test]
+fn oauthbearer_with_an_oidc_token_endpoint_client_credentials() {
+    let Some(env) = env() else { return };
+    let key_pem = std::fs::read_to_string(env.file("oidc-key.pem")).unwrap();
+    let (url, requests) = token_endpoint(key_pem);
+    let topic = support::unique_topic("security-oidc");
+    support::create_topic_on(&env.plaintext, &topic, 1, 1, &[]);
+    // clientId producer-app, clientSecret oidc-s3cret, scope kafka (kafka.sh's oidc.properties).
+    let p = producer(config(
+        &env,
+        "oidc",
+        &[("sasl.oauthbearer.token.endpoint.url", &url)],
+    ));
+    for i in 0..20 {
+        p.send(ProducerRecord::new(&topic, format!("oidc-{i}")))
+            .get()
+            .unwrap_or_else(|e| panic!("send {i}: {e:?}"));
+    }
+    p.close();
+    let reqs = requests.lock().clone();
+    assert!(!reqs.is_empty(), "the token endpoint was asked");
+    let first = &reqs[0];
+    assert!(
+        first.starts_with("POST /oauth2/token HTTP/1.1\r\n"),
+        "{first}"
+    );
+    use base64::Engine;
+    // Java's default (sasl.oauthbearer.header.urlencode=false): id and secret as they are.
+    let basic = base64::engine::general_purpose::STANDARD.encode("producer-app:oidc-s3cret");
+    let headers = first.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+    assert!(
+        headers.contains(&format!(
+            "authorization: basic {}",
+            basic.to_ascii_lowercase()
+        )),
+        "{first}"
+    );
+    let body = first.split_once("\r\n\r\n").unwrap().1;
+    let mut form: Vec<&str> = body.split('&').collect();
+    form.sort_unstable();
+    assert_eq!(
+        form,
+        ["grant_type=client_credentials", "scope=kafka"],
+        "{first}"
+    );
+    let read = support::consume_with_config(
+        &env.sasl_plaintext,
+        &topic,
+        20,
+        Duration::from_secs(60),
+        false,
+        Some(&env.properties("sasl-scram-512")),
+    );
+    let values: Vec<String> = read.iter().map(|r| r.value_str().unwrap()).collect();
+    let expected: Vec<String> = (0..20).map(|i| format!("oidc-{i}")).collect();
+    assert_eq!(values, expected);
+
+    // A token signed by another RSA key (same kid): well-formed for the client-side check,
+    // refused by the broker's signature check.
+    let other = std::env::temp_dir().join(format!("oidc-other-key-{}.pem", std::process::id()));
+    let out = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let other_pem = std::fs::read_to_string(&other).unwrap();
+    let _ = std::fs::remove_file(&other);
+    let (bad_url, bad_requests) = token_endpoint(other_pem);
+    let (e, _, p) = failing_send(config(
+        &env,
+        "oidc",
+        &[
+            ("sasl.oauthbearer.token.endpoint.url", &bad_url),
+            ("max.block.ms", "10000"),
+        ],
+    ));
+    assert_eq!(kind_of(&e), AuthenticationKind::Sasl, "{e}");
+    // The broker's OAUTHBEARER error response ({"status":"invalid_token"}) is kept.
+    assert!(e.to_string().contains("invalid_token"), "{e}");
+    assert!(!bad_requests.lock().is_empty(), "a token was fetched");
+    p.close();
+}

@@ -519,9 +519,9 @@ fn start_cluster_with(
     let mut last_error = String::new();
     // A port found free can be taken before the broker binds it: then try another block.
     for attempt in 0..4 {
-        // `start --security` uses 9 ports (see `kafka.sh help`).
+        // `start --security` uses 10 ports (see `kafka.sh help`).
         let ports = if extra_args.contains(&"--security") {
-            9
+            10
         } else {
             2 * nodes as u16
         };
