@@ -6,8 +6,12 @@ use std::fmt;
 
 impl ProducerConfig {
     /// Every key with its effective value, sorted by key, as configuration strings that
-    /// [`ProducerConfig::from_properties`] accepts back (giving an equal config). Useful for
-    /// logging, as Java's "ProducerConfig values:" (the [`fmt::Display`] impl prints that).
+    /// [`ProducerConfig::from_properties`] accepts back (giving an equal config).
+    ///
+    /// The values are the real ones, **secrets included** (`sasl.jaas.config`,
+    /// `ssl.key.password`, ...), so that the round trip works: do not log them. For logging use
+    /// the [`fmt::Display`] impl (Java's "ProducerConfig values:"), which prints secrets as
+    /// `[hidden]`.
     ///
     /// `transactional.id` is left out: it is never set.
     ///

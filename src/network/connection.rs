@@ -420,8 +420,19 @@ impl Connection {
     }
 
     /// Removes requests without a response once fully written (acks=0).
+    /// Whether TLS records wait in rustls for the socket.
+    #[cfg(test)]
+    pub(crate) fn transport_wants_write(&self) -> bool {
+        self.transport.wants_write()
+    }
+
+    /// Over TLS a request counts as written once rustls has sent all its records to the
+    /// socket, not when rustls took the plaintext (Java waits for the transport too).
     pub(crate) fn take_written_without_response(&mut self) -> Vec<InFlight> {
         let mut out = Vec::new();
+        if self.transport.wants_write() {
+            return out;
+        }
         let mut i = 0;
         while i < self.in_flight.len() {
             if !self.in_flight[i].expect_response && self.in_flight[i].written {

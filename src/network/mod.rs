@@ -21,13 +21,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A piece of an outgoing request. Record batches are `Shared`: the bytes the accumulator wrote
-/// are sent as they are, never copied into the request.
-#[derive(Debug, Clone)]
+/// are sent as they are, never copied into the request. `Debug` prints lengths only: a request
+/// may carry credentials (SaslAuthenticate) or records.
+#[derive(Clone)]
 pub(crate) enum Chunk {
     /// Bytes owned by the request (header and framing).
     Owned(Vec<u8>),
     /// Bytes shared with a `ProducerBatch` (its RecordBatch).
     Shared(Arc<Vec<u8>>),
+}
+
+impl std::fmt::Debug for Chunk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Chunk::Owned(v) => write!(f, "Owned({} bytes)", v.len()),
+            Chunk::Shared(v) => write!(f, "Shared({} bytes)", v.len()),
+        }
+    }
 }
 
 impl Chunk {

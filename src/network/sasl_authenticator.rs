@@ -43,8 +43,9 @@ pub(crate) enum SaslStep {
     },
 }
 
-/// A request of the exchange, ready to be written.
-#[derive(Debug, PartialEq, Eq)]
+/// A request of the exchange, ready to be written. `Debug` shows its length, not its bytes
+/// (they carry the credentials).
+#[derive(PartialEq, Eq)]
 pub(crate) struct SaslRequest {
     /// SaslHandshake or SaslAuthenticate.
     pub api: ApiKey,
@@ -54,6 +55,17 @@ pub(crate) struct SaslRequest {
     pub correlation_id: i32,
     /// The framed request.
     pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for SaslRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SaslRequest")
+            .field("api", &self.api)
+            .field("version", &self.version)
+            .field("correlation_id", &self.correlation_id)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// The SASL exchange of one connection (one authentication or re-authentication).
@@ -346,6 +358,8 @@ mod tests {
             (ApiKey::SaslAuthenticate, 2, 2)
         );
         assert_eq!(auth_bytes_of(&auth), b"client-first");
+        // Debug shows the length, never the mechanism's bytes (credentials).
+        assert!(!format!("{auth:?}").contains("99, 108, 105"), "{auth:?}");
         let server_first = SaslAuthenticateResponse {
             error_code: ErrorCode::NONE,
             error_message: None,

@@ -27,6 +27,9 @@ pub(crate) struct SslTransportLayer {
     /// rejects a client certificate only after the client's handshake is done, so a TLS error
     /// now is still an authentication failure (Java's `POST_HANDSHAKE` state).
     post_handshake: bool,
+    /// A TLS error met while reading, returned once the plaintext decrypted before it was read
+    /// (responses received before a bad record are not lost).
+    read_error: Option<io::Error>,
 }
 
 /// A TLS error as an `io::Error` (kind `InvalidData`, the rustls error inside).
@@ -48,6 +51,7 @@ impl TransportLayer {
                 stream,
                 tls,
                 eof: false,
+                read_error: None,
                 post_handshake: false,
             })),
         }
@@ -200,27 +204,41 @@ impl SslTransportLayer {
                 Ok(n) => {
                     if n > 0 {
                         self.post_handshake = false;
+                        return Ok(n);
                     }
-                    return Ok(n);
+                    if let Some(e) = self.read_error.take() {
+                        return Err(e);
+                    }
+                    return Ok(0);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if let Some(e) = self.read_error.take() {
+                        return Err(e);
+                    }
                     if self.eof {
                         return Ok(0);
                     }
                 }
                 // The socket closed without close_notify: end of stream.
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
-                Err(e) => return Err(e),
+                Err(e) => return Err(self.read_error.take().unwrap_or(e)),
             }
             match self.tls.read_tls(&mut self.stream) {
                 Ok(0) => {
                     self.eof = true;
-                    self.process()?;
+                    if let Err(e) = self.process() {
+                        self.read_error = Some(e);
+                    }
                 }
                 Ok(_) => {
-                    self.process()?;
-                    // Key updates or alerts rustls answers.
-                    self.flush_tls()?;
+                    if let Err(e) = self.process() {
+                        // Hand out what was decrypted before the bad record first.
+                        self.read_error = Some(e);
+                        continue;
+                    }
+                    // Key updates or alerts rustls answers; a failure to send them is the write
+                    // path's to report, not a reason to drop the responses decrypted here.
+                    let _ = self.flush_tls();
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),

@@ -560,3 +560,154 @@ fn authentication_error_display() {
     );
     let _ = Interest::READABLE;
 }
+
+/// A TLS server that answers the first frame it reads with the same frame and, in the same TCP
+/// write, a corrupt TLS record (bad MAC): the response decrypted before the bad record must
+/// still reach the client, the error after it.
+fn server_answering_then_corrupting() -> Server {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth();
+    let (certs, key) = server_identity("server");
+    let config = Arc::new(builder.with_single_cert(certs, key).unwrap());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let thread = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let conn = rustls::ServerConnection::new(config).map_err(|e| e.to_string())?;
+        let mut tls = rustls::StreamOwned::new(conn, sock);
+        let mut request = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        while request.len() < 4
+            || request.len() < 4 + i32::from_be_bytes(request[..4].try_into().unwrap()) as usize
+        {
+            let n = tls.read(&mut buf).map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("closed".into());
+            }
+            request.extend_from_slice(&buf[..n]);
+        }
+        tls.conn
+            .writer()
+            .write_all(&request)
+            .map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        while tls.conn.wants_write() {
+            tls.conn.write_tls(&mut out).map_err(|e| e.to_string())?;
+        }
+        // An application-data record whose MAC cannot check out.
+        out.extend_from_slice(&[23, 3, 3, 0, 40]);
+        out.extend_from_slice(&[0xa5; 40]);
+        tls.sock.write_all(&out).map_err(|e| e.to_string())?;
+        std::thread::sleep(Duration::from_millis(500));
+        Ok(())
+    });
+    Server { addr, thread }
+}
+
+#[test]
+fn a_response_decrypted_before_a_corrupt_record_is_not_lost() {
+    let factory = SslFactory::new(&trusting_ca()).unwrap();
+    let s = server_answering_then_corrupting();
+    let got = echo(
+        &factory,
+        "localhost",
+        s.addr,
+        frame(b"kept before the bad record"),
+    )
+    .unwrap();
+    assert_eq!(got, b"kept before the bad record");
+    s.thread.join().unwrap().unwrap();
+}
+
+/// acks=0 over TLS: a request counts as written only once rustls has handed every record to
+/// the socket. A server that completes the handshake and then stops reading, with small socket
+/// buffers on both sides, leaves rustls holding most of a 60 KB request it fully accepted.
+#[test]
+fn a_request_without_response_is_written_only_when_rustls_has_sent_it() {
+    use socket2::{Domain, Socket, Type};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(server_identity("server").0, server_identity("server").1)
+            .unwrap(),
+    );
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket
+        .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
+    socket.listen(1).unwrap();
+    let listener: TcpListener = socket.into();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let (mut sock, _) = listener.accept().unwrap();
+        let mut conn = rustls::ServerConnection::new(config).unwrap();
+        while conn.is_handshaking() {
+            conn.complete_io(&mut sock).unwrap();
+        }
+        // Then read nothing until told.
+        let _ = stop_rx.recv_timeout(Duration::from_secs(20));
+    });
+    let factory = SslFactory::new(&trusting_ca()).unwrap();
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let tls = factory.client_connection("localhost").unwrap();
+    let mut conn = Connection::connect(
+        1,
+        addr,
+        Token(1),
+        poll.registry(),
+        4096,
+        4096,
+        Some(tls),
+        Instant::now(),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while conn.state != ConnState::Ready && Instant::now() < deadline {
+        poll.poll(&mut events, Some(Duration::from_millis(20)))
+            .unwrap();
+        if conn.state == ConnState::Connecting && conn.finish_connect().unwrap() {
+            conn.state = ConnState::TlsHandshake;
+        }
+        if conn.state == ConnState::TlsHandshake && conn.tls_handshake(Instant::now()).unwrap() {
+            conn.state = ConnState::Ready;
+        }
+    }
+    assert_eq!(conn.state, ConnState::Ready);
+    let payload = vec![7u8; 60_000];
+    conn.enqueue(
+        OutboundRequest {
+            api: ApiKey::Produce,
+            version: 3,
+            correlation_id: 9,
+            expect_response: false,
+            chunks: frame(&payload),
+        },
+        Instant::now(),
+    );
+    for _ in 0..50 {
+        conn.write(Instant::now()).unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(
+        conn.transport_wants_write(),
+        "the test needs rustls to hold records the socket did not take"
+    );
+    assert!(
+        conn.take_written_without_response().is_empty(),
+        "not written while rustls still holds its records"
+    );
+    let _ = stop_tx.send(());
+    conn.close(poll.registry());
+    server.join().unwrap();
+}
