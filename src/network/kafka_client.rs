@@ -74,6 +74,10 @@ pub(crate) trait KafkaClient {
 
     /// One line per node for the state dump.
     fn describe_nodes(&self, now: Instant) -> Vec<String>;
+
+    /// The authentication error of `node`'s last connection attempt (TLS or SASL), until a
+    /// connection to it becomes ready: its batches cannot be sent by retrying.
+    fn authentication_error(&self, node: i32) -> Option<Error>;
 }
 
 impl KafkaClient for NetworkClient {
@@ -118,5 +122,8 @@ impl KafkaClient for NetworkClient {
     }
     fn describe_nodes(&self, now: Instant) -> Vec<String> {
         NetworkClient::describe_nodes(self, now)
+    }
+    fn authentication_error(&self, node: i32) -> Option<Error> {
+        NetworkClient::authentication_error(self, node)
     }
 }

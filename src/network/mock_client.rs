@@ -112,6 +112,7 @@ pub(crate) struct MockClient {
     pub(crate) throttles: Vec<(i32, Duration)>,
     unsupported: HashSet<ApiKey>,
     nodes_connected: HashSet<i32>,
+    authentication_errors: HashMap<i32, Error>,
     stats: NetworkStats,
     /// The timeout of every poll, in order (Java tests verify `poll(timeout)` on a spy).
     pub(crate) poll_timeouts: Vec<Duration>,
@@ -133,6 +134,7 @@ impl MockClient {
             throttles: Vec::new(),
             unsupported: HashSet::new(),
             nodes_connected: HashSet::new(),
+            authentication_errors: HashMap::new(),
             stats: NetworkStats::default(),
             poll_timeouts: Vec::new(),
         }
@@ -225,6 +227,11 @@ impl MockClient {
         self.blackout_until.insert(node, until);
     }
 
+    /// Connections to `node` fail authentication with `error` (it is never ready).
+    pub(crate) fn fail_authentication(&mut self, node: i32, error: Error) {
+        self.authentication_errors.insert(node, error);
+    }
+
     /// The broker does not support `api` (api_version fails).
     pub(crate) fn set_unsupported(&mut self, api: ApiKey) {
         self.unsupported.insert(api);
@@ -265,6 +272,9 @@ impl MockClient {
 
 impl KafkaClient for MockClient {
     fn ready(&mut self, node: &Node, now: Instant) -> bool {
+        if self.authentication_errors.contains_key(&node.id) {
+            return false;
+        }
         if self.blackout_until.get(&node.id).is_some_and(|t| now < *t) {
             return false;
         }
@@ -437,6 +447,10 @@ impl KafkaClient for MockClient {
 
     fn stats(&self) -> NetworkStats {
         self.stats
+    }
+
+    fn authentication_error(&self, node: i32) -> Option<Error> {
+        self.authentication_errors.get(&node).cloned()
     }
 
     fn describe_nodes(&self, _now: Instant) -> Vec<String> {

@@ -207,6 +207,7 @@ impl NetworkClient {
     pub(crate) fn authentication_failed(&mut self, node: i32, error: Error, now: Instant) {
         let error = self.with_node(node, error);
         let state = self.nodes.entry(node).or_default();
+        state.authentication_error = Some(error.clone());
         if !state.authentication_failure_logged {
             state.authentication_failure_logged = true;
             log::error!("{error}");
@@ -221,7 +222,15 @@ impl NetworkClient {
     pub(crate) fn authentication_succeeded(&mut self, node: i32) {
         if let Some(s) = self.nodes.get_mut(&node) {
             s.authentication_failure_logged = false;
+            s.authentication_error = None;
         }
+    }
+
+    /// `node`'s authentication failure, until a connection to it is ready again.
+    pub(crate) fn authentication_error(&self, node: i32) -> Option<Error> {
+        self.nodes
+            .get(&node)
+            .and_then(|s| s.authentication_error.clone())
     }
 
     /// Closes the connection to `node`; its in-flight requests complete with `reason`.

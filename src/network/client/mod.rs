@@ -71,6 +71,8 @@ struct NodeState {
     /// Whether an authentication failure of this broker was logged (at error level once, not
     /// at every reconnect; reset when an authentication succeeds).
     authentication_failure_logged: bool,
+    /// The last connection's authentication failure, until a connection is ready again.
+    authentication_error: Option<Error>,
     /// A broker's quota throttle (KIP-219): no request to it before this instant.
     throttle_until: Option<Instant>,
     node: Option<Node>,

@@ -1,6 +1,7 @@
 //! Failing the queued batches at a forced close (Java `abortIncompleteBatches`,
 //! `abortBatches`).
 
+use crate::cluster::TopicPartition;
 use crate::error::Error;
 use crate::producer::internals::batch::ProducerBatch;
 
@@ -22,6 +23,21 @@ impl RecordAccumulator {
         let mut out = Vec::new();
         for (_, _, dq) in self.all_deques() {
             out.extend(dq.lock().drain(..));
+        }
+        out
+    }
+
+    /// Takes the queued batches of the partitions `pick` selects (by topic and partition) out
+    /// of the queues, for the caller to fail (a leader that cannot be authenticated with).
+    pub(crate) fn take_queued_batches_of(
+        &self,
+        mut pick: impl FnMut(&TopicPartition) -> bool,
+    ) -> Vec<ProducerBatch> {
+        let mut out = Vec::new();
+        for (topic, partition, dq) in self.all_deques() {
+            if pick(&TopicPartition { topic, partition }) {
+                out.extend(dq.lock().drain(..));
+            }
         }
         out
     }

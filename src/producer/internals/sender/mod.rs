@@ -209,6 +209,7 @@ impl<C: KafkaClient> Sender<C> {
             self.metadata.request_update();
         }
         let mut not_ready_timeout = Duration::MAX;
+        let mut unauthenticated = Vec::new();
         result.ready_nodes.retain(|&id| {
             let Some(node) = cluster.node_by_id(id) else {
                 return false;
@@ -219,9 +220,15 @@ impl<C: KafkaClient> Sender<C> {
             } else {
                 self.accumulator.update_node_latency_stats(id, now, false);
                 not_ready_timeout = not_ready_timeout.min(self.client.connection_delay(id, now));
+                if let Some(e) = self.client.authentication_error(id) {
+                    unauthenticated.push((id, e));
+                }
                 false
             }
         });
+        for (node, error) in unauthenticated {
+            self.fail_batches_of_unauthenticated_leader(&cluster, node, &error);
+        }
         let batches = self.accumulator.drain(
             &cluster,
             &result.ready_nodes,
@@ -250,6 +257,33 @@ impl<C: KafkaClient> Sender<C> {
             }
         }
         poll_timeout
+    }
+
+    /// Fails the queued batches of the partitions `node` leads: the client cannot authenticate
+    /// with it (a TLS or SASL failure), which retrying will not fix, so the records fail with
+    /// that error now instead of with a delivery timeout later. (Beyond Java, whose batches
+    /// wait for `delivery.timeout.ms`.) A later successful connection clears the error; records
+    /// sent after it are sent normally.
+    fn fail_batches_of_unauthenticated_leader(
+        &mut self,
+        cluster: &crate::cluster::Cluster,
+        node: i32,
+        error: &Error,
+    ) {
+        let batches = self
+            .accumulator
+            .take_queued_batches_of(|tp| cluster.leader_for(tp).is_some_and(|l| l.id == node));
+        if batches.is_empty() {
+            return;
+        }
+        log::warn!(
+            "Failing {} batch(es) led by node {node}, which cannot be authenticated with: {error}",
+            batches.len()
+        );
+        for mut batch in batches {
+            abandon_batch(&mut self.txn, &mut self.metrics, &mut batch, error.clone());
+            self.accumulator.deallocate(batch);
+        }
     }
 
     fn next_in_flight_expiry(&self, now: Instant) -> Duration {

@@ -2656,3 +2656,25 @@ fn aborted_sequenced_batch_does_not_hold_its_partition_back() {
     h.run_once();
     assert_eq!(outcome(&f2).unwrap().unwrap(), 0);
 }
+
+/// Beyond Java: a leader whose connections fail authentication (TLS or SASL) fails its queued
+/// batches at once with that error, instead of after `delivery.timeout.ms`; other leaders'
+/// partitions are not touched, and once a connection is ready again records go out normally.
+#[test]
+fn batches_of_a_leader_that_fails_authentication_fail_at_once_with_its_error() {
+    let mut h = Harness::idempotent(Setup::default());
+    let error = Error::authentication(
+        crate::error::AuthenticationKind::Ssl,
+        "certificate verification failed: UnknownIssuer",
+    );
+    h.client().fail_authentication(0, error.clone());
+    let f = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 0, "nothing sent to node 0");
+    let got = f
+        .get_timeout(Duration::from_millis(100))
+        .expect_err("failed at once");
+    assert_eq!(got, error);
+    assert!(h.queued(&tp(0)).is_empty());
+    assert_eq!(h.tm().sequence_number(&tp(0)), 0, "no sequence used");
+}
