@@ -537,11 +537,26 @@ mod tests {
     fn parse_errors_never_quote_a_possible_value() {
         for (text, secrets) in [
             ("m required password=hunter two;", &["hunter", "two"][..]),
-            ("m required password=hunter two=x three;", &["hunter", "three"]),
-            ("m required password=hunter \"two words\";", &["hunter", "two words"]),
-            ("m required password=hunter 'two' user=x;", &["hunter", "two"]),
-            ("m required password=hunter;two three x=y;", &["hunter", "two", "three"]),
-            ("m required password=hunter;two required;", &["hunter", "two"]),
+            (
+                "m required password=hunter two=x three;",
+                &["hunter", "three"],
+            ),
+            (
+                "m required password=hunter \"two words\";",
+                &["hunter", "two words"],
+            ),
+            (
+                "m required password=hunter 'two' user=x;",
+                &["hunter", "two"],
+            ),
+            (
+                "m required password=hunter;two three x=y;",
+                &["hunter", "two", "three"],
+            ),
+            (
+                "m required password=hunter;two required;",
+                &["hunter", "two"],
+            ),
             ("m required password=hunter; two=x;", &["hunter", "two"]),
             ("m required password=hunter two 5;", &["hunter", "two"]),
             ("m required password=hunter two=5;", &["hunter", "two"]),

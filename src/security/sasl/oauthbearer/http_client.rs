@@ -444,7 +444,11 @@ mod tests {
     fn rejects_bad_responses_without_panicking() {
         let interim = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(100);
         let mut many_headers = b"HTTP/1.1 200 OK\r\n".to_vec();
-        many_headers.extend(format!("X: {}\r\n", "a".repeat(1000)).repeat(100).as_bytes());
+        many_headers.extend(
+            format!("X: {}\r\n", "a".repeat(1000))
+                .repeat(100)
+                .as_bytes(),
+        );
         many_headers.extend(b"\r\n");
         let cases: Vec<&[u8]> = vec![
             b"",
