@@ -158,6 +158,30 @@ fn random_unit() -> f64 {
 
 type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
+thread_local! {
+    /// On a refresh thread: disconnected when its login is dropped.
+    static CANCEL: std::cell::RefCell<Option<Receiver<()>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Makes [`cancellable_sleep`] on this thread end early once `cancel` is disconnected (or
+/// receives).
+pub(crate) fn set_cancel(cancel: Receiver<()>) {
+    CANCEL.with(|c| *c.borrow_mut() = Some(cancel));
+}
+
+/// Sleeps `wait`, or less when this thread is a refresh thread whose login is dropped
+/// meanwhile: then returns `true` (providers' retry waits use it, so that a dropped login's
+/// thread ends soon).
+pub(crate) fn cancellable_sleep(wait: Duration) -> bool {
+    CANCEL.with(|c| match &*c.borrow() {
+        Some(cancel) => !matches!(cancel.recv_timeout(wait), Err(RecvTimeoutError::Timeout)),
+        None => {
+            std::thread::sleep(wait);
+            false
+        }
+    })
+}
+
 /// How long dropping the login waits for the refresh thread to end (it may be inside the
 /// provider's `token()`, which can take many seconds); after that it is left to end alone.
 const DROP_WAIT: Duration = Duration::from_millis(100);
@@ -232,6 +256,7 @@ impl ExpiringCredentialRefreshingLogin {
                 .spawn(move || {
                     // Dropped when the thread ends, however it ends.
                     let _done = done_tx;
+                    set_cancel(stopped.clone());
                     let mut failures = 0u32;
                     loop {
                         let now = clock();
