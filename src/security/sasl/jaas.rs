@@ -209,7 +209,7 @@ impl JaasConfig {
         let mut it = tokens.into_iter().peekable();
         let mut entries = Vec::new();
         while it.peek().is_some() {
-            entries.push(Self::parse_entry(&mut it)?);
+            entries.push(Self::parse_entry(&mut it, entries.len())?);
         }
         match entries.len() {
             0 => Err(config_error("login module not specified in JAAS config")),
@@ -220,13 +220,21 @@ impl JaasConfig {
         }
     }
 
-    fn parse_entry(it: &mut impl Iterator<Item = Token>) -> Result<JaasConfig, Error> {
+    /// Parses the entry at `index` (0-based). Error messages never quote a token that may be
+    /// part of a value (an unquoted value with spaces splits into several tokens): they give
+    /// positions, naming only the login module of the first entry (the start of the text) and
+    /// the last option parsed completely as `name=value` with a bare-word name.
+    fn parse_entry(
+        it: &mut impl Iterator<Item = Token>,
+        index: usize,
+    ) -> Result<JaasConfig, Error> {
         let login_module = match it.next() {
             Some(Token::Word(w)) => w,
             _ => {
-                return Err(config_error(
-                    "invalid JAAS config entry, missing login module name",
-                ));
+                return Err(config_error(format!(
+                    "invalid JAAS config entry {}, missing login module name",
+                    index + 1
+                )));
             }
         };
         let flag = match it.next() {
@@ -234,12 +242,26 @@ impl JaasConfig {
             _ => None,
         }
         .ok_or_else(|| {
+            // A later entry's "login module" may be the rest of a value cut by a `;`.
+            let module = if index == 0 {
+                login_module.clone()
+            } else {
+                format!("JAAS config entry {}", index + 1)
+            };
             config_error(format!(
-                "invalid login module control flag for {login_module}: expected required, \
+                "invalid login module control flag for {module}: expected required, \
                  requisite, sufficient or optional"
             ))
         })?;
         let mut options = BTreeMap::new();
+        // The number of options parsed and the name of the last one, if safe to show.
+        let mut count = 0usize;
+        let mut last: Option<String> = None;
+        let position = |count: usize, last: &Option<String>| match last {
+            Some(name) => format!("option {} (after option {count}, '{name}')", count + 1),
+            None if count == 0 => "option 1 (after the control flag)".to_string(),
+            None => format!("option {} (after option {count})", count + 1),
+        };
         loop {
             let key = match it.next() {
                 Some(Token::Char(';')) => break,
@@ -248,36 +270,49 @@ impl JaasConfig {
                         "JAAS config entry not terminated by semi-colon",
                     ));
                 }
-                Some(Token::Word(k) | Token::Quoted(k)) => k,
+                Some(Token::Word(k)) => (k, true),
+                Some(Token::Quoted(k)) => (k, false),
                 Some(Token::Number) => {
-                    return Err(config_error("invalid JAAS config option name: a number"));
+                    return Err(config_error(format!(
+                        "invalid JAAS config option name at {}: a number",
+                        position(count, &last)
+                    )));
                 }
                 // The character itself is not quoted: it may be part of a value.
                 Some(Token::Char(_)) => {
-                    return Err(config_error(
-                        "invalid character in JAAS config where an option name was expected \
-                         (a value with spaces or symbols must be quoted)",
-                    ));
+                    return Err(config_error(format!(
+                        "invalid character in JAAS config where an option name was expected, \
+                         at {} (a value with spaces or symbols must be quoted)",
+                        position(count, &last)
+                    )));
                 }
             };
+            // The name itself is not quoted: without `=` after it, it may be part of a value.
             if it.next() != Some(Token::Char('=')) {
                 return Err(config_error(format!(
-                    "value not specified for key '{key}' in JAAS config"
+                    "value not specified for {} in JAAS config (a value with spaces or \
+                     symbols must be quoted)",
+                    position(count, &last)
                 )));
             }
             let value = match it.next() {
                 Some(Token::Word(v) | Token::Quoted(v)) => v,
                 Some(Token::Number) => {
                     return Err(config_error(format!(
-                        "value of key '{key}' in JAAS config is a bare number: quote it"
+                        "value of {} in JAAS config is a bare number: quote it",
+                        position(count, &last)
                     )));
                 }
                 _ => {
                     return Err(config_error(format!(
-                        "value not specified for key '{key}' in JAAS config"
+                        "value not specified for {} in JAAS config",
+                        position(count, &last)
                     )));
                 }
             };
+            count += 1;
+            let (key, bare) = key;
+            last = bare.then(|| key.clone());
             options.insert(key, value);
         }
         Ok(JaasConfig {
@@ -437,7 +472,7 @@ mod tests {
     fn invalid_configs() {
         assert!(invalid("  required option1=value1;").contains("flag"));
         assert!(invalid("test.loginModule option1=value1;").contains("control flag"));
-        assert!(invalid("loginModule required option1;").contains("option1"));
+        assert!(invalid("loginModule required option1;").contains("option 1"));
         assert!(
             invalid("test.testMissingSemicolon required option1=value1").contains("semi-colon")
         );
@@ -496,6 +531,47 @@ mod tests {
         assert!(!m.contains("s3cret"), "{m}");
         let m = invalid("m required password=s3cr:t;");
         assert!(!m.contains(':'), "{m}");
+    }
+
+    #[test]
+    fn parse_errors_never_quote_a_possible_value() {
+        for (text, secrets) in [
+            ("m required password=hunter two;", &["hunter", "two"][..]),
+            (
+                "m required password=hunter two=x three;",
+                &["hunter", "three"],
+            ),
+            (
+                "m required password=hunter \"two words\";",
+                &["hunter", "two words"],
+            ),
+            (
+                "m required password=hunter 'two' user=x;",
+                &["hunter", "two"],
+            ),
+            (
+                "m required password=hunter;two three x=y;",
+                &["hunter", "two", "three"],
+            ),
+            (
+                "m required password=hunter;two required;",
+                &["hunter", "two"],
+            ),
+            ("m required password=hunter; two=x;", &["hunter", "two"]),
+            ("m required password=hunter two 5;", &["hunter", "two"]),
+            ("m required password=hunter two=5;", &["hunter", "two"]),
+            ("m required password=hunter two=;", &["hunter", "two"]),
+            ("m required password=hunter two!x;", &["hunter", "two"]),
+            ("m required password=hunter 3=x;", &["hunter"]),
+        ] {
+            let m = invalid(text);
+            for secret in secrets {
+                assert!(!m.contains(secret), "{text}: {m}");
+            }
+        }
+        // Known-good names help locate the error.
+        let m = invalid("m required username=alice password=hunter two;");
+        assert!(m.contains("'password'") && m.contains("option 3"), "{m}");
     }
 
     #[test]

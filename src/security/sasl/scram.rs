@@ -387,9 +387,11 @@ impl ScramSaslClient {
     ) -> Result<(Vec<u8>, hmac::Key, String), Error> {
         let name = self.mechanism.mechanism_name();
         let sf = ServerFirstMessage::parse(server_first)?;
-        if !sf.nonce.starts_with(&self.nonce) {
+        // RFC 5802: the server appends its own nonce to the client's, so the combined nonce
+        // must be strictly longer.
+        if !sf.nonce.starts_with(&self.nonce) || sf.nonce.len() <= self.nonce.len() {
             return Err(Error::sasl(format!(
-                "{name}: invalid server nonce: does not start with the client nonce"
+                "{name}: invalid server nonce: does not extend the client nonce"
             )));
         }
         if sf.iterations < MIN_ITERATIONS {
@@ -637,6 +639,16 @@ mod tests {
         assert!(is_sasl_error(&e, "nonce"), "{e:?}");
         // Failed: nothing more is accepted.
         assert!(c.evaluate_challenge(RFC_SERVER_FIRST.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn server_nonce_equal_to_client_nonce_is_refused() {
+        let mut c = rfc_client(ScramMechanism::Sha256);
+        c.initial_response().unwrap();
+        let e = c
+            .evaluate_challenge(b"r=rOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+            .unwrap_err();
+        assert!(is_sasl_error(&e, "nonce"), "{e:?}");
     }
 
     #[test]

@@ -5,8 +5,9 @@
 use super::client::OAuthBearerSaslClient;
 use super::{OAuthBearerToken, OAuthBearerTokenProvider};
 use crate::error::Error;
-use crossbeam_channel::{RecvTimeoutError, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use parking_lot::RwLock;
+use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -157,19 +158,63 @@ fn random_unit() -> f64 {
 
 type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
-/// The login: the current token, refreshed by a background thread that stops (and is joined)
-/// when the login is dropped. Its `Debug` shows the token's principal and expiry only.
+thread_local! {
+    /// On a refresh thread: disconnected when its login is dropped.
+    static CANCEL: std::cell::RefCell<Option<Receiver<()>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Makes [`cancellable_sleep`] on this thread end early once `cancel` is disconnected (or
+/// receives).
+pub(crate) fn set_cancel(cancel: Receiver<()>) {
+    CANCEL.with(|c| *c.borrow_mut() = Some(cancel));
+}
+
+/// Sleeps `wait`, or less when this thread is a refresh thread whose login is dropped
+/// meanwhile: then returns `true` (providers' retry waits use it, so that a dropped login's
+/// thread ends soon).
+pub(crate) fn cancellable_sleep(wait: Duration) -> bool {
+    CANCEL.with(|c| match &*c.borrow() {
+        Some(cancel) => !matches!(cancel.recv_timeout(wait), Err(RecvTimeoutError::Timeout)),
+        None => {
+            std::thread::sleep(wait);
+            false
+        }
+    })
+}
+
+/// How long dropping the login waits for the refresh thread to end (it may be inside the
+/// provider's `token()`, which can take many seconds); after that it is left to end alone.
+const DROP_WAIT: Duration = Duration::from_millis(100);
+
+/// A token and the provider's SASL extensions, fetched together on the refresh thread so
+/// that new authentications (on the network thread) never call the provider.
+struct Credential {
+    token: OAuthBearerToken,
+    extensions: BTreeMap<String, String>,
+}
+
+/// Calls the provider: the token, then the extensions.
+fn fetch(provider: &dyn OAuthBearerTokenProvider) -> Result<Credential, Error> {
+    let token = provider.token()?;
+    let extensions = provider.extensions()?;
+    Ok(Credential { token, extensions })
+}
+
+/// The login: the current token and extensions, refreshed by a background thread that is told
+/// to stop when the login is dropped (and waited for at most [`DROP_WAIT`]). Its `Debug` shows
+/// the token's principal and expiry only.
 pub(crate) struct ExpiringCredentialRefreshingLogin {
-    provider: Arc<dyn OAuthBearerTokenProvider>,
-    current: Arc<RwLock<OAuthBearerToken>>,
+    current: Arc<RwLock<Credential>>,
     stop: Option<Sender<()>>,
+    /// Disconnected when the refresh thread ends.
+    done: Receiver<()>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for ExpiringCredentialRefreshingLogin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ExpiringCredentialRefreshingLogin")
-            .field("current", &*self.current.read())
+            .field("current", &self.current.read().token)
             .field(
                 "refreshing",
                 &self.thread.as_ref().is_some_and(|t| !t.is_finished()),
@@ -195,25 +240,28 @@ impl ExpiringCredentialRefreshingLogin {
         clock: Clock,
     ) -> Result<Self, Error> {
         config.validate()?;
-        let token = provider.token()?;
+        let credential = fetch(&*provider)?;
         log::info!(
             "Successfully logged in: principal {}, token expires at {:?}",
-            token.principal(),
-            token.expires_at()
+            credential.token.principal(),
+            credential.token.expires_at()
         );
-        let current = Arc::new(RwLock::new(token));
+        let current = Arc::new(RwLock::new(credential));
         let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
+        let (done_tx, done) = crossbeam_channel::bounded::<()>(1);
         let thread = {
-            let provider = provider.clone();
             let current = current.clone();
             std::thread::Builder::new()
                 .name("kafka-producer-oauthbearer-refresh".to_string())
                 .spawn(move || {
+                    // Dropped when the thread ends, however it ends.
+                    let _done = done_tx;
+                    set_cancel(stopped.clone());
                     let mut failures = 0u32;
                     loop {
                         let now = clock();
                         let wait = if failures == 0 {
-                            let token = current.read().clone();
+                            let token = current.read().token.clone();
                             let at = refresh_time(now, token.start_time(), token.expires_at(), &config, random_unit());
                             log::info!(
                                 "[Principal={}]: token expires at {:?}; refreshing at {at:?}",
@@ -229,14 +277,19 @@ impl ExpiringCredentialRefreshingLogin {
                             // Dropped (or told to stop): end.
                             _ => return,
                         }
-                        match provider.token() {
-                            Ok(token) => {
+                        let fetched = fetch(&*provider);
+                        if matches!(stopped.try_recv(), Err(crossbeam_channel::TryRecvError::Disconnected)) {
+                            // The login was dropped during the request.
+                            return;
+                        }
+                        match fetched {
+                            Ok(credential) => {
                                 log::info!(
                                     "Refreshed the token: principal {}, expires at {:?}",
-                                    token.principal(),
-                                    token.expires_at()
+                                    credential.token.principal(),
+                                    credential.token.expires_at()
                                 );
-                                *current.write() = token;
+                                *current.write() = credential;
                                 failures = 0;
                             }
                             Err(e) => {
@@ -252,37 +305,48 @@ impl ExpiringCredentialRefreshingLogin {
                 .map_err(|e| Error::io("starting the OAUTHBEARER token refresh thread", e))?
         };
         Ok(ExpiringCredentialRefreshingLogin {
-            provider,
             current,
             stop: Some(stop),
+            done,
             thread: Some(thread),
         })
     }
 
-    /// The current token (a clone), for a new authentication.
+    /// The current token (a clone).
+    #[cfg(test)]
     pub(crate) fn current(&self) -> OAuthBearerToken {
-        self.current.read().clone()
+        self.current.read().token.clone()
     }
 
-    /// The provider's SASL extensions.
-    pub(crate) fn extensions(&self) -> Result<std::collections::BTreeMap<String, String>, Error> {
-        self.provider.extensions()
-    }
-
-    /// A new OAUTHBEARER exchange with the current token and the provider's extensions.
+    /// A new OAUTHBEARER exchange with the current token and its extensions (the provider is
+    /// not called: this runs on the network thread).
     pub(crate) fn sasl_client(&self) -> Result<OAuthBearerSaslClient, Error> {
-        OAuthBearerSaslClient::new(self.current(), self.extensions()?)
+        let (token, extensions) = {
+            let current = self.current.read();
+            (current.token.clone(), current.extensions.clone())
+        };
+        OAuthBearerSaslClient::new(token, extensions)
     }
 }
 
 impl Drop for ExpiringCredentialRefreshingLogin {
     fn drop(&mut self) {
-        // Disconnecting the channel wakes the thread at once (unless it is inside
-        // `provider.token()`, which it finishes first).
+        // Disconnecting the channel wakes the thread at once, unless it is inside the provider
+        // (an HTTP request with retries, a user's provider that blocks): then it is not waited
+        // for past DROP_WAIT but left to end alone (it holds only `Arc`s, and stops as soon as
+        // the provider returns).
         drop(self.stop.take());
+        let _ = self.done.recv_timeout(DROP_WAIT);
         if let Some(thread) = self.thread.take() {
-            if thread.join().is_err() {
-                log::warn!("The OAUTHBEARER token refresh thread panicked");
+            if thread.is_finished() {
+                if thread.join().is_err() {
+                    log::warn!("The OAUTHBEARER token refresh thread panicked");
+                }
+            } else {
+                log::debug!(
+                    "The OAUTHBEARER token refresh thread is still inside the token provider; \
+                     not waiting for it"
+                );
             }
         }
     }
@@ -412,6 +476,7 @@ mod tests {
     /// Tokens `tok0`, `tok1`, ... living `lifetime` each; fails the calls listed in `fail`.
     struct Counting {
         calls: AtomicUsize,
+        extension_calls: AtomicUsize,
         lifetime: Duration,
         fail: Vec<usize>,
     }
@@ -429,6 +494,11 @@ mod tests {
                 "alice",
                 SystemTime::now() + self.lifetime,
             ))
+        }
+
+        fn extensions(&self) -> Result<BTreeMap<String, String>, Error> {
+            self.extension_calls.fetch_add(1, Ordering::SeqCst);
+            Ok(BTreeMap::new())
         }
     }
 
@@ -455,6 +525,7 @@ mod tests {
     fn first_login_error_is_returned() {
         let p = Arc::new(Counting {
             calls: AtomicUsize::new(0),
+            extension_calls: AtomicUsize::new(0),
             lifetime: Duration::from_secs(60),
             fail: vec![0],
         });
@@ -466,6 +537,7 @@ mod tests {
     fn refreshes_in_the_background_and_stops_on_drop() {
         let p = Arc::new(Counting {
             calls: AtomicUsize::new(0),
+            extension_calls: AtomicUsize::new(0),
             lifetime: Duration::from_millis(200),
             fail: vec![],
         });
@@ -486,6 +558,7 @@ mod tests {
     fn failed_refresh_is_retried() {
         let p = Arc::new(Counting {
             calls: AtomicUsize::new(0),
+            extension_calls: AtomicUsize::new(0),
             lifetime: Duration::from_millis(100),
             fail: vec![1, 2],
         });
@@ -499,6 +572,7 @@ mod tests {
     fn drop_is_prompt_with_a_long_wait() {
         let p = Arc::new(Counting {
             calls: AtomicUsize::new(0),
+            extension_calls: AtomicUsize::new(0),
             lifetime: Duration::from_secs(3600),
             fail: vec![],
         });
@@ -506,6 +580,66 @@ mod tests {
         let started = Instant::now();
         drop(login);
         assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    /// Blocks for 5 s in `token()` from the second call on; counts `extensions()` calls.
+    struct Slow {
+        calls: AtomicUsize,
+        extension_calls: AtomicUsize,
+    }
+
+    impl OAuthBearerTokenProvider for Slow {
+        fn token(&self) -> Result<OAuthBearerToken, Error> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            if n >= 1 {
+                std::thread::sleep(Duration::from_secs(5));
+            }
+            Ok(OAuthBearerToken::new(
+                format!("tok{n}"),
+                "alice",
+                SystemTime::now() + Duration::from_millis(100),
+            ))
+        }
+
+        fn extensions(&self) -> Result<BTreeMap<String, String>, Error> {
+            self.extension_calls.fetch_add(1, Ordering::SeqCst);
+            Ok(BTreeMap::from([("traceId".to_string(), "7".to_string())]))
+        }
+    }
+
+    #[test]
+    fn drop_does_not_wait_for_a_blocked_provider() {
+        let p = Arc::new(Slow {
+            calls: AtomicUsize::new(0),
+            extension_calls: AtomicUsize::new(0),
+        });
+        let login = ExpiringCredentialRefreshingLogin::new(p.clone(), fast()).unwrap();
+        // The refresh has started and is blocked in the provider.
+        wait_for(|| p.calls.load(Ordering::SeqCst) == 2);
+        let started = Instant::now();
+        drop(login);
+        let elapsed = started.elapsed();
+        assert!(elapsed < Duration::from_millis(500), "{elapsed:?}");
+    }
+
+    #[test]
+    fn sasl_clients_do_not_call_the_provider() {
+        let p = Arc::new(Counting {
+            calls: AtomicUsize::new(0),
+            extension_calls: AtomicUsize::new(0),
+            lifetime: Duration::from_secs(3600),
+            fail: vec![],
+        });
+        let login = ExpiringCredentialRefreshingLogin::new(p.clone(), fast()).unwrap();
+        for _ in 0..20 {
+            login.sasl_client().unwrap();
+        }
+        let tokens = p.calls.load(Ordering::SeqCst);
+        let extension_calls = p.extension_calls.load(Ordering::SeqCst);
+        assert!(
+            extension_calls <= tokens,
+            "{extension_calls} extensions() calls for {tokens} token(s)"
+        );
     }
 
     #[test]

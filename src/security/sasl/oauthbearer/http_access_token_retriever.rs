@@ -325,7 +325,12 @@ impl HttpAccessTokenRetriever {
                 "Attempt {attempt} to get an access token failed: {error}; sleeping {} ms before retrying",
                 wait.as_millis()
             );
-            std::thread::sleep(wait);
+            if super::expiring_credential_refreshing_login::cancellable_sleep(wait) {
+                return Err(Error::sasl(format!(
+                    "Gave up getting an access token after {attempt} attempt(s): the login was \
+                     closed; last error: {error}"
+                )));
+            }
         }
     }
 }
@@ -416,5 +421,41 @@ mod tests {
         let long = format_error_body(&[b'x'; 5000], "s");
         assert_eq!(long.len(), MAX_ERROR_BODY + 3);
         assert!(long.ends_with("..."));
+    }
+
+    #[test]
+    fn retry_wait_ends_when_the_login_is_closed() {
+        // A port nothing listens on: every attempt fails at once and is retried.
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let retriever = HttpAccessTokenRetriever::new(
+            &format!("http://127.0.0.1:{port}/token"),
+            "id",
+            &Password::new("secret"),
+            None,
+            true,
+            RetrieverTimings {
+                retry_backoff: Duration::from_secs(5),
+                retry_backoff_max: Duration::from_secs(10),
+                connect_timeout: Duration::from_secs(1),
+                read_timeout: Duration::from_secs(1),
+            },
+            None,
+        )
+        .unwrap();
+        let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
+        let started = Instant::now();
+        let worker = std::thread::spawn(move || {
+            super::super::expiring_credential_refreshing_login::set_cancel(stopped);
+            retriever.retrieve()
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        drop(stop);
+        let e = worker.join().unwrap().unwrap_err();
+        let elapsed = started.elapsed();
+        assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+        assert!(e.to_string().contains("closed"), "{e}");
     }
 }

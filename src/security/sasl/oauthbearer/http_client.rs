@@ -6,14 +6,16 @@ use rustls::pki_types::ServerName;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The largest response body read (a token endpoint's answer is a few KiB).
 const MAX_BODY: u64 = 1 << 20;
 /// The longest status or header line read.
 const MAX_LINE: u64 = 16 * 1024;
-/// The most header lines read.
+/// The most header lines read in one response (trailer lines of a chunked body included).
 const MAX_HEADERS: usize = 200;
+/// The most bytes of status, header and trailer lines read in all (interim responses included).
+const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// `http` or `https`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,8 +145,63 @@ fn connect(url: &HttpUrl, connect_timeout: Duration) -> io::Result<TcpStream> {
     Err(last)
 }
 
+/// A TCP stream whose every read and write must end by `deadline`: each one checks it first
+/// and shrinks the socket timeout to the time left, so that a server sending a byte now and
+/// then cannot keep the exchange going past it.
+struct DeadlineStream {
+    stream: TcpStream,
+    deadline: Instant,
+}
+
+fn timed_out() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        "the HTTP exchange with the token endpoint timed out",
+    )
+}
+
+/// A socket timeout (`WouldBlock` on Unix) as [`timed_out`].
+fn socket_timeout(e: io::Error) -> io::Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => timed_out(),
+        _ => e,
+    }
+}
+
+impl DeadlineStream {
+    fn time_left(&self) -> io::Result<Duration> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            Err(timed_out())
+        } else {
+            Ok(left)
+        }
+    }
+}
+
+impl Read for DeadlineStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.time_left()?;
+        self.stream.set_read_timeout(Some(left))?;
+        self.stream.read(buf).map_err(socket_timeout)
+    }
+}
+
+impl Write for DeadlineStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let left = self.time_left()?;
+        self.stream.set_write_timeout(Some(left))?;
+        self.stream.write(buf).map_err(socket_timeout)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
 /// Sends one POST request and reads the response. `headers` are added after `Host`,
-/// `Content-Length` and `Connection: close`. The read timeout applies to each read and write.
+/// `Content-Length` and `Connection: close`. Each address is tried for `connect_timeout`; then
+/// the whole exchange (TLS handshake, request, response) must end within `read_timeout`.
 pub(crate) fn post(
     url: &HttpUrl,
     headers: &[(&str, &str)],
@@ -153,9 +210,10 @@ pub(crate) fn post(
     read_timeout: Duration,
     tls: Option<&Arc<rustls::ClientConfig>>,
 ) -> io::Result<HttpResponse> {
-    let stream = connect(url, connect_timeout)?;
-    stream.set_read_timeout(Some(read_timeout))?;
-    stream.set_write_timeout(Some(read_timeout))?;
+    let stream = DeadlineStream {
+        stream: connect(url, connect_timeout)?,
+        deadline: Instant::now() + read_timeout,
+    };
     let mut request = format!(
         "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
         url.path_and_query,
@@ -197,9 +255,15 @@ fn invalid(message: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message.into())
 }
 
-fn read_line<R: BufRead>(reader: &mut R) -> io::Result<String> {
+/// Reads a status, header or trailer line, counting its bytes against `budget`.
+fn read_line<R: BufRead>(reader: &mut R, budget: &mut usize) -> io::Result<String> {
     let mut line = Vec::new();
-    reader.take(MAX_LINE).read_until(b'\n', &mut line)?;
+    let limit = MAX_LINE.min(*budget as u64 + 1);
+    reader.take(limit).read_until(b'\n', &mut line)?;
+    if line.len() > *budget {
+        return Err(invalid("HTTP response header too large"));
+    }
+    *budget -= line.len();
     if line.last() != Some(&b'\n') {
         return Err(if line.len() as u64 >= MAX_LINE {
             invalid("HTTP line too long")
@@ -220,8 +284,9 @@ const MAX_INTERIM: usize = 8;
 /// Reads a response from `reader`: status line, headers, body; interim (1xx) responses, such
 /// as `100 Continue`, are skipped.
 pub(crate) fn read_response<R: BufRead>(mut reader: R) -> io::Result<HttpResponse> {
+    let mut budget = MAX_HEADER_BYTES;
     for _ in 0..MAX_INTERIM {
-        if let Some(response) = read_one_response(&mut reader)? {
+        if let Some(response) = read_one_response(&mut reader, &mut budget)? {
             return Ok(response);
         }
     }
@@ -229,8 +294,11 @@ pub(crate) fn read_response<R: BufRead>(mut reader: R) -> io::Result<HttpRespons
 }
 
 /// One response, `None` for an interim one.
-fn read_one_response<R: BufRead>(mut reader: R) -> io::Result<Option<HttpResponse>> {
-    let status_line = read_line(&mut reader)?;
+fn read_one_response<R: BufRead>(
+    mut reader: R,
+    budget: &mut usize,
+) -> io::Result<Option<HttpResponse>> {
+    let status_line = read_line(&mut reader, budget)?;
     let mut parts = status_line.split_whitespace();
     let version = parts.next().unwrap_or_default();
     if !version.starts_with("HTTP/1.") {
@@ -245,7 +313,7 @@ fn read_one_response<R: BufRead>(mut reader: R) -> io::Result<Option<HttpRespons
     let mut chunked = false;
     let mut count = 0;
     loop {
-        let line = read_line(&mut reader)?;
+        let line = read_line(&mut reader, budget)?;
         if line.is_empty() {
             break;
         }
@@ -276,12 +344,18 @@ fn read_one_response<R: BufRead>(mut reader: R) -> io::Result<Option<HttpRespons
     let mut body = Vec::new();
     if chunked {
         loop {
-            let line = read_line(&mut reader)?;
+            // Chunk framing is bounded by MAX_BODY and the deadline, not the header budget.
+            let line = read_line(&mut reader, &mut (MAX_LINE as usize))?;
             let size = line.split(';').next().unwrap_or_default().trim();
             let size = u64::from_str_radix(size, 16).map_err(|_| invalid("invalid chunk size"))?;
             if size == 0 {
-                // Trailers, up to the empty line.
-                while !read_line(&mut reader)?.is_empty() {}
+                // Trailers, up to the empty line, counted with the headers.
+                while !read_line(&mut reader, budget)?.is_empty() {
+                    count += 1;
+                    if count > MAX_HEADERS {
+                        return Err(invalid("too many HTTP headers and trailers"));
+                    }
+                }
                 break;
             }
             if (body.len() as u64).saturating_add(size) > MAX_BODY {
@@ -294,7 +368,7 @@ fn read_one_response<R: BufRead>(mut reader: R) -> io::Result<Option<HttpRespons
                     "the connection closed in a chunk",
                 ));
             }
-            if !read_line(&mut reader)?.is_empty() {
+            if !read_line(&mut reader, &mut (MAX_LINE as usize))?.is_empty() {
                 return Err(invalid("missing CRLF after a chunk"));
             }
         }
@@ -369,6 +443,13 @@ mod tests {
     #[test]
     fn rejects_bad_responses_without_panicking() {
         let interim = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(100);
+        let mut many_headers = b"HTTP/1.1 200 OK\r\n".to_vec();
+        many_headers.extend(
+            format!("X: {}\r\n", "a".repeat(1000))
+                .repeat(100)
+                .as_bytes(),
+        );
+        many_headers.extend(b"\r\n");
         let cases: Vec<&[u8]> = vec![
             b"",
             b"SSH-2.0\r\n\r\n",
@@ -383,6 +464,8 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
             b"HTTP/1.1 200 OK\r\nA: b",
             &interim,
+            // Headers over the byte budget (within the line count).
+            &many_headers,
         ];
         for case in cases {
             assert!(
@@ -391,5 +474,81 @@ mod tests {
                 String::from_utf8_lossy(case)
             );
         }
+    }
+
+    /// `prefix`, then `pattern` repeated forever.
+    struct Endless {
+        prefix: std::io::Cursor<Vec<u8>>,
+        pattern: &'static [u8],
+        at: usize,
+    }
+
+    impl Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.prefix.read(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            for b in buf.iter_mut() {
+                *b = self.pattern[self.at];
+                self.at = (self.at + 1) % self.pattern.len();
+            }
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn endless_trailers_or_headers_are_refused() {
+        for (prefix, pattern) in [
+            (
+                &b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"[..],
+                &b"T: v\r\n"[..],
+            ),
+            (&b"HTTP/1.1 200 OK\r\n"[..], &b"H: v\r\n"[..]),
+            (
+                &b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"[..],
+                &b"Trailer-With-A-Long-Name-To-Use-The-Byte-Budget: v\r\n"[..],
+            ),
+        ] {
+            let reader = Endless {
+                prefix: std::io::Cursor::new(prefix.to_vec()),
+                pattern,
+                at: 0,
+            };
+            let e = read_response(BufReader::new(reader)).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
+        }
+    }
+
+    #[test]
+    fn slow_drip_server_hits_the_deadline() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut socket, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request);
+            if socket.write_all(b"HTTP/1.1 200 OK\r\nX: ").is_err() {
+                return;
+            }
+            // One byte every 50 ms, until the client goes away.
+            while socket.write_all(b"a").is_ok() {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let url = HttpUrl::parse(&format!("http://127.0.0.1:{port}/token")).unwrap();
+        let started = Instant::now();
+        let e = post(
+            &url,
+            &[],
+            b"x",
+            Duration::from_secs(5),
+            Duration::from_millis(500),
+            None,
+        )
+        .unwrap_err();
+        let elapsed = started.elapsed();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut, "{e}");
+        assert!(elapsed < Duration::from_millis(1500), "{elapsed:?}");
     }
 }
