@@ -350,7 +350,7 @@ fn close_with_zero_timeout_fails_pending_records() {
     assert!(cluster.values(TOPIC, 0).is_empty());
 }
 
-/// A broker this client cannot use (here one that stops at Produce v8, as Kafka 2.x-3.0 do, or
+/// A broker this client cannot use (here one that stops at Produce v2, as Kafka before 0.11 does, or
 /// does not list Metadata at all) fails the send fast with a non-retriable
 /// `Error::UnsupportedVersion` naming the broker, the API and both version ranges, instead of
 /// a metadata timeout after max.block.ms (Java's metadata fatal error; issue 12 item 2).
@@ -360,13 +360,13 @@ fn unsupported_broker_fails_fast_with_a_clear_error() {
     for (api, range, expect) in [
         (
             ApiKey::Produce,
-            Some((3, 8)),
-            "supports Produce (0) versions 3..=8, this client 9..=12: no common version",
+            Some((0, 2)),
+            "supports Produce (0) versions 0..=2, this client 3..=12: no common version",
         ),
         (
             ApiKey::Metadata,
             None,
-            "does not support the Metadata (3) API (this client needs versions 12..=13)",
+            "does not support the Metadata (3) API (this client needs versions 0..=13)",
         ),
     ] {
         let cluster = MockCluster::new(1);
@@ -403,7 +403,7 @@ fn one_old_broker_does_not_fail_sends_to_the_others() {
     for t in ["fresh-a", "fresh-b", "fresh-c"] {
         cluster.create_topic(t, 1); // on broker 0
     }
-    cluster.set_broker_api_versions(1, ApiKey::Produce, Some((3, 8)));
+    cluster.set_broker_api_versions(1, ApiKey::Produce, Some((0, 2)));
     let p = producer(
         &cluster,
         &[

@@ -2,7 +2,8 @@
 //! independent implementation, the `kafka-protocol` crate (generated from the official Kafka JSON
 //! message schemas).
 //!
-//! For every version this crate speaks:
+//! For every version this crate speaks (Produce v3-v12, Metadata v0-v13, ...; fields a version
+//! lacks are compared at their schema defaults, see the `*_at` helpers):
 //! - requests: our encoding decodes with kafka-protocol to the same field values, and
 //!   kafka-protocol re-encodes those values to exactly our bytes;
 //! - responses: kafka-protocol's encoding (every field non-default, tagged fields included)
@@ -321,6 +322,108 @@ fn init_producer_id_response_from_kp(k: &kp::InitProducerIdResponse) -> InitProd
 }
 
 // ---------------------------------------------------------------------------------------------
+// What of a value a version carries: the fields the version lacks at the defaults a decoder
+// reads (from the JSON schemas), so that values can be compared across versions.
+// ---------------------------------------------------------------------------------------------
+
+fn metadata_request_at(r: &MetadataRequest, v: i16) -> MetadataRequest {
+    let topics = match &r.topics {
+        // v0 has no null array; an empty one asks for every topic.
+        Some(ts) if v == 0 && ts.is_empty() => None,
+        Some(ts) => Some(
+            ts.iter()
+                .map(|t| {
+                    if v >= 10 {
+                        t.clone()
+                    } else {
+                        MetadataRequestTopic {
+                            topic_id: Uuid::ZERO,
+                            name: Some(t.name.clone().unwrap_or_default()),
+                        }
+                    }
+                })
+                .collect(),
+        ),
+        None => None,
+    };
+    MetadataRequest {
+        topics,
+        allow_auto_topic_creation: v < 4 || r.allow_auto_topic_creation,
+        include_topic_authorized_operations: v >= 8 && r.include_topic_authorized_operations,
+    }
+}
+
+/// kafka-protocol's view of a request, read as ours reads it (at v0 an empty topic array is
+/// every topic).
+fn metadata_request_from_kp_at(k: &kp::MetadataRequest, v: i16) -> MetadataRequest {
+    metadata_request_at(&metadata_request_from_kp(k), v)
+}
+
+fn metadata_response_at(r: &MetadataResponse, v: i16) -> MetadataResponse {
+    let mut r = r.clone();
+    if v < 3 {
+        r.throttle_time_ms = 0;
+    }
+    if v < 2 {
+        r.cluster_id = None;
+    }
+    if v < 1 {
+        r.controller_id = -1;
+    }
+    if v < 13 {
+        r.error_code = ErrorCode::NONE;
+    }
+    for b in &mut r.brokers {
+        if v < 1 {
+            b.rack = None;
+        }
+    }
+    for t in &mut r.topics {
+        if v < 12 && t.name.is_none() {
+            t.name = Some(String::new());
+        }
+        if v < 10 {
+            t.topic_id = Uuid::ZERO;
+        }
+        if v < 8 {
+            t.topic_authorized_operations = i32::MIN;
+        }
+        if v < 1 {
+            t.is_internal = false;
+        }
+        for p in &mut t.partitions {
+            if v < 7 {
+                p.leader_epoch = -1;
+            }
+            if v < 5 {
+                p.offline_replicas.clear();
+            }
+        }
+    }
+    r
+}
+
+fn produce_response_at(r: &ProduceResponse, v: i16) -> ProduceResponse {
+    let mut r = r.clone();
+    if v < 10 {
+        r.node_endpoints.clear();
+    }
+    for p in r.responses.iter_mut().flat_map(|t| &mut t.partitions) {
+        if v < 5 {
+            p.log_start_offset = -1;
+        }
+        if v < 8 {
+            p.record_errors.clear();
+            p.error_message = None;
+        }
+        if v < 10 {
+            p.current_leader = None;
+        }
+    }
+    r
+}
+
+// ---------------------------------------------------------------------------------------------
 // Requests: ours -> kafka-protocol
 // ---------------------------------------------------------------------------------------------
 
@@ -415,7 +518,11 @@ fn metadata_request_all_versions() {
     for v in versions(ApiKey::Metadata) {
         for req in metadata_requests() {
             check_request(&req, v, |k: &kp::MetadataRequest, o| {
-                assert_eq!(&metadata_request_from_kp(k), o, "v{v}")
+                assert_eq!(
+                    metadata_request_from_kp_at(k, v),
+                    metadata_request_at(o, v),
+                    "v{v}"
+                )
             });
         }
         // Spot checks independent of the converter.
@@ -425,16 +532,29 @@ fn metadata_request_all_versions() {
         assert_eq!(topics.len(), 3);
         assert_eq!(topics[0].name.as_ref().unwrap().0.as_str(), "orders");
         assert!(topics[0].topic_id.is_nil());
-        assert_eq!(topics[1].name, None);
-        assert_eq!(
-            topics[1].topic_id.as_u64_pair(),
-            (0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210)
-        );
+        if v >= 10 {
+            assert_eq!(topics[1].name, None);
+            assert_eq!(
+                topics[1].topic_id.as_u64_pair(),
+                (0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210)
+            );
+        } else {
+            // No topic ids before v10: a topic asked for by id only has an empty name.
+            assert_eq!(topics[1].name.as_ref().unwrap().0.as_str(), "");
+        }
         assert!(theirs.allow_auto_topic_creation);
-        assert!(theirs.include_topic_authorized_operations);
+        assert_eq!(theirs.include_topic_authorized_operations, v >= 8);
         let all: kp::MetadataRequest = kp_decode(&our_encode(&metadata_requests()[1], v), v);
-        assert_eq!(all.topics, None);
-        assert!(!all.allow_auto_topic_creation);
+        if v >= 1 {
+            assert_eq!(all.topics, None);
+        } else {
+            assert_eq!(
+                all.topics,
+                Some(vec![]),
+                "v0: an empty array is every topic"
+            );
+        }
+        assert_eq!(all.allow_auto_topic_creation, v < 4);
     }
 }
 
@@ -729,10 +849,10 @@ fn kp_metadata_response(version: i16) -> kp::MetadataResponse {
                         .with_offline_replicas(ids(&[])),
                 ])
                 .with_topic_authorized_operations(0b1010_1000),
-            // Unknown topic asked for by id: null name.
+            // Unknown topic asked for by id: null name (v12+; before, names are not null).
             KpTopic::default()
                 .with_error_code(100)
-                .with_name(None)
+                .with_name((version < 12).then(|| kp::TopicName(sb(""))))
                 .with_topic_id(kp_uuid(Uuid([0xab; 16])))
                 .with_is_internal(true)
                 .with_partitions(vec![])
@@ -741,6 +861,12 @@ fn kp_metadata_response(version: i16) -> kp::MetadataResponse {
     if version >= 13 {
         r.error_code = 41;
     }
+    if version < 8 {
+        // Not ignorable: kafka-protocol refuses a non-default value where it has no place.
+        for t in &mut r.topics {
+            t.topic_authorized_operations = i32::MIN;
+        }
+    }
     r
 }
 
@@ -748,18 +874,38 @@ fn kp_metadata_response(version: i16) -> kp::MetadataResponse {
 fn metadata_response_all_versions() {
     for v in versions(ApiKey::Metadata) {
         let ours = check_response(&kp_metadata_response(v), v, |k| {
-            metadata_response_from_kp(k, v)
+            metadata_response_at(&metadata_response_from_kp(k, v), v)
         });
-        assert_eq!(ours.throttle_time_ms, 77);
-        assert_eq!(ours.brokers[0].rack.as_deref(), Some("rack-a"));
+        // Each field from the version that has it, else its default.
+        assert_eq!(ours.throttle_time_ms, if v >= 3 { 77 } else { 0 });
+        let rack = (v >= 1).then_some("rack-a");
+        assert_eq!(ours.brokers[0].rack.as_deref(), rack);
         assert_eq!(ours.brokers[1].port, 19_093);
-        assert_eq!(ours.controller_id, 2);
-        assert_eq!(ours.topics[0].partitions[0].offline_replicas, vec![3]);
+        let cluster = (v >= 2).then_some("MkU3OEVBNTcwNTJENDM2Qk");
+        assert_eq!(ours.cluster_id.as_deref(), cluster);
+        assert_eq!(ours.controller_id, if v >= 1 { 2 } else { -1 });
+        let p0 = &ours.topics[0].partitions[0];
+        assert_eq!(p0.leader_epoch, if v >= 7 { 5 } else { -1 });
+        let offline = if v >= 5 { vec![3] } else { vec![] };
+        assert_eq!(p0.offline_replicas, offline);
         assert_eq!(ours.topics[0].partitions[1].error_code, ErrorCode(5));
-        assert_eq!(ours.topics[0].topic_authorized_operations, 0b1010_1000);
-        assert_eq!(ours.topics[1].name, None);
-        assert!(ours.topics[1].is_internal);
-        assert_eq!(ours.topics[1].topic_id, Uuid([0xab; 16]));
+        let ops = if v >= 8 { 0b1010_1000 } else { i32::MIN };
+        assert_eq!(ours.topics[0].topic_authorized_operations, ops);
+        let orders_id = if v >= 10 {
+            Uuid::from_u64_pair(11, 22)
+        } else {
+            Uuid::ZERO
+        };
+        assert_eq!(ours.topics[0].topic_id, orders_id);
+        let name = if v >= 12 { None } else { Some(String::new()) };
+        assert_eq!(ours.topics[1].name, name);
+        assert_eq!(ours.topics[1].is_internal, v >= 1);
+        let id = if v >= 10 {
+            Uuid([0xab; 16])
+        } else {
+            Uuid::ZERO
+        };
+        assert_eq!(ours.topics[1].topic_id, id);
         let top = if v >= 13 {
             ErrorCode(41)
         } else {
@@ -770,7 +916,9 @@ fn metadata_response_all_versions() {
         let empty = kp::MetadataResponse::default()
             .with_cluster_id(None)
             .with_controller_id(kp::BrokerId(-1));
-        let ours = check_response(&empty, v, |k| metadata_response_from_kp(k, v));
+        let ours = check_response(&empty, v, |k| {
+            metadata_response_at(&metadata_response_from_kp(k, v), v)
+        });
         assert_eq!((ours.cluster_id, ours.controller_id), (None, -1));
     }
 }
@@ -843,19 +991,27 @@ fn kp_produce_response(version: i16) -> kp::ProduceResponse {
 #[test]
 fn produce_response_all_versions() {
     for v in versions(ApiKey::Produce) {
-        let ours = check_response(&kp_produce_response(v), v, produce_response_from_kp);
+        let ours = check_response(&kp_produce_response(v), v, |k| {
+            produce_response_at(&produce_response_from_kp(k), v)
+        });
         assert_eq!(ours.throttle_time_ms, 250);
         let p = &ours.responses[0].partitions;
         assert_eq!(p[0].base_offset, 1_000_000_007);
         assert_eq!(p[0].log_append_time_ms, 1_700_000_000_123);
-        assert_eq!(p[0].log_start_offset, 42);
+        // Each field from the version that has it, else its default.
+        assert_eq!(p[0].log_start_offset, if v >= 5 { 42 } else { -1 });
         assert_eq!(p[1].error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER);
-        assert_eq!(p[1].record_errors[0].message.as_deref(), Some("bad key"));
-        assert_eq!(p[1].record_errors[1].message, None);
-        assert_eq!(
-            p[1].error_message.as_deref(),
-            Some("This server is not the leader")
-        );
+        if v >= 8 {
+            assert_eq!(p[1].record_errors[0].message.as_deref(), Some("bad key"));
+            assert_eq!(p[1].record_errors[1].message, None);
+            assert_eq!(
+                p[1].error_message.as_deref(),
+                Some("This server is not the leader")
+            );
+        } else {
+            assert!(p[1].record_errors.is_empty());
+            assert_eq!(p[1].error_message, None);
+        }
         assert_eq!(p[0].current_leader, None);
         if v >= 10 {
             assert_eq!(
@@ -933,7 +1089,7 @@ fn unknown_tagged_fields_are_skipped_at_every_level() {
         let ours: ApiVersionsResponse = our_decode(&kp_encode(&k, v), v);
         assert_eq!(ours, api_versions_response_from_kp(&k), "ApiVersions v{v}");
     }
-    for v in versions(ApiKey::Metadata) {
+    for v in versions(ApiKey::Metadata).filter(|v| *v >= 9) {
         let mut k = kp_metadata_response(v).with_unknown_tagged_field(0, tag(2));
         k.brokers[1].unknown_tagged_fields.insert(3, tag(4));
         k.topics[0].unknown_tagged_fields.insert(0, tag(130));
@@ -941,9 +1097,10 @@ fn unknown_tagged_fields_are_skipped_at_every_level() {
             .unknown_tagged_fields
             .insert(6, tag(1));
         let ours: MetadataResponse = our_decode(&kp_encode(&k, v), v);
-        assert_eq!(ours, metadata_response_from_kp(&k, v), "Metadata v{v}");
+        let expected = metadata_response_at(&metadata_response_from_kp(&k, v), v);
+        assert_eq!(ours, expected, "Metadata v{v}");
     }
-    for v in versions(ApiKey::Produce) {
+    for v in versions(ApiKey::Produce).filter(|v| *v >= 9) {
         let mut k = kp_produce_response(v).with_unknown_tagged_field(1, tag(5));
         k.responses[0].unknown_tagged_fields.insert(2, tag(1));
         k.responses[0].partition_responses[1]
@@ -1166,16 +1323,13 @@ fn whole_response_payloads_decode() {
     }
     for v in versions(ApiKey::Metadata) {
         check_response_frame(ApiKey::Metadata, &kp_metadata_response(v), v, |k| {
-            metadata_response_from_kp(k, v)
+            metadata_response_at(&metadata_response_from_kp(k, v), v)
         });
     }
     for v in versions(ApiKey::Produce) {
-        check_response_frame(
-            ApiKey::Produce,
-            &kp_produce_response(v),
-            v,
-            produce_response_from_kp,
-        );
+        check_response_frame(ApiKey::Produce, &kp_produce_response(v), v, |k| {
+            produce_response_at(&produce_response_from_kp(k), v)
+        });
     }
     for v in versions(ApiKey::InitProducerId) {
         let k = kp::InitProducerIdResponse::default()
@@ -1957,15 +2111,18 @@ mod differential {
 
         #[test]
         fn metadata_responses(
-            (v, resp) in (12i16..=13).prop_flat_map(|v| (Just(v), metadata_response(v)))
+            (v, resp) in (0i16..=13).prop_flat_map(|v| (Just(v), metadata_response(v)))
         ) {
+            // Only what the version carries can come back.
+            let resp = metadata_response_at(&resp, v);
             check(&resp, v, |k| metadata_response_from_kp(k, v));
         }
 
         #[test]
         fn produce_responses(
-            (v, resp) in (9i16..=12).prop_flat_map(|v| (Just(v), produce_response(v)))
+            (v, resp) in (3i16..=12).prop_flat_map(|v| (Just(v), produce_response(v)))
         ) {
+            let resp = produce_response_at(&resp, v);
             check(&resp, v, produce_response_from_kp);
         }
 
@@ -1987,7 +2144,7 @@ mod differential {
 
         #[test]
         fn metadata_requests(
-            v in 12i16..=13,
+            v in 0i16..=13,
             topics in prop::option::of(prop::collection::vec(
                 (any::<[u8; 16]>(), opt_text()),
                 0..4,
@@ -2004,14 +2161,15 @@ mod differential {
                 allow_auto_topic_creation: allow,
                 include_topic_authorized_operations: include,
             };
+            let req = metadata_request_at(&req, v);
             check_request(&req, v, |k: &kp::MetadataRequest, o| {
-                assert_eq!(&metadata_request_from_kp(k), o)
+                assert_eq!(&metadata_request_from_kp_at(k, v), o)
             });
         }
 
         #[test]
         fn produce_requests(
-            v in 9i16..=12,
+            v in 3i16..=12,
             transactional_id in opt_text(),
             acks in any::<i16>(),
             timeout_ms in any::<i32>(),

@@ -204,7 +204,7 @@ fn an_unusable_broker_is_logged_once_not_at_every_reconnect() {
     // client keeps reconnecting to it (every reconnect.backoff.max.ms).
     let cluster = MockCluster::new(1);
     cluster.create_topic(TOPIC, 1);
-    cluster.set_api_versions(kafka_producer::protocol::ApiKey::Produce, Some((3, 8)));
+    cluster.set_api_versions(kafka_producer::protocol::ApiKey::Produce, Some((0, 2)));
     let p = producer(
         &cluster,
         &[

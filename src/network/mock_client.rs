@@ -111,6 +111,8 @@ pub(crate) struct MockClient {
     /// Throttles the sender applied, in order: (node, throttle time).
     pub(crate) throttles: Vec<(i32, Duration)>,
     unsupported: HashSet<ApiKey>,
+    /// Highest version of an API a node supports (else this crate's highest).
+    max_versions: HashMap<(i32, ApiKey), i16>,
     nodes_connected: HashSet<i32>,
     authentication_errors: HashMap<i32, Error>,
     stats: NetworkStats,
@@ -133,6 +135,7 @@ impl MockClient {
             blackout_until: HashMap::new(),
             throttles: Vec::new(),
             unsupported: HashSet::new(),
+            max_versions: HashMap::new(),
             nodes_connected: HashSet::new(),
             authentication_errors: HashMap::new(),
             stats: NetworkStats::default(),
@@ -237,6 +240,12 @@ impl MockClient {
         self.unsupported.insert(api);
     }
 
+    /// `node` supports `api` up to `version` only (an older broker): the negotiated version is
+    /// the lower of it and this crate's highest.
+    pub(crate) fn set_max_version(&mut self, node: i32, api: ApiKey, version: i16) {
+        self.max_versions.insert((node, api), version);
+    }
+
     fn node_in_flight(&self, node: i32) -> usize {
         self.in_flight
             .iter()
@@ -299,7 +308,7 @@ impl KafkaClient for MockClient {
             .find(|n| self.blackout_until.get(&n.id).is_none_or(|t| now >= *t))
     }
 
-    fn api_version(&self, _node: i32, api: ApiKey) -> Result<i16, Error> {
+    fn api_version(&self, node: i32, api: ApiKey) -> Result<i16, Error> {
         if self.unsupported.contains(&api) {
             return Err(Error::UnsupportedVersion(
                 crate::protocol::versions::UnsupportedApi {
@@ -310,7 +319,11 @@ impl KafkaClient for MockClient {
                 },
             ));
         }
-        Ok(api.supported_versions().1)
+        let ours = api.supported_versions().1;
+        Ok(self
+            .max_versions
+            .get(&(node, api))
+            .map_or(ours, |&v| v.min(ours)))
     }
 
     fn next_correlation_id(&mut self) -> i32 {

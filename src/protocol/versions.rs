@@ -148,10 +148,12 @@ mod tests {
 
     #[test]
     fn no_common_version_names_the_api() {
-        // An old broker whose Produce stops at 8 (before flexible versions).
-        let v = broker(&[(0, 0, 8)]);
+        // A broker older than Kafka 0.11 whose Produce stops at 2 (before record batch v2).
+        let v = broker(&[(0, 0, 2)]);
         let e = v.version_for(ApiKey::Produce).unwrap_err();
-        assert_eq!(e.broker, Some((0, 8)));
+        assert_eq!(e.broker, Some((0, 2)));
+        // Kafka 2.1 (Produce v0-v7): v7 is spoken.
+        assert_eq!(broker(&[(0, 0, 7)]).version_for(ApiKey::Produce), Ok(7));
         assert!(e.to_string().contains("Produce"), "{e}");
         // A broker newer than us: min above our max.
         let v = broker(&[(3, 14, 20)]);

@@ -24,8 +24,8 @@ impl MockCluster {
     ///
     /// ```
     /// use kafka_producer::protocol::ApiKey;
-    /// // A Kafka 2.x-like broker: Produce up to v8 only.
-    /// kafka_producer::mock::MockCluster::new(1).set_api_versions(ApiKey::Produce, Some((0, 8)));
+    /// // A broker older than Kafka 0.11: Produce up to v2 only.
+    /// kafka_producer::mock::MockCluster::new(1).set_api_versions(ApiKey::Produce, Some((0, 2)));
     /// ```
     pub fn set_api_versions(&self, api: crate::protocol::ApiKey, range: Option<(i16, i16)>) {
         self.shared.state.lock().api_versions.insert(api, range);
@@ -37,7 +37,7 @@ impl MockCluster {
     /// ```
     /// use kafka_producer::protocol::ApiKey;
     /// let c = kafka_producer::mock::MockCluster::new(2);
-    /// c.set_broker_api_versions(1, ApiKey::Produce, Some((0, 8)));
+    /// c.set_broker_api_versions(1, ApiKey::Produce, Some((0, 2)));
     /// ```
     pub fn set_broker_api_versions(
         &self,

@@ -1,12 +1,28 @@
-//! Metadata (key 3), v12–v13 (flexible; topic ids). Kafka 4.x brokers accept v0–v13; this crate
-//! speaks the versions with topic ids and nullable names (v12) and the top-level error code (v13).
+//! Metadata (key 3), v0–v13: every version Kafka 4.x brokers accept (and the Java 4.x client
+//! sends; KIP-896 removed none of them), so that brokers from Kafka 2.1 (v0–v7) on are served.
+//! v9+ are flexible (compact types, tagged fields).
+//!
+//! Fields by version (`MetadataRequest.json` / `MetadataResponse.json`):
+//! - request: a null topic array (all topics) from v1 (v0 writes an empty array, which means
+//!   all topics there); `allow_auto_topic_creation` v4+; `include_cluster_authorized_operations`
+//!   v8–v10 (always false here); `include_topic_authorized_operations` v8+; topic ids and null
+//!   names v10+ (before v10 a topic asked for by id only is written with an empty name).
+//! - response: `rack` v1+, `controller_id` v1+, `is_internal` v1+, `cluster_id` v2+,
+//!   `throttle_time_ms` v3+, `offline_replicas` v5+, `leader_epoch` v7+,
+//!   `topic_authorized_operations` v8+, `cluster_authorized_operations` v8–v10 (not kept),
+//!   `topic_id` v10+, null topic names v12+, the top-level `error_code` v13+. Absent fields read
+//!   as their schema defaults (0 throttle, null rack and cluster id, -1 controller and leader
+//!   epoch, zero topic id, empty offline replicas, `i32::MIN` authorized operations).
 
 use super::{Decode, Encode, check_version};
 use crate::protocol::codec::{DecodeError, Reader, Uuid, Writer};
 use crate::protocol::{ApiKey, ErrorCode, Request};
 
 /// Versions this crate speaks.
-pub const VERSIONS: (i16, i16) = (12, 13);
+pub const VERSIONS: (i16, i16) = (0, 13);
+
+/// The first flexible version.
+const FIRST_FLEXIBLE: i16 = 9;
 
 /// One topic asked for: by name (topic id zero) or by id (name `None`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,21 +80,39 @@ impl Request for MetadataRequest {
 }
 
 impl Encode for MetadataRequest {
-    fn encode(&self, _version: i16, buf: &mut Vec<u8>) {
+    fn encode(&self, version: i16, buf: &mut Vec<u8>) {
+        let flex = version >= FIRST_FLEXIBLE;
         match &self.topics {
-            None => buf.put_length(None, true, true),
+            // v0 has no null array: an empty one asks for every topic.
+            None if version == 0 => buf.put_array_len(0, flex),
+            None => buf.put_length(None, flex, true),
             Some(topics) => {
-                buf.put_array_len(topics.len(), true);
+                buf.put_array_len(topics.len(), flex);
                 for t in topics {
-                    buf.put_uuid(&t.topic_id);
-                    buf.put_nullable_string(t.name.as_deref(), true);
-                    buf.put_empty_tagged_fields();
+                    if version >= 10 {
+                        buf.put_uuid(&t.topic_id);
+                        buf.put_nullable_string(t.name.as_deref(), flex);
+                    } else {
+                        buf.put_string(t.name.as_deref().unwrap_or(""), flex);
+                    }
+                    if flex {
+                        buf.put_empty_tagged_fields();
+                    }
                 }
             }
         }
-        buf.put_bool(self.allow_auto_topic_creation);
-        buf.put_bool(self.include_topic_authorized_operations);
-        buf.put_empty_tagged_fields();
+        if version >= 4 {
+            buf.put_bool(self.allow_auto_topic_creation);
+        }
+        if (8..=10).contains(&version) {
+            buf.put_bool(false); // include_cluster_authorized_operations
+        }
+        if version >= 8 {
+            buf.put_bool(self.include_topic_authorized_operations);
+        }
+        if flex {
+            buf.put_empty_tagged_fields();
+        }
     }
 }
 
@@ -86,22 +120,44 @@ impl Decode<'_> for MetadataRequest {
     fn decode(version: i16, r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         r.set_context("MetadataRequest");
         check_version(r, version, VERSIONS)?;
-        let topics = match r.nullable_array_len("topics", true, 18)? {
+        let flex = version >= FIRST_FLEXIBLE;
+        let min_topic = if version >= 10 { 18 } else { 1 };
+        let topics = match r.nullable_array_len("topics", flex, min_topic)? {
             None => None,
+            // v0: an empty array asks for every topic.
+            Some(0) if version == 0 => None,
             Some(n) => {
                 let mut topics = Vec::with_capacity(n);
                 for _ in 0..n {
-                    let topic_id = r.uuid("topic_id")?;
-                    let name = r.nullable_string("name", true)?;
-                    r.skip_tagged_fields()?;
+                    let (topic_id, name) = if version >= 10 {
+                        (r.uuid("topic_id")?, r.nullable_string("name", flex)?)
+                    } else {
+                        (Uuid::ZERO, Some(r.string("name", flex)?))
+                    };
+                    if flex {
+                        r.skip_tagged_fields()?;
+                    }
                     topics.push(MetadataRequestTopic { topic_id, name });
                 }
                 Some(topics)
             }
         };
-        let allow_auto_topic_creation = r.bool("allow_auto_topic_creation")?;
-        let include_topic_authorized_operations = r.bool("include_topic_authorized_operations")?;
-        r.skip_tagged_fields()?;
+        let allow_auto_topic_creation = if version >= 4 {
+            r.bool("allow_auto_topic_creation")?
+        } else {
+            true
+        };
+        if (8..=10).contains(&version) {
+            r.bool("include_cluster_authorized_operations")?;
+        }
+        let include_topic_authorized_operations = if version >= 8 {
+            r.bool("include_topic_authorized_operations")?
+        } else {
+            false
+        };
+        if flex {
+            r.skip_tagged_fields()?;
+        }
         Ok(MetadataRequest {
             topics,
             allow_auto_topic_creation,
@@ -178,44 +234,81 @@ pub struct MetadataResponse {
 
 impl Encode for MetadataResponse {
     fn encode(&self, version: i16, buf: &mut Vec<u8>) {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_array_len(self.brokers.len(), true);
+        let flex = version >= FIRST_FLEXIBLE;
+        let tags = |buf: &mut Vec<u8>| {
+            if flex {
+                buf.put_empty_tagged_fields();
+            }
+        };
+        if version >= 3 {
+            buf.put_i32(self.throttle_time_ms);
+        }
+        buf.put_array_len(self.brokers.len(), flex);
         for b in &self.brokers {
             buf.put_i32(b.node_id);
-            buf.put_string(&b.host, true);
+            buf.put_string(&b.host, flex);
             buf.put_i32(b.port);
-            buf.put_nullable_string(b.rack.as_deref(), true);
-            buf.put_empty_tagged_fields();
+            if version >= 1 {
+                buf.put_nullable_string(b.rack.as_deref(), flex);
+            }
+            tags(buf);
         }
-        buf.put_nullable_string(self.cluster_id.as_deref(), true);
-        buf.put_i32(self.controller_id);
-        buf.put_array_len(self.topics.len(), true);
+        if version >= 2 {
+            buf.put_nullable_string(self.cluster_id.as_deref(), flex);
+        }
+        if version >= 1 {
+            buf.put_i32(self.controller_id);
+        }
+        buf.put_array_len(self.topics.len(), flex);
         for t in &self.topics {
             buf.put_i16(t.error_code.code());
-            buf.put_nullable_string(t.name.as_deref(), true);
-            buf.put_uuid(&t.topic_id);
-            buf.put_bool(t.is_internal);
-            buf.put_array_len(t.partitions.len(), true);
+            if version >= 12 {
+                buf.put_nullable_string(t.name.as_deref(), flex);
+            } else {
+                buf.put_string(t.name.as_deref().unwrap_or(""), flex);
+            }
+            if version >= 10 {
+                buf.put_uuid(&t.topic_id);
+            }
+            if version >= 1 {
+                buf.put_bool(t.is_internal);
+            }
+            buf.put_array_len(t.partitions.len(), flex);
             for p in &t.partitions {
                 buf.put_i16(p.error_code.code());
                 buf.put_i32(p.partition_index);
                 buf.put_i32(p.leader_id);
-                buf.put_i32(p.leader_epoch);
-                for ids in [&p.replica_nodes, &p.isr_nodes, &p.offline_replicas] {
-                    buf.put_array_len(ids.len(), true);
+                if version >= 7 {
+                    buf.put_i32(p.leader_epoch);
+                }
+                let offline = if version >= 5 {
+                    Some(&p.offline_replicas)
+                } else {
+                    None
+                };
+                for ids in [Some(&p.replica_nodes), Some(&p.isr_nodes), offline]
+                    .into_iter()
+                    .flatten()
+                {
+                    buf.put_array_len(ids.len(), flex);
                     for id in ids {
                         buf.put_i32(*id);
                     }
                 }
-                buf.put_empty_tagged_fields();
+                tags(buf);
             }
-            buf.put_i32(t.topic_authorized_operations);
-            buf.put_empty_tagged_fields();
+            if version >= 8 {
+                buf.put_i32(t.topic_authorized_operations);
+            }
+            tags(buf);
+        }
+        if (8..=10).contains(&version) {
+            buf.put_i32(i32::MIN); // cluster_authorized_operations: not requested
         }
         if version >= 13 {
             buf.put_i16(self.error_code.code());
         }
-        buf.put_empty_tagged_fields();
+        tags(buf);
     }
 }
 
@@ -223,13 +316,23 @@ impl Decode<'_> for MetadataResponse {
     fn decode(version: i16, r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         r.set_context("MetadataResponse");
         check_version(r, version, VERSIONS)?;
-        let throttle_time_ms = r.i32("throttle_time_ms")?;
-        let brokers = r.array_of("brokers", true, 11, |r| {
+        let flex = version >= FIRST_FLEXIBLE;
+        let tags = |r: &mut Reader<'_>| if flex { r.skip_tagged_fields() } else { Ok(()) };
+        let throttle_time_ms = if version >= 3 {
+            r.i32("throttle_time_ms")?
+        } else {
+            0
+        };
+        let brokers = r.array_of("brokers", flex, 10, |r| {
             let node_id = r.i32("node_id")?;
-            let host = r.string("host", true)?;
+            let host = r.string("host", flex)?;
             let port = r.i32("port")?;
-            let rack = r.nullable_string("rack", true)?;
-            r.skip_tagged_fields()?;
+            let rack = if version >= 1 {
+                r.nullable_string("rack", flex)?
+            } else {
+                None
+            };
+            tags(r)?;
             Ok(MetadataResponseBroker {
                 node_id,
                 host,
@@ -237,22 +340,46 @@ impl Decode<'_> for MetadataResponse {
                 rack,
             })
         })?;
-        let cluster_id = r.nullable_string("cluster_id", true)?;
-        let controller_id = r.i32("controller_id")?;
-        let topics = r.array_of("topics", true, 26, |r| {
+        let cluster_id = if version >= 2 {
+            r.nullable_string("cluster_id", flex)?
+        } else {
+            None
+        };
+        let controller_id = if version >= 1 {
+            r.i32("controller_id")?
+        } else {
+            -1
+        };
+        let topics = r.array_of("topics", flex, 4, |r| {
             let error_code = ErrorCode(r.i16("topic_error_code")?);
-            let name = r.nullable_string("topic_name", true)?;
-            let topic_id = r.uuid("topic_id")?;
-            let is_internal = r.bool("is_internal")?;
-            let partitions = r.array_of("partitions", true, 18, |r| {
+            let name = if version >= 12 {
+                r.nullable_string("topic_name", flex)?
+            } else {
+                Some(r.string("topic_name", flex)?)
+            };
+            let topic_id = if version >= 10 {
+                r.uuid("topic_id")?
+            } else {
+                Uuid::ZERO
+            };
+            let is_internal = version >= 1 && r.bool("is_internal")?;
+            let partitions = r.array_of("partitions", flex, 12, |r| {
                 let error_code = ErrorCode(r.i16("partition_error_code")?);
                 let partition_index = r.i32("partition_index")?;
                 let leader_id = r.i32("leader_id")?;
-                let leader_epoch = r.i32("leader_epoch")?;
-                let replica_nodes = r.i32_array("replica_nodes", true)?;
-                let isr_nodes = r.i32_array("isr_nodes", true)?;
-                let offline_replicas = r.i32_array("offline_replicas", true)?;
-                r.skip_tagged_fields()?;
+                let leader_epoch = if version >= 7 {
+                    r.i32("leader_epoch")?
+                } else {
+                    -1
+                };
+                let replica_nodes = r.i32_array("replica_nodes", flex)?;
+                let isr_nodes = r.i32_array("isr_nodes", flex)?;
+                let offline_replicas = if version >= 5 {
+                    r.i32_array("offline_replicas", flex)?
+                } else {
+                    Vec::new()
+                };
+                tags(r)?;
                 Ok(MetadataResponsePartition {
                     error_code,
                     partition_index,
@@ -263,8 +390,12 @@ impl Decode<'_> for MetadataResponse {
                     offline_replicas,
                 })
             })?;
-            let topic_authorized_operations = r.i32("topic_authorized_operations")?;
-            r.skip_tagged_fields()?;
+            let topic_authorized_operations = if version >= 8 {
+                r.i32("topic_authorized_operations")?
+            } else {
+                i32::MIN
+            };
+            tags(r)?;
             Ok(MetadataResponseTopic {
                 error_code,
                 name,
@@ -274,12 +405,15 @@ impl Decode<'_> for MetadataResponse {
                 topic_authorized_operations,
             })
         })?;
+        if (8..=10).contains(&version) {
+            r.i32("cluster_authorized_operations")?;
+        }
         let error_code = if version >= 13 {
             ErrorCode(r.i16("error_code")?)
         } else {
             ErrorCode::NONE
         };
-        r.skip_tagged_fields()?;
+        tags(r)?;
         Ok(MetadataResponse {
             throttle_time_ms,
             brokers,
@@ -382,6 +516,204 @@ mod tests {
         let mut r = Reader::new(&a, "t");
         assert_eq!(MetadataResponse::decode(12, &mut r).unwrap(), sample());
         assert!(r.is_empty());
+    }
+
+    /// `sample()` with the fields `version` lacks at their defaults (what a decoder reads).
+    fn sample_at(version: i16) -> MetadataResponse {
+        let mut m = sample();
+        if version < 1 {
+            m.controller_id = -1;
+        }
+        if version < 2 {
+            m.cluster_id = None;
+        }
+        let t = &mut m.topics[0];
+        if version < 10 {
+            t.topic_id = Uuid::ZERO;
+        }
+        if version < 7 {
+            t.partitions[0].leader_epoch = -1;
+        }
+        m
+    }
+
+    #[test]
+    fn request_bytes_v0_to_v11() {
+        let req = MetadataRequest {
+            include_topic_authorized_operations: true,
+            ..MetadataRequest::for_topics(["ab"], false)
+        };
+        let classic_topics = [0u8, 0, 0, 1, 0, 2, b'a', b'b'];
+        let flexible_topic = [2u8, 3, b'a', b'b', 0];
+        for v in 0..=11 {
+            let mut expected = Vec::new();
+            if v >= 10 {
+                expected.push(2);
+                expected.extend([0u8; 16]); // topic id zero
+                expected.extend([3, b'a', b'b', 0]);
+            } else if v == 9 {
+                expected.extend(flexible_topic);
+            } else {
+                expected.extend(classic_topics);
+            }
+            if v >= 4 {
+                expected.push(0); // no auto creation
+            }
+            if (8..=10).contains(&v) {
+                expected.push(0); // no cluster authorized operations
+            }
+            if v >= 8 {
+                expected.push(1); // topic authorized operations
+            }
+            if v >= 9 {
+                expected.push(0); // tags
+            }
+            let mut buf = Vec::new();
+            req.encode(v, &mut buf);
+            assert_eq!(buf, expected, "v{v}");
+            let mut back = req.clone();
+            // Absent: auto creation defaults to true, authorized operations to false.
+            back.allow_auto_topic_creation = v < 4 || req.allow_auto_topic_creation;
+            back.include_topic_authorized_operations = v >= 8;
+            let mut r = Reader::new(&buf, "t");
+            assert_eq!(MetadataRequest::decode(v, &mut r).unwrap(), back, "v{v}");
+            assert!(r.is_empty());
+        }
+        // Every topic: an empty array at v0, null from v1.
+        let mut buf = Vec::new();
+        MetadataRequest::default().encode(0, &mut buf);
+        assert_eq!(buf, [0, 0, 0, 0]);
+        assert_eq!(
+            MetadataRequest::decode(0, &mut Reader::new(&buf, "t")).unwrap(),
+            MetadataRequest {
+                allow_auto_topic_creation: true,
+                ..MetadataRequest::default()
+            }
+        );
+        for v in 1..=3 {
+            buf.clear();
+            MetadataRequest::default().encode(v, &mut buf);
+            assert_eq!(buf, [0xff, 0xff, 0xff, 0xff], "v{v}");
+        }
+    }
+
+    #[test]
+    fn response_bytes_v0_to_v12() {
+        for v in 0..=12 {
+            let mut expected = Vec::new();
+            let flex = v >= 9;
+            // Length prefixes: compact (n + 1) from v9, else INT32 (arrays) / INT16 (strings).
+            let arr = |e: &mut Vec<u8>, n: u8| {
+                if flex {
+                    e.push(n + 1)
+                } else {
+                    e.extend([0, 0, 0, n])
+                }
+            };
+            let st = |e: &mut Vec<u8>, s: &[u8]| {
+                if flex {
+                    e.push(s.len() as u8 + 1)
+                } else {
+                    e.extend([0, s.len() as u8])
+                }
+                e.extend(s);
+            };
+            let tags = |e: &mut Vec<u8>| {
+                if flex {
+                    e.push(0)
+                }
+            };
+            if v >= 3 {
+                expected.extend([0, 0, 0, 0]); // throttle
+            }
+            arr(&mut expected, 1);
+            expected.extend([0, 0, 0, 1]); // node id
+            st(&mut expected, b"h");
+            expected.extend([0, 0, 0x23, 0x84]); // port 9092
+            if v >= 1 {
+                expected.extend(if flex { &[0][..] } else { &[0xff, 0xff][..] }); // rack null
+            }
+            tags(&mut expected);
+            if v >= 2 {
+                st(&mut expected, b"c"); // cluster id
+            }
+            if v >= 1 {
+                expected.extend([0, 0, 0, 1]); // controller
+            }
+            arr(&mut expected, 1);
+            expected.extend([0, 0]); // topic error
+            st(&mut expected, b"t");
+            if v >= 10 {
+                expected.extend([7u8; 16]);
+            }
+            if v >= 1 {
+                expected.push(0); // not internal
+            }
+            arr(&mut expected, 1);
+            expected.extend([0, 0, 0, 0, 0, 0, 0, 0, 0, 1]); // error, partition 0, leader 1
+            if v >= 7 {
+                expected.extend([0, 0, 0, 3]); // leader epoch
+            }
+            arr(&mut expected, 1);
+            expected.extend([0, 0, 0, 1]); // replicas [1]
+            arr(&mut expected, 1);
+            expected.extend([0, 0, 0, 1]); // isr [1]
+            if v >= 5 {
+                arr(&mut expected, 0); // offline []
+            }
+            tags(&mut expected);
+            if v >= 8 {
+                expected.extend([0x80, 0, 0, 0]); // topic authorized operations
+            }
+            tags(&mut expected);
+            if (8..=10).contains(&v) {
+                expected.extend([0x80, 0, 0, 0]); // cluster authorized operations
+            }
+            tags(&mut expected);
+            let mut buf = Vec::new();
+            sample().encode(v, &mut buf);
+            assert_eq!(buf, expected, "v{v}");
+            let mut r = Reader::new(&buf, "t");
+            assert_eq!(
+                MetadataResponse::decode(v, &mut r).unwrap(),
+                sample_at(v),
+                "v{v}"
+            );
+            assert!(r.is_empty());
+        }
+    }
+
+    #[test]
+    fn v0_response_literal() {
+        // Kafka 0.8-style answer: brokers (id, host, port), topics without is_internal.
+        #[rustfmt::skip]
+        let bytes = [
+            0, 0, 0, 1, 0, 0, 0, 1, 0, 1, b'h', 0, 0, 0x23, 0x84,
+            0, 0, 0, 1, 0, 3, 0, 1, b't', // UNKNOWN_TOPIC_OR_PARTITION, "t"
+            0, 0, 0, 0,                   // no partitions
+        ];
+        let m = MetadataResponse::decode(0, &mut Reader::new(&bytes, "t")).unwrap();
+        assert_eq!(m.controller_id, -1);
+        assert_eq!(m.cluster_id, None);
+        assert_eq!(m.brokers[0].rack, None);
+        assert_eq!(
+            m.topics[0].error_code,
+            ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
+        );
+        assert_eq!(m.topics[0].topic_id, Uuid::ZERO);
+        assert_eq!(m.topics[0].topic_authorized_operations, i32::MIN);
+    }
+
+    #[test]
+    fn old_truncations_are_errors() {
+        for v in [0, 1, 5, 7, 8, 9, 10] {
+            let mut buf = Vec::new();
+            sample().encode(v, &mut buf);
+            for n in 0..buf.len() {
+                let e = MetadataResponse::decode(v, &mut Reader::new(&buf[..n], "t")).unwrap_err();
+                assert_eq!(e.context, "MetadataResponse", "v{v}");
+            }
+        }
     }
 
     #[test]

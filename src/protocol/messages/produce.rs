@@ -1,5 +1,12 @@
-//! Produce (key 0), v9–v12: flexible versions addressing topics by name. Kafka 4.x removed
-//! v0–v2 (KIP-896); v13 addresses topics by id and is not used yet.
+//! Produce (key 0), v3–v12: the versions addressing topics by name that carry record batch v2
+//! and the transactional id (v3, Kafka 0.11, is the Java 4.x client's floor: KIP-896 removed
+//! v0–v2). v9+ are flexible (compact types, tagged fields); v13 addresses topics by id and is not
+//! used yet.
+//!
+//! Fields by version (`ProduceRequest.json` / `ProduceResponse.json`): the request is the same
+//! from v3 on; the response gains `log_start_offset` in v5, `record_errors` and `error_message`
+//! in v8, and the tagged `current_leader` / `node_endpoints` in v10 (absent ones read as their
+//! schema defaults: -1, empty, null). zstd batches need v7 (KIP-110).
 //!
 //! The request borrows the record batches it carries (`&'a [u8]`): the batches are written once,
 //! into the accumulator's buffers, and never copied into an intermediate structure.
@@ -9,7 +16,13 @@ use crate::protocol::codec::{DecodeError, Reader, Writer};
 use crate::protocol::{ApiKey, ErrorCode, Request};
 
 /// Versions this crate speaks.
-pub const VERSIONS: (i16, i16) = (9, 12);
+pub const VERSIONS: (i16, i16) = (3, 12);
+
+/// The first version a broker accepts zstd-compressed batches with (KIP-110, Kafka 2.1).
+pub const FIRST_ZSTD_VERSION: i16 = 7;
+
+/// The first flexible version.
+const FIRST_FLEXIBLE: i16 = 9;
 
 /// Record data for one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,36 +78,48 @@ impl Request for ProduceRequest<'_> {
 }
 
 impl Encode for ProduceRequest<'_> {
-    fn encode(&self, _version: i16, buf: &mut Vec<u8>) {
-        self.write_body(buf, |buf, records| buf.put_slice(records));
+    fn encode(&self, version: i16, buf: &mut Vec<u8>) {
+        self.write_body(version, buf, |buf, records| buf.put_slice(records));
     }
 }
 
 impl ProduceRequest<'_> {
-    /// Writes the body (flexible versions); `write_records` is called after each partition's
-    /// records length prefix, to write the records or to note where they go.
-    fn write_body(&self, buf: &mut Vec<u8>, mut write_records: impl FnMut(&mut Vec<u8>, &[u8])) {
-        buf.put_nullable_string(self.transactional_id.as_deref(), true);
+    /// Writes the body at `version`; `write_records` is called after each partition's records
+    /// length prefix, to write the records or to note where they go.
+    fn write_body(
+        &self,
+        version: i16,
+        buf: &mut Vec<u8>,
+        mut write_records: impl FnMut(&mut Vec<u8>, &[u8]),
+    ) {
+        let flex = version >= FIRST_FLEXIBLE;
+        buf.put_nullable_string(self.transactional_id.as_deref(), flex);
         buf.put_i16(self.acks);
         buf.put_i32(self.timeout_ms);
-        buf.put_array_len(self.topics.len(), true);
+        buf.put_array_len(self.topics.len(), flex);
         for t in &self.topics {
-            buf.put_string(&t.name, true);
-            buf.put_array_len(t.partitions.len(), true);
+            buf.put_string(&t.name, flex);
+            buf.put_array_len(t.partitions.len(), flex);
             for p in &t.partitions {
                 buf.put_i32(p.index);
                 match p.records {
                     Some(r) => {
-                        buf.put_length(Some(r.len()), true, true);
+                        buf.put_length(Some(r.len()), flex, true);
                         write_records(buf, r);
                     }
-                    None => buf.put_length(None, true, true),
+                    None => buf.put_length(None, flex, true),
                 }
+                if flex {
+                    buf.put_empty_tagged_fields();
+                }
+            }
+            if flex {
                 buf.put_empty_tagged_fields();
             }
+        }
+        if flex {
             buf.put_empty_tagged_fields();
         }
-        buf.put_empty_tagged_fields();
     }
 
     /// Writes a whole framed request (size prefix, header, body) like
@@ -117,10 +142,10 @@ impl ProduceRequest<'_> {
             correlation_id,
             client_id,
         }
-        .encode(buf, true);
+        .encode(buf, ApiKey::Produce.request_header_flexible(version));
         let mut splits = Vec::new();
         let mut records_len = 0usize;
-        self.write_body(buf, |buf, records| {
+        self.write_body(version, buf, |buf, records| {
             splits.push(buf.len());
             records_len += records.len();
         });
@@ -134,21 +159,28 @@ impl<'a> Decode<'a> for ProduceRequest<'a> {
     fn decode(version: i16, r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         r.set_context("ProduceRequest");
         check_version(r, version, VERSIONS)?;
-        let transactional_id = r.nullable_string("transactional_id", true)?;
+        let flex = version >= FIRST_FLEXIBLE;
+        let transactional_id = r.nullable_string("transactional_id", flex)?;
         let acks = r.i16("acks")?;
         let timeout_ms = r.i32("timeout_ms")?;
-        let topics = r.array_of("topic_data", true, 3, |r| {
-            let name = r.string("name", true)?;
-            let partitions = r.array_of("partition_data", true, 6, |r| {
+        let topics = r.array_of("topic_data", flex, 3, |r| {
+            let name = r.string("name", flex)?;
+            let partitions = r.array_of("partition_data", flex, 6, |r| {
                 let index = r.i32("index")?;
-                let records = r.nullable_bytes("records", true)?;
-                r.skip_tagged_fields()?;
+                let records = r.nullable_bytes("records", flex)?;
+                if flex {
+                    r.skip_tagged_fields()?;
+                }
                 Ok(PartitionProduceData { index, records })
             })?;
-            r.skip_tagged_fields()?;
+            if flex {
+                r.skip_tagged_fields()?;
+            }
             Ok(TopicProduceData { name, partitions })
         })?;
-        r.skip_tagged_fields()?;
+        if flex {
+            r.skip_tagged_fields()?;
+        }
         Ok(ProduceRequest {
             transactional_id,
             acks,
@@ -232,23 +264,33 @@ pub struct ProduceResponse {
 
 impl Encode for ProduceResponse {
     fn encode(&self, version: i16, buf: &mut Vec<u8>) {
-        buf.put_array_len(self.responses.len(), true);
+        let flex = version >= FIRST_FLEXIBLE;
+        buf.put_array_len(self.responses.len(), flex);
         for t in &self.responses {
-            buf.put_string(&t.name, true);
-            buf.put_array_len(t.partitions.len(), true);
+            buf.put_string(&t.name, flex);
+            buf.put_array_len(t.partitions.len(), flex);
             for p in &t.partitions {
                 buf.put_i32(p.index);
                 buf.put_i16(p.error_code.code());
                 buf.put_i64(p.base_offset);
                 buf.put_i64(p.log_append_time_ms);
-                buf.put_i64(p.log_start_offset);
-                buf.put_array_len(p.record_errors.len(), true);
-                for e in &p.record_errors {
-                    buf.put_i32(e.batch_index);
-                    buf.put_nullable_string(e.message.as_deref(), true);
-                    buf.put_empty_tagged_fields();
+                if version >= 5 {
+                    buf.put_i64(p.log_start_offset);
                 }
-                buf.put_nullable_string(p.error_message.as_deref(), true);
+                if version >= 8 {
+                    buf.put_array_len(p.record_errors.len(), flex);
+                    for e in &p.record_errors {
+                        buf.put_i32(e.batch_index);
+                        buf.put_nullable_string(e.message.as_deref(), flex);
+                        if flex {
+                            buf.put_empty_tagged_fields();
+                        }
+                    }
+                    buf.put_nullable_string(p.error_message.as_deref(), flex);
+                }
+                if !flex {
+                    continue;
+                }
                 match p.current_leader {
                     Some(l) if version >= 10 => {
                         let mut sub = Vec::with_capacity(9);
@@ -261,9 +303,14 @@ impl Encode for ProduceResponse {
                     _ => buf.put_empty_tagged_fields(),
                 }
             }
-            buf.put_empty_tagged_fields();
+            if flex {
+                buf.put_empty_tagged_fields();
+            }
         }
         buf.put_i32(self.throttle_time_ms);
+        if !flex {
+            return;
+        }
         if version >= 10 && !self.node_endpoints.is_empty() {
             let mut sub = Vec::new();
             sub.put_array_len(self.node_endpoints.len(), true);
@@ -286,37 +333,53 @@ impl Decode<'_> for ProduceResponse {
     fn decode(version: i16, r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         r.set_context("ProduceResponse");
         check_version(r, version, VERSIONS)?;
-        let responses = r.array_of("responses", true, 3, |r| {
-            let name = r.string("name", true)?;
-            let partitions = r.array_of("partition_responses", true, 33, |r| {
+        let flex = version >= FIRST_FLEXIBLE;
+        // The smallest partition response: index, error, base offset, append time (v2+), log
+        // start offset (v5+), record errors and error message (v8+), tags (v9+).
+        let min_partition = 22 + if version >= 5 { 8 } else { 0 } + if flex { 3 } else { 0 };
+        let responses = r.array_of("responses", flex, 3, |r| {
+            let name = r.string("name", flex)?;
+            let partitions = r.array_of("partition_responses", flex, min_partition, |r| {
                 let index = r.i32("index")?;
                 let error_code = ErrorCode(r.i16("error_code")?);
                 let base_offset = r.i64("base_offset")?;
                 let log_append_time_ms = r.i64("log_append_time_ms")?;
-                let log_start_offset = r.i64("log_start_offset")?;
-                let record_errors = r.array_of("record_errors", true, 6, |r| {
-                    let batch_index = r.i32("batch_index")?;
-                    let message = r.nullable_string("batch_index_error_message", true)?;
-                    r.skip_tagged_fields()?;
-                    Ok(RecordError {
-                        batch_index,
-                        message,
-                    })
-                })?;
-                let error_message = r.nullable_string("error_message", true)?;
+                let log_start_offset = if version >= 5 {
+                    r.i64("log_start_offset")?
+                } else {
+                    -1
+                };
+                let (record_errors, error_message) = if version >= 8 {
+                    let record_errors = r.array_of("record_errors", flex, 6, |r| {
+                        let batch_index = r.i32("batch_index")?;
+                        let message = r.nullable_string("batch_index_error_message", flex)?;
+                        if flex {
+                            r.skip_tagged_fields()?;
+                        }
+                        Ok(RecordError {
+                            batch_index,
+                            message,
+                        })
+                    })?;
+                    (record_errors, r.nullable_string("error_message", flex)?)
+                } else {
+                    (Vec::new(), None)
+                };
                 let mut current_leader = None;
-                r.tagged_fields(|tag, sub| {
-                    if tag == 0 && version >= 10 {
-                        let leader_id = sub.i32("current_leader.leader_id")?;
-                        let leader_epoch = sub.i32("current_leader.leader_epoch")?;
-                        sub.skip_tagged_fields()?;
-                        current_leader = Some(LeaderIdAndEpoch {
-                            leader_id,
-                            leader_epoch,
-                        });
-                    }
-                    Ok(())
-                })?;
+                if flex {
+                    r.tagged_fields(|tag, sub| {
+                        if tag == 0 && version >= 10 {
+                            let leader_id = sub.i32("current_leader.leader_id")?;
+                            let leader_epoch = sub.i32("current_leader.leader_epoch")?;
+                            sub.skip_tagged_fields()?;
+                            current_leader = Some(LeaderIdAndEpoch {
+                                leader_id,
+                                leader_epoch,
+                            });
+                        }
+                        Ok(())
+                    })?;
+                }
                 Ok(PartitionProduceResponse {
                     index,
                     error_code,
@@ -328,29 +391,33 @@ impl Decode<'_> for ProduceResponse {
                     current_leader,
                 })
             })?;
-            r.skip_tagged_fields()?;
+            if flex {
+                r.skip_tagged_fields()?;
+            }
             Ok(TopicProduceResponse { name, partitions })
         })?;
         let throttle_time_ms = r.i32("throttle_time_ms")?;
         let mut node_endpoints = Vec::new();
-        r.tagged_fields(|tag, sub| {
-            if tag == 0 && version >= 10 {
-                node_endpoints = sub.array_of("node_endpoints", true, 11, |r| {
-                    let node_id = r.i32("node_id")?;
-                    let host = r.string("host", true)?;
-                    let port = r.i32("port")?;
-                    let rack = r.nullable_string("rack", true)?;
-                    r.skip_tagged_fields()?;
-                    Ok(NodeEndpoint {
-                        node_id,
-                        host,
-                        port,
-                        rack,
-                    })
-                })?;
-            }
-            Ok(())
-        })?;
+        if flex {
+            r.tagged_fields(|tag, sub| {
+                if tag == 0 && version >= 10 {
+                    node_endpoints = sub.array_of("node_endpoints", true, 11, |r| {
+                        let node_id = r.i32("node_id")?;
+                        let host = r.string("host", true)?;
+                        let port = r.i32("port")?;
+                        let rack = r.nullable_string("rack", true)?;
+                        r.skip_tagged_fields()?;
+                        Ok(NodeEndpoint {
+                            node_id,
+                            host,
+                            port,
+                            rack,
+                        })
+                    })?;
+                }
+                Ok(())
+            })?;
+        }
         Ok(ProduceResponse {
             responses,
             throttle_time_ms,
@@ -506,6 +573,134 @@ mod tests {
             let mut r = Reader::new(&buf, "t");
             assert_eq!(ProduceResponse::decode(v, &mut r).unwrap(), response(v));
             assert!(r.is_empty());
+        }
+    }
+
+    /// v3–v8: classic (non-flexible) encoding, the same fields at every version.
+    #[test]
+    fn request_bytes_v3_to_v8() {
+        let records = [0xde, 0xad];
+        let req = ProduceRequest {
+            transactional_id: Some("x".into()),
+            acks: -1,
+            timeout_ms: 1000,
+            topics: vec![TopicProduceData {
+                name: "t".into(),
+                partitions: vec![
+                    PartitionProduceData {
+                        index: 0,
+                        records: Some(&records),
+                    },
+                    PartitionProduceData {
+                        index: 1,
+                        records: None,
+                    },
+                ],
+            }],
+        };
+        #[rustfmt::skip]
+        let expected = [
+            0, 1, b'x',                   // transactional id (INT16 length)
+            0xff, 0xff,                   // acks -1
+            0, 0, 0x03, 0xe8,             // timeout
+            0, 0, 0, 1, 0, 1, b't',       // one topic "t"
+            0, 0, 0, 2,                   // two partitions
+            0, 0, 0, 0, 0, 0, 0, 2, 0xde, 0xad, // 0: records (INT32 length)
+            0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, // 1: null records
+        ];
+        for v in 3..=8 {
+            let mut buf = Vec::new();
+            req.encode(v, &mut buf);
+            assert_eq!(buf, expected, "v{v}");
+            let mut r = Reader::new(&buf, "t");
+            assert_eq!(ProduceRequest::decode(v, &mut r).unwrap(), req, "v{v}");
+            assert!(r.is_empty());
+            // The vectored framing (request header v1 before v9) matches the plain one.
+            let mut plain = Vec::new();
+            crate::protocol::encode_request(&mut plain, &req, v, 7, Some("c"));
+            let mut head = Vec::new();
+            let splits = req.encode_vectored(&mut head, v, 7, Some("c"));
+            assert_eq!(splits.len(), 1);
+            let mut joined = head[..splits[0]].to_vec();
+            joined.extend_from_slice(&records);
+            joined.extend_from_slice(&head[splits[0]..]);
+            assert_eq!(joined, plain, "v{v}");
+        }
+        // v0-v2 (message formats v0/v1, no transactional id) are not spoken.
+        let e = ProduceRequest::decode(2, &mut Reader::new(&expected, "t")).unwrap_err();
+        assert!(e.to_string().contains("version"), "{e}");
+    }
+
+    /// The partition fields present at `version`, the rest at their defaults (what a decoder
+    /// reads when they are absent).
+    fn old_response(version: i16) -> ProduceResponse {
+        let mut r = response(9);
+        let p = &mut r.responses[0].partitions[0];
+        p.base_offset = 42;
+        p.log_append_time_ms = 7;
+        if version < 5 {
+            p.log_start_offset = -1;
+        }
+        if version < 8 {
+            p.record_errors.clear();
+            p.error_message = None;
+        } else {
+            p.error_message = Some("m".into());
+        }
+        r
+    }
+
+    #[test]
+    fn response_bytes_v3_to_v8() {
+        #[rustfmt::skip]
+        let head = [
+            0, 0, 0, 1, 0, 1, b't',       // one topic "t"
+            0, 0, 0, 1, 0, 0, 0, 2, 0, 6, // one partition: 2, NOT_LEADER_OR_FOLLOWER
+            0, 0, 0, 0, 0, 0, 0, 42,      // base offset
+            0, 0, 0, 0, 0, 0, 0, 7,       // log append time (v2+)
+        ];
+        let log_start = [0u8; 8]; // v5+
+        #[rustfmt::skip]
+        let v8_fields = [
+            0, 0, 0, 1, 0, 0, 0, 1, 0, 3, b'b', b'a', b'd', // record errors
+            0, 1, b'm',                   // error message
+        ];
+        let throttle = [0, 0, 0, 5];
+        for v in 3..=8 {
+            let mut expected = head.to_vec();
+            if v >= 5 {
+                expected.extend(log_start);
+            }
+            if v >= 8 {
+                expected.extend(v8_fields);
+            }
+            expected.extend(throttle);
+            let mut buf = Vec::new();
+            old_response(v).encode(v, &mut buf);
+            assert_eq!(buf, expected, "v{v}");
+            let mut r = Reader::new(&buf, "t");
+            assert_eq!(
+                ProduceResponse::decode(v, &mut r).unwrap(),
+                old_response(v),
+                "v{v}"
+            );
+            assert!(r.is_empty());
+            // Fields the version lacks are not written, whatever they hold.
+            let mut buf2 = Vec::new();
+            old_response(9).encode(v, &mut buf2);
+            assert_eq!(buf2, buf, "v{v}");
+        }
+    }
+
+    #[test]
+    fn old_response_truncations_are_errors() {
+        for v in [3, 5, 8] {
+            let mut buf = Vec::new();
+            old_response(v).encode(v, &mut buf);
+            for n in 0..buf.len() {
+                let e = ProduceResponse::decode(v, &mut Reader::new(&buf[..n], "t")).unwrap_err();
+                assert_eq!(e.context, "ProduceResponse");
+            }
         }
     }
 

@@ -10,9 +10,11 @@ use crate::network::{Chunk, ClientResponse, Disconnect, OutboundRequest};
 use crate::producer::delivery::BatchOutcome;
 use crate::producer::internals::batch::ProducerBatch;
 use crate::producer::internals::transaction_manager::RetryDecision;
+use crate::protocol::messages::produce::FIRST_ZSTD_VERSION;
 use crate::protocol::messages::{
     Decode, PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData,
 };
+use crate::protocol::record_batch::Compression;
 use crate::protocol::{ApiKey, ErrorCode, Reader};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -56,6 +58,40 @@ impl<C: KafkaClient> Sender<C> {
         self.metadata.update_partition_leadership(&leaders, &nodes);
     }
 
+    /// Brokers before Kafka 2.1 (highest common Produce version below 7) reject zstd batches
+    /// (KIP-110): fails those at once with a non-retriable `UNSUPPORTED_COMPRESSION_TYPE` naming
+    /// zstd, the broker and Produce v7 (Java's `UnsupportedCompressionTypeException` from
+    /// `ProduceRequest.Builder`), and returns the others.
+    fn fail_zstd_batches(
+        &mut self,
+        node: i32,
+        version: i16,
+        batches: Vec<ProducerBatch>,
+    ) -> Vec<ProducerBatch> {
+        let (zstd, rest): (Vec<_>, Vec<_>) = batches
+            .into_iter()
+            .partition(|b| b.compression().codec == Compression::Zstd);
+        if zstd.is_empty() {
+            return rest;
+        }
+        let err = Error::Broker {
+            code: ErrorCode::UNSUPPORTED_COMPRESSION_TYPE,
+            message: Some(format!(
+                "compression.type=zstd needs Produce v{FIRST_ZSTD_VERSION} (Kafka 2.1 or newer), \
+                 but broker {node} supports at most Produce v{version}"
+            )),
+        };
+        log::error!(
+            "Failing {} zstd batch(es) for node {node}: {err}",
+            zstd.len()
+        );
+        for mut b in zstd {
+            super::abandon_batch(&mut self.txn, &mut self.metrics, &mut b, err.clone());
+            self.accumulator.deallocate(b);
+        }
+        rest
+    }
+
     pub(super) fn send_produce_request(
         &mut self,
         node: i32,
@@ -84,6 +120,12 @@ impl<C: KafkaClient> Sender<C> {
                 return;
             }
         };
+        if version < FIRST_ZSTD_VERSION {
+            batches = self.fail_zstd_batches(node, version, batches);
+            if batches.is_empty() {
+                return;
+            }
+        }
         // Group by topic, keeping drain order.
         let mut order: Vec<std::sync::Arc<str>> = Vec::new();
         let mut by_topic: HashMap<std::sync::Arc<str>, Vec<usize>> = HashMap::new();

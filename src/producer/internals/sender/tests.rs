@@ -82,6 +82,7 @@ pub(super) struct Setup {
     pub(super) request_timeout: Duration,
     pub(super) acks: i16,
     pub(super) memory: usize,
+    pub(super) compression: Compression,
 }
 
 impl Default for Setup {
@@ -99,6 +100,7 @@ impl Default for Setup {
             request_timeout: REQUEST_TIMEOUT,
             acks: -1,
             memory: 1024 * 1024,
+            compression: Compression::None,
         }
     }
 }
@@ -245,7 +247,7 @@ impl Harness {
                 delivery_timeout: setup.delivery_timeout,
                 adaptive_partitioning: false,
                 partition_availability_timeout: Duration::ZERO,
-                compression: Compression::None,
+                compression: setup.compression,
                 compression_level: None,
             },
             pool,
@@ -2233,6 +2235,65 @@ fn unsupported_version_in_produce_request() {
     h.run_once();
     assert!(matches!(error_of(&f), Error::UnsupportedVersion(_)));
     assert!(h.control.has_fatal_error.load(Ordering::SeqCst));
+}
+
+/// zstd needs Produce v7 (Kafka 2.1): against a broker whose highest Produce version is 6 the
+/// batch fails at once with a non-retriable UNSUPPORTED_COMPRESSION_TYPE naming zstd, the broker
+/// and Produce v7 (Java's `UnsupportedCompressionTypeException`), and nothing is sent; the same
+/// producer's zstd batches go out to a v7 broker.
+#[test]
+fn zstd_needs_produce_v7() {
+    let mut h = Harness::idempotent(Setup {
+        compression: Compression::Zstd,
+        ..Setup::default()
+    });
+    h.client()
+        .set_max_version(0, crate::protocol::ApiKey::Produce, 6);
+    let f = h.append(&tp(0));
+    h.run_once();
+    let e = error_of(&f);
+    assert!(
+        matches!(
+            &e,
+            Error::Broker {
+                code: ErrorCode::UNSUPPORTED_COMPRESSION_TYPE,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(!e.is_retriable());
+    let text = e.to_string();
+    for part in ["zstd", "broker 0", "Produce v7", "Produce v6"] {
+        assert!(text.contains(part), "{part:?} not in {text}");
+    }
+    assert!(
+        !h.client()
+            .sent
+            .iter()
+            .any(|r| r.api == crate::protocol::ApiKey::Produce),
+        "no Produce request is sent"
+    );
+    assert!(h.tm().fatal_error().is_none());
+    // A broker at v7 takes zstd.
+    h.client()
+        .set_max_version(0, crate::protocol::ApiKey::Produce, 7);
+    let f = h.append(&tp(0));
+    h.client().prepare(
+        None,
+        produce_response(&tp(0), 0, ErrorCode::NONE),
+        Duration::ZERO,
+    );
+    h.run_once();
+    assert_eq!(outcome(&f).unwrap().unwrap(), 0);
+    let sent: Vec<_> = h
+        .client()
+        .sent
+        .iter()
+        .filter(|r| r.api == crate::protocol::ApiKey::Produce)
+        .map(|r| r.version)
+        .collect();
+    assert_eq!(sent, [7]);
 }
 
 /// SenderTest.testSequenceNumberIncrement: the first batch goes with the producer id, epoch 0
