@@ -390,6 +390,102 @@ fn unsupported_broker_fails_fast_with_a_clear_error() {
     }
 }
 
+/// Issue 12 item 1: a cluster advertising only what a Kafka 2.1 broker offers (Produce v0-v7,
+/// Metadata v0-v7, InitProducerId v0-v1, ApiVersions v0-v2; the mock closes the connection on a
+/// request outside these ranges, as a broker does, and answers ApiVersions above v2 with a v0
+/// UNSUPPORTED_VERSION, so the client asks again at v2). An idempotent producer gets its
+/// producer id, sends to both brokers, and every record is acknowledged with its offset, once,
+/// under that producer id with consecutive sequences.
+#[test]
+fn kafka_2_1_broker_versions_are_enough() {
+    use kafka_producer::protocol::ApiKey;
+    let cluster = MockCluster::new(2);
+    cluster.create_topic(TOPIC, 2);
+    cluster.set_strict_sequences(true);
+    for (api, hi) in [
+        (ApiKey::Produce, 7),
+        (ApiKey::Metadata, 7),
+        (ApiKey::InitProducerId, 1),
+        (ApiKey::ApiVersions, 2),
+    ] {
+        cluster.set_api_versions(api, Some((0, hi)));
+    }
+    let p = producer(
+        &cluster,
+        &[
+            ("enable.idempotence", "true"),
+            ("acks", "all"),
+            ("compression.type", "lz4"),
+            ("delivery.timeout.ms", "10000"),
+            ("request.timeout.ms", "5000"),
+        ],
+    );
+    let futures: Vec<_> = (0..20)
+        .map(|i| p.send(record(&format!("v{i}")).with_partition(i % 2)))
+        .collect();
+    let mut offsets = [Vec::new(), Vec::new()];
+    for f in futures {
+        let md = f.get().unwrap();
+        offsets[md.partition as usize].push(md.offset);
+    }
+    p.close();
+    for (partition, got) in offsets.iter().enumerate() {
+        assert_eq!(got, &(0..10).collect::<Vec<i64>>(), "partition {partition}");
+        let records = cluster.records(TOPIC, partition as i32);
+        assert_eq!(records.len(), 10);
+        assert!(
+            records
+                .iter()
+                .all(|r| r.producer_id >= 0 && r.producer_epoch == 0)
+        );
+        let sequences: Vec<i32> = records.iter().map(|r| r.sequence).collect();
+        assert_eq!(sequences, (0..10).collect::<Vec<i32>>());
+    }
+    assert!(cluster.produce_requests() > 0);
+}
+
+/// zstd needs Produce v7 (Kafka 2.1): against brokers stopping at Produce v6 (Kafka 2.0) a zstd
+/// producer's send fails at once, not after delivery.timeout.ms, with a non-retriable error
+/// naming zstd, the broker and Produce v7; nothing reaches the broker.
+#[test]
+fn zstd_against_a_produce_v6_broker_fails_fast() {
+    use kafka_producer::protocol::{ApiKey, ErrorCode};
+    let cluster = MockCluster::new(1);
+    cluster.create_topic(TOPIC, 1);
+    cluster.set_api_versions(ApiKey::Produce, Some((0, 6)));
+    let p = producer(
+        &cluster,
+        &[
+            ("compression.type", "zstd"),
+            ("delivery.timeout.ms", "60000"),
+        ],
+    );
+    let start = Instant::now();
+    let err = p.send(record("v")).get().unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        matches!(
+            err,
+            Error::Broker {
+                code: ErrorCode::UNSUPPORTED_COMPRESSION_TYPE,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!err.is_retriable());
+    let text = err.to_string();
+    for part in ["zstd", "broker 0", "Produce v7", "Produce v6"] {
+        assert!(text.contains(part), "{part:?} not in {text}");
+    }
+    p.close_timeout(Duration::ZERO);
+    assert_eq!(cluster.produce_requests(), 0);
+}
+
 /// A cluster in the middle of a rolling upgrade: broker 1 is too old, broker 0 fine. The
 /// producer keeps away from broker 1 (its partition's records wait, then expire), while sends
 /// to topics on broker 0 (including ones that wait for metadata) succeed: one old broker is no

@@ -128,6 +128,15 @@ impl Conn<'_> {
         let id = header.correlation_id;
         let flexible = api.response_header_flexible(version);
         self.out.clear();
+        // As a real broker, one that does not support the request's version closes the
+        // connection (ApiVersions excepted: it answers in v0, below).
+        if api != ApiKey::ApiVersions && !self.advertises(api, version) {
+            log::debug!(
+                "mock broker {}: {api} v{version} not supported",
+                self.broker.id
+            );
+            return None;
+        }
         match api {
             ApiKey::ApiVersions => {
                 let v = version.clamp(0, ApiKey::ApiVersions.supported_versions().1);
@@ -150,7 +159,18 @@ impl Conn<'_> {
                         }
                     }
                 });
-                responses::frame(&mut self.out, id, false, v, &resp);
+                let own = resp.range_for(ApiKey::ApiVersions);
+                match own {
+                    // A broker asked for an ApiVersions version it does not know answers in v0
+                    // with UNSUPPORTED_VERSION and its own ApiVersions range (KIP-511), and the
+                    // client asks again at that version.
+                    Some(r) if version > r.max_version => {
+                        resp.error_code = ErrorCode::UNSUPPORTED_VERSION;
+                        resp.api_keys = vec![r];
+                        responses::frame(&mut self.out, id, false, 0, &resp);
+                    }
+                    _ => responses::frame(&mut self.out, id, false, v, &resp),
+                }
             }
             ApiKey::Metadata => {
                 let req = MetadataRequest::decode(version, &mut r).ok()?;
@@ -193,6 +213,20 @@ impl Conn<'_> {
             }
         }
         self.send()
+    }
+
+    /// Whether this broker's ApiVersions answer covers `version` of `api`.
+    fn advertises(&self, api: ApiKey, version: i16) -> bool {
+        let st = self.shared.state.lock();
+        let range = match st
+            .broker_api_versions
+            .get(&(self.broker.id, api))
+            .or_else(|| st.api_versions.get(&api))
+        {
+            None => Some(api.supported_versions()),
+            Some(over) => *over,
+        };
+        range.is_some_and(|(lo, hi)| (lo..=hi).contains(&version))
     }
 
     fn metadata(&self, req: &MetadataRequest) -> crate::protocol::messages::MetadataResponse {
