@@ -80,7 +80,17 @@ impl ApiKey {
         }
     }
 
-    /// The versions this crate can encode and decode, inclusive.
+    /// The versions this crate can encode and decode, inclusive: down to the Java 4.x client's
+    /// floor (KIP-896), so that brokers from Kafka 2.1 on are served: Produce v3–v12 (v3: record
+    /// batch v2 and the transactional id), Metadata v0–v13, ApiVersions v0–v4, InitProducerId
+    /// v0–v5 (a Kafka 2.1 broker offers Produce v0–v7, Metadata v0–v7, ApiVersions v0–v2 and
+    /// InitProducerId v0–v1).
+    ///
+    /// ```
+    /// use kafka_producer::protocol::ApiKey;
+    /// assert_eq!(ApiKey::Produce.supported_versions(), (3, 12));
+    /// assert_eq!(ApiKey::Metadata.supported_versions(), (0, 13));
+    /// ```
     pub fn supported_versions(self) -> (i16, i16) {
         match self {
             ApiKey::Produce => messages::produce::VERSIONS,
