@@ -202,6 +202,9 @@ impl<K, V> KafkaProducer<K, V> {
     }
 
     /// What the producer did so far: requests, batches, records, retries, connections.
+    ///
+    /// A snapshot the sender thread publishes once per loop, so right after a future completes
+    /// it may not count that record yet; after [`close`](Self::close) it is exact.
     pub fn metrics(&self) -> ProducerMetrics {
         *self.control.metrics.lock()
     }
