@@ -73,7 +73,18 @@ set_version "${KAFKA_VERSION:-$DEFAULT_KAFKA_VERSION}"
 
 usage() {
     cat <<'EOF'
-Usage: scripts/kafka.sh COMMAND [ARGS]
+Usage: scripts/kafka.sh [--version V] COMMAND [ARGS]
+
+Kafka release: --version V (before the command, or as a `start` option) or $KAFKA_VERSION, default
+  4.1.1. Any release from 2.x on that Maven Central has (org.apache.kafka:kafka_2.13:V); tested:
+  2.4.1, 2.8.2 (ZooKeeper mode: a ZooKeeper server from the ZooKeeper jar Kafka depends on, on
+  port P+1, in DIR/zookeeper/), 3.9.1, 4.1.1, 4.4.0 (KRaft). cluster.env records KAFKA_VERSION and
+  KAFKA_MODE (zk/kraft); restart takes the cluster's version from it. java-tool and the client
+  commands take the tool class of the selected release when the name given moved between
+  releases (e.g. org.apache.kafka.tools.TopicCommand runs kafka.admin.TopicCommand on 2.x).
+  consume/produce need console tools of 3.2+ with --formatter-config/--reader-config: for an
+  older release they run the console tools of 4.1.1 (whose client talks to brokers from 2.1 on).
+  --security needs 4.x.
 
 Cluster commands (DIR defaults to $KAFKA_DIR, else <repo>/.kafka/cluster):
   fetch                       Download the Kafka jars once (java + mvn needed); prints the libs dir.
@@ -176,7 +187,7 @@ Files: DIR/cluster.env (KAFKA_BOOTSTRAP=..., KAFKA_NODE_<i>_BROKER_PORT=..., ...
   The jars, generated tool configs and AppCDS archives (faster JVM starts) live in
   $KAFKA_CACHE/kafka-<version>/.
 
-Environment: KAFKA_VERSION (4.1.1), KAFKA_CACHE (~/.cache/kafka-producer-rs), KAFKA_DIR,
+Environment: KAFKA_VERSION (4.1.1; see above), KAFKA_CACHE (~/.cache/kafka-producer-rs), KAFKA_DIR,
   KAFKA_BOOTSTRAP, KAFKA_START_TIMEOUT (60 s), KAFKA_STOP_TIMEOUT (15 s),
   KAFKA_BROKER_JVM_OPTS, KAFKA_TOOL_JVM_OPTS (replace the defaults), KAFKA_TOOLS_LOG_LEVEL (WARN),
   KAFKA_TOOL_CDS, KAFKA_BROKER_CDS (1; 0 = no AppCDS archives for the tools / brokers), JAVA_HOME.
@@ -1508,14 +1519,21 @@ cmd_consume() {
     [[ -n $topic ]] || die "consume needs a TOPIC"
     ensure_fetched
     console_tools_fallback org.apache.kafka.tools.consumer.ConsoleConsumer --formatter-config
+    # Kafka 4.2+ renamed --consumer-property/--consumer.config (and prints a deprecation notice
+    # on stdout for the old names).
+    local prop_opt=--consumer-property config_opt=--consumer.config
+    if tool_has_option org.apache.kafka.tools.consumer.ConsoleConsumer --command-property; then
+        prop_opt=--command-property
+        config_opt=--command-config
+    fi
     local -a args=(--bootstrap-server "$BOOTSTRAP" --topic "$topic" --from-beginning
         --timeout-ms "$timeout" --isolation-level "$isolation"
         --group "kafka-sh-consume-$$-$RANDOM-$(date +%s%N)"
-        --consumer-property enable.auto.commit=false
-        --consumer-property client.id=kafka-sh-consume
+        "$prop_opt" enable.auto.commit=false
+        "$prop_opt" client.id=kafka-sh-consume
         --formatter-config "$CONF_DIR/consumer-formatter.properties")
     [[ -n $max ]] && args+=(--max-messages "$max")
-    [[ -n $CLIENT_CONFIG ]] && args+=(--consumer.config "$CLIENT_CONFIG")
+    [[ -n $CLIENT_CONFIG ]] && args+=("$config_opt" "$CLIENT_CONFIG")
     java_tool org.apache.kafka.tools.consumer.ConsoleConsumer "${args[@]}" "${extra[@]}"
 }
 
@@ -1542,7 +1560,9 @@ cmd_produce() {
     [[ -n $topic ]] || die "produce needs a TOPIC"
     ensure_fetched
     console_tools_fallback org.apache.kafka.tools.ConsoleProducer --reader-config
-    [[ -n $CLIENT_CONFIG ]] && extra=(--producer.config "$CLIENT_CONFIG" "${extra[@]}")
+    local config_opt=--producer.config # --command-config from 4.2 on
+    tool_has_option org.apache.kafka.tools.ConsoleProducer --command-config && config_opt=--command-config
+    [[ -n $CLIENT_CONFIG ]] && extra=("$config_opt" "$CLIENT_CONFIG" "${extra[@]}")
     java_tool org.apache.kafka.tools.ConsoleProducer --bootstrap-server "$BOOTSTRAP" --topic "$topic" \
         --sync --timeout 0 --request-required-acks all --reader-config "$CONF_DIR/producer-reader.properties" "${extra[@]}"
 }
