@@ -1380,7 +1380,25 @@ cmd_restart() {
         do_stop "$DIR" "$nd"
     fi
     launch_node "$nd"
-    wait_ready "$nd"
+    if [[ $(kafka_mode) == zk ]]; then
+        # ZooKeeper mode: after a kill, the broker's ephemeral /brokers/ids/N lives on until its
+        # ZooKeeper session expires (zookeeper.session.timeout.ms=6000), and a broker started
+        # before that exits ("node already exists"): start it again until the node is gone.
+        local tries=0 off
+        while ! (wait_ready "$nd") 2>/dev/null; do
+            off=$(cat "$nd/log.offset" 2>/dev/null || echo 0)
+            if ((++tries < 8)) && ! node_pid "$nd" >/dev/null &&
+                tail -c +$((off + 1)) "$nd/server.log" | grep -F 'node already exists' >/dev/null; then
+                log "node $NODE: its previous ZooKeeper session has not expired yet; starting it again in 2 s"
+                sleep 2
+                launch_node "$nd"
+                continue
+            fi
+            wait_ready "$nd" # reports the failure
+        done
+    else
+        wait_ready "$nd"
+    fi
     log "node $NODE is up again (took ${SECONDS}s)"
 }
 
