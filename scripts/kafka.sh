@@ -395,7 +395,8 @@ tool_options() {
     class=$(resolve_class "$1")
     cache="$DIST_DIR/options-$class.txt"
     if [[ ! -s $cache || $cache -ot $LIBS_DIR/.complete ]]; then
-        (java_tool "$class" --help 2>&1 || true) | grep -o -E '^--[a-z][a-z.-]*' | sort -u >"$cache.$$"
+        # (No AppCDS archive from a --help run: it would hold only the classes --help loads.)
+        (KAFKA_TOOL_CDS=0 java_tool "$class" --help 2>&1 || true) | grep -o -E '^--[a-z][a-z.-]*' | sort -u >"$cache.$$"
         mv -f "$cache.$$" "$cache"
     fi
     cat "$cache"
