@@ -10,13 +10,39 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$SCRIPT_DIR/.." && pwd)
 SELF="$SCRIPT_DIR/$(basename "${BASH_SOURCE[0]}")"
-POM="$SCRIPT_DIR/kafka-pom/pom.xml"
-
-KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
+DEFAULT_KAFKA_VERSION=4.1.1
 KAFKA_CACHE=${KAFKA_CACHE:-$HOME/.cache/kafka-producer-rs}
-DIST_DIR="$KAFKA_CACHE/kafka-$KAFKA_VERSION"
-LIBS_DIR="$DIST_DIR/libs"
-CONF_DIR="$DIST_DIR/config"
+
+# Selects the Kafka release whose jars the commands use (and whose brokers `start` runs):
+# sets KAFKA_VERSION, KAFKA_MAJOR/KAFKA_MINOR, POM, DIST_DIR, LIBS_DIR, CONF_DIR.
+#   2.x: ZooKeeper mode (a ZooKeeper server from the ZooKeeper jar Kafka depends on);
+#   3.x, 4.x: KRaft. 4.x takes kafka-pom/pom.xml, 2.x/3.x kafka-pom/pom-legacy.xml.
+set_version() {
+    local v=$1
+    [[ $v =~ ^([0-9]+)\.([0-9]+)\.[0-9]+$ ]] || die "bad Kafka version '$v' (want X.Y.Z, e.g. 2.8.2)"
+    KAFKA_VERSION=$v
+    KAFKA_MAJOR=${BASH_REMATCH[1]}
+    KAFKA_MINOR=${BASH_REMATCH[2]}
+    ((KAFKA_MAJOR >= 2)) || die "Kafka $v: only 2.x and later are supported"
+    if ((KAFKA_MAJOR >= 4)); then
+        POM="$SCRIPT_DIR/kafka-pom/pom.xml"
+    else
+        POM="$SCRIPT_DIR/kafka-pom/pom-legacy.xml"
+    fi
+    DIST_DIR="$KAFKA_CACHE/kafka-$KAFKA_VERSION"
+    LIBS_DIR="$DIST_DIR/libs"
+    CONF_DIR="$DIST_DIR/config"
+}
+
+# 0 when the selected version is at least X.Y ($1 $2).
+version_at_least() {
+    ((KAFKA_MAJOR > $1 || (KAFKA_MAJOR == $1 && KAFKA_MINOR >= $2)))
+}
+
+# zk (2.x) or kraft (3.x, 4.x).
+kafka_mode() {
+    if ((KAFKA_MAJOR < 3)); then echo zk; else echo kraft; fi
+}
 DEFAULT_CLUSTER_DIR=${KAFKA_DIR:-$REPO_DIR/.kafka/cluster}
 DEFAULT_BASE_PORT=39092
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-60}
@@ -43,9 +69,22 @@ die() {
     exit 1
 }
 
+set_version "${KAFKA_VERSION:-$DEFAULT_KAFKA_VERSION}"
+
 usage() {
     cat <<'EOF'
-Usage: scripts/kafka.sh COMMAND [ARGS]
+Usage: scripts/kafka.sh [--version V] COMMAND [ARGS]
+
+Kafka release: --version V (before the command, or as a `start` option) or $KAFKA_VERSION, default
+  4.1.1. Any release from 2.x on that Maven Central has (org.apache.kafka:kafka_2.13:V); tested:
+  2.4.1, 2.8.2 (ZooKeeper mode: a ZooKeeper server from the ZooKeeper jar Kafka depends on, on
+  port P+1, in DIR/zookeeper/), 3.9.1, 4.1.1, 4.4.0 (KRaft). cluster.env records KAFKA_VERSION and
+  KAFKA_MODE (zk/kraft); restart takes the cluster's version from it. java-tool and the client
+  commands take the tool class of the selected release when the name given moved between
+  releases (e.g. org.apache.kafka.tools.TopicCommand runs kafka.admin.TopicCommand on 2.x).
+  consume/produce need console tools of 3.2+ with --formatter-config/--reader-config: for an
+  older release they run the console tools of 4.1.1 (whose client talks to brokers from 2.1 on).
+  --security needs 4.x.
 
 Cluster commands (DIR defaults to $KAFKA_DIR, else <repo>/.kafka/cluster):
   fetch                       Download the Kafka jars once (java + mvn needed); prints the libs dir.
@@ -148,7 +187,7 @@ Files: DIR/cluster.env (KAFKA_BOOTSTRAP=..., KAFKA_NODE_<i>_BROKER_PORT=..., ...
   The jars, generated tool configs and AppCDS archives (faster JVM starts) live in
   $KAFKA_CACHE/kafka-<version>/.
 
-Environment: KAFKA_VERSION (4.1.1), KAFKA_CACHE (~/.cache/kafka-producer-rs), KAFKA_DIR,
+Environment: KAFKA_VERSION (4.1.1; see above), KAFKA_CACHE (~/.cache/kafka-producer-rs), KAFKA_DIR,
   KAFKA_BOOTSTRAP, KAFKA_START_TIMEOUT (60 s), KAFKA_STOP_TIMEOUT (15 s),
   KAFKA_BROKER_JVM_OPTS, KAFKA_TOOL_JVM_OPTS (replace the defaults), KAFKA_TOOLS_LOG_LEVEL (WARN),
   KAFKA_TOOL_CDS, KAFKA_BROKER_CDS (1; 0 = no AppCDS archives for the tools / brokers), JAVA_HOME.
@@ -267,6 +306,42 @@ ensure_fetched() {
         ) 9>"$DIST_DIR/.fetch.lock"
     fi
     write_tool_configs
+    write_class_index
+}
+
+# $DIST_DIR/tool-classes.txt: the command-line tool classes of this version (top-level classes of
+# kafka.admin, kafka.tools, org.apache.kafka.tools[.consumer]), one dotted name a line. The tools
+# moved between those packages over the releases (e.g. kafka.admin.TopicCommand up to 3.4,
+# org.apache.kafka.tools.TopicCommand later): java_tool maps a class name to this version's.
+write_class_index() {
+    local index="$DIST_DIR/tool-classes.txt" jar tmp
+    [[ -s $index && $index -nt $LIBS_DIR/.complete ]] && return 0
+    need_cmd unzip "install unzip (Debian: apt-get install unzip)"
+    tmp=$(mktemp "$index.XXXXXX")
+    for jar in "$LIBS_DIR/kafka_2.13-$KAFKA_VERSION.jar" "$LIBS_DIR/kafka-tools-$KAFKA_VERSION.jar"; do
+        [[ -f $jar ]] || continue
+        unzip -Z1 "$jar" | sed -n -E 's#^((kafka/(admin|tools)|org/apache/kafka/tools(/consumer)?)/[A-Za-z0-9]+)\.class$#\1#p'
+    done | tr / . | sort -u >"$tmp"
+    mv -f "$tmp" "$index"
+}
+
+# Prints the name of tool class $1 in the selected version: $1 itself if it exists there (or is
+# not a tool class), else the class of the same simple name in another tool package.
+resolve_class() {
+    local class=$1 simple pkg index="$DIST_DIR/tool-classes.txt"
+    if [[ ! -s $index ]] || [[ ! $class =~ ^(kafka\.(admin|tools)|org\.apache\.kafka\.tools(\.consumer)?)\.[A-Za-z0-9]+$ ]] ||
+        grep -Fx "$class" "$index" >/dev/null; then
+        echo "$class"
+        return
+    fi
+    simple=${class##*.}
+    for pkg in org.apache.kafka.tools org.apache.kafka.tools.consumer kafka.tools kafka.admin; do
+        if grep -Fx "$pkg.$simple" "$index" >/dev/null; then
+            echo "$pkg.$simple"
+            return
+        fi
+    done
+    echo "$class"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -287,7 +362,10 @@ cds_dir() {
 # 0.8 s -> 0.45 s for TopicCommand): the first successful run of a class writes it at exit.
 java_tool() {
     ensure_fetched
-    local class=$1 cds_dir jsa tmp rc=0
+    local class cds_dir jsa tmp rc=0
+    class=$(resolve_class "$1")
+    shift
+    set -- "$class" "$@"
     local -a jvm=("$JAVA" "${TOOL_JVM_OPTS[@]}" -Xlog:disable -Xlog:all=warning:stderr
         -Dfile.encoding=UTF-8 -Dlog4j2.configurationFile="$TOOLS_LOG4J" -cp "$LIBS_DIR/*")
     if [[ ${KAFKA_TOOL_CDS:-1} == 0 || ! $class =~ ^[A-Za-z0-9_.$]+$ ]]; then
@@ -307,6 +385,37 @@ java_tool() {
         rm -f "$tmp"
     fi
     exit "$rc"
+}
+
+# Prints the options (--name, one a line) that tool class $1 of the selected version lists in
+# its --help (cached in $DIST_DIR: one JVM start per version and tool).
+tool_options() {
+    local class cache
+    ensure_fetched
+    class=$(resolve_class "$1")
+    cache="$DIST_DIR/options-$class.txt"
+    if [[ ! -s $cache || $cache -ot $LIBS_DIR/.complete ]]; then
+        # (No AppCDS archive from a --help run: it would hold only the classes --help loads.)
+        (KAFKA_TOOL_CDS=0 java_tool "$class" --help 2>&1 || true) | grep -o -E '^--[a-z][a-z.-]*' | sort -u >"$cache.$$"
+        mv -f "$cache.$$" "$cache"
+    fi
+    cat "$cache"
+}
+
+tool_has_option() {
+    tool_options "$1" | grep -Fx -- "$2" >/dev/null
+}
+
+# `consume`/`produce` print/read the format `help` describes, which needs console tools with
+# --formatter-config (consumer) or --reader-config and header parsing (producer, 3.2+). For an
+# older version, those two commands run the console tools of $DEFAULT_KAFKA_VERSION instead (its
+# Java client talks to brokers from 2.1 on): $1 = the tool class, $2 = the option it needs.
+console_tools_fallback() {
+    if ! version_at_least 3 2 || ! tool_has_option "$1" "$2"; then
+        log "Kafka $KAFKA_VERSION's $1 has no $2: using the console tools of $DEFAULT_KAFKA_VERSION"
+        set_version "$DEFAULT_KAFKA_VERSION"
+        ensure_fetched
+    fi
 }
 
 # Like java_tool, but returns (runs in a subshell).
@@ -442,7 +551,8 @@ wait_ready() {
             fi
             off=$(cat "$nd/log.offset" 2>/dev/null || echo 0)
             port=$(node_broker_port "$nd")
-            if tail -c +$((off + 1)) "$nd/server.log" | grep -F 'Kafka Server started' >/dev/null &&
+            # KRaft: "Kafka Server started"; ZooKeeper mode: "[KafkaServer id=N] started".
+            if tail -c +$((off + 1)) "$nd/server.log" | grep -E 'Kafka Server started|\] started \(kafka\.server\.KafkaServer\)' >/dev/null &&
                 (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
                 continue
             fi
@@ -854,11 +964,15 @@ cmd_start() {
         --no-auto-create) auto_create=false; shift ;;
         --security) security=1; shift ;;
         --config) extra+=("${2:?--config needs key=value}"); shift 2 ;;
+        --version) set_version "${2:?--version needs a value}"; shift 2 ;;
         *) die "start: unknown argument '$1'" ;;
         esac
     done
     [[ $nodes =~ ^[1-9]$ ]] || die "--nodes must be 1..9"
     ((security == 0 || nodes == 1)) || die "--security supports a single node only (--nodes 1)"
+    ((security == 0 || KAFKA_MAJOR >= 4)) || die "--security needs Kafka 4.x (this is $KAFKA_VERSION)"
+    local mode
+    mode=$(kafka_mode)
     [[ -z $watch_pid || $watch_pid =~ ^[0-9]+$ ]] || die "--watch-pid needs a process id"
     if [[ -n $watch_pid ]] && ! kill -0 "$watch_pid" 2>/dev/null; then
         die "--watch-pid $watch_pid: no such process"
@@ -915,13 +1029,23 @@ cmd_start() {
         mkdir -p "$nd/data"
         node_dirs+=("$nd")
         {
-            echo "# Generated by scripts/kafka.sh start: node $i of $nodes."
-            echo "process.roles=broker,controller"
-            echo "node.id=$i"
-            echo "controller.quorum.voters=$voters"
-            local listeners="PLAINTEXT://127.0.0.1:$bp,CONTROLLER://127.0.0.1:$cp"
-            local advertised="PLAINTEXT://127.0.0.1:$bp"
-            local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+            echo "# Generated by scripts/kafka.sh start: node $i of $nodes (Kafka $KAFKA_VERSION, $mode)."
+            local listeners advertised="PLAINTEXT://127.0.0.1:$bp" protocols
+            if [[ $mode == zk ]]; then
+                # ZooKeeper runs on the controller port of node 1 (P+1).
+                echo "broker.id=$i"
+                echo "zookeeper.connect=127.0.0.1:$((base + 1))"
+                echo "zookeeper.connection.timeout.ms=30000"
+                listeners="PLAINTEXT://127.0.0.1:$bp"
+                protocols="PLAINTEXT:PLAINTEXT"
+            else
+                echo "process.roles=broker,controller"
+                echo "node.id=$i"
+                echo "controller.quorum.voters=$voters"
+                echo "controller.listener.names=CONTROLLER"
+                listeners="PLAINTEXT://127.0.0.1:$bp,CONTROLLER://127.0.0.1:$cp"
+                protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+            fi
             if ((security)); then
                 local l
                 for l in "${SECURITY_LISTENERS[@]}"; do
@@ -932,7 +1056,6 @@ cmd_start() {
             fi
             echo "listeners=$listeners"
             echo "advertised.listeners=$advertised"
-            echo "controller.listener.names=CONTROLLER"
             echo "inter.broker.listener.name=PLAINTEXT"
             echo "listener.security.protocol.map=$protocols"
             echo "log.dirs=$nd/data"
@@ -945,8 +1068,10 @@ cmd_start() {
             echo "transaction.state.log.replication.factor=$rf"
             echo "transaction.state.log.min.isr=$min_isr"
             echo "transaction.state.log.num.partitions=3"
-            echo "share.coordinator.state.topic.replication.factor=$rf"
-            echo "share.coordinator.state.topic.min.isr=$min_isr"
+            if ((KAFKA_MAJOR >= 4)); then
+                echo "share.coordinator.state.topic.replication.factor=$rf"
+                echo "share.coordinator.state.topic.min.isr=$min_isr"
+            fi
             echo "group.initial.rebalance.delay.ms=0"
             echo "num.network.threads=2"
             echo "num.io.threads=4"
@@ -955,8 +1080,12 @@ cmd_start() {
             echo "log.cleaner.threads=1"
             echo "log.cleaner.dedupe.buffer.size=8388608"
             # A killed node must come back quickly and its peers must notice quickly.
-            echo "broker.session.timeout.ms=6000"
-            echo "broker.heartbeat.interval.ms=1000"
+            if [[ $mode == kraft ]]; then
+                echo "broker.session.timeout.ms=6000"
+                echo "broker.heartbeat.interval.ms=1000"
+            else
+                echo "zookeeper.session.timeout.ms=6000"
+            fi
             echo "controlled.shutdown.enable=true"
             echo "delete.topic.enable=true"
             if ((security)); then security_broker_props "$sec"; fi
@@ -992,6 +1121,8 @@ EOF
         echo "KAFKA_NODES=$nodes"
         echo "KAFKA_BASE_PORT=$base"
         echo "KAFKA_CLUSTER_ID=$cluster_id"
+        echo "KAFKA_VERSION=$KAFKA_VERSION"
+        echo "KAFKA_MODE=$mode"
         for ((i = 1; i <= nodes; i++)); do
             bp=$((base + 2 * (i - 1)))
             echo "KAFKA_NODE_${i}_BROKER_PORT=$bp"
@@ -1016,7 +1147,11 @@ EOF
         scram=(--add-scram "SCRAM-SHA-256=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]"
             --add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]")
     fi
+    if [[ $mode == zk ]]; then
+        start_zookeeper "$dir" "$((base + 1))"
+    fi
     for nd in "${node_dirs[@]}"; do
+        [[ $mode == kraft ]] || continue
         run_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" \
             --config "$nd/server.properties" "${scram[@]}" >"$nd/format.log" 2>&1 &
         fmt_pids+=($!)
@@ -1038,8 +1173,63 @@ EOF
         start_watcher "$dir" "$watch_pid"
     fi
     trap - EXIT INT TERM
-    log "cluster of $nodes node(s) up in $dir (took ${SECONDS}s)"
+    log "cluster of $nodes node(s) up in $dir (Kafka $KAFKA_VERSION, $mode; took ${SECONDS}s)"
     echo "$bootstrap"
+}
+
+# ZooKeeper mode (Kafka 2.x): a standalone ZooKeeper server in DIR/zookeeper on 127.0.0.1:$2,
+# run from the ZooKeeper jar on the Kafka classpath (2.4-2.8 depend on ZooKeeper 3.5.x).
+start_zookeeper() {
+    local dir=$1 port=$2 zd="$1/zookeeper" deadline
+    mkdir -p "$zd/data"
+    printf '%s\n' "# Generated by scripts/kafka.sh start: the ZooKeeper of a Kafka $KAFKA_VERSION cluster." \
+        "dataDir=$zd/data" "clientPort=$port" "clientPortAddress=127.0.0.1" "tickTime=2000" \
+        "maxClientCnxns=0" "admin.enableServer=false" "4lw.commands.whitelist=*" >"$zd/zoo.cfg"
+    printf '%s\n' "status = warn" "appender.file.type = File" "appender.file.name = FILE" \
+        "appender.file.fileName = $zd/zookeeper.log" "appender.file.layout.type = PatternLayout" \
+        "appender.file.layout.pattern = [%d] %p %m (%c)%n" "rootLogger.level = INFO" \
+        "rootLogger.appenderRef.file.ref = FILE" >"$zd/log4j2.properties"
+    nohup "$JAVA" "${BROKER_JVM_OPTS[@]}" -Xms64m -Xmx256m -Dfile.encoding=UTF-8 \
+        -Dlog4j2.configurationFile="$zd/log4j2.properties" -Dzookeeper.admin.enableServer=false \
+        -cp "$LIBS_DIR/*" org.apache.zookeeper.server.ZooKeeperServerMain "$zd/zoo.cfg" \
+        </dev/null >"$zd/stdout.log" 2>&1 &
+    echo $! >"$zd/pid"
+    deadline=$((SECONDS + START_TIMEOUT))
+    until port_in_use "$port"; do
+        if ! kill -0 "$(<"$zd/pid")" 2>/dev/null; then
+            tail -n 30 "$zd/zookeeper.log" "$zd/stdout.log" >&2 2>/dev/null || true
+            die "ZooKeeper exited during startup (see $zd/zookeeper.log)"
+        fi
+        ((SECONDS < deadline)) || die "timed out after ${START_TIMEOUT}s waiting for ZooKeeper on port $port"
+        sleep 0.1
+    done
+}
+
+# Prints the PID of the ZooKeeper of cluster dir $1 if it runs.
+zookeeper_pid() {
+    local zd="$1/zookeeper" pid
+    [[ -f $zd/pid ]] || return 1
+    pid=$(<"$zd/pid")
+    [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -F "$zd/zoo.cfg" >/dev/null || return 1
+    echo "$pid"
+}
+
+# Stops the ZooKeeper of cluster dir $1 (after its brokers).
+stop_zookeeper() {
+    local dir=$1 pid deadline
+    pid=$(zookeeper_pid "$dir") || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + STOP_TIMEOUT))
+    while kill -0 "$pid" 2>/dev/null; do
+        if ((SECONDS >= deadline)); then
+            kill -KILL "$pid" 2>/dev/null || true
+            break
+        fi
+        sleep 0.1
+    done
+    rm -f "$dir/zookeeper/pid"
+    log "stopped ZooKeeper in $dir"
 }
 
 on_start_exit() {
@@ -1080,7 +1270,9 @@ do_stop() {
     local dir=$1 nd pid deadline
     shift
     local -a nds=("$@") pids=() live=()
+    local all_nodes=0
     if [[ ${#nds[@]} -eq 0 ]]; then
+        all_nodes=1
         list_nodes "$dir"
         nds=("${NODE_DIRS[@]}")
         # An explicit stop makes the watcher pointless.
@@ -1121,6 +1313,9 @@ do_stop() {
     done
     if [[ ${#pids[@]} -gt 0 ]]; then
         log "stopped ${#pids[@]} node(s) in $dir"
+    fi
+    if ((all_nodes)); then
+        stop_zookeeper "$dir"
     fi
 }
 
@@ -1180,13 +1375,39 @@ cmd_restart() {
     parse_dir_and_node "$@"
     [[ -n $NODE ]] || die "restart needs a NODE id"
     nd=$(node_dir "$DIR" "$NODE")
+    use_cluster_version "$DIR"
     ensure_fetched
     if node_pid "$nd" >/dev/null; then
         do_stop "$DIR" "$nd"
     fi
     launch_node "$nd"
-    wait_ready "$nd"
+    if [[ $(kafka_mode) == zk ]]; then
+        # ZooKeeper mode: after a kill, the broker's ephemeral /brokers/ids/N lives on until its
+        # ZooKeeper session expires (zookeeper.session.timeout.ms=6000), and a broker started
+        # before that exits ("node already exists"): start it again until the node is gone.
+        local tries=0 off
+        while ! (wait_ready "$nd") 2>/dev/null; do
+            off=$(cat "$nd/log.offset" 2>/dev/null || echo 0)
+            if ((++tries < 8)) && ! node_pid "$nd" >/dev/null &&
+                tail -c +$((off + 1)) "$nd/server.log" | grep -F 'node already exists' >/dev/null; then
+                log "node $NODE: its previous ZooKeeper session has not expired yet; starting it again in 2 s"
+                sleep 2
+                launch_node "$nd"
+                continue
+            fi
+            wait_ready "$nd" # reports the failure
+        done
+    else
+        wait_ready "$nd"
+    fi
     log "node $NODE is up again (took ${SECONDS}s)"
+}
+
+# Selects the Kafka version the cluster in dir $1 was started with (its cluster.env).
+use_cluster_version() {
+    local v
+    v=$(sed -n 's/^KAFKA_VERSION=//p' "$1/cluster.env" 2>/dev/null || true)
+    [[ -z $v ]] || set_version "$v"
 }
 
 cmd_status() {
@@ -1316,14 +1537,22 @@ cmd_consume() {
     done
     [[ -n $topic ]] || die "consume needs a TOPIC"
     ensure_fetched
+    console_tools_fallback org.apache.kafka.tools.consumer.ConsoleConsumer --formatter-config
+    # Kafka 4.2+ renamed --consumer-property/--consumer.config (and prints a deprecation notice
+    # on stdout for the old names).
+    local prop_opt=--consumer-property config_opt=--consumer.config
+    if tool_has_option org.apache.kafka.tools.consumer.ConsoleConsumer --command-property; then
+        prop_opt=--command-property
+        config_opt=--command-config
+    fi
     local -a args=(--bootstrap-server "$BOOTSTRAP" --topic "$topic" --from-beginning
         --timeout-ms "$timeout" --isolation-level "$isolation"
         --group "kafka-sh-consume-$$-$RANDOM-$(date +%s%N)"
-        --consumer-property enable.auto.commit=false
-        --consumer-property client.id=kafka-sh-consume
+        "$prop_opt" enable.auto.commit=false
+        "$prop_opt" client.id=kafka-sh-consume
         --formatter-config "$CONF_DIR/consumer-formatter.properties")
     [[ -n $max ]] && args+=(--max-messages "$max")
-    [[ -n $CLIENT_CONFIG ]] && args+=(--consumer.config "$CLIENT_CONFIG")
+    [[ -n $CLIENT_CONFIG ]] && args+=("$config_opt" "$CLIENT_CONFIG")
     java_tool org.apache.kafka.tools.consumer.ConsoleConsumer "${args[@]}" "${extra[@]}"
 }
 
@@ -1349,7 +1578,10 @@ cmd_produce() {
     done
     [[ -n $topic ]] || die "produce needs a TOPIC"
     ensure_fetched
-    [[ -n $CLIENT_CONFIG ]] && extra=(--producer.config "$CLIENT_CONFIG" "${extra[@]}")
+    console_tools_fallback org.apache.kafka.tools.ConsoleProducer --reader-config
+    local config_opt=--producer.config # --command-config from 4.2 on
+    tool_has_option org.apache.kafka.tools.ConsoleProducer --command-config && config_opt=--command-config
+    [[ -n $CLIENT_CONFIG ]] && extra=("$config_opt" "$CLIENT_CONFIG" "${extra[@]}")
     java_tool org.apache.kafka.tools.ConsoleProducer --bootstrap-server "$BOOTSTRAP" --topic "$topic" \
         --sync --timeout 0 --request-required-acks all --reader-config "$CONF_DIR/producer-reader.properties" "${extra[@]}"
 }
@@ -1359,8 +1591,11 @@ cmd_end_offsets() {
     [[ ${#ARGS[@]} -eq 1 ]] || die "end-offsets needs exactly one TOPIC"
     local -a cc=()
     [[ -n $CLIENT_CONFIG ]] && cc=(--command-config "$CLIENT_CONFIG")
-    run_tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$BOOTSTRAP" "${cc[@]}" \
-        --topic "${ARGS[0]}" --time latest |
+    local -a bs=(--bootstrap-server "$BOOTSTRAP")
+    # GetOffsetShell took --broker-list (and no --command-config) before 3.0; -1 = latest.
+    tool_has_option org.apache.kafka.tools.GetOffsetShell --bootstrap-server || bs=(--broker-list "$BOOTSTRAP")
+    run_tool org.apache.kafka.tools.GetOffsetShell "${bs[@]}" "${cc[@]}" \
+        --topic "${ARGS[0]}" --time -1 |
         awk -F: '{print $(NF-1), $NF}' | sort -n
 }
 
@@ -1378,6 +1613,10 @@ cmd_java_tool() {
 }
 
 main() {
+    if [[ ${1:-} == --version ]]; then
+        set_version "${2:?--version needs a value}"
+        shift 2
+    fi
     local cmd=${1:-help}
     [[ $# -gt 0 ]] && shift
     case $cmd in
