@@ -67,23 +67,42 @@ fn api_versions_metadata_produce_then_java_consumer_reads_back() {
     support::create_topic(&topic, 1, 1, &[]);
     let mut conn = Conn::connect(&bootstrap);
 
-    // ApiVersions at our highest version (v4), with the v0 fallback reader.
-    let (id, payload) = conn.round_trip(&ApiVersionsRequest::default(), 4);
-    let (cid, mut r) =
-        kafka_producer::protocol::decode_response_header(ApiKey::ApiVersions, 4, &payload).unwrap();
-    assert_eq!(cid, id);
-    let api_versions = ApiVersionsResponse::decode_with_fallback(4, r.rest()).unwrap();
-    r.bytes_raw("rest", r.remaining()).unwrap();
+    // ApiVersions at our highest version (v4), with the v0 fallback reader; a broker that only
+    // knows older ApiVersions (Kafka 2.x: v3 at most) answers UNSUPPORTED_VERSION in v0 with its
+    // range, and we ask again at its highest (as the client does).
+    let mut version = 4;
+    let api_versions = loop {
+        let (id, payload) = conn.round_trip(&ApiVersionsRequest::default(), version);
+        let (cid, mut r) = kafka_producer::protocol::decode_response_header(
+            ApiKey::ApiVersions,
+            version,
+            &payload,
+        )
+        .unwrap();
+        assert_eq!(cid, id);
+        let resp = ApiVersionsResponse::decode_with_fallback(version, r.rest()).unwrap();
+        r.bytes_raw("rest", r.remaining()).unwrap();
+        if resp.error_code == ErrorCode::UNSUPPORTED_VERSION {
+            let max = resp.range_for(ApiKey::ApiVersions).unwrap().max_version;
+            assert!(max < version, "the broker refused v{version} but offers up to v{max}");
+            version = max;
+            continue;
+        }
+        break resp;
+    };
     assert_eq!(api_versions.error_code, ErrorCode::NONE);
     let versions = ApiVersions::from_response(&api_versions);
     let produce_v = versions.version_for(ApiKey::Produce).unwrap();
     let metadata_v = versions.version_for(ApiKey::Metadata).unwrap();
-    assert_eq!(
-        produce_v, 12,
-        "Kafka 4.x supports Produce up to 13; we speak up to 12"
-    );
-    assert_eq!(metadata_v, 13);
-    assert!(versions.version_for(ApiKey::InitProducerId).unwrap() >= 4);
+    // The highest version both sides speak, whatever the broker's release (2.1 and later).
+    let common = |api: ApiKey| {
+        let broker = api_versions.range_for(api).unwrap().max_version;
+        broker.min(api.supported_versions().1)
+    };
+    assert_eq!(produce_v, common(ApiKey::Produce));
+    assert_eq!(metadata_v, common(ApiKey::Metadata));
+    assert!(produce_v >= 3, "Kafka 2.1+ offers Produce v3+");
+    assert!(versions.version_for(ApiKey::InitProducerId).is_ok());
 
     // Metadata for the topic: one partition with a leader.
     let (id, payload) = conn.round_trip(
