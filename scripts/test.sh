@@ -120,4 +120,9 @@ else
     cargo test --all-targets --no-fail-fast 2>&1 | tee -a "$TEST_LOG"
     step "cargo test --doc"
     cargo test --doc 2>&1 | tee -a "$TEST_LOG"
+    # The oldest and the newest broker line beside the default one (issue 12); the whole matrix
+    # (2.4.1 2.8.2 3.9.1 4.1.1 4.4.0) is `scripts/compat.sh` alone, outside CI.
+    step "broker compatibility: scripts/compat.sh ${COMPAT_CI_VERSIONS:-2.4.1 4.4.0}"
+    # shellcheck disable=SC2086 # the versions are words
+    (unset KAFKA_BOOTSTRAP KAFKA_SECURITY_DIR; scripts/compat.sh ${COMPAT_CI_VERSIONS:-2.4.1 4.4.0})
 fi

@@ -48,9 +48,13 @@ pub fn kafka_libs() -> PathBuf {
     let mut tried = Vec::new();
     let script = manifest_dir().join("scripts/kafka.sh");
     if script.is_file() {
+        // The client jars of the default release, whatever broker release the tests run
+        // against (KAFKA_VERSION): the Java helpers are client code, and the 4.x client talks
+        // to brokers from 2.1 on.
         match Command::new("bash")
             .arg(&script)
             .arg("fetch")
+            .env_remove("KAFKA_VERSION")
             .current_dir(manifest_dir())
             .output()
         {
