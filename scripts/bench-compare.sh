@@ -36,6 +36,8 @@
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/bench-lib.sh
+source "$SCRIPT_DIR/bench-lib.sh"
 REPO_DIR=$(cd "$SCRIPT_DIR/.." && pwd)
 KAFKA_SH="$SCRIPT_DIR/kafka.sh"
 
@@ -376,12 +378,7 @@ REPORT="$WORK/report.md"
 report >"$REPORT"
 cat "$REPORT"
 if [[ $OUT != - ]]; then
-    if [[ -f $OUT ]] && grep -q '^<!-- bench-compare:begin' "$OUT" && grep -q '^<!-- bench-compare:end' "$OUT"; then
-        awk -v report="$REPORT" '
-            /^<!-- bench-compare:begin/ { while ((getline line < report) > 0) print line; skip = 1; next }
-            /^<!-- bench-compare:end/ { skip = 0; next }
-            !skip { print }' "$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
-    else
+    if ! replace_marked_section bench-compare "$REPORT" "$OUT"; then
         {
             printf '# Benchmarks\n\nReproduce with `scripts/bench-compare.sh` (see its header for the knobs).\n\n'
             cat "$REPORT"

@@ -27,6 +27,8 @@
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/bench-lib.sh
+source "$SCRIPT_DIR/bench-lib.sh"
 REPO_DIR=$(cd "$SCRIPT_DIR/.." && pwd)
 KAFKA_SH="$SCRIPT_DIR/kafka.sh"
 
@@ -206,12 +208,7 @@ REPORT="$WORK/report.md"
 report >"$REPORT"
 cat "$REPORT"
 if [[ $OUT != - ]]; then
-    if [[ -f $OUT ]] && grep -q '^<!-- bench-security:begin' "$OUT" && grep -q '^<!-- bench-security:end' "$OUT"; then
-        awk -v report="$REPORT" '
-            /^<!-- bench-security:begin/ { while ((getline line < report) > 0) print line; skip = 1; next }
-            /^<!-- bench-security:end/ { skip = 0; next }
-            !skip { print }' "$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
-    else
+    if ! replace_marked_section bench-security "$REPORT" "$OUT"; then
         { printf '\n'; cat "$REPORT"; } >>"$OUT"
     fi
     log "wrote $OUT"
