@@ -151,23 +151,6 @@ new_topic() {
         die "cannot create topic $TOPIC"
 }
 
-# run_client CLIENT OUTFILE ARGS... : runs one client pinned to CLIENT_CPU under GNU time
-# (OUTFILE.time gets "user sys maxrss_kb"), stdout to OUTFILE, stderr to OUTFILE.err.
-run_client() {
-    local client=$1 out=$2
-    shift 2
-    local -a cmd
-    case $client in
-    java) cmd=(env KAFKA_TOOL_JVM_OPTS="$JAVA_OPTS" KAFKA_TOOL_CDS=0 "$KAFKA_SH" java-tool
-        org.apache.kafka.tools.ProducerPerformance) ;;
-    rdkafka) cmd=("$RDKAFKA") ;;
-    ours) cmd=("$OURS") ;;
-    *) die "unknown client $client" ;;
-    esac
-    "$GNU_TIME" -f "%U %S %M" -o "$out.time" taskset -c "$CLIENT_CPU" "${cmd[@]}" "$@" \
-        >"$out" 2>"$out.err"
-}
-
 # The last summary line: "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max
 # latency, P50 ms 50th, P95 ms 95th, P99 ms 99th, P999 ms 99.9th."
 # Prints "records rate mb avg max p50 p95 p99 p999".

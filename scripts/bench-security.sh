@@ -109,19 +109,6 @@ new_topic() {
         die "cannot create topic $TOPIC"
 }
 
-# run_client CLIENT OUTFILE ARGS...: pinned to CLIENT_CPU under GNU time (OUTFILE.time: "user sys maxrss_kb").
-run_client() {
-    local client=$1 out=$2
-    shift 2
-    local -a cmd
-    case $client in
-    java) cmd=(env KAFKA_TOOL_JVM_OPTS="$JAVA_OPTS" KAFKA_TOOL_CDS=0 "$KAFKA_SH" java-tool
-        org.apache.kafka.tools.ProducerPerformance) ;;
-    ours) cmd=("$OURS") ;;
-    esac
-    "$GNU_TIME" -f "%U %S %M" -o "$out.time" taskset -c "$CLIENT_CPU" "${cmd[@]}" "$@" >"$out" 2>"$out.err"
-}
-
 # The tools' last line: "N records sent, R records/sec (M MB/sec), ...". Prints "N R".
 parse_total() {
     awk '/records sent, .* 99\.9th\.$/ { l = $0 } END { if (l == "") exit 1; split(l, f, " "); print f[1], f[4] }' "$1"
