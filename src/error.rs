@@ -18,13 +18,20 @@ pub enum TimeoutKind {
     Delivery,
     /// A caller's own timeout (`RecordFuture::get_timeout`, `close_timeout`, `flush`).
     Caller,
+    /// `max.block.ms` ran out while a transactional call (`init_transactions`,
+    /// `send_offsets_to_transaction`, `commit_transaction`, `abort_transaction`) waited for the
+    /// transaction coordinator. The operation goes on in the background: calling the same
+    /// method again waits for it (and does not start another), as Java's producer does.
+    Transaction,
 }
 
 impl TimeoutKind {
     /// The config key whose value ran out, if any.
     pub fn config_key(self) -> Option<&'static str> {
         match self {
-            TimeoutKind::BufferMemory | TimeoutKind::Metadata => Some("max.block.ms"),
+            TimeoutKind::BufferMemory | TimeoutKind::Metadata | TimeoutKind::Transaction => {
+                Some("max.block.ms")
+            }
             TimeoutKind::Request => Some("request.timeout.ms"),
             TimeoutKind::Delivery => Some("delivery.timeout.ms"),
             TimeoutKind::Caller => None,
@@ -129,6 +136,37 @@ pub enum Error {
         /// The underlying error, when there is one (a TLS error wrapped in an `io::Error`).
         source: Option<IoError>,
     },
+    /// Another producer with the same `transactional.id` initialized transactions (or the
+    /// transaction coordinator aborted this producer's transaction after
+    /// `transaction.timeout.ms` and bumped its epoch): this producer can no longer write
+    /// transactionally. Fatal: every later call fails with it; close the producer (Java's
+    /// `ProducerFencedException`).
+    ProducerFenced(String),
+    /// The current transaction cannot commit because of `cause` (a record that failed, a
+    /// coordinator error that only aborting clears): call
+    /// [`abort_transaction`](crate::KafkaProducer::abort_transaction), then begin a new one.
+    /// Returned by `commit_transaction` and `send_offsets_to_transaction`, and by `send`
+    /// inside the failed transaction (Java's abortable errors, `TransactionAbortableException`).
+    TransactionAbortable {
+        /// What happened.
+        message: String,
+        /// The error that made the transaction abortable.
+        cause: Box<Error>,
+    },
+    /// The transactional producer hit an error that neither a retry nor an abort recovers from
+    /// (`transactional.id` not authorized, an invalid transaction state, a transaction timeout
+    /// above the broker's maximum, a broker too old for transactions): every later call fails
+    /// with it; close the producer (Java's fatal `KafkaException`s of the `TransactionManager`).
+    TransactionFatal {
+        /// What happened.
+        message: String,
+        /// The error behind it.
+        cause: Box<Error>,
+    },
+    /// The record's transaction was aborted before the record was written (by
+    /// `abort_transaction`, or after an error made the transaction abortable): the record is
+    /// not in the log (Java's `TransactionAbortedException`).
+    TransactionAborted(String),
 }
 
 /// Which layer an [`Error::Authentication`] comes from.
@@ -153,6 +191,28 @@ impl Error {
             Error::Broker { code, .. } => code.is_retriable(),
             _ => false,
         }
+    }
+
+    /// Whether the current transaction must be aborted ([`Error::TransactionAbortable`]):
+    /// [`abort_transaction`](crate::KafkaProducer::abort_transaction) then recovers the
+    /// producer.
+    ///
+    /// ```
+    /// use kafka_producer::Error;
+    /// let e = Error::ProducerFenced("fenced".into());
+    /// assert!(e.is_fatal() && !e.is_abortable());
+    /// ```
+    pub fn is_abortable(&self) -> bool {
+        matches!(self, Error::TransactionAbortable { .. })
+    }
+
+    /// Whether the producer can no longer be used ([`Error::ProducerFenced`],
+    /// [`Error::TransactionFatal`]): close it and build a new one.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            Error::ProducerFenced(_) | Error::TransactionFatal { .. }
+        )
     }
 
     /// Shorthand for a [`Error::Config`].
@@ -244,6 +304,18 @@ impl fmt::Display for Error {
                 };
                 write!(f, "{what} with node {node} failed: {message}")
             }
+            Error::ProducerFenced(m) => write!(f, "producer fenced: {m}"),
+            Error::TransactionAbortable { message, cause } => {
+                write!(
+                    f,
+                    "the transaction must be aborted (abort_transaction): {message}: {cause}"
+                )
+            }
+            Error::TransactionFatal { message, cause } => write!(
+                f,
+                "fatal transactional error, close the producer: {message}: {cause}"
+            ),
+            Error::TransactionAborted(m) => write!(f, "transaction aborted: {m}"),
         }
     }
 }
@@ -259,6 +331,9 @@ impl std::error::Error for Error {
             Error::Authentication {
                 source: Some(s), ..
             } => Some(s.get_ref()),
+            Error::TransactionAbortable { cause, .. } | Error::TransactionFatal { cause, .. } => {
+                Some(cause.as_ref())
+            }
             _ => None,
         }
     }

@@ -24,6 +24,7 @@
 
 pub mod cluster;
 pub mod config;
+pub mod consumer;
 pub mod error;
 pub(crate) mod metadata;
 // Also in the crate's own unit tests, which share its response builders.
@@ -162,6 +163,7 @@ pub mod __fuzz {
 
 pub use cluster::{Cluster, Node, PartitionInfo, TopicPartition};
 pub use config::{Acks, CompressionType, ProducerConfig, ProducerConfigBuilder};
+pub use consumer::{ConsumerGroupMetadata, OffsetAndMetadata};
 pub use error::{AuthenticationKind, Error, Result, TimeoutKind};
 pub use producer::delivery::{Callback, RecordFuture};
 pub use producer::kafka_producer::{KafkaProducer, ProducerMetrics};

@@ -743,14 +743,29 @@ config_def! {
         importance: Medium,
         doc: "Format of the truststore.",
     }
+    TRANSACTION_TIMEOUT_MS = "transaction.timeout.ms" => transaction_timeout: Duration {
+        type: Int,
+        default: Some("60000"),
+        valid: AtLeast(1),
+        importance: Low,
+        setter: transaction_timeout(v: Duration) => ms(v),
+        doc: "The longest time (ms) a transaction may stay open before the transaction \
+              coordinator aborts it; the producer's next transactional call then fails. Must \
+              not exceed the broker's transaction.max.timeout.ms (InitProducerId fails with \
+              INVALID_TRANSACTION_TIMEOUT).",
+    }
     TRANSACTIONAL_ID = "transactional.id" => transactional_id: Option<String>
         => Option<&str> {
         type: String,
         default: None,
-        valid: Unsupported("transactions are not supported by this crate; remove this setting"),
+        valid: Any,
         importance: Low,
-        doc: "Id for transactional delivery. Transactions are not supported: setting it is an \
-              error.",
+        setter: transactional_id(v: impl Into<String>) => v.into(),
+        doc: "The id that makes the producer transactional (init_transactions, \
+              begin_transaction, commit_transaction, ...): one producer per id at a time, a new \
+              one fences the old. Needs idempotence: setting it with enable.idempotence=false, \
+              or with acks, retries or max.in.flight.requests.per.connection values idempotence \
+              refuses, is an error.",
     }
 }
 

@@ -13,7 +13,7 @@ impl ProducerConfig {
     /// the [`fmt::Display`] impl (Java's "ProducerConfig values:"), which prints secrets as
     /// `[hidden]`.
     ///
-    /// `transactional.id` is left out: it is never set.
+    /// `transactional.id` is listed only when it is set.
     ///
     /// ```
     /// use kafka_producer::config::ProducerConfig;

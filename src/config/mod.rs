@@ -19,7 +19,7 @@
 //! A built [`ProducerConfig`] is read-only: one getter per key.
 //!
 //! Features this crate does not implement yet are refused rather than silently ignored:
-//! `transactional.id`, `sasl.mechanism=GSSAPI` (Kerberos), and the Java-only JSSE settings
+//! `sasl.mechanism=GSSAPI` (Kerberos), and the Java-only JSSE settings
 //! (`ssl.keymanager.algorithm`, ...). Every `compression.type` (`none`, `gzip`, `snappy`,
 //! `lz4`, `zstd`) and every `security.protocol` (`PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`,
 //! `SASL_SSL`) is supported.

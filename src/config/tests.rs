@@ -196,6 +196,7 @@ fn builder_equals_properties() {
         .partitioner_ignore_keys(true)
         .metadata_recovery_strategy(MetadataRecoveryStrategy::None)
         .metadata_recovery_rebootstrap_trigger(ms(50))
+        .transaction_timeout(ms(30_000))
         .security_protocol(SecurityProtocol::Plaintext)
         .build()
         .unwrap();
@@ -234,6 +235,7 @@ fn builder_equals_properties() {
         ("partitioner.ignore.keys", "True"),
         ("metadata.recovery.strategy", "NONE"),
         ("metadata.recovery.rebootstrap.trigger.ms", "50"),
+        ("transaction.timeout.ms", "30000"),
         ("security.protocol", "plaintext"),
     ])
     .unwrap();
@@ -246,7 +248,7 @@ fn builder_equals_properties() {
         .zip(defaults.to_properties())
         .filter(|(a, b)| a != b)
         .count();
-    // All but transactional.id (not listed), the TLS and SASL keys (tested in
+    // All but transactional.id (unset: listed only when set; it needs idempotence), the TLS and SASL keys (tested in
     // `security_keys_round_trip`) and security.protocol (set to its default here).
     let security = CONFIG_KEYS
         .iter()
@@ -350,7 +352,8 @@ fn invalid_values_name_the_key() {
         (SEND_BUFFER_BYTES, &["-2"]),
         (SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS, &["-1"]),
         (SOCKET_CONNECTION_SETUP_TIMEOUT_MS, &["-1"]),
-        (TRANSACTIONAL_ID, &["tx-1", ""]),
+        (TRANSACTIONAL_ID, &[""]),
+        (TRANSACTION_TIMEOUT_MS, &["0", "-1"]),
         (BOOTSTRAP_SERVERS, &["", "h", "h:0"]),
     ];
     for &(key, values) in cases {
@@ -464,7 +467,20 @@ fn error_messages() {
             .unwrap()
             .enable_idempotence
     );
-    assert!(show(&[(TRANSACTIONAL_ID, "tx")]).contains("transactions are not supported"));
+    assert_eq!(
+        with(&[(TRANSACTIONAL_ID, "tx")])
+            .unwrap()
+            .transactional_id(),
+        Some("tx")
+    );
+    // Transactions need idempotence (Java's postProcessAndValidateIdempotenceConfigs).
+    assert!(
+        show(&[(TRANSACTIONAL_ID, "tx"), (ENABLE_IDEMPOTENCE, "false")])
+            .contains("without also enabling idempotence")
+    );
+    assert!(show(&[(TRANSACTIONAL_ID, "tx"), (ACKS, "1")]).contains("acks"));
+    assert!(show(&[(TRANSACTIONAL_ID, "")]).contains("must not be empty"));
+    assert!(show(&[(TRANSACTION_TIMEOUT_MS, "0")]).contains("must be >= 1"));
     assert!(show(&[(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "0")]).contains("must be >= 1"));
     assert!(show(&[(SEND_BUFFER_BYTES, "-2")]).contains("must be >= -1"));
     // Acceptable edge values.
@@ -517,8 +533,8 @@ fn unknown_and_java_only_keys() {
     assert!(m.contains("OAuthBearerTokenProvider"), "{m}");
     let (_, m) = err(&[("ssl.keymanager.algorithm", "SunX509")]);
     assert!(m.contains("rustls"), "{m}");
-    let (_, m) = err(&[("transaction.timeout.ms", "60000")]);
-    assert!(m.contains("transactions are not supported"), "{m}");
+    let (_, m) = err(&[("transaction.two.phase.commit.enable", "true")]);
+    assert!(m.contains("KIP-939"), "{m}");
     let (_, m) = err(&[("metrics.num.samples", "2")]);
     assert!(m.contains("not supported by this crate"), "{m}");
 }
@@ -864,10 +880,10 @@ fn every_row_is_consistent() {
             "false"
         })
     );
-    // transactional.id is refused, with Java's key in the error.
-    let (key, message) = err(&[(TRANSACTIONAL_ID, "tx")]);
+    // transactional.id without idempotence is refused, with Java's key in the error.
+    let (key, message) = err(&[(TRANSACTIONAL_ID, "tx"), (RETRIES, "0")]);
     assert_eq!(key, TRANSACTIONAL_ID);
-    assert!(message.contains("not supported"), "{message}");
+    assert!(message.contains("idempotence"), "{message}");
 }
 
 #[test]

@@ -93,6 +93,28 @@ pub(super) fn build(
         c.max_in_flight_requests_per_connection,
     )?;
 
+    // ProducerConfig.postProcessAndValidateIdempotenceConfigs: transactions need idempotence.
+    if c.transactional_id.is_some() && !c.enable_idempotence {
+        let why = if explicit.contains(ENABLE_IDEMPOTENCE) {
+            format!("{ENABLE_IDEMPOTENCE} is false")
+        } else {
+            format!(
+                "idempotence is off because of {ACKS}, {RETRIES} or \
+                 {MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION} (see the warning above)"
+            )
+        };
+        return Err(Error::config(
+            TRANSACTIONAL_ID,
+            format!("Cannot set a {TRANSACTIONAL_ID} without also enabling idempotence: {why}"),
+        ));
+    }
+    if c.transactional_id.as_deref() == Some("") {
+        return Err(Error::config(
+            TRANSACTIONAL_ID,
+            "must not be empty (unset it for a non-transactional producer)",
+        ));
+    }
+
     // KafkaProducer.configureDeliveryTimeout.
     let linger_ms = c.linger.as_millis().min(INT as u128);
     let request_ms = c.request_timeout.as_millis();
@@ -218,8 +240,9 @@ fn unaccepted_key(key: &str) -> Error {
         "interceptor.classes" => "interceptors are Rust values given to KafkaProducer in code, \
                                   not configuration; remove this setting"
             .to_string(),
-        "transaction.timeout.ms" | "transaction.two.phase.commit.enable" => {
-            "transactions are not supported by this crate; remove this setting".to_string()
+        "transaction.two.phase.commit.enable" => {
+            "two-phase commit (KIP-939) is not supported by this crate; remove this setting"
+                .to_string()
         }
         _ if key.starts_with("sasl.kerberos.") => {
             "GSSAPI (Kerberos) is not supported by this crate; use sasl.mechanism PLAIN, \

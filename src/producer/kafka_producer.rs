@@ -1,7 +1,8 @@
 //! `KafkaProducer`: the public handle (Java's `KafkaProducer`).
 
-use crate::cluster::{Cluster, PartitionInfo};
+use crate::cluster::{Cluster, PartitionInfo, TopicPartition};
 use crate::config::ProducerConfig;
+use crate::consumer::{ConsumerGroupMetadata, OffsetAndMetadata};
 use crate::error::{Error, TimeoutKind};
 use crate::metadata::{Metadata, MetadataConfig};
 use crate::network::client::{NetworkClient, NetworkConfig};
@@ -17,6 +18,7 @@ use crate::protocol::record_batch::estimate_size_upper_bound;
 use mio::Waker;
 use parking_lot::Mutex;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{JoinHandle, ThreadId};
@@ -453,6 +455,95 @@ impl<K, V> KafkaProducer<K, V> {
             refreshed = true;
             cluster = self.metadata.fetch();
         }
+    }
+
+    /// Prepares a transactional producer (`transactional.id` set): finds the transaction
+    /// coordinator, fences any earlier producer with the same `transactional.id`, completes or
+    /// aborts the transaction it left open, and gets the producer id and epoch. Call it once,
+    /// before any other transactional method (Java's `initTransactions`).
+    ///
+    /// Blocks at most `max.block.ms`; on [`TimeoutKind::Transaction`] the initialization goes
+    /// on in the background and calling again waits for it.
+    ///
+    /// ```no_run
+    /// use kafka_producer::{KafkaProducer, ProducerConfig, ProducerRecord};
+    /// use kafka_producer::producer::serializer::StringSerializer;
+    ///
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .transactional_id("orders-writer-1")
+    ///     .build()?;
+    /// let producer = KafkaProducer::new(config, StringSerializer, StringSerializer)?;
+    /// producer.init_transactions()?;
+    /// producer.begin_transaction()?;
+    /// producer.send(ProducerRecord::with_key_value("orders", "k".into(), "v".into()));
+    /// match producer.commit_transaction() {
+    ///     Ok(()) => {}
+    ///     Err(e) if e.is_abortable() => producer.abort_transaction()?,
+    ///     Err(e) => return Err(e), // fenced or fatal: close the producer
+    /// }
+    /// # Ok::<(), kafka_producer::Error>(())
+    /// ```
+    pub fn init_transactions(&self) -> Result<(), Error> {
+        Err(Error::IllegalState(
+            "transactions: not implemented yet".into(),
+        ))
+    }
+
+    /// Starts a transaction: the records sent until [`commit_transaction`](Self::commit_transaction)
+    /// or [`abort_transaction`](Self::abort_transaction) become visible to `read_committed`
+    /// consumers all together, or not at all (Java's `beginTransaction`). Does not block.
+    pub fn begin_transaction(&self) -> Result<(), Error> {
+        Err(Error::IllegalState(
+            "transactions: not implemented yet".into(),
+        ))
+    }
+
+    /// Adds consumed offsets to the current transaction: they are committed to the consumer
+    /// group `group_metadata` names if and only if the transaction commits (the
+    /// consume-transform-produce loop of exactly-once pipelines; Java's
+    /// `sendOffsetsToTransaction`). Blocks at most `max.block.ms`.
+    ///
+    /// ```no_run
+    /// # use kafka_producer::{KafkaProducer, TopicPartition};
+    /// # use kafka_producer::consumer::{ConsumerGroupMetadata, OffsetAndMetadata};
+    /// # fn f(producer: &KafkaProducer<String, String>) -> kafka_producer::Result<()> {
+    /// let mut offsets = std::collections::HashMap::new();
+    /// offsets.insert(TopicPartition::new("input", 0), OffsetAndMetadata::new(1234));
+    /// producer.send_offsets_to_transaction(&offsets, &ConsumerGroupMetadata::new("my-app"))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn send_offsets_to_transaction(
+        &self,
+        offsets: &HashMap<TopicPartition, OffsetAndMetadata>,
+        group_metadata: &ConsumerGroupMetadata,
+    ) -> Result<(), Error> {
+        let _ = (offsets, group_metadata);
+        Err(Error::IllegalState(
+            "transactions: not implemented yet".into(),
+        ))
+    }
+
+    /// Commits the current transaction: sends what is buffered, waits for every record of the
+    /// transaction to be acknowledged, then has the coordinator write the commit markers
+    /// (Java's `commitTransaction`). Blocks at most `max.block.ms`.
+    ///
+    /// When a record of the transaction failed, fails with [`Error::TransactionAbortable`]:
+    /// call [`abort_transaction`](Self::abort_transaction). [`Error::ProducerFenced`] and
+    /// [`Error::TransactionFatal`] mean the producer must be closed.
+    pub fn commit_transaction(&self) -> Result<(), Error> {
+        Err(Error::IllegalState(
+            "transactions: not implemented yet".into(),
+        ))
+    }
+
+    /// Aborts the current transaction: records not yet sent fail with
+    /// [`Error::TransactionAborted`], records already written are never shown to
+    /// `read_committed` consumers (Java's `abortTransaction`). Blocks at most `max.block.ms`.
+    pub fn abort_transaction(&self) -> Result<(), Error> {
+        Err(Error::IllegalState(
+            "transactions: not implemented yet".into(),
+        ))
     }
 
     /// The partitions of a topic, waiting at most `max.block.ms` for its metadata.
