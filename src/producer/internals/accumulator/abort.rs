@@ -27,6 +27,23 @@ impl RecordAccumulator {
         out
     }
 
+    /// Takes the queued batches that have no sequence yet out of the queues (Java's
+    /// `abortUndrainedBatches` with a transaction manager): batches being retried keep their
+    /// place, their sequences are in the log's future.
+    pub(crate) fn take_queued_batches_without_sequence(&self) -> Vec<ProducerBatch> {
+        let mut out = Vec::new();
+        for (_, _, dq) in self.all_deques() {
+            let mut d = dq.lock();
+            if d.iter().any(|b| b.sequence().is_none()) {
+                let (keep, take): (Vec<_>, Vec<_>) =
+                    d.drain(..).partition(|b| b.sequence().is_some());
+                d.extend(keep);
+                out.extend(take);
+            }
+        }
+        out
+    }
+
     /// Takes the queued batches of the partitions `pick` selects (by topic and partition) out
     /// of the queues, for the caller to fail (a leader that cannot be authenticated with).
     pub(crate) fn take_queued_batches_of(

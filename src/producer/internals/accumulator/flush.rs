@@ -13,6 +13,13 @@ impl RecordAccumulator {
         self.flushes_in_progress.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// Whether a transaction is being committed or aborted: then, as in a flush, every queued
+    /// batch is sendable at once.
+    pub fn set_transaction_completing(&self, completing: bool) {
+        self.transaction_completing
+            .store(completing, Ordering::Relaxed);
+    }
+
     /// Whether a flush is running.
     pub fn flush_in_progress(&self) -> bool {
         self.flushes_in_progress.load(Ordering::SeqCst) > 0

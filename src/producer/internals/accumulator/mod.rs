@@ -99,6 +99,9 @@ pub struct RecordAccumulator {
     incomplete: Mutex<HashMap<usize, Arc<BatchResult>>>,
     appends_in_progress: AtomicUsize,
     flushes_in_progress: AtomicUsize,
+    /// A transaction is committing or aborting: every batch is sendable at once (Java's
+    /// `transactionCompleting` in `ready`).
+    transaction_completing: AtomicBool,
     closed: AtomicBool,
     muted: Mutex<HashSet<TopicPartition>>,
     drain_index: Mutex<HashMap<i32, usize>>,
@@ -148,6 +151,7 @@ impl RecordAccumulator {
             incomplete: Mutex::new(HashMap::new()),
             appends_in_progress: AtomicUsize::new(0),
             flushes_in_progress: AtomicUsize::new(0),
+            transaction_completing: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             muted: Mutex::new(HashSet::new()),
             drain_index: Mutex::new(HashMap::new()),

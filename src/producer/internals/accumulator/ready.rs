@@ -16,7 +16,9 @@ impl RecordAccumulator {
             ..Default::default()
         };
         let exhausted = self.pool.queued() > 0;
-        let closing = self.closed.load(Ordering::SeqCst) || self.flush_in_progress();
+        let closing = self.closed.load(Ordering::SeqCst)
+            || self.flush_in_progress()
+            || self.transaction_completing.load(Ordering::Relaxed);
         let muted = self.muted.lock().clone();
         let node_stats = self.node_stats.lock().clone();
         let topics: Vec<(Arc<str>, Arc<TopicInfo>)> = self

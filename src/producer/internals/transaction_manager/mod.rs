@@ -16,6 +16,8 @@ use crate::error::Error;
 use crate::protocol::ErrorCode;
 use crate::protocol::record_batch::{NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use transactional::Transactional;
 
 /// A producer id and epoch; invalid (-1, -1) until InitProducerId answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -168,6 +170,11 @@ pub struct TransactionManager {
     unresolved: HashMap<TopicPartition, i32>,
     fatal: Option<Error>,
     next_batch_id: u64,
+    /// The transactional state, for a producer with a `transactional.id`.
+    transactional: Option<Arc<Transactional>>,
+    /// The partitions whose batches may be sent (those in the transaction), with the version
+    /// of the transactional state they were copied at.
+    sendable: Option<(u64, HashSet<TopicPartition>)>,
 }
 
 impl Default for TransactionManager {
@@ -188,6 +195,41 @@ impl TransactionManager {
             unresolved: HashMap::new(),
             fatal: None,
             next_batch_id: 1,
+            transactional: None,
+            sendable: None,
+        }
+    }
+
+    /// A manager for a transactional producer: sequences as for an idempotent one, but epochs
+    /// come from the transaction coordinator, failures make the transaction abortable, and only
+    /// the partitions of the open transaction are drained.
+    pub fn transactional(state: Arc<Transactional>) -> Self {
+        TransactionManager {
+            transactional: Some(state),
+            sendable: Some((u64::MAX, HashSet::new())),
+            ..Self::new()
+        }
+    }
+
+    /// The transactional state, if the producer is transactional.
+    pub fn transactional_state(&self) -> Option<&Arc<Transactional>> {
+        self.transactional.as_ref()
+    }
+
+    /// Whether the producer is transactional.
+    pub fn is_transactional(&self) -> bool {
+        self.transactional.is_some()
+    }
+
+    /// Copies the partitions of the open transaction when they changed (each sender round,
+    /// before draining).
+    pub fn sync_transaction_partitions(&mut self) {
+        let (Some(t), Some((seen, set))) = (&self.transactional, self.sendable.as_mut()) else {
+            return;
+        };
+        if let Some((version, partitions)) = t.lock().partitions_if_changed(*seen) {
+            *seen = version;
+            *set = partitions;
         }
     }
 
@@ -341,6 +383,13 @@ impl TransactionManager {
         if self.fatal.is_some() || !self.producer.is_valid() {
             return true;
         }
+        // Java's `isSendToPartitionAllowed`: a transactional batch waits until its partition
+        // is in the transaction.
+        if let Some((_, sendable)) = &self.sendable {
+            if !sendable.contains(tp) {
+                return true;
+            }
+        }
         // One lookup of the partition's state: this runs for every batch drained.
         let entry = self.partitions.get(tp);
         let first_in_flight = entry.and_then(|e| e.in_flight.first());
@@ -416,8 +465,23 @@ impl TransactionManager {
             if log_start_offset == -1 || sequence_has_been_reset {
                 return RetryDecision::Retry;
             }
+            // A transactional batch fails: the transaction becomes abortable (with an epoch
+            // bump where the coordinator supports one).
+            if self.is_transactional() {
+                return RetryDecision::Fail;
+            }
             self.request_epoch_bump_for_partition(tp);
             return RetryDecision::Retry;
+        }
+        if error == ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER && self.is_transactional() {
+            // Java: retried unless the batch is the next one (then there is a real gap).
+            return if !self.has_unresolved_sequence(tp)
+                && (sequence_has_been_reset || !self.is_next_sequence(tp, batch.base_sequence))
+            {
+                RetryDecision::Retry
+            } else {
+                RetryDecision::Fail
+            };
         }
         if error == ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER {
             if !sequence_has_been_reset && self.is_behind_last_acked(tp, batch.base_sequence) {
@@ -493,6 +557,12 @@ impl TransactionManager {
             }
         }
         self.remove_in_flight_batch(tp, batch.id);
+        if let Some(t) = &self.transactional {
+            // Java's `maybeTransitionToErrorState`: fatal errors above stay fatal here too;
+            // the others make the transaction abortable. No local epoch bump.
+            t.lock().batch_failed(error);
+            return;
+        }
         if self.fatal.is_some() {
             return;
         }
@@ -526,7 +596,11 @@ impl TransactionManager {
                 continue;
             }
             let next = self.sequence_number(&tp);
-            if !self.is_next_sequence(&tp, next) {
+            if !self.is_next_sequence(&tp, next) && self.transactional.is_some() {
+                if let Some(t) = &self.transactional {
+                    t.lock().unresolved_sequence(&tp);
+                }
+            } else if !self.is_next_sequence(&tp, next) {
                 log::info!(
                     "No inflight batches remaining for {tp}, last ack'd sequence for partition is {}, next sequence is {next}. Going to bump epoch and reset sequence numbers.",
                     self.last_acked_sequence(&tp)
@@ -629,6 +703,10 @@ impl TransactionManager {
         out
     }
 }
+
+pub(crate) mod state;
+pub(crate) mod transactional;
+pub(crate) mod transactional_request_result;
 
 #[cfg(test)]
 mod tests;
