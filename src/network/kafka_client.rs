@@ -78,6 +78,13 @@ pub(crate) trait KafkaClient {
     /// The authentication error of `node`'s last connection attempt (TLS or SASL), until a
     /// connection to it becomes ready: its batches cannot be sent by retrying.
     fn authentication_error(&self, node: i32) -> Option<Error>;
+
+    /// The finalized max level of feature `name` (e.g. `transaction.version`), from the
+    /// ApiVersions answer with the highest finalized-features epoch seen on any connection so
+    /// far (Java `ApiVersions.getMaxFinalizedFeaturesEpoch` / `getFinalizedFeaturesInfo`).
+    // The transaction manager (transaction.version, KIP-890) is its first caller.
+    #[allow(dead_code)]
+    fn finalized_feature(&self, name: &str) -> Option<i16>;
 }
 
 impl KafkaClient for NetworkClient {
@@ -125,5 +132,8 @@ impl KafkaClient for NetworkClient {
     }
     fn authentication_error(&self, node: i32) -> Option<Error> {
         NetworkClient::authentication_error(self, node)
+    }
+    fn finalized_feature(&self, name: &str) -> Option<i16> {
+        NetworkClient::finalized_feature(self, name)
     }
 }

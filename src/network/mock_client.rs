@@ -118,6 +118,8 @@ pub(crate) struct MockClient {
     stats: NetworkStats,
     /// The timeout of every poll, in order (Java tests verify `poll(timeout)` on a spy).
     pub(crate) poll_timeouts: Vec<Duration>,
+    /// Finalized feature levels, as the brokers' ApiVersions answers would report them.
+    finalized_features: HashMap<String, i16>,
 }
 
 impl MockClient {
@@ -140,6 +142,7 @@ impl MockClient {
             authentication_errors: HashMap::new(),
             stats: NetworkStats::default(),
             poll_timeouts: Vec::new(),
+            finalized_features: HashMap::new(),
         }
     }
 
@@ -233,6 +236,12 @@ impl MockClient {
     /// Connections to `node` fail authentication with `error` (it is never ready).
     pub(crate) fn fail_authentication(&mut self, node: i32, error: Error) {
         self.authentication_errors.insert(node, error);
+    }
+
+    /// The brokers report feature `name` finalized at max level `level` (e.g.
+    /// `transaction.version` 2).
+    pub(crate) fn set_finalized_feature(&mut self, name: &str, level: i16) {
+        self.finalized_features.insert(name.to_owned(), level);
     }
 
     /// The broker does not support `api` (api_version fails).
@@ -466,6 +475,10 @@ impl KafkaClient for MockClient {
         self.authentication_errors.get(&node).cloned()
     }
 
+    fn finalized_feature(&self, name: &str) -> Option<i16> {
+        self.finalized_features.get(name).copied()
+    }
+
     fn describe_nodes(&self, _now: Instant) -> Vec<String> {
         let mut nodes: Vec<i32> = self.nodes_connected.iter().copied().collect();
         nodes.sort_unstable();
@@ -478,5 +491,32 @@ impl KafkaClient for MockClient {
                 )
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MockClient;
+    use crate::metadata::{Metadata, MetadataConfig};
+    use crate::network::kafka_client::KafkaClient;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[test]
+    fn finalized_features_are_scripted() {
+        let metadata = Arc::new(Metadata::new(
+            MetadataConfig {
+                refresh_backoff: Duration::from_millis(50),
+                refresh_backoff_max: Duration::from_secs(1),
+                metadata_max_age: Duration::from_secs(300),
+                metadata_max_idle: Duration::from_secs(300),
+            },
+            &[("localhost".into(), 1969)],
+        ));
+        let mut client = MockClient::new(metadata);
+        assert_eq!(client.finalized_feature("transaction.version"), None);
+        client.set_finalized_feature("transaction.version", 2);
+        assert_eq!(client.finalized_feature("transaction.version"), Some(2));
+        assert_eq!(client.finalized_feature("group.version"), None);
     }
 }

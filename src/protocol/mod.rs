@@ -5,7 +5,8 @@
 //! - [`frame`]: the 4-byte size prefix.
 //! - [`header`]: request header v1/v2, response header v0/v1.
 //! - [`messages`]: ApiVersions, Metadata, Produce, InitProducerId, SaslHandshake,
-//!   SaslAuthenticate.
+//!   SaslAuthenticate, and the transaction APIs FindCoordinator, AddPartitionsToTxn,
+//!   AddOffsetsToTxn, EndTxn and TxnOffsetCommit.
 //! - [`record_batch`]: RecordBatch v2 (magic 2) writer and reader with CRC-32C.
 //! - [`compression`]: the batch codecs (gzip, Snappy, LZ4, Zstandard) as Kafka frames them.
 //! - [`error_code`]: every Kafka error code, retriable or not.
@@ -42,24 +43,39 @@ pub enum ApiKey {
     Produce = 0,
     /// Metadata (3): brokers, topics, partitions, leaders.
     Metadata = 3,
+    /// FindCoordinator (10): the broker coordinating a transactional id or consumer group.
+    FindCoordinator = 10,
     /// SaslHandshake (17): the SASL mechanism to authenticate with.
     SaslHandshake = 17,
     /// ApiVersions (18): which versions of which APIs the broker supports.
     ApiVersions = 18,
     /// InitProducerId (22): producer id and epoch for idempotence and transactions.
     InitProducerId = 22,
+    /// AddPartitionsToTxn (24): add partitions to the ongoing transaction.
+    AddPartitionsToTxn = 24,
+    /// AddOffsetsToTxn (25): add a consumer group's offsets to the ongoing transaction.
+    AddOffsetsToTxn = 25,
+    /// EndTxn (26): commit or abort the ongoing transaction.
+    EndTxn = 26,
+    /// TxnOffsetCommit (28): commit a consumer group's offsets within the transaction.
+    TxnOffsetCommit = 28,
     /// SaslAuthenticate (36): one SASL token each way.
     SaslAuthenticate = 36,
 }
 
 impl ApiKey {
     /// Every API this crate speaks.
-    pub const ALL: [ApiKey; 6] = [
+    pub const ALL: [ApiKey; 11] = [
         ApiKey::Produce,
         ApiKey::Metadata,
+        ApiKey::FindCoordinator,
         ApiKey::SaslHandshake,
         ApiKey::ApiVersions,
         ApiKey::InitProducerId,
+        ApiKey::AddPartitionsToTxn,
+        ApiKey::AddOffsetsToTxn,
+        ApiKey::EndTxn,
+        ApiKey::TxnOffsetCommit,
         ApiKey::SaslAuthenticate,
     ];
 
@@ -77,6 +93,11 @@ impl ApiKey {
             ApiKey::InitProducerId => "InitProducerId",
             ApiKey::SaslHandshake => "SaslHandshake",
             ApiKey::SaslAuthenticate => "SaslAuthenticate",
+            ApiKey::FindCoordinator => "FindCoordinator",
+            ApiKey::AddPartitionsToTxn => "AddPartitionsToTxn",
+            ApiKey::AddOffsetsToTxn => "AddOffsetsToTxn",
+            ApiKey::EndTxn => "EndTxn",
+            ApiKey::TxnOffsetCommit => "TxnOffsetCommit",
         }
     }
 
@@ -84,12 +105,15 @@ impl ApiKey {
     /// floor (KIP-896), so that brokers from Kafka 2.1 on are served: Produce v3–v12 (v3: record
     /// batch v2 and the transactional id), Metadata v0–v13, ApiVersions v0–v4, InitProducerId
     /// v0–v5 (a Kafka 2.1 broker offers Produce v0–v7, Metadata v0–v7, ApiVersions v0–v2 and
-    /// InitProducerId v0–v1).
+    /// InitProducerId v0–v1); the transaction APIs FindCoordinator v0–v6, AddPartitionsToTxn
+    /// v0–v3 (v4+ are broker-to-broker), AddOffsetsToTxn v0–v4, EndTxn v0–v5 and TxnOffsetCommit
+    /// v0–v5.
     ///
     /// ```
     /// use kafka_producer::protocol::ApiKey;
     /// assert_eq!(ApiKey::Produce.supported_versions(), (3, 12));
     /// assert_eq!(ApiKey::Metadata.supported_versions(), (0, 13));
+    /// assert_eq!(ApiKey::AddPartitionsToTxn.supported_versions(), (0, 3));
     /// ```
     pub fn supported_versions(self) -> (i16, i16) {
         match self {
@@ -99,6 +123,11 @@ impl ApiKey {
             ApiKey::InitProducerId => messages::init_producer_id::VERSIONS,
             ApiKey::SaslHandshake => messages::sasl_handshake::VERSIONS,
             ApiKey::SaslAuthenticate => messages::sasl_authenticate::VERSIONS,
+            ApiKey::FindCoordinator => messages::find_coordinator::VERSIONS,
+            ApiKey::AddPartitionsToTxn => messages::add_partitions_to_txn::VERSIONS,
+            ApiKey::AddOffsetsToTxn => messages::add_offsets_to_txn::VERSIONS,
+            ApiKey::EndTxn => messages::end_txn::VERSIONS,
+            ApiKey::TxnOffsetCommit => messages::txn_offset_commit::VERSIONS,
         }
     }
 
@@ -112,6 +141,11 @@ impl ApiKey {
             // Never flexible: no version reaches it.
             ApiKey::SaslHandshake => i16::MAX,
             ApiKey::SaslAuthenticate => 2,
+            ApiKey::FindCoordinator
+            | ApiKey::AddPartitionsToTxn
+            | ApiKey::AddOffsetsToTxn
+            | ApiKey::EndTxn
+            | ApiKey::TxnOffsetCommit => 3,
         }
     }
 

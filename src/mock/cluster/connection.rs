@@ -16,6 +16,18 @@ use std::sync::atomic::Ordering;
 use super::sequences::be;
 use super::{Conn, MAX_FRAME, POLL, Shared, create_topic};
 
+/// Whether the mock broker answers `api` at all (it advertises only those).
+fn answers(api: ApiKey) -> bool {
+    !matches!(
+        api,
+        ApiKey::FindCoordinator
+            | ApiKey::AddPartitionsToTxn
+            | ApiKey::AddOffsetsToTxn
+            | ApiKey::EndTxn
+            | ApiKey::TxnOffsetCommit
+    )
+}
+
 pub(super) fn accept_loop(listener: TcpListener, id: usize, shared: Arc<Shared>) {
     if let Some(h) = &shared.thread_hook {
         h();
@@ -148,6 +160,9 @@ impl Conn<'_> {
                 let me = self.broker.id;
                 resp.api_keys.retain_mut(|k| {
                     let api = ApiKey::from_i16(k.api_key);
+                    if api.is_some_and(|a| !answers(a)) {
+                        return false;
+                    }
                     let over =
                         api.and_then(|a| per_broker.get(&(me, a)).or_else(|| overrides.get(&a)));
                     match over {
@@ -201,6 +216,12 @@ impl Conn<'_> {
                 };
                 responses::frame(&mut self.out, id, flexible, version, &resp);
             }
+            // Not advertised (see `answers`): a broker closes the connection.
+            ApiKey::FindCoordinator
+            | ApiKey::AddPartitionsToTxn
+            | ApiKey::AddOffsetsToTxn
+            | ApiKey::EndTxn
+            | ApiKey::TxnOffsetCommit => return None,
             ApiKey::SaslAuthenticate => {
                 SaslAuthenticateRequest::decode(version, &mut r).ok()?;
                 let resp = SaslAuthenticateResponse {
@@ -217,6 +238,9 @@ impl Conn<'_> {
 
     /// Whether this broker's ApiVersions answer covers `version` of `api`.
     fn advertises(&self, api: ApiKey, version: i16) -> bool {
+        if !answers(api) {
+            return false;
+        }
         let st = self.shared.state.lock();
         let range = match st
             .broker_api_versions

@@ -115,6 +115,9 @@ pub(crate) struct NetworkClient {
     pending: Vec<ClientResponse>,
     stats: NetworkStats,
     jitter: u64,
+    /// The ApiVersions answer with the highest finalized-features epoch seen on any connection
+    /// (Java `ApiVersions.maxFinalizedFeaturesEpoch` / `finalizedFeatures`).
+    finalized_features: Option<crate::protocol::versions::ApiVersions>,
 }
 
 impl NetworkClient {
@@ -139,6 +142,7 @@ impl NetworkClient {
             pending: Vec::new(),
             stats: NetworkStats::default(),
             jitter: std::process::id() as u64,
+            finalized_features: None,
         })
     }
 
@@ -171,6 +175,25 @@ impl NetworkClient {
         Ok(versions.version_for(api)?)
     }
 
+    /// The finalized max level of feature `name` from the ApiVersions answer with the highest
+    /// finalized-features epoch seen so far on any connection.
+    pub(crate) fn finalized_feature(&self, name: &str) -> Option<i16> {
+        self.finalized_features
+            .as_ref()
+            .and_then(|v| v.finalized_feature(name))
+    }
+
+    /// Keeps `versions` when its finalized features are newer than any seen before.
+    fn update_finalized_features(&mut self, versions: &crate::protocol::versions::ApiVersions) {
+        let best = self
+            .finalized_features
+            .as_ref()
+            .map_or(-1, |v| v.finalized_features_epoch());
+        if versions.finalized_features_epoch() > best {
+            self.finalized_features = Some(versions.clone());
+        }
+    }
+
     /// Requests in flight on all connections.
     pub(crate) fn in_flight_count(&self) -> usize {
         self.connections.values().map(|c| c.in_flight.len()).sum()
@@ -184,5 +207,85 @@ impl NetworkClient {
     /// The client id.
     pub(crate) fn client_id(&self) -> &str {
         &self.config.client_id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NetworkClient, NetworkConfig};
+    use crate::metadata::{Metadata, MetadataConfig};
+    use crate::protocol::messages::ApiVersionsResponse;
+    use crate::protocol::messages::api_versions::FeatureRange;
+    use crate::protocol::versions::ApiVersions;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn client() -> NetworkClient {
+        let metadata = Arc::new(Metadata::new(
+            MetadataConfig {
+                refresh_backoff: Duration::from_millis(50),
+                refresh_backoff_max: Duration::from_millis(500),
+                metadata_max_age: Duration::from_secs(300),
+                metadata_max_idle: Duration::from_secs(300),
+            },
+            &[("localhost".to_string(), 9092)],
+        ));
+        let config = NetworkConfig {
+            client_id: "features-test".into(),
+            sasl: None,
+            max_in_flight: 5,
+            request_timeout: Duration::from_secs(30),
+            reconnect_backoff: Duration::from_millis(50),
+            reconnect_backoff_max: Duration::from_secs(1),
+            connection_setup_timeout: Duration::from_secs(10),
+            connection_setup_timeout_max: Duration::from_secs(30),
+            connections_max_idle: Duration::from_secs(540),
+            send_buffer: -1,
+            receive_buffer: -1,
+            allow_auto_create_topics: true,
+            rebootstrap: false,
+            rebootstrap_trigger: Duration::from_secs(300),
+            ssl: None,
+        };
+        NetworkClient::new(config, metadata).unwrap()
+    }
+
+    fn versions(epoch: i64, tv: Option<i16>) -> ApiVersions {
+        ApiVersions::from_response(&ApiVersionsResponse {
+            finalized_features_epoch: epoch,
+            finalized_features: tv
+                .map(|level| FeatureRange {
+                    name: "transaction.version".into(),
+                    min_version: level,
+                    max_version: level,
+                })
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        })
+    }
+
+    /// As Java's `ApiVersions.update`: the answer with the highest finalized-features epoch on
+    /// any connection wins, whatever the order the connections answered in.
+    #[test]
+    fn finalized_features_follow_the_highest_epoch() {
+        let mut c = client();
+        assert_eq!(c.finalized_feature("transaction.version"), None);
+        // No epoch (an old broker): nothing learned.
+        c.update_finalized_features(&versions(-1, Some(1)));
+        assert_eq!(c.finalized_feature("transaction.version"), None);
+        c.update_finalized_features(&versions(5, Some(2)));
+        assert_eq!(c.finalized_feature("transaction.version"), Some(2));
+        // An older view from another broker does not win.
+        c.update_finalized_features(&versions(3, Some(0)));
+        assert_eq!(c.finalized_feature("transaction.version"), Some(2));
+        // Nor does the same epoch.
+        c.update_finalized_features(&versions(5, None));
+        assert_eq!(c.finalized_feature("transaction.version"), Some(2));
+        // A newer one does, even when the feature was downgraded away.
+        c.update_finalized_features(&versions(6, None));
+        assert_eq!(c.finalized_feature("transaction.version"), None);
+        c.update_finalized_features(&versions(7, Some(1)));
+        assert_eq!(c.finalized_feature("transaction.version"), Some(1));
     }
 }

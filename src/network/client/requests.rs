@@ -182,6 +182,7 @@ impl NetworkClient {
             }
             Ok(resp) => {
                 let versions = ApiVersions::from_response(&resp);
+                self.update_finalized_features(&versions);
                 if let Err(mut e) = versions.check(&[ApiKey::Metadata, ApiKey::Produce]) {
                     e.node = Some(self.node_label(node));
                     // Logged once per broker, not at every reconnect.
