@@ -10,6 +10,8 @@ use crate::producer::delivery::{Callback, RecordFuture};
 use crate::producer::internals::accumulator::{AccumulatorConfig, RecordAccumulator};
 use crate::producer::internals::buffer_pool::BufferPool;
 use crate::producer::internals::sender::{Sender, SenderConfig, SenderControl, SenderMetrics};
+use crate::producer::internals::transaction_manager::transactional::Transactional;
+use crate::producer::internals::transaction_manager::transactional_request_result::TransactionalRequestResult;
 use crate::producer::partitioner::{Partitioner, partition_for_key};
 use crate::producer::record::{ProducerRecord, RecordMetadata};
 use crate::producer::serializer::Serializer;
@@ -63,6 +65,7 @@ pub struct KafkaProducer<K, V> {
     key_serializer: Box<dyn Serializer<K>>,
     value_serializer: Box<dyn Serializer<V>>,
     partitioner: Option<Box<dyn Partitioner>>,
+    transactional: Option<Arc<Transactional>>,
     accumulator: Arc<RecordAccumulator>,
     metadata: Arc<Metadata>,
     waker: Arc<Waker>,
@@ -151,6 +154,13 @@ impl<K, V> KafkaProducer<K, V> {
         )
         .map_err(|e| Error::Network(format!("cannot create the network selector: {e}")))?;
         let waker = client.waker();
+        let transactional = config.transactional_id().map(|id| {
+            Arc::new(Transactional::new(
+                id,
+                config.transaction_timeout(),
+                config.retry_backoff().min(config.retry_backoff_max()),
+            ))
+        });
         let control = Arc::new(SenderControl::default());
         control.running.store(true, Ordering::SeqCst);
         let sender = Sender::new(
@@ -167,6 +177,7 @@ impl<K, V> KafkaProducer<K, V> {
                 guarantee_message_order: config.max_in_flight_requests_per_connection() == 1,
                 retry_backoff: config.retry_backoff().min(config.retry_backoff_max()),
                 idempotence: config.enable_idempotence(),
+                transactional: transactional.clone(),
             },
             control.clone(),
         );
@@ -187,6 +198,7 @@ impl<K, V> KafkaProducer<K, V> {
             key_serializer: Box::new(key_serializer),
             value_serializer: Box::new(value_serializer),
             partitioner,
+            transactional,
             accumulator,
             metadata,
             waker,
@@ -268,6 +280,11 @@ impl<K, V> KafkaProducer<K, V> {
                 return Err((err, callback));
             }
         }
+        if let Some(t) = &self.transactional {
+            if let Err(e) = t.lock().check_send() {
+                return Err((e, callback));
+            }
+        }
         if let Some(ts) = record.timestamp.filter(|ts| *ts < 0) {
             return Err((
                 Error::InvalidRecord(format!(
@@ -322,6 +339,12 @@ impl<K, V> KafkaProducer<K, V> {
                 remaining,
                 &cluster,
             )?;
+            if let Some(t) = &self.transactional {
+                t.lock().maybe_add_partition(&TopicPartition::new(
+                    record.topic.as_str(),
+                    result.partition,
+                ));
+            }
             if result.batch_is_full || result.new_batch_created {
                 self.wakeup();
             }
@@ -485,18 +508,17 @@ impl<K, V> KafkaProducer<K, V> {
     /// # Ok::<(), kafka_producer::Error>(())
     /// ```
     pub fn init_transactions(&self) -> Result<(), Error> {
-        Err(Error::IllegalState(
-            "transactions: not implemented yet".into(),
-        ))
+        let t = self.transactional_for("init_transactions")?;
+        let result = t.lock().initialize_transactions()?;
+        self.await_transactional(t, &result)
     }
 
     /// Starts a transaction: the records sent until [`commit_transaction`](Self::commit_transaction)
     /// or [`abort_transaction`](Self::abort_transaction) become visible to `read_committed`
     /// consumers all together, or not at all (Java's `beginTransaction`). Does not block.
     pub fn begin_transaction(&self) -> Result<(), Error> {
-        Err(Error::IllegalState(
-            "transactions: not implemented yet".into(),
-        ))
+        let t = self.transactional_for("begin_transaction")?;
+        t.lock().begin_transaction()
     }
 
     /// Adds consumed offsets to the current transaction: they are committed to the consumer
@@ -518,10 +540,19 @@ impl<K, V> KafkaProducer<K, V> {
         offsets: &HashMap<TopicPartition, OffsetAndMetadata>,
         group_metadata: &ConsumerGroupMetadata,
     ) -> Result<(), Error> {
-        let _ = (offsets, group_metadata);
-        Err(Error::IllegalState(
-            "transactions: not implemented yet".into(),
-        ))
+        let t = self.transactional_for("send_offsets_to_transaction")?;
+        if group_metadata.group_id.is_empty() {
+            return Err(Error::IllegalState(
+                "send_offsets_to_transaction needs the consumer group's id".into(),
+            ));
+        }
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let result = t
+            .lock()
+            .send_offsets_to_transaction(offsets, group_metadata)?;
+        self.await_transactional(t, &result)
     }
 
     /// Commits the current transaction: sends what is buffered, waits for every record of the
@@ -532,18 +563,56 @@ impl<K, V> KafkaProducer<K, V> {
     /// call [`abort_transaction`](Self::abort_transaction). [`Error::ProducerFenced`] and
     /// [`Error::TransactionFatal`] mean the producer must be closed.
     pub fn commit_transaction(&self) -> Result<(), Error> {
-        Err(Error::IllegalState(
-            "transactions: not implemented yet".into(),
-        ))
+        let t = self.transactional_for("commit_transaction")?;
+        let result = t.lock().begin_commit()?;
+        self.await_transactional(t, &result)
     }
 
     /// Aborts the current transaction: records not yet sent fail with
     /// [`Error::TransactionAborted`], records already written are never shown to
     /// `read_committed` consumers (Java's `abortTransaction`). Blocks at most `max.block.ms`.
     pub fn abort_transaction(&self) -> Result<(), Error> {
-        Err(Error::IllegalState(
-            "transactions: not implemented yet".into(),
-        ))
+        let t = self.transactional_for("abort_transaction")?;
+        let result = t.lock().begin_abort()?;
+        self.await_transactional(t, &result)
+    }
+
+    /// The transactional state, for a transactional method called on an open producer from a
+    /// caller thread (Java's `throwIfNoTransactionManager`, `throwIfProducerClosed`).
+    fn transactional_for(&self, method: &str) -> Result<&Arc<Transactional>, Error> {
+        let Some(t) = &self.transactional else {
+            return Err(Error::IllegalState(format!(
+                "Cannot use transactional methods ({method}) without enabling transactions by \
+                 setting the transactional.id configuration property"
+            )));
+        };
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Error::ProducerClosed(
+                "Cannot perform operation after producer has been closed".into(),
+            ));
+        }
+        if std::thread::current().id() == self.sender_thread_id {
+            return Err(Error::IllegalState(format!(
+                "{method} invocation inside a callback is not permitted because it would wait \
+                 for the sender thread, which runs the callback (a deadlock)"
+            )));
+        }
+        Ok(t)
+    }
+
+    /// Wakes the sender and waits at most `max.block.ms` for a transactional call's outcome.
+    fn await_transactional(
+        &self,
+        t: &Transactional,
+        result: &Arc<TransactionalRequestResult>,
+    ) -> Result<(), Error> {
+        self.wakeup();
+        let max_block = self.config.max_block();
+        let outcome = result.await_until(Instant::now() + max_block, max_block.as_millis());
+        if result.is_acked() {
+            t.lock().ack(result);
+        }
+        outcome
     }
 
     /// The partitions of a topic, waiting at most `max.block.ms` for its metadata.

@@ -83,7 +83,7 @@ fn state_of(seq: &BatchSequence) -> ProducerState {
         producer_id: seq.producer.producer_id,
         producer_epoch: seq.producer.epoch,
         base_sequence: seq.base_sequence,
-        is_transactional: false,
+        is_transactional: seq.is_transactional,
     }
 }
 
@@ -477,6 +477,7 @@ impl ProducerBatch {
                     producer: seq.producer,
                     base_sequence: base,
                     record_count: count,
+                    is_transactional: seq.is_transactional,
                 });
                 base = crate::producer::internals::transaction_manager::increment_sequence(
                     base, count,

@@ -106,6 +106,7 @@ fn split_chains_futures_keeps_callbacks_and_sequences() {
         producer,
         base_sequence: 40,
         record_count: 10,
+        is_transactional: false,
     });
     b.close();
     let parts = b.split(400, now).unwrap();
@@ -226,9 +227,13 @@ fn producer_state_is_written_at_close_and_rewritten_after_a_reset() {
         producer,
         base_sequence: 9,
         record_count: 1,
+        is_transactional: true,
     });
     b.close();
     let decoded = RecordBatch::decode_all(&b.shared_bytes().unwrap()).unwrap();
+    // A transactional batch carries the transactional bit (without it a broker takes the
+    // records as idempotent only: they never join the transaction).
+    assert!(decoded.iter().all(|d| d.is_transactional()));
     assert_eq!(
         (
             decoded[0].producer_id,

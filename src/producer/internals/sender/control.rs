@@ -26,6 +26,12 @@ pub(crate) struct SenderConfig {
     pub retry_backoff: Duration,
     /// `enable.idempotence`.
     pub idempotence: bool,
+    /// The transactional state, with `transactional.id`.
+    pub transactional: Option<
+        std::sync::Arc<
+            crate::producer::internals::transaction_manager::transactional::Transactional,
+        >,
+    >,
 }
 
 /// What the sender did, for tests, tools and the `metrics()` of the producer.

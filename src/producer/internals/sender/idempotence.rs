@@ -19,11 +19,51 @@ impl<C: KafkaClient> Sender<C> {
         let backoff = self.config.retry_backoff.max(Duration::from_millis(1));
         let tm = self.txn.as_mut()?;
         tm.maybe_resolve_sequences();
-        if let Some(err) = tm.fatal_error().cloned() {
-            self.control.set_fatal_error(err.clone());
+        let fatal = match tm.transactional_state().cloned() {
+            // A transactional producer's fatal error is the state machine's (ProducerFenced,
+            // TransactionFatal); one the sequences found is made the state machine's too.
+            Some(t) => {
+                let mut core = t.lock();
+                if !core.has_fatal_error() {
+                    if let Some(e) = tm.fatal_error().cloned() {
+                        core.batch_failed(&e);
+                        if !core.has_fatal_error() {
+                            core.transition_to_fatal_error(Error::TransactionFatal {
+                                message: "the producer entered a fatal state".into(),
+                                cause: Box::new(e),
+                            });
+                        }
+                    }
+                }
+                let e = core
+                    .has_fatal_error()
+                    .then(|| core.last_error().cloned())
+                    .flatten();
+                drop(core);
+                if let Some(e) = &e {
+                    tm.set_fatal(e.clone());
+                }
+                e
+            }
+            None => tm.fatal_error().cloned(),
+        };
+        if let Some(err) = fatal {
+            if !self
+                .control
+                .has_fatal_error
+                .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                self.control.set_fatal_error(err.clone());
+            }
             self.abort_in_flight(&err);
             self.abort_queued_batches(&err);
             return Some(backoff);
+        }
+        if tm.is_transactional() {
+            // The transaction coordinator gives producer ids and epochs (the transactional
+            // step); no local epoch bump.
+            tm.sync_transaction_partitions();
+            return None;
         }
         let bump = tm.epoch_bump_required() && tm.producer_id_and_epoch().is_valid();
         let rewrites = tm.bump_idempotent_epoch_if_needed();
@@ -143,6 +183,14 @@ impl<C: KafkaClient> Sender<C> {
                 self.next_init_attempt = Some(now + backoff);
             }
         }
+    }
+
+    /// Applies the rewrites of a new producer id or epoch from the transaction coordinator.
+    pub(super) fn apply_transactional_rewrites(
+        &mut self,
+        rewrites: Vec<(TopicPartition, Rewrite)>,
+    ) {
+        self.apply_rewrites(rewrites);
     }
 
     /// Applies an epoch bump's new sequences to the batches queued and in flight.

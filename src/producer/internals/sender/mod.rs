@@ -22,6 +22,7 @@ mod control;
 mod idempotence;
 mod produce;
 mod state_dump;
+mod transactional;
 
 pub(crate) use control::{SenderConfig, SenderControl, SenderMetrics};
 
@@ -43,6 +44,14 @@ pub(crate) struct Sender<C: KafkaClient = NetworkClient> {
     txn: Option<TransactionManager>,
     init_request: Option<(i32, i32)>,
     next_init_attempt: Option<Instant>,
+    /// The transactional request out.
+    txn_in_flight: Option<transactional::InFlightTxnRequest>,
+    /// When a transactional retry may go.
+    txn_retry_at: Option<Instant>,
+    /// Since when the sender waits for the node of the next transactional request.
+    txn_node_wait: Option<(i32, Instant)>,
+    /// `transactional.id`, for Produce requests.
+    transactional_id: Option<String>,
 }
 
 impl<C: KafkaClient> Sender<C> {
@@ -56,6 +65,14 @@ impl<C: KafkaClient> Sender<C> {
         control: Arc<SenderControl>,
     ) -> Self {
         let idempotence = config.idempotence;
+        let txn = match &config.transactional {
+            Some(t) => Some(TransactionManager::transactional(t.clone())),
+            None => idempotence.then(TransactionManager::new),
+        };
+        let transactional_id = config
+            .transactional
+            .as_ref()
+            .map(|t| t.lock().transactional_id().to_string());
         Sender {
             client,
             time,
@@ -65,9 +82,13 @@ impl<C: KafkaClient> Sender<C> {
             control,
             in_flight: HashMap::new(),
             metrics: SenderMetrics::default(),
-            txn: idempotence.then(TransactionManager::new),
+            txn,
             init_request: None,
             next_init_attempt: None,
+            txn_in_flight: None,
+            txn_retry_at: None,
+            txn_node_wait: None,
+            transactional_id,
         }
     }
 
@@ -83,7 +104,17 @@ impl<C: KafkaClient> Sender<C> {
         while !self.control.force_close.load(Ordering::SeqCst)
             && (self.accumulator.has_undrained()
                 || self.client.in_flight_count() > 0
-                || !self.in_flight.is_empty())
+                || !self.in_flight.is_empty()
+                || self.has_pending_transactional_requests())
+        {
+            if !self.run_once_catching_panics() {
+                return;
+            }
+        }
+        // An open transaction is aborted (Java: "Aborting incomplete transaction due to
+        // shutdown").
+        while !self.control.force_close.load(Ordering::SeqCst)
+            && self.abort_open_transaction_for_close()
         {
             if !self.run_once_catching_panics() {
                 return;
@@ -154,7 +185,21 @@ impl<C: KafkaClient> Sender<C> {
             self.publish_metrics();
             return;
         }
-        let timeout = self.send_producer_data(now);
+        let mut timeout = match self.maybe_send_and_poll_transactional_request(now) {
+            transactional::TxnStep::Poll(timeout) => {
+                self.expire_batches(now);
+                let timeout = timeout.min(self.accumulator.next_expiry_delay(now));
+                let responses = self.client.poll(timeout, now);
+                let now = self.time.now();
+                for r in responses {
+                    self.handle_response(r, now);
+                }
+                self.publish_metrics();
+                return;
+            }
+            transactional::TxnStep::Continue(wake) => wake.unwrap_or(Duration::MAX),
+        };
+        timeout = timeout.min(self.send_producer_data(now));
         let responses = self.client.poll(timeout, now);
         let now = self.time.now();
         for r in responses {

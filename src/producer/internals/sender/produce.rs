@@ -99,6 +99,9 @@ impl<C: KafkaClient> Sender<C> {
         now: Instant,
     ) {
         let version = match self.client.api_version(node, ApiKey::Produce) {
+            // Produce v12 adds partitions to a transaction implicitly (KIP-890): a
+            // transactional producer speaks it only under transaction version 2.
+            Ok(v) if self.transactional_id.is_some() && !self.transaction_v2() => v.min(11),
             Ok(v) => v,
             Err(e) => {
                 log::error!("Cannot send a Produce request to node {node}: {e}");
@@ -164,7 +167,7 @@ impl<C: KafkaClient> Sender<C> {
             })
             .collect();
         let request = ProduceRequest {
-            transactional_id: None,
+            transactional_id: self.transactional_id.clone(),
             acks: self.config.acks,
             timeout_ms: self
                 .config
@@ -208,6 +211,10 @@ impl<C: KafkaClient> Sender<C> {
     }
 
     pub(super) fn handle_response(&mut self, response: ClientResponse, now: Instant) {
+        if self.is_transactional_response(&response) {
+            self.handle_transactional_response(response, now);
+            return;
+        }
         if response.api == ApiKey::InitProducerId {
             self.handle_init_producer_id_response(response, now);
             return;
@@ -494,6 +501,13 @@ impl<C: KafkaClient> Sender<C> {
             self.metrics.records_acked += batch.record_count() as u64;
         }
         self.accumulator.deallocate(batch);
+    }
+
+    fn transaction_v2(&self) -> bool {
+        self.txn
+            .as_ref()
+            .and_then(|tm| tm.transactional_state())
+            .is_some_and(|t| t.lock().is_transaction_v2())
     }
 
     fn fail_batch(&mut self, batch: &mut ProducerBatch, err: Error) {

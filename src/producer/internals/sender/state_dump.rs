@@ -34,6 +34,17 @@ impl<C: KafkaClient> Sender<C> {
                 tm.fatal_error()
                     .map_or_else(|| "none".to_string(), |e| e.to_string())
             );
+            if let Some(t) = tm.transactional_state() {
+                let _ = writeln!(
+                    out,
+                    "  transactions: {}{}",
+                    t.lock().describe(),
+                    match &self.txn_in_flight {
+                        Some(r) => format!(", request out: {r}"),
+                        None => String::new(),
+                    }
+                );
+            }
         }
         let mut parts: BTreeMap<TopicPartition, Vec<String>> = BTreeMap::new();
         for (tp, line) in self.accumulator.describe_queues(now) {

@@ -46,6 +46,7 @@ use crate::network::mock_client::{Answer, MockClient};
 use crate::producer::delivery::RecordFuture;
 use crate::producer::internals::accumulator::{AccumulatorConfig, RecordAccumulator};
 use crate::producer::internals::buffer_pool::BufferPool;
+use crate::producer::internals::transaction_manager::transactional::Transactional;
 use crate::producer::internals::transaction_manager::{InitState, ProducerIdAndEpoch};
 use crate::protocol::ErrorCode;
 use crate::protocol::Uuid;
@@ -83,6 +84,8 @@ pub(super) struct Setup {
     pub(super) acks: i16,
     pub(super) memory: usize,
     pub(super) compression: Compression,
+    /// `transactional.id` (the sender is then transactional; the state is the harness's).
+    pub(super) transactional: Option<Arc<Transactional>>,
 }
 
 impl Default for Setup {
@@ -101,6 +104,7 @@ impl Default for Setup {
             acks: -1,
             memory: 1024 * 1024,
             compression: Compression::None,
+            transactional: None,
         }
     }
 }
@@ -272,6 +276,7 @@ impl Harness {
                 guarantee_message_order: setup.guarantee_order,
                 retry_backoff: RETRY_BACKOFF,
                 idempotence: setup.idempotence,
+                transactional: setup.transactional.clone(),
             },
             control.clone(),
         );

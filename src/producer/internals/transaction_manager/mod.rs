@@ -53,6 +53,8 @@ pub struct BatchSequence {
     pub base_sequence: i32,
     /// Records in the batch.
     pub record_count: i32,
+    /// Whether the batch belongs to a transaction (the transactional bit of its header).
+    pub is_transactional: bool,
 }
 
 impl BatchSequence {
@@ -203,7 +205,7 @@ impl TransactionManager {
     /// A manager for a transactional producer: sequences as for an idempotent one, but epochs
     /// come from the transaction coordinator, failures make the transaction abortable, and only
     /// the partitions of the open transaction are drained.
-    pub fn transactional(state: Arc<Transactional>) -> Self {
+    pub(crate) fn transactional(state: Arc<Transactional>) -> Self {
         TransactionManager {
             transactional: Some(state),
             sendable: Some((u64::MAX, HashSet::new())),
@@ -212,7 +214,7 @@ impl TransactionManager {
     }
 
     /// The transactional state, if the producer is transactional.
-    pub fn transactional_state(&self) -> Option<&Arc<Transactional>> {
+    pub(crate) fn transactional_state(&self) -> Option<&Arc<Transactional>> {
         self.transactional.as_ref()
     }
 
@@ -419,6 +421,7 @@ impl TransactionManager {
         record_count: i32,
     ) -> BatchSequence {
         let producer = self.producer;
+        let is_transactional = self.transactional.is_some();
         if self.has_stale_producer_id_and_epoch(tp) && !self.has_in_flight_batches(tp) {
             let mut ignored = Vec::new();
             self.entry(tp)
@@ -430,6 +433,7 @@ impl TransactionManager {
             producer,
             base_sequence: e.next_sequence,
             record_count,
+            is_transactional,
         };
         e.next_sequence = increment_sequence(e.next_sequence, record_count);
         e.in_flight.push(b);

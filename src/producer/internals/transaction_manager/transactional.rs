@@ -76,11 +76,13 @@ pub(crate) enum TxnRequestKind {
 }
 
 impl TxnRequestKind {
-    /// Java's `TxnRequestHandler.priority()`: lower first.
+    /// Java's `TxnRequestHandler.priority()`: lower first. An epoch bump goes after the
+    /// EndTxn of the transaction it follows (an InitProducerId first would abort it).
     fn priority(&self) -> u8 {
         match self {
             TxnRequestKind::FindCoordinator { .. } => 0,
-            TxnRequestKind::InitProducerId { .. } => 1,
+            TxnRequestKind::InitProducerId { bump: false } => 1,
+            TxnRequestKind::InitProducerId { bump: true } => 4,
             TxnRequestKind::AddPartitions { .. }
             | TxnRequestKind::AddOffsets { .. }
             | TxnRequestKind::TxnOffsetCommit { .. } => 2,
@@ -125,7 +127,11 @@ pub(crate) struct TxnRequest {
 }
 
 impl TxnRequest {
-    fn new(kind: TxnRequestKind, result: Arc<TransactionalRequestResult>, backoff: Duration) -> Self {
+    fn new(
+        kind: TxnRequestKind,
+        result: Arc<TransactionalRequestResult>,
+        backoff: Duration,
+    ) -> Self {
         TxnRequest {
             kind,
             result,
@@ -268,6 +274,7 @@ impl TxnCore {
     }
 
     /// The current state.
+    #[cfg(test)]
     pub(crate) fn state(&self) -> State {
         self.state
     }
@@ -491,7 +498,8 @@ impl TxnCore {
             )));
         }
         for (tp, o) in offsets {
-            self.pending_txn_offset_commits.insert(tp.clone(), o.clone());
+            self.pending_txn_offset_commits
+                .insert(tp.clone(), o.clone());
         }
         let result = Arc::new(TransactionalRequestResult::new("sendOffsetsToTransaction"));
         let kind = if self.tv2 {
@@ -632,19 +640,21 @@ impl TxnCore {
     // ---- sender side ----
 
     /// The partitions whose batches may be sent, if they changed since `seen` (their version).
-    pub(crate) fn partitions_if_changed(&self, seen: u64) -> Option<(u64, HashSet<TopicPartition>)> {
-        (self.partitions_version != seen)
-            .then(|| (self.partitions_version, self.partitions_in_transaction.clone()))
+    pub(crate) fn partitions_if_changed(
+        &self,
+        seen: u64,
+    ) -> Option<(u64, HashSet<TopicPartition>)> {
+        (self.partitions_version != seen).then(|| {
+            (
+                self.partitions_version,
+                self.partitions_in_transaction.clone(),
+            )
+        })
     }
 
     /// The brokers' finalized `transaction.version`, as the network client knows it.
     pub(crate) fn set_broker_transaction_version(&mut self, level: i16) {
         self.broker_transaction_version = level;
-    }
-
-    /// The producer id and epoch (the sender sets it with the idempotent manager's).
-    pub(crate) fn set_producer(&mut self, producer: ProducerIdAndEpoch) {
-        self.producer = producer;
     }
 
     /// Whether the coordinator supports epoch bumps (InitProducerId v3+).
@@ -698,6 +708,18 @@ impl TxnCore {
             TxnRequestKind::TxnOffsetCommit { group } => group.group_id.clone(),
             _ => self.transactional_id.clone(),
         }
+    }
+
+    /// Puts a request back unsent, ahead of the others of its priority (its node was not
+    /// ready yet).
+    pub(crate) fn push_front(&mut self, request: TxnRequest) {
+        let p = request.kind.priority();
+        let at = self
+            .pending_requests
+            .iter()
+            .position(|r| r.kind.priority() >= p)
+            .unwrap_or(self.pending_requests.len());
+        self.pending_requests.insert(at, request);
     }
 
     /// Puts a request back for a retry (Java's `reenqueue` / `retry`).
@@ -771,9 +793,11 @@ impl TxnCore {
                     self.pending_partitions.remove(tp);
                 }
             }
-            r.result.fail(self.last_error.clone().unwrap_or_else(|| {
-                illegal_state("the transaction is in an error state")
-            }));
+            r.result.fail(
+                self.last_error
+                    .clone()
+                    .unwrap_or_else(|| illegal_state("the transaction is in an error state")),
+            );
             return true;
         }
         false
@@ -1303,7 +1327,10 @@ impl TxnCore {
                 had_failure = true;
             } else if code == ErrorCode::GROUP_AUTHORIZATION_FAILED {
                 let e = abortable(
-                    format!("not authorized to commit offsets of group {}", group.group_id),
+                    format!(
+                        "not authorized to commit offsets of group {}",
+                        group.group_id
+                    ),
                     Error::broker(code, None),
                 );
                 self.abortable_error(&r, e);
@@ -1318,7 +1345,8 @@ impl TxnCore {
                 );
                 self.abortable_error(&r, e);
                 return;
-            } else if code == ErrorCode::INVALID_PRODUCER_EPOCH || code == ErrorCode::PRODUCER_FENCED
+            } else if code == ErrorCode::INVALID_PRODUCER_EPOCH
+                || code == ErrorCode::PRODUCER_FENCED
             {
                 let e = fenced(&self.transactional_id, self.producer);
                 self.fatal_error(&r, e);
@@ -1390,7 +1418,10 @@ impl TxnCore {
             let e = abortable("EndTxn", Error::broker(code, None));
             self.abortable_error(&r, e);
         } else {
-            let e = fatal("Unhandled error in EndTxnResponse", Error::broker(code, None));
+            let e = fatal(
+                "Unhandled error in EndTxnResponse",
+                Error::broker(code, None),
+            );
             self.fatal_error(&r, e);
         }
         effects
@@ -1425,5 +1456,249 @@ impl TxnCore {
                 None => String::new(),
             }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn core() -> Transactional {
+        Transactional::new("tx", Duration::from_secs(60), Duration::from_millis(100))
+    }
+
+    fn pid(epoch: i16) -> ProducerIdAndEpoch {
+        ProducerIdAndEpoch {
+            producer_id: 7,
+            epoch,
+        }
+    }
+
+    fn tp(p: i32) -> TopicPartition {
+        TopicPartition::new("t", p)
+    }
+
+    /// Init through FindCoordinator and InitProducerId, as the sender drives it.
+    fn initialized(tv: i16) -> Transactional {
+        let t = core();
+        let mut c = t.lock();
+        c.set_broker_transaction_version(tv);
+        let result = c.initialize_transactions().unwrap();
+        assert_eq!(c.state(), State::Initializing);
+        let r = c.next_request(false).unwrap();
+        assert!(matches!(
+            r.kind,
+            TxnRequestKind::InitProducerId { bump: false }
+        ));
+        // The coordinator is unknown: the sender looks it up and retries.
+        c.lookup_coordinator(CoordinatorType::Transaction, "tx");
+        c.retry(r);
+        let f = c.next_request(false).unwrap();
+        assert!(matches!(f.kind, TxnRequestKind::FindCoordinator { .. }));
+        c.handle_find_coordinator(f, ErrorCode::NONE, None, Some(Node::new(1, "h", 1)));
+        assert!(c.coordinator(CoordinatorType::Transaction).is_some());
+        let r = c.next_request(false).unwrap();
+        assert!(r.is_retry);
+        let e = c.handle_init_producer_id(r, ErrorCode::NONE, pid(0));
+        assert_eq!(e.producer, Some(pid(0)));
+        assert_eq!(c.state(), State::Ready);
+        result.await_until(std::time::Instant::now(), 0).unwrap();
+        drop(c);
+        t
+    }
+
+    #[test]
+    fn tv1_partitions_are_added_before_their_batches_go_and_commit_waits_for_batches() {
+        let t = initialized(1);
+        let mut c = t.lock();
+        c.begin_transaction().unwrap();
+        c.check_send().unwrap();
+        c.maybe_add_partition(&tp(0));
+        c.maybe_add_partition(&tp(0));
+        let seen = c.partitions_if_changed(u64::MAX).unwrap().0;
+        let add = c.next_request(true).unwrap();
+        let TxnRequestKind::AddPartitions { partitions } = &add.kind else {
+            panic!("{add:?}")
+        };
+        assert_eq!(partitions, &[tp(0)]);
+        assert!(c.partitions_if_changed(seen).is_none());
+        c.handle_add_partitions(add, &[(tp(0), ErrorCode::NONE)]);
+        let (_, sendable) = c.partitions_if_changed(seen).unwrap();
+        assert!(sendable.contains(&tp(0)));
+        let commit = c.begin_commit().unwrap();
+        // EndTxn waits while batches are incomplete.
+        assert!(c.next_request(true).is_none());
+        let end = c.next_request(false).unwrap();
+        assert!(matches!(end.kind, TxnRequestKind::EndTxn { commit: true }));
+        c.handle_end_txn(end, ErrorCode::NONE, None);
+        assert!(commit.is_successful());
+        assert_eq!(c.state(), State::Ready);
+        assert!(c.check_send().is_err());
+    }
+
+    #[test]
+    fn tv2_partitions_join_at_once_and_end_txn_gives_the_next_epoch() {
+        let t = initialized(2);
+        let mut c = t.lock();
+        c.begin_transaction().unwrap();
+        assert!(c.is_transaction_v2());
+        c.maybe_add_partition(&tp(1));
+        let (_, sendable) = c.partitions_if_changed(u64::MAX).unwrap();
+        assert!(sendable.contains(&tp(1)));
+        let commit = c.begin_commit().unwrap();
+        let end = c.next_request(false).unwrap();
+        let e = c.handle_end_txn(end, ErrorCode::NONE, Some(pid(1)));
+        assert_eq!(e.producer, Some(pid(1)));
+        assert!(commit.is_successful());
+    }
+
+    #[test]
+    fn empty_transaction_ends_without_end_txn() {
+        let t = initialized(1);
+        let mut c = t.lock();
+        c.begin_transaction().unwrap();
+        let commit = c.begin_commit().unwrap();
+        assert!(c.next_request(false).is_none());
+        assert!(commit.is_successful());
+        assert_eq!(c.state(), State::Ready);
+    }
+
+    #[test]
+    fn failed_batch_makes_the_transaction_abortable_and_abort_recovers() {
+        let t = initialized(1);
+        let mut c = t.lock();
+        c.set_coordinator_supports_bumping_epoch(true);
+        c.begin_transaction().unwrap();
+        c.maybe_add_partition(&tp(0));
+        let add = c.next_request(false).unwrap();
+        c.handle_add_partitions(add, &[(tp(0), ErrorCode::NONE)]);
+        c.batch_failed(&Error::broker(ErrorCode::MESSAGE_TOO_LARGE, None));
+        assert_eq!(c.state(), State::AbortableError);
+        let e = c.begin_commit().unwrap_err();
+        assert!(e.is_abortable(), "{e}");
+        assert!(c.check_send().unwrap_err().is_abortable());
+        // Abort: EndTxn(abort), then (TV1, bump needed) InitProducerId with the epoch.
+        let abort = c.begin_abort().unwrap();
+        let end = c.next_request(false).unwrap();
+        assert!(matches!(end.kind, TxnRequestKind::EndTxn { commit: false }));
+        c.handle_end_txn(end, ErrorCode::NONE, None);
+        assert_eq!(c.state(), State::Initializing);
+        let bump = c.next_request(false).unwrap();
+        assert!(matches!(
+            bump.kind,
+            TxnRequestKind::InitProducerId { bump: true }
+        ));
+        c.handle_init_producer_id(bump, ErrorCode::NONE, pid(1));
+        abort.await_until(std::time::Instant::now(), 0).unwrap();
+        assert_eq!(c.state(), State::Ready);
+        c.begin_transaction().unwrap();
+    }
+
+    #[test]
+    fn fenced_is_fatal_for_every_later_call() {
+        let t = initialized(1);
+        let mut c = t.lock();
+        c.begin_transaction().unwrap();
+        c.maybe_add_partition(&tp(0));
+        let add = c.next_request(false).unwrap();
+        c.handle_add_partitions(add, &[(tp(0), ErrorCode::NONE)]);
+        let commit = c.begin_commit().unwrap();
+        let end = c.next_request(false).unwrap();
+        c.handle_end_txn(end, ErrorCode::PRODUCER_FENCED, None);
+        assert_eq!(c.state(), State::FatalError);
+        let e = commit
+            .await_until(std::time::Instant::now(), 0)
+            .unwrap_err();
+        assert!(matches!(e, Error::ProducerFenced(_)), "{e}");
+        assert!(e.to_string().contains("transaction.timeout.ms"), "{e}");
+        assert!(c.begin_transaction().unwrap_err().is_fatal());
+        assert!(c.begin_abort().unwrap_err().is_fatal());
+        assert!(c.check_send().unwrap_err().is_fatal());
+    }
+
+    #[test]
+    fn a_timed_out_call_is_resumed_not_restarted() {
+        let t = initialized(1);
+        let mut c = t.lock();
+        c.begin_transaction().unwrap();
+        c.maybe_add_partition(&tp(0));
+        let add = c.next_request(false).unwrap();
+        c.handle_add_partitions(add, &[(tp(0), ErrorCode::NONE)]);
+        let first = c.begin_commit().unwrap();
+        // The caller timed out (not acked): the same call gets the same result, another
+        // call is refused.
+        let again = c.begin_commit().unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert!(matches!(c.begin_abort(), Err(Error::IllegalState(m)) if m.contains("timed out")));
+        assert!(matches!(c.begin_transaction(), Err(Error::IllegalState(_))));
+        let end = c.next_request(false).unwrap();
+        c.handle_end_txn(end, ErrorCode::CONCURRENT_TRANSACTIONS, None);
+        let end = c.next_request(false).unwrap();
+        assert!(end.is_retry);
+        c.handle_end_txn(end, ErrorCode::NONE, None);
+        first.await_until(std::time::Instant::now(), 0).unwrap();
+        c.ack(&first);
+        c.begin_transaction().unwrap();
+    }
+
+    #[test]
+    fn coordinator_errors_look_it_up_again() {
+        let t = initialized(1);
+        let mut c = t.lock();
+        c.begin_transaction().unwrap();
+        c.maybe_add_partition(&tp(0));
+        let add = c.next_request(false).unwrap();
+        c.handle_add_partitions(add, &[(tp(0), ErrorCode::NOT_COORDINATOR)]);
+        assert!(c.coordinator(CoordinatorType::Transaction).is_none());
+        let f = c.next_request(false).unwrap();
+        assert!(matches!(f.kind, TxnRequestKind::FindCoordinator { .. }));
+        c.handle_find_coordinator(f, ErrorCode::NONE, None, Some(Node::new(2, "h", 2)));
+        let add = c.next_request(false).unwrap();
+        assert!(add.is_retry);
+        c.handle_add_partitions(add, &[(tp(0), ErrorCode::NONE)]);
+        assert!(
+            c.partitions_if_changed(u64::MAX)
+                .unwrap()
+                .1
+                .contains(&tp(0))
+        );
+    }
+
+    #[test]
+    fn offsets_tv1_add_then_commit_and_tv2_commit_only() {
+        let mut offsets = HashMap::new();
+        offsets.insert(tp(3), OffsetAndMetadata::new(10));
+        let group = ConsumerGroupMetadata::new("g");
+        for tv in [1, 2] {
+            let t = initialized(tv);
+            let mut c = t.lock();
+            c.begin_transaction().unwrap();
+            let result = c.send_offsets_to_transaction(&offsets, &group).unwrap();
+            let mut r = c.next_request(false).unwrap();
+            if tv == 1 {
+                assert!(matches!(r.kind, TxnRequestKind::AddOffsets { .. }));
+                c.handle_add_offsets(r, ErrorCode::NONE);
+                assert!(!result.is_completed());
+                r = c.next_request(false).unwrap();
+            }
+            assert!(matches!(r.kind, TxnRequestKind::TxnOffsetCommit { .. }));
+            assert_eq!(
+                c.pending_offsets(),
+                vec![(tp(3), OffsetAndMetadata::new(10))]
+            );
+            assert_eq!(
+                r.kind.coordinator_type(),
+                Some(CoordinatorType::Group),
+                "to the group coordinator"
+            );
+            c.handle_txn_offset_commit(r, &[(tp(3), ErrorCode::NONE)]);
+            assert!(result.is_successful());
+            // The commit sends EndTxn: offsets started the transaction.
+            c.begin_commit().unwrap();
+            assert!(matches!(
+                c.next_request(false).unwrap().kind,
+                TxnRequestKind::EndTxn { commit: true }
+            ));
+        }
     }
 }

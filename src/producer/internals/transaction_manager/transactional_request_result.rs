@@ -26,6 +26,7 @@ impl TransactionalRequestResult {
     }
 
     /// A result that is already successful.
+    #[cfg(test)]
     pub(crate) fn completed(operation: &'static str) -> Self {
         let r = Self::new(operation);
         r.done();
@@ -51,11 +52,13 @@ impl TransactionalRequestResult {
     }
 
     /// Whether it completed.
+    #[cfg(test)]
     pub(crate) fn is_completed(&self) -> bool {
         self.outcome.lock().is_some()
     }
 
     /// Whether it completed successfully.
+    #[cfg(test)]
     pub(crate) fn is_successful(&self) -> bool {
         matches!(*self.outcome.lock(), Some(Ok(())))
     }
