@@ -2987,3 +2987,286 @@ fn transaction_apis_skip_unknown_tagged_fields() {
     let ours: TxnOffsetCommitResponse = our_decode(&kp_encode(&k, 3), 3);
     assert_eq!(ours.topics[0].partitions[0].error_code, ErrorCode(3));
 }
+
+/// Random values of the transaction APIs, at random versions, both ways against kafka-protocol
+/// (as `differential` for the other APIs).
+mod differential_txn {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        "\\PC{0,12}"
+    }
+
+    fn opt_text() -> impl Strategy<Value = Option<String>> {
+        prop::option::of(text())
+    }
+
+    fn error_code() -> impl Strategy<Value = ErrorCode> {
+        any::<i16>().prop_map(ErrorCode)
+    }
+
+    /// Our encoding of `ours` decodes with kafka-protocol to the same values and is exactly
+    /// kafka-protocol's encoding of them; and it decodes back with ours.
+    fn check<O, K>(ours: &O, version: i16, from_kp: impl Fn(&K) -> O)
+    where
+        O: Encode + for<'a> Decode<'a> + PartialEq + std::fmt::Debug,
+        K: Encodable + Decodable,
+    {
+        let bytes = our_encode(ours, version);
+        let theirs: K = kp_decode(&bytes, version);
+        assert_eq!(&from_kp(&theirs), ours, "v{version}");
+        assert_eq!(kp_encode(&theirs, version), bytes, "v{version}");
+        assert_eq!(&our_decode::<O>(&bytes, version), ours, "v{version}");
+    }
+
+    fn coordinator() -> impl Strategy<Value = Coordinator> {
+        (
+            text(),
+            any::<i32>(),
+            text(),
+            any::<i32>(),
+            error_code(),
+            opt_text(),
+        )
+            .prop_map(|(key, node_id, host, port, error_code, error_message)| {
+                Coordinator {
+                    key,
+                    node_id,
+                    host,
+                    port,
+                    error_code,
+                    error_message,
+                }
+            })
+    }
+
+    fn find_coordinator_response() -> impl Strategy<Value = FindCoordinatorResponse> {
+        (
+            any::<i32>(),
+            error_code(),
+            opt_text(),
+            (any::<i32>(), text(), any::<i32>()),
+            prop::collection::vec(coordinator(), 0..3),
+        )
+            .prop_map(
+                |(
+                    throttle_time_ms,
+                    error_code,
+                    error_message,
+                    (node_id, host, port),
+                    coordinators,
+                )| {
+                    FindCoordinatorResponse {
+                        throttle_time_ms,
+                        error_code,
+                        error_message,
+                        node_id,
+                        host,
+                        port,
+                        coordinators,
+                    }
+                },
+            )
+    }
+
+    fn partition_results() -> impl Strategy<Value = Vec<(i32, ErrorCode)>> {
+        prop::collection::vec((any::<i32>(), error_code()), 0..4)
+    }
+
+    fn topics<T: std::fmt::Debug>(
+        inner: impl Strategy<Value = T>,
+    ) -> impl Strategy<Value = Vec<(String, T)>> {
+        prop::collection::vec((text(), inner), 0..3)
+    }
+
+    fn config() -> ProptestConfig {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(256);
+        ProptestConfig {
+            cases,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn find_coordinator_responses(v in 0i16..=6, resp in find_coordinator_response()) {
+            let resp = find_coordinator_response_at(&resp, v);
+            check(&resp, v, |k| find_coordinator_response_at(&find_coordinator_response_from_kp(k), v));
+        }
+
+        #[test]
+        fn find_coordinator_requests(
+            v in 0i16..=6,
+            key in text(),
+            key_type in any::<i8>(),
+            keys in prop::collection::vec(text(), 0..4),
+        ) {
+            let req = find_coordinator_request_at(
+                &FindCoordinatorRequest { key, key_type, coordinator_keys: keys },
+                v,
+            );
+            check_request(&req, v, |k: &kp::FindCoordinatorRequest, o| {
+                assert_eq!(&find_coordinator_request_from_kp(k), o)
+            });
+        }
+
+        #[test]
+        fn add_partitions_to_txn(
+            v in 0i16..=3,
+            tid in text(),
+            pid in any::<i64>(),
+            epoch in any::<i16>(),
+            req_topics in topics(prop::collection::vec(any::<i32>(), 0..4)),
+            throttle in any::<i32>(),
+            resp_topics in topics(partition_results()),
+        ) {
+            let req = AddPartitionsToTxnRequest {
+                transactional_id: tid,
+                producer_id: pid,
+                producer_epoch: epoch,
+                topics: req_topics
+                    .into_iter()
+                    .map(|(name, partitions)| AddPartitionsToTxnTopic { name, partitions })
+                    .collect(),
+            };
+            check_request(&req, v, |k: &kp::AddPartitionsToTxnRequest, o| {
+                assert_eq!(&add_partitions_to_txn_request_from_kp(k), o)
+            });
+            let resp = AddPartitionsToTxnResponse {
+                throttle_time_ms: throttle,
+                results: resp_topics
+                    .into_iter()
+                    .map(|(name, ps)| AddPartitionsToTxnTopicResult {
+                        name,
+                        results: ps
+                            .into_iter()
+                            .map(|(partition_index, error_code)| {
+                                AddPartitionsToTxnPartitionResult { partition_index, error_code }
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            };
+            check(&resp, v, add_partitions_to_txn_response_from_kp);
+        }
+
+        #[test]
+        fn add_offsets_to_txn(
+            v in 0i16..=4,
+            tid in text(),
+            pid in any::<i64>(),
+            epoch in any::<i16>(),
+            group in text(),
+            throttle in any::<i32>(),
+            code in error_code(),
+        ) {
+            let req = AddOffsetsToTxnRequest {
+                transactional_id: tid,
+                producer_id: pid,
+                producer_epoch: epoch,
+                group_id: group,
+            };
+            check_request(&req, v, |k: &kp::AddOffsetsToTxnRequest, o| {
+                assert_eq!(&add_offsets_to_txn_request_from_kp(k), o)
+            });
+            let resp = AddOffsetsToTxnResponse { throttle_time_ms: throttle, error_code: code };
+            check(&resp, v, add_offsets_to_txn_response_from_kp);
+        }
+
+        #[test]
+        fn end_txn(
+            v in 0i16..=5,
+            tid in text(),
+            pid in any::<i64>(),
+            epoch in any::<i16>(),
+            committed in any::<bool>(),
+            throttle in any::<i32>(),
+            code in error_code(),
+        ) {
+            let req = EndTxnRequest {
+                transactional_id: tid,
+                producer_id: pid,
+                producer_epoch: epoch,
+                committed,
+            };
+            check_request(&req, v, |k: &kp::EndTxnRequest, o| {
+                assert_eq!(&end_txn_request_from_kp(k), o)
+            });
+            let (producer_id, producer_epoch) = if v >= 5 { (pid, epoch) } else { (-1, -1) };
+            let resp = EndTxnResponse {
+                throttle_time_ms: throttle,
+                error_code: code,
+                producer_id,
+                producer_epoch,
+            };
+            check(&resp, v, |k| end_txn_response_from_kp(k, v));
+        }
+
+        #[test]
+        fn txn_offset_commit(
+            v in 0i16..=5,
+            (tid, group, pid, epoch) in (text(), text(), any::<i64>(), any::<i16>()),
+            (generation, member, instance) in (any::<i32>(), text(), opt_text()),
+            req_topics in topics(prop::collection::vec(
+                (any::<i32>(), any::<i64>(), any::<i32>(), opt_text()),
+                0..3,
+            )),
+            throttle in any::<i32>(),
+            resp_topics in topics(partition_results()),
+        ) {
+            let req = TxnOffsetCommitRequest {
+                transactional_id: tid,
+                group_id: group,
+                producer_id: pid,
+                producer_epoch: epoch,
+                generation_id: generation,
+                member_id: member,
+                group_instance_id: instance,
+                topics: req_topics
+                    .into_iter()
+                    .map(|(name, ps)| TxnOffsetCommitRequestTopic {
+                        name,
+                        partitions: ps
+                            .into_iter()
+                            .map(|(partition_index, committed_offset, epoch, metadata)| {
+                                TxnOffsetCommitRequestPartition {
+                                    partition_index,
+                                    committed_offset,
+                                    committed_leader_epoch: epoch,
+                                    committed_metadata: metadata,
+                                }
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            };
+            let req = txn_offset_commit_request_at(&req, v);
+            check_request(&req, v, |k: &kp::TxnOffsetCommitRequest, o| {
+                assert_eq!(&txn_offset_commit_request_from_kp(k), o)
+            });
+            let resp = TxnOffsetCommitResponse {
+                throttle_time_ms: throttle,
+                topics: resp_topics
+                    .into_iter()
+                    .map(|(name, ps)| TxnOffsetCommitResponseTopic {
+                        name,
+                        partitions: ps
+                            .into_iter()
+                            .map(|(partition_index, error_code)| {
+                                TxnOffsetCommitResponsePartition { partition_index, error_code }
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            };
+            check(&resp, v, txn_offset_commit_response_from_kp);
+        }
+    }
+}
