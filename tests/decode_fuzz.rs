@@ -13,11 +13,16 @@ use kafka_producer::protocol::codec::{
     DecodeError, DecodeErrorKind, Reader, Uuid, Writer, uvarint_len, varint_len, varlong_len,
 };
 use kafka_producer::protocol::frame::try_frame;
+use kafka_producer::protocol::messages::find_coordinator::KEY_TYPE_TRANSACTION;
 use kafka_producer::protocol::messages::{
-    ApiVersionsRequest, ApiVersionsResponse, Decode, Encode, InitProducerIdRequest,
-    InitProducerIdResponse, MetadataRequest, MetadataRequestTopic, MetadataResponse,
-    PartitionProduceData, ProduceRequest, ProduceResponse, SaslAuthenticateRequest,
-    SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse, TopicProduceData,
+    AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnRequest,
+    AddPartitionsToTxnResponse, AddPartitionsToTxnTopic, ApiVersionsRequest, ApiVersionsResponse,
+    Decode, Encode, EndTxnRequest, EndTxnResponse, FindCoordinatorRequest, FindCoordinatorResponse,
+    InitProducerIdRequest, InitProducerIdResponse, MetadataRequest, MetadataRequestTopic,
+    MetadataResponse, PartitionProduceData, ProduceRequest, ProduceResponse,
+    SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
+    TopicProduceData, TxnOffsetCommitRequest, TxnOffsetCommitRequestPartition,
+    TxnOffsetCommitRequestTopic, TxnOffsetCommitResponse,
 };
 use kafka_producer::protocol::record_batch::{
     Header, ProducerState, RecordBatch, RecordBatchBuilder, TimestampType, record_size_in_bytes,
@@ -135,9 +140,19 @@ enum Kind {
     SaslHandshakeResponse,
     SaslAuthenticateRequest,
     SaslAuthenticateResponse,
+    FindCoordinatorRequest,
+    FindCoordinatorResponse,
+    AddPartitionsToTxnRequest,
+    AddPartitionsToTxnResponse,
+    AddOffsetsToTxnRequest,
+    AddOffsetsToTxnResponse,
+    EndTxnRequest,
+    EndTxnResponse,
+    TxnOffsetCommitRequest,
+    TxnOffsetCommitResponse,
 }
 
-const KINDS: [Kind; 12] = [
+const KINDS: [Kind; 22] = [
     Kind::ApiVersionsRequest,
     Kind::ApiVersionsResponse,
     Kind::MetadataRequest,
@@ -150,6 +165,16 @@ const KINDS: [Kind; 12] = [
     Kind::SaslHandshakeResponse,
     Kind::SaslAuthenticateRequest,
     Kind::SaslAuthenticateResponse,
+    Kind::FindCoordinatorRequest,
+    Kind::FindCoordinatorResponse,
+    Kind::AddPartitionsToTxnRequest,
+    Kind::AddPartitionsToTxnResponse,
+    Kind::AddOffsetsToTxnRequest,
+    Kind::AddOffsetsToTxnResponse,
+    Kind::EndTxnRequest,
+    Kind::EndTxnResponse,
+    Kind::TxnOffsetCommitRequest,
+    Kind::TxnOffsetCommitResponse,
 ];
 
 impl Kind {
@@ -163,6 +188,13 @@ impl Kind {
             Kind::SaslAuthenticateRequest | Kind::SaslAuthenticateResponse => {
                 ApiKey::SaslAuthenticate
             }
+            Kind::FindCoordinatorRequest | Kind::FindCoordinatorResponse => ApiKey::FindCoordinator,
+            Kind::AddPartitionsToTxnRequest | Kind::AddPartitionsToTxnResponse => {
+                ApiKey::AddPartitionsToTxn
+            }
+            Kind::AddOffsetsToTxnRequest | Kind::AddOffsetsToTxnResponse => ApiKey::AddOffsetsToTxn,
+            Kind::EndTxnRequest | Kind::EndTxnResponse => ApiKey::EndTxn,
+            Kind::TxnOffsetCommitRequest | Kind::TxnOffsetCommitResponse => ApiKey::TxnOffsetCommit,
         }
     }
 
@@ -200,6 +232,32 @@ impl Kind {
             Kind::SaslAuthenticateResponse => {
                 decode_and_reencode!(SaslAuthenticateResponse, version, bytes)
             }
+            Kind::FindCoordinatorRequest => {
+                decode_and_reencode!(FindCoordinatorRequest, version, bytes)
+            }
+            Kind::FindCoordinatorResponse => {
+                decode_and_reencode!(FindCoordinatorResponse, version, bytes)
+            }
+            Kind::AddPartitionsToTxnRequest => {
+                decode_and_reencode!(AddPartitionsToTxnRequest, version, bytes)
+            }
+            Kind::AddPartitionsToTxnResponse => {
+                decode_and_reencode!(AddPartitionsToTxnResponse, version, bytes)
+            }
+            Kind::AddOffsetsToTxnRequest => {
+                decode_and_reencode!(AddOffsetsToTxnRequest, version, bytes)
+            }
+            Kind::AddOffsetsToTxnResponse => {
+                decode_and_reencode!(AddOffsetsToTxnResponse, version, bytes)
+            }
+            Kind::EndTxnRequest => decode_and_reencode!(EndTxnRequest, version, bytes),
+            Kind::EndTxnResponse => decode_and_reencode!(EndTxnResponse, version, bytes),
+            Kind::TxnOffsetCommitRequest => {
+                decode_and_reencode!(TxnOffsetCommitRequest, version, bytes)
+            }
+            Kind::TxnOffsetCommitResponse => {
+                decode_and_reencode!(TxnOffsetCommitResponse, version, bytes)
+            }
         };
         let (lo, hi) = self.api().supported_versions();
         if version < lo || version > hi {
@@ -230,6 +288,21 @@ impl Kind {
             }
             Kind::SaslAuthenticateResponse => {
                 decode_response::<SaslAuthenticateResponse>(api, version, payload).map(|_| ())
+            }
+            Kind::FindCoordinatorResponse => {
+                decode_response::<FindCoordinatorResponse>(api, version, payload).map(|_| ())
+            }
+            Kind::AddPartitionsToTxnResponse => {
+                decode_response::<AddPartitionsToTxnResponse>(api, version, payload).map(|_| ())
+            }
+            Kind::AddOffsetsToTxnResponse => {
+                decode_response::<AddOffsetsToTxnResponse>(api, version, payload).map(|_| ())
+            }
+            Kind::EndTxnResponse => {
+                decode_response::<EndTxnResponse>(api, version, payload).map(|_| ())
+            }
+            Kind::TxnOffsetCommitResponse => {
+                decode_response::<TxnOffsetCommitResponse>(api, version, payload).map(|_| ())
             }
             _ => Ok(()),
         };
@@ -354,6 +427,72 @@ fn sample_messages(kind: Kind, version: i16, batch: &[u8]) -> Vec<u8> {
             session_lifetime_ms: 3_600_000,
         }
         .encode(version, &mut out),
+        Kind::FindCoordinatorRequest => FindCoordinatorRequest {
+            key: if version <= 3 { "tx".into() } else { String::new() },
+            key_type: KEY_TYPE_TRANSACTION,
+            coordinator_keys: if version >= 4 {
+                vec!["tx".into(), "tx-2".into()]
+            } else {
+                vec![]
+            },
+        }
+        .encode(version, &mut out),
+        Kind::FindCoordinatorResponse => {
+            responses::sample_find_coordinator().encode(version, &mut out)
+        }
+        Kind::AddPartitionsToTxnRequest => AddPartitionsToTxnRequest {
+            transactional_id: "tx".into(),
+            producer_id: 5,
+            producer_epoch: 1,
+            topics: vec![AddPartitionsToTxnTopic {
+                name: "orders".into(),
+                partitions: vec![0, 3],
+            }],
+        }
+        .encode(version, &mut out),
+        Kind::AddPartitionsToTxnResponse => {
+            responses::sample_add_partitions_to_txn().encode(version, &mut out)
+        }
+        Kind::AddOffsetsToTxnRequest => AddOffsetsToTxnRequest {
+            transactional_id: "tx".into(),
+            producer_id: 5,
+            producer_epoch: 1,
+            group_id: "consumers".into(),
+        }
+        .encode(version, &mut out),
+        Kind::AddOffsetsToTxnResponse => {
+            responses::sample_add_offsets_to_txn().encode(version, &mut out)
+        }
+        Kind::EndTxnRequest => EndTxnRequest {
+            transactional_id: "tx".into(),
+            producer_id: 5,
+            producer_epoch: 1,
+            committed: true,
+        }
+        .encode(version, &mut out),
+        Kind::EndTxnResponse => responses::sample_end_txn().encode(version, &mut out),
+        Kind::TxnOffsetCommitRequest => TxnOffsetCommitRequest {
+            transactional_id: "tx".into(),
+            group_id: "consumers".into(),
+            producer_id: 5,
+            producer_epoch: 1,
+            generation_id: 3,
+            member_id: "m".into(),
+            group_instance_id: Some("i".into()),
+            topics: vec![TxnOffsetCommitRequestTopic {
+                name: "orders".into(),
+                partitions: vec![TxnOffsetCommitRequestPartition {
+                    partition_index: 0,
+                    committed_offset: 42,
+                    committed_leader_epoch: 2,
+                    committed_metadata: Some(String::new()),
+                }],
+            }],
+        }
+        .encode(version, &mut out),
+        Kind::TxnOffsetCommitResponse => {
+            responses::sample_txn_offset_commit().encode(version, &mut out)
+        }
     }
     out
 }

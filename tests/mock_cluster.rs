@@ -356,3 +356,181 @@ fn raw_requests_see_leader_hints_duplicates_gaps_fencing_and_throttle() {
         ]
     );
 }
+
+/// Sends `req` at `version` to `broker` over a plain socket and returns the response.
+fn raw_call<R: kafka_producer::protocol::Request>(
+    cluster: &MockCluster,
+    broker: i32,
+    req: &R,
+    version: i16,
+) -> R::Response {
+    use kafka_producer::protocol::{decode_response, encode_request};
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(cluster.broker_address(broker)).unwrap();
+    let mut buf = Vec::new();
+    encode_request(&mut buf, req, version, 11, Some("raw"));
+    s.write_all(&buf).unwrap();
+    let mut size = [0u8; 4];
+    s.read_exact(&mut size).unwrap();
+    let mut payload = vec![0u8; i32::from_be_bytes(size) as usize];
+    s.read_exact(&mut payload).unwrap();
+    let (id, resp) = decode_response::<R::Response>(R::API_KEY, version, &payload).unwrap();
+    assert_eq!(id, 11);
+    resp
+}
+
+/// The transaction APIs, answered minimally: broker 0 coordinates everything, a transactional
+/// id keeps its producer id and gets a bumped epoch at each InitProducerId (and, from EndTxn v5,
+/// at each EndTxn), everything else succeeds.
+#[test]
+fn raw_transaction_requests_are_answered() {
+    use kafka_producer::protocol::ApiKey;
+    use kafka_producer::protocol::messages::find_coordinator::KEY_TYPE_TRANSACTION;
+    use kafka_producer::protocol::messages::{
+        AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, AddPartitionsToTxnTopic, EndTxnRequest,
+        FindCoordinatorRequest, InitProducerIdRequest, TxnOffsetCommitRequest,
+        TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic,
+    };
+    let cluster = MockCluster::new(2);
+    // The transaction APIs are advertised at every version this crate speaks.
+    let api_versions = raw_call(
+        &cluster,
+        1,
+        &kafka_producer::protocol::messages::ApiVersionsRequest::default(),
+        3,
+    );
+    for api in [
+        ApiKey::FindCoordinator,
+        ApiKey::AddPartitionsToTxn,
+        ApiKey::AddOffsetsToTxn,
+        ApiKey::EndTxn,
+        ApiKey::TxnOffsetCommit,
+    ] {
+        let r = api_versions.range_for(api).unwrap();
+        assert_eq!((r.min_version, r.max_version), api.supported_versions());
+    }
+    // FindCoordinator, single (v3) and batched (v4+).
+    let find = |version, req: &FindCoordinatorRequest| raw_call(&cluster, 1, req, version);
+    let single = find(
+        3,
+        &FindCoordinatorRequest {
+            key: "tx".into(),
+            key_type: KEY_TYPE_TRANSACTION,
+            coordinator_keys: vec![],
+        },
+    );
+    assert_eq!(single.error_code, ErrorCode::NONE);
+    assert_eq!(
+        (single.node_id, single.port),
+        (0, i32::from(cluster.port(0)))
+    );
+    let batched = find(
+        6,
+        &FindCoordinatorRequest {
+            key: String::new(),
+            key_type: KEY_TYPE_TRANSACTION,
+            coordinator_keys: vec!["tx".into(), "other".into()],
+        },
+    );
+    assert_eq!(batched.coordinators.len(), 2);
+    assert_eq!(batched.coordinators[1].key, "other");
+    assert!(batched.coordinators.iter().all(|c| c.node_id == 0));
+    // InitProducerId: a stable producer id per transactional id, the epoch bumped each time.
+    let init = |tid: &str| {
+        let req = InitProducerIdRequest {
+            transactional_id: Some(tid.into()),
+            transaction_timeout_ms: 60_000,
+            producer_id: -1,
+            producer_epoch: -1,
+        };
+        let r = raw_call(&cluster, 0, &req, 5);
+        assert_eq!(r.error_code, ErrorCode::NONE);
+        (r.producer_id, r.producer_epoch)
+    };
+    let (pid, epoch) = init("tx");
+    assert_eq!(epoch, 0);
+    assert_eq!(init("tx"), (pid, 1));
+    let (other, other_epoch) = init("other");
+    assert_ne!(other, pid);
+    assert_eq!(other_epoch, 0);
+    // AddPartitionsToTxn / AddOffsetsToTxn / TxnOffsetCommit: NONE everywhere.
+    for v in 0..=3 {
+        let r = raw_call(
+            &cluster,
+            0,
+            &AddPartitionsToTxnRequest {
+                transactional_id: "tx".into(),
+                producer_id: pid,
+                producer_epoch: 1,
+                topics: vec![AddPartitionsToTxnTopic {
+                    name: "t".into(),
+                    partitions: vec![0, 2],
+                }],
+            },
+            v,
+        );
+        assert_eq!(r.results[0].name, "t");
+        let got: Vec<_> = r.results[0]
+            .results
+            .iter()
+            .map(|p| (p.partition_index, p.error_code))
+            .collect();
+        assert_eq!(got, [(0, ErrorCode::NONE), (2, ErrorCode::NONE)]);
+    }
+    let r = raw_call(
+        &cluster,
+        0,
+        &AddOffsetsToTxnRequest {
+            transactional_id: "tx".into(),
+            producer_id: pid,
+            producer_epoch: 1,
+            group_id: "g".into(),
+        },
+        4,
+    );
+    assert_eq!(r.error_code, ErrorCode::NONE);
+    let r = raw_call(
+        &cluster,
+        0,
+        &TxnOffsetCommitRequest {
+            transactional_id: "tx".into(),
+            group_id: "g".into(),
+            producer_id: pid,
+            producer_epoch: 1,
+            topics: vec![TxnOffsetCommitRequestTopic {
+                name: "t".into(),
+                partitions: vec![TxnOffsetCommitRequestPartition {
+                    partition_index: 1,
+                    committed_offset: 10,
+                    ..Default::default()
+                }],
+            }],
+            ..Default::default()
+        },
+        5,
+    );
+    assert_eq!(r.topics[0].partitions[0].partition_index, 1);
+    assert_eq!(r.topics[0].partitions[0].error_code, ErrorCode::NONE);
+    // EndTxn: before v5 no producer id comes back; from v5 the epoch is bumped.
+    let end = |version, epoch| {
+        let req = EndTxnRequest {
+            transactional_id: "tx".into(),
+            producer_id: pid,
+            producer_epoch: epoch,
+            committed: true,
+        };
+        raw_call(&cluster, 0, &req, version)
+    };
+    let r = end(4, 1);
+    assert_eq!(
+        (r.error_code, r.producer_id, r.producer_epoch),
+        (ErrorCode::NONE, -1, -1)
+    );
+    let r = end(5, 1);
+    assert_eq!(
+        (r.error_code, r.producer_id, r.producer_epoch),
+        (ErrorCode::NONE, pid, 2)
+    );
+    // The coordinator remembers the bumped epoch.
+    assert_eq!(init("tx"), (pid, 3));
+}

@@ -2,8 +2,8 @@
 //! independent implementation, the `kafka-protocol` crate (generated from the official Kafka JSON
 //! message schemas).
 //!
-//! For every version this crate speaks (Produce v3-v12, Metadata v0-v13, ...; fields a version
-//! lacks are compared at their schema defaults, see the `*_at` helpers):
+//! For every version this crate speaks (Produce v3-v12, Metadata v0-v13, the transaction APIs,
+//! ...; fields a version lacks are compared at their schema defaults, see the `*_at` helpers):
 //! - requests: our encoding decodes with kafka-protocol to the same field values, and
 //!   kafka-protocol re-encodes those values to exactly our bytes;
 //! - responses: kafka-protocol's encoding (every field non-default, tagged fields included)
@@ -2355,4 +2355,918 @@ fn sasl_authenticate_unknown_tagged_fields_are_skipped() {
         .with_unknown_tagged_field(0, tag(1));
     let ours: SaslAuthenticateRequest = our_decode(&kp_encode(&k, 2), 2);
     assert_eq!(ours.auth_bytes, b"n,,n=user,r=abc");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transaction APIs: FindCoordinator, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
+// TxnOffsetCommit
+// ---------------------------------------------------------------------------------------------
+
+use kafka_producer::protocol::messages::find_coordinator::{KEY_TYPE_GROUP, KEY_TYPE_TRANSACTION};
+use kafka_producer::protocol::messages::{
+    AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnPartitionResult,
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, AddPartitionsToTxnTopic,
+    AddPartitionsToTxnTopicResult, Coordinator, EndTxnRequest, EndTxnResponse,
+    FindCoordinatorRequest, FindCoordinatorResponse, TxnOffsetCommitRequest,
+    TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic, TxnOffsetCommitResponse,
+    TxnOffsetCommitResponsePartition, TxnOffsetCommitResponseTopic,
+};
+use kafka_protocol::messages::add_partitions_to_txn_request::AddPartitionsToTxnTopic as KpAptTopic;
+use kafka_protocol::messages::add_partitions_to_txn_response::{
+    AddPartitionsToTxnPartitionResult as KpAptPartitionResult,
+    AddPartitionsToTxnTopicResult as KpAptTopicResult,
+};
+use kafka_protocol::messages::find_coordinator_response::Coordinator as KpCoordinator;
+use kafka_protocol::messages::txn_offset_commit_request::{
+    TxnOffsetCommitRequestPartition as KpTocPartition, TxnOffsetCommitRequestTopic as KpTocTopic,
+};
+use kafka_protocol::messages::txn_offset_commit_response::{
+    TxnOffsetCommitResponsePartition as KpTocResponsePartition,
+    TxnOffsetCommitResponseTopic as KpTocResponseTopic,
+};
+
+fn opt_string(s: &Option<StrBytes>) -> Option<String> {
+    s.as_ref().map(|s| s.to_string())
+}
+
+fn find_coordinator_request_from_kp(k: &kp::FindCoordinatorRequest) -> FindCoordinatorRequest {
+    assert!(k.unknown_tagged_fields.is_empty());
+    FindCoordinatorRequest {
+        key: k.key.to_string(),
+        key_type: k.key_type,
+        coordinator_keys: k.coordinator_keys.iter().map(|c| c.to_string()).collect(),
+    }
+}
+
+fn find_coordinator_response_from_kp(k: &kp::FindCoordinatorResponse) -> FindCoordinatorResponse {
+    FindCoordinatorResponse {
+        throttle_time_ms: k.throttle_time_ms,
+        error_code: ErrorCode(k.error_code),
+        error_message: opt_string(&k.error_message),
+        node_id: k.node_id.0,
+        host: k.host.to_string(),
+        port: k.port,
+        coordinators: k
+            .coordinators
+            .iter()
+            .map(|c| Coordinator {
+                key: c.key.to_string(),
+                node_id: c.node_id.0,
+                host: c.host.to_string(),
+                port: c.port,
+                error_code: ErrorCode(c.error_code),
+                error_message: opt_string(&c.error_message),
+            })
+            .collect(),
+    }
+}
+
+fn add_partitions_to_txn_request_from_kp(
+    k: &kp::AddPartitionsToTxnRequest,
+) -> AddPartitionsToTxnRequest {
+    assert!(k.transactions.is_empty(), "v4+ field");
+    AddPartitionsToTxnRequest {
+        transactional_id: k.v3_and_below_transactional_id.0.to_string(),
+        producer_id: k.v3_and_below_producer_id.0,
+        producer_epoch: k.v3_and_below_producer_epoch,
+        topics: k
+            .v3_and_below_topics
+            .iter()
+            .map(|t| AddPartitionsToTxnTopic {
+                name: t.name.0.to_string(),
+                partitions: t.partitions.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn add_partitions_to_txn_response_from_kp(
+    k: &kp::AddPartitionsToTxnResponse,
+) -> AddPartitionsToTxnResponse {
+    assert!(
+        k.results_by_transaction.is_empty() && k.error_code == 0,
+        "v4+ fields"
+    );
+    AddPartitionsToTxnResponse {
+        throttle_time_ms: k.throttle_time_ms,
+        results: k
+            .results_by_topic_v3_and_below
+            .iter()
+            .map(|t| AddPartitionsToTxnTopicResult {
+                name: t.name.0.to_string(),
+                results: t
+                    .results_by_partition
+                    .iter()
+                    .map(|p| AddPartitionsToTxnPartitionResult {
+                        partition_index: p.partition_index,
+                        error_code: ErrorCode(p.partition_error_code),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn add_offsets_to_txn_request_from_kp(k: &kp::AddOffsetsToTxnRequest) -> AddOffsetsToTxnRequest {
+    AddOffsetsToTxnRequest {
+        transactional_id: k.transactional_id.0.to_string(),
+        producer_id: k.producer_id.0,
+        producer_epoch: k.producer_epoch,
+        group_id: k.group_id.0.to_string(),
+    }
+}
+
+fn add_offsets_to_txn_response_from_kp(k: &kp::AddOffsetsToTxnResponse) -> AddOffsetsToTxnResponse {
+    AddOffsetsToTxnResponse {
+        throttle_time_ms: k.throttle_time_ms,
+        error_code: ErrorCode(k.error_code),
+    }
+}
+
+fn end_txn_request_from_kp(k: &kp::EndTxnRequest) -> EndTxnRequest {
+    EndTxnRequest {
+        transactional_id: k.transactional_id.0.to_string(),
+        producer_id: k.producer_id.0,
+        producer_epoch: k.producer_epoch,
+        committed: k.committed,
+    }
+}
+
+/// Before v5 the producer id and epoch are not on the wire: read back as -1.
+fn end_txn_response_from_kp(k: &kp::EndTxnResponse, version: i16) -> EndTxnResponse {
+    let (producer_id, producer_epoch) = if version >= 5 {
+        (k.producer_id.0, k.producer_epoch)
+    } else {
+        (-1, -1)
+    };
+    EndTxnResponse {
+        throttle_time_ms: k.throttle_time_ms,
+        error_code: ErrorCode(k.error_code),
+        producer_id,
+        producer_epoch,
+    }
+}
+
+fn txn_offset_commit_request_from_kp(k: &kp::TxnOffsetCommitRequest) -> TxnOffsetCommitRequest {
+    TxnOffsetCommitRequest {
+        transactional_id: k.transactional_id.0.to_string(),
+        group_id: k.group_id.0.to_string(),
+        producer_id: k.producer_id.0,
+        producer_epoch: k.producer_epoch,
+        generation_id: k.generation_id,
+        member_id: k.member_id.to_string(),
+        group_instance_id: opt_string(&k.group_instance_id),
+        topics: k
+            .topics
+            .iter()
+            .map(|t| TxnOffsetCommitRequestTopic {
+                name: t.name.0.to_string(),
+                partitions: t
+                    .partitions
+                    .iter()
+                    .map(|p| TxnOffsetCommitRequestPartition {
+                        partition_index: p.partition_index,
+                        committed_offset: p.committed_offset,
+                        committed_leader_epoch: p.committed_leader_epoch,
+                        committed_metadata: opt_string(&p.committed_metadata),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn txn_offset_commit_response_from_kp(k: &kp::TxnOffsetCommitResponse) -> TxnOffsetCommitResponse {
+    TxnOffsetCommitResponse {
+        throttle_time_ms: k.throttle_time_ms,
+        topics: k
+            .topics
+            .iter()
+            .map(|t| TxnOffsetCommitResponseTopic {
+                name: t.name.0.to_string(),
+                partitions: t
+                    .partitions
+                    .iter()
+                    .map(|p| TxnOffsetCommitResponsePartition {
+                        partition_index: p.partition_index,
+                        error_code: ErrorCode(p.error_code),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// What version `v` carries of a FindCoordinator request: the fields it lacks at the defaults.
+fn find_coordinator_request_at(r: &FindCoordinatorRequest, v: i16) -> FindCoordinatorRequest {
+    FindCoordinatorRequest {
+        key: if v <= 3 { r.key.clone() } else { String::new() },
+        key_type: if v >= 1 { r.key_type } else { KEY_TYPE_GROUP },
+        coordinator_keys: if v >= 4 {
+            r.coordinator_keys.clone()
+        } else {
+            vec![]
+        },
+    }
+}
+
+fn find_coordinator_response_at(r: &FindCoordinatorResponse, v: i16) -> FindCoordinatorResponse {
+    let old = v <= 3;
+    FindCoordinatorResponse {
+        throttle_time_ms: if v >= 1 { r.throttle_time_ms } else { 0 },
+        error_code: if old { r.error_code } else { ErrorCode::NONE },
+        error_message: if (1..=3).contains(&v) {
+            r.error_message.clone()
+        } else {
+            None
+        },
+        node_id: if old { r.node_id } else { 0 },
+        host: if old { r.host.clone() } else { String::new() },
+        port: if old { r.port } else { 0 },
+        coordinators: if old { vec![] } else { r.coordinators.clone() },
+    }
+}
+
+fn txn_offset_commit_request_at(r: &TxnOffsetCommitRequest, v: i16) -> TxnOffsetCommitRequest {
+    let mut r = r.clone();
+    if v < 3 {
+        r.generation_id = -1;
+        r.member_id.clear();
+        r.group_instance_id = None;
+    }
+    if v < 2 {
+        for p in r.topics.iter_mut().flat_map(|t| &mut t.partitions) {
+            p.committed_leader_epoch = -1;
+        }
+    }
+    r
+}
+
+fn find_coordinator_requests() -> Vec<FindCoordinatorRequest> {
+    vec![
+        FindCoordinatorRequest {
+            key: "txn-ß-1".into(),
+            key_type: KEY_TYPE_TRANSACTION,
+            coordinator_keys: vec!["txn-ß-1".into(), String::new(), "g".into()],
+        },
+        FindCoordinatorRequest {
+            key: "group".into(),
+            key_type: KEY_TYPE_GROUP,
+            coordinator_keys: vec![],
+        },
+        FindCoordinatorRequest::default(),
+    ]
+}
+
+#[test]
+fn find_coordinator_request_all_versions() {
+    for v in versions(ApiKey::FindCoordinator) {
+        for req in find_coordinator_requests() {
+            let req = find_coordinator_request_at(&req, v);
+            check_request(&req, v, |k: &kp::FindCoordinatorRequest, o| {
+                assert_eq!(&find_coordinator_request_from_kp(k), o, "v{v}")
+            });
+            check_frame::<_, kp::FindCoordinatorRequest>(&req, v);
+        }
+    }
+}
+
+fn kp_find_coordinator_response(v: i16) -> kp::FindCoordinatorResponse {
+    let coordinator = |key: &str, node, error_code, message: Option<&str>| {
+        KpCoordinator::default()
+            .with_key(sb(key))
+            .with_node_id(kp::BrokerId(node))
+            .with_host(sb("broker-ü.example"))
+            .with_port(9093)
+            .with_error_code(error_code)
+            .with_error_message(message.map(sb))
+    };
+    let k =
+        kp::FindCoordinatorResponse::default().with_throttle_time_ms(if v >= 1 { 25 } else { 0 });
+    if v <= 3 {
+        k.with_error_code(15)
+            .with_error_message(if v >= 1 { Some(sb("not yet")) } else { None })
+            .with_node_id(kp::BrokerId(3))
+            .with_host(sb("broker-3"))
+            .with_port(9092)
+    } else {
+        k.with_coordinators(vec![
+            coordinator("txn-1", 2, 0, None),
+            coordinator("txn-2", -1, 15, Some("loading")),
+            coordinator("", 0, 0, Some("")),
+        ])
+    }
+}
+
+#[test]
+fn find_coordinator_response_all_versions() {
+    for v in versions(ApiKey::FindCoordinator) {
+        let theirs = kp_find_coordinator_response(v);
+        // kafka-protocol's default error message is "", written only in v1-v3.
+        let from_kp = |k: &kp::FindCoordinatorResponse| {
+            find_coordinator_response_at(&find_coordinator_response_from_kp(k), v)
+        };
+        let ours = check_response(&theirs, v, from_kp);
+        if v <= 3 {
+            assert_eq!((ours.node_id, ours.port), (3, 9092));
+            assert_eq!(ours.error_code, ErrorCode::COORDINATOR_NOT_AVAILABLE);
+        } else {
+            assert_eq!(ours.coordinators.len(), 3);
+            assert_eq!(
+                ours.coordinators[1].error_message.as_deref(),
+                Some("loading")
+            );
+        }
+        check_response_frame(ApiKey::FindCoordinator, &theirs, v, from_kp);
+    }
+}
+
+fn add_partitions_to_txn_requests() -> Vec<AddPartitionsToTxnRequest> {
+    vec![
+        AddPartitionsToTxnRequest {
+            transactional_id: "txn-ß-1".into(),
+            producer_id: 123_456_789_012,
+            producer_epoch: 7,
+            topics: vec![
+                AddPartitionsToTxnTopic {
+                    name: "orders".into(),
+                    partitions: vec![0, 5, i32::MAX],
+                },
+                AddPartitionsToTxnTopic {
+                    name: "empty".into(),
+                    partitions: vec![],
+                },
+            ],
+        },
+        AddPartitionsToTxnRequest::default(),
+    ]
+}
+
+#[test]
+fn add_partitions_to_txn_request_all_versions() {
+    for v in versions(ApiKey::AddPartitionsToTxn) {
+        for req in add_partitions_to_txn_requests() {
+            check_request(&req, v, |k: &kp::AddPartitionsToTxnRequest, o| {
+                assert_eq!(&add_partitions_to_txn_request_from_kp(k), o, "v{v}")
+            });
+            check_frame::<_, kp::AddPartitionsToTxnRequest>(&req, v);
+        }
+    }
+}
+
+fn kp_add_partitions_to_txn_response() -> kp::AddPartitionsToTxnResponse {
+    let partition = |i, e| {
+        KpAptPartitionResult::default()
+            .with_partition_index(i)
+            .with_partition_error_code(e)
+    };
+    kp::AddPartitionsToTxnResponse::default()
+        .with_throttle_time_ms(12)
+        .with_results_by_topic_v3_and_below(vec![
+            KpAptTopicResult::default()
+                .with_name(kp::TopicName(sb("orders")))
+                .with_results_by_partition(vec![partition(0, 0), partition(5, 51)]),
+            KpAptTopicResult::default().with_name(kp::TopicName(sb("ü"))),
+        ])
+}
+
+#[test]
+fn add_partitions_to_txn_response_all_versions() {
+    for v in versions(ApiKey::AddPartitionsToTxn) {
+        let theirs = kp_add_partitions_to_txn_response();
+        let ours = check_response(&theirs, v, add_partitions_to_txn_response_from_kp);
+        assert_eq!(
+            ours.results[0].results[1].error_code,
+            ErrorCode::CONCURRENT_TRANSACTIONS
+        );
+        check_response_frame(
+            ApiKey::AddPartitionsToTxn,
+            &theirs,
+            v,
+            add_partitions_to_txn_response_from_kp,
+        );
+    }
+    // kafka-protocol's v4+ (broker-to-broker) form is not ours.
+    assert!(ApiKey::AddPartitionsToTxn.supported_versions().1 < 4);
+}
+
+#[test]
+fn add_offsets_to_txn_all_versions() {
+    for v in versions(ApiKey::AddOffsetsToTxn) {
+        for req in [
+            AddOffsetsToTxnRequest {
+                transactional_id: "txn-ß-1".into(),
+                producer_id: 42,
+                producer_epoch: -1,
+                group_id: "consumers".into(),
+            },
+            AddOffsetsToTxnRequest::default(),
+        ] {
+            check_request(&req, v, |k: &kp::AddOffsetsToTxnRequest, o| {
+                assert_eq!(&add_offsets_to_txn_request_from_kp(k), o, "v{v}")
+            });
+            check_frame::<_, kp::AddOffsetsToTxnRequest>(&req, v);
+        }
+        let theirs = kp::AddOffsetsToTxnResponse::default()
+            .with_throttle_time_ms(3)
+            .with_error_code(90);
+        let ours = check_response(&theirs, v, add_offsets_to_txn_response_from_kp);
+        assert_eq!(ours.error_code, ErrorCode::PRODUCER_FENCED);
+        check_response_frame(
+            ApiKey::AddOffsetsToTxn,
+            &theirs,
+            v,
+            add_offsets_to_txn_response_from_kp,
+        );
+    }
+}
+
+#[test]
+fn end_txn_all_versions() {
+    for v in versions(ApiKey::EndTxn) {
+        for committed in [true, false] {
+            let req = EndTxnRequest {
+                transactional_id: "txn-ß-1".into(),
+                producer_id: 123_456_789_012,
+                producer_epoch: 9,
+                committed,
+            };
+            check_request(&req, v, |k: &kp::EndTxnRequest, o| {
+                assert_eq!(&end_txn_request_from_kp(k), o, "v{v}")
+            });
+            check_frame::<_, kp::EndTxnRequest>(&req, v);
+        }
+        let theirs = kp::EndTxnResponse::default()
+            .with_throttle_time_ms(4)
+            .with_error_code(47)
+            .with_producer_id(kp::ProducerId(if v >= 5 { 77 } else { -1 }))
+            .with_producer_epoch(if v >= 5 { 10 } else { -1 });
+        let ours = check_response(&theirs, v, |k| end_txn_response_from_kp(k, v));
+        if v >= 5 {
+            assert_eq!((ours.producer_id, ours.producer_epoch), (77, 10));
+        } else {
+            assert_eq!((ours.producer_id, ours.producer_epoch), (-1, -1));
+        }
+        check_response_frame(ApiKey::EndTxn, &theirs, v, |k| {
+            end_txn_response_from_kp(k, v)
+        });
+    }
+}
+
+fn txn_offset_commit_requests() -> Vec<TxnOffsetCommitRequest> {
+    vec![
+        TxnOffsetCommitRequest {
+            transactional_id: "txn-ß-1".into(),
+            group_id: "consumers".into(),
+            producer_id: 123_456_789_012,
+            producer_epoch: 3,
+            generation_id: 17,
+            member_id: "member-1".into(),
+            group_instance_id: Some("instance-ü".into()),
+            topics: vec![
+                TxnOffsetCommitRequestTopic {
+                    name: "orders".into(),
+                    partitions: vec![
+                        TxnOffsetCommitRequestPartition {
+                            partition_index: 0,
+                            committed_offset: 1_000_000_000_000,
+                            committed_leader_epoch: 4,
+                            committed_metadata: Some("meta".into()),
+                        },
+                        TxnOffsetCommitRequestPartition {
+                            partition_index: 9,
+                            committed_offset: 0,
+                            committed_leader_epoch: -1,
+                            committed_metadata: None,
+                        },
+                    ],
+                },
+                TxnOffsetCommitRequestTopic {
+                    name: "none".into(),
+                    partitions: vec![],
+                },
+            ],
+        },
+        TxnOffsetCommitRequest::default(),
+    ]
+}
+
+#[test]
+fn txn_offset_commit_request_all_versions() {
+    for v in versions(ApiKey::TxnOffsetCommit) {
+        for req in txn_offset_commit_requests() {
+            let req = txn_offset_commit_request_at(&req, v);
+            check_request(&req, v, |k: &kp::TxnOffsetCommitRequest, o| {
+                assert_eq!(&txn_offset_commit_request_from_kp(k), o, "v{v}")
+            });
+            check_frame::<_, kp::TxnOffsetCommitRequest>(&req, v);
+        }
+    }
+}
+
+#[test]
+fn txn_offset_commit_response_all_versions() {
+    let partition = |i, e| {
+        KpTocResponsePartition::default()
+            .with_partition_index(i)
+            .with_error_code(e)
+    };
+    let theirs = kp::TxnOffsetCommitResponse::default()
+        .with_throttle_time_ms(8)
+        .with_topics(vec![
+            KpTocResponseTopic::default()
+                .with_name(kp::TopicName(sb("orders")))
+                .with_partitions(vec![partition(0, 0), partition(9, 22)]),
+            KpTocResponseTopic::default().with_name(kp::TopicName(sb("none"))),
+        ]);
+    for v in versions(ApiKey::TxnOffsetCommit) {
+        let ours = check_response(&theirs, v, txn_offset_commit_response_from_kp);
+        assert_eq!(ours.topics[0].partitions[1].error_code, ErrorCode(22));
+        check_response_frame(
+            ApiKey::TxnOffsetCommit,
+            &theirs,
+            v,
+            txn_offset_commit_response_from_kp,
+        );
+    }
+    // A partition entry as kafka-protocol builds it by default (metadata "", not null).
+    let k = kp::TxnOffsetCommitRequest::default().with_topics(vec![
+        KpTocTopic::default().with_partitions(vec![KpTocPartition::default()]),
+    ]);
+    let ours: TxnOffsetCommitRequest = our_decode(&kp_encode(&k, 3), 3);
+    assert_eq!(
+        ours.topics[0].partitions[0].committed_metadata.as_deref(),
+        Some("")
+    );
+}
+
+/// Flexible versions of the transaction APIs: kafka-protocol writes unknown tagged fields at
+/// every level; we skip them and still read every known field.
+#[test]
+fn transaction_apis_skip_unknown_tagged_fields() {
+    let tag = |n| Bytes::from(vec![0xee; n]);
+    // FindCoordinator v4: top level and coordinator.
+    let k = kp::FindCoordinatorResponse::default().with_coordinators(vec![
+        KpCoordinator::default()
+            .with_key(sb("t"))
+            .with_port(1)
+            .with_unknown_tagged_field(1, tag(2)),
+    ]);
+    let k = k.with_unknown_tagged_field(0, tag(200));
+    let ours: FindCoordinatorResponse = our_decode(&kp_encode(&k, 4), 4);
+    assert_eq!(ours.coordinators[0].key, "t");
+    let k = kp::FindCoordinatorRequest::default()
+        .with_key(sb("k"))
+        .with_key_type(1)
+        .with_unknown_tagged_field(3, tag(1));
+    let ours: FindCoordinatorRequest = our_decode(&kp_encode(&k, 3), 3);
+    assert_eq!((ours.key.as_str(), ours.key_type), ("k", 1));
+    // AddPartitionsToTxn v3: top level, topic and partition.
+    let k = kp::AddPartitionsToTxnResponse::default()
+        .with_results_by_topic_v3_and_below(vec![
+            KpAptTopicResult::default()
+                .with_name(kp::TopicName(sb("t")))
+                .with_results_by_partition(vec![
+                    KpAptPartitionResult::default()
+                        .with_partition_index(4)
+                        .with_unknown_tagged_field(0, tag(3)),
+                ])
+                .with_unknown_tagged_field(2, tag(4)),
+        ])
+        .with_unknown_tagged_field(9, tag(5));
+    let ours: AddPartitionsToTxnResponse = our_decode(&kp_encode(&k, 3), 3);
+    assert_eq!(ours.results[0].results[0].partition_index, 4);
+    let k = kp::AddPartitionsToTxnRequest::default()
+        .with_v3_and_below_topics(vec![
+            KpAptTopic::default()
+                .with_name(kp::TopicName(sb("t")))
+                .with_partitions(vec![1])
+                .with_unknown_tagged_field(0, tag(1)),
+        ])
+        .with_unknown_tagged_field(1, tag(1));
+    let ours: AddPartitionsToTxnRequest = our_decode(&kp_encode(&k, 3), 3);
+    assert_eq!(ours.topics[0].partitions, [1]);
+    // AddOffsetsToTxn, EndTxn.
+    let k = kp::AddOffsetsToTxnResponse::default()
+        .with_error_code(1)
+        .with_unknown_tagged_field(0, tag(1));
+    let ours: AddOffsetsToTxnResponse = our_decode(&kp_encode(&k, 4), 4);
+    assert_eq!(ours.error_code, ErrorCode(1));
+    let k = kp::EndTxnResponse::default()
+        .with_producer_id(kp::ProducerId(5))
+        .with_unknown_tagged_field(0, tag(1));
+    let ours: EndTxnResponse = our_decode(&kp_encode(&k, 5), 5);
+    assert_eq!(ours.producer_id, 5);
+    // TxnOffsetCommit v3: request and response, every level.
+    let k = kp::TxnOffsetCommitRequest::default()
+        .with_topics(vec![
+            KpTocTopic::default()
+                .with_name(kp::TopicName(sb("t")))
+                .with_partitions(vec![
+                    KpTocPartition::default()
+                        .with_committed_offset(6)
+                        .with_unknown_tagged_field(0, tag(2)),
+                ])
+                .with_unknown_tagged_field(0, tag(2)),
+        ])
+        .with_unknown_tagged_field(0, tag(2));
+    let ours: TxnOffsetCommitRequest = our_decode(&kp_encode(&k, 5), 5);
+    assert_eq!(ours.topics[0].partitions[0].committed_offset, 6);
+    let k = kp::TxnOffsetCommitResponse::default()
+        .with_topics(vec![
+            KpTocResponseTopic::default()
+                .with_name(kp::TopicName(sb("t")))
+                .with_partitions(vec![
+                    KpTocResponsePartition::default()
+                        .with_error_code(3)
+                        .with_unknown_tagged_field(0, tag(2)),
+                ])
+                .with_unknown_tagged_field(0, tag(2)),
+        ])
+        .with_unknown_tagged_field(0, tag(2));
+    let ours: TxnOffsetCommitResponse = our_decode(&kp_encode(&k, 3), 3);
+    assert_eq!(ours.topics[0].partitions[0].error_code, ErrorCode(3));
+}
+
+/// Random values of the transaction APIs, at random versions, both ways against kafka-protocol
+/// (as `differential` for the other APIs).
+mod differential_txn {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        "\\PC{0,12}"
+    }
+
+    fn opt_text() -> impl Strategy<Value = Option<String>> {
+        prop::option::of(text())
+    }
+
+    fn error_code() -> impl Strategy<Value = ErrorCode> {
+        any::<i16>().prop_map(ErrorCode)
+    }
+
+    /// Our encoding of `ours` decodes with kafka-protocol to the same values and is exactly
+    /// kafka-protocol's encoding of them; and it decodes back with ours.
+    fn check<O, K>(ours: &O, version: i16, from_kp: impl Fn(&K) -> O)
+    where
+        O: Encode + for<'a> Decode<'a> + PartialEq + std::fmt::Debug,
+        K: Encodable + Decodable,
+    {
+        let bytes = our_encode(ours, version);
+        let theirs: K = kp_decode(&bytes, version);
+        assert_eq!(&from_kp(&theirs), ours, "v{version}");
+        assert_eq!(kp_encode(&theirs, version), bytes, "v{version}");
+        assert_eq!(&our_decode::<O>(&bytes, version), ours, "v{version}");
+    }
+
+    fn coordinator() -> impl Strategy<Value = Coordinator> {
+        (
+            text(),
+            any::<i32>(),
+            text(),
+            any::<i32>(),
+            error_code(),
+            opt_text(),
+        )
+            .prop_map(|(key, node_id, host, port, error_code, error_message)| {
+                Coordinator {
+                    key,
+                    node_id,
+                    host,
+                    port,
+                    error_code,
+                    error_message,
+                }
+            })
+    }
+
+    fn find_coordinator_response() -> impl Strategy<Value = FindCoordinatorResponse> {
+        (
+            any::<i32>(),
+            error_code(),
+            opt_text(),
+            (any::<i32>(), text(), any::<i32>()),
+            prop::collection::vec(coordinator(), 0..3),
+        )
+            .prop_map(
+                |(
+                    throttle_time_ms,
+                    error_code,
+                    error_message,
+                    (node_id, host, port),
+                    coordinators,
+                )| {
+                    FindCoordinatorResponse {
+                        throttle_time_ms,
+                        error_code,
+                        error_message,
+                        node_id,
+                        host,
+                        port,
+                        coordinators,
+                    }
+                },
+            )
+    }
+
+    fn partition_results() -> impl Strategy<Value = Vec<(i32, ErrorCode)>> {
+        prop::collection::vec((any::<i32>(), error_code()), 0..4)
+    }
+
+    fn topics<T: std::fmt::Debug>(
+        inner: impl Strategy<Value = T>,
+    ) -> impl Strategy<Value = Vec<(String, T)>> {
+        prop::collection::vec((text(), inner), 0..3)
+    }
+
+    fn config() -> ProptestConfig {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(256);
+        ProptestConfig {
+            cases,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn find_coordinator_responses(v in 0i16..=6, resp in find_coordinator_response()) {
+            let resp = find_coordinator_response_at(&resp, v);
+            check(&resp, v, |k| find_coordinator_response_at(&find_coordinator_response_from_kp(k), v));
+        }
+
+        #[test]
+        fn find_coordinator_requests(
+            v in 0i16..=6,
+            key in text(),
+            key_type in any::<i8>(),
+            keys in prop::collection::vec(text(), 0..4),
+        ) {
+            let req = find_coordinator_request_at(
+                &FindCoordinatorRequest { key, key_type, coordinator_keys: keys },
+                v,
+            );
+            check_request(&req, v, |k: &kp::FindCoordinatorRequest, o| {
+                assert_eq!(&find_coordinator_request_from_kp(k), o)
+            });
+        }
+
+        #[test]
+        fn add_partitions_to_txn(
+            v in 0i16..=3,
+            tid in text(),
+            pid in any::<i64>(),
+            epoch in any::<i16>(),
+            req_topics in topics(prop::collection::vec(any::<i32>(), 0..4)),
+            throttle in any::<i32>(),
+            resp_topics in topics(partition_results()),
+        ) {
+            let req = AddPartitionsToTxnRequest {
+                transactional_id: tid,
+                producer_id: pid,
+                producer_epoch: epoch,
+                topics: req_topics
+                    .into_iter()
+                    .map(|(name, partitions)| AddPartitionsToTxnTopic { name, partitions })
+                    .collect(),
+            };
+            check_request(&req, v, |k: &kp::AddPartitionsToTxnRequest, o| {
+                assert_eq!(&add_partitions_to_txn_request_from_kp(k), o)
+            });
+            let resp = AddPartitionsToTxnResponse {
+                throttle_time_ms: throttle,
+                results: resp_topics
+                    .into_iter()
+                    .map(|(name, ps)| AddPartitionsToTxnTopicResult {
+                        name,
+                        results: ps
+                            .into_iter()
+                            .map(|(partition_index, error_code)| {
+                                AddPartitionsToTxnPartitionResult { partition_index, error_code }
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            };
+            check(&resp, v, add_partitions_to_txn_response_from_kp);
+        }
+
+        #[test]
+        fn add_offsets_to_txn(
+            v in 0i16..=4,
+            tid in text(),
+            pid in any::<i64>(),
+            epoch in any::<i16>(),
+            group in text(),
+            throttle in any::<i32>(),
+            code in error_code(),
+        ) {
+            let req = AddOffsetsToTxnRequest {
+                transactional_id: tid,
+                producer_id: pid,
+                producer_epoch: epoch,
+                group_id: group,
+            };
+            check_request(&req, v, |k: &kp::AddOffsetsToTxnRequest, o| {
+                assert_eq!(&add_offsets_to_txn_request_from_kp(k), o)
+            });
+            let resp = AddOffsetsToTxnResponse { throttle_time_ms: throttle, error_code: code };
+            check(&resp, v, add_offsets_to_txn_response_from_kp);
+        }
+
+        #[test]
+        fn end_txn(
+            v in 0i16..=5,
+            tid in text(),
+            pid in any::<i64>(),
+            epoch in any::<i16>(),
+            committed in any::<bool>(),
+            throttle in any::<i32>(),
+            code in error_code(),
+        ) {
+            let req = EndTxnRequest {
+                transactional_id: tid,
+                producer_id: pid,
+                producer_epoch: epoch,
+                committed,
+            };
+            check_request(&req, v, |k: &kp::EndTxnRequest, o| {
+                assert_eq!(&end_txn_request_from_kp(k), o)
+            });
+            let (producer_id, producer_epoch) = if v >= 5 { (pid, epoch) } else { (-1, -1) };
+            let resp = EndTxnResponse {
+                throttle_time_ms: throttle,
+                error_code: code,
+                producer_id,
+                producer_epoch,
+            };
+            check(&resp, v, |k| end_txn_response_from_kp(k, v));
+        }
+
+        #[test]
+        fn txn_offset_commit(
+            v in 0i16..=5,
+            (tid, group, pid, epoch) in (text(), text(), any::<i64>(), any::<i16>()),
+            (generation, member, instance) in (any::<i32>(), text(), opt_text()),
+            req_topics in topics(prop::collection::vec(
+                (any::<i32>(), any::<i64>(), any::<i32>(), opt_text()),
+                0..3,
+            )),
+            throttle in any::<i32>(),
+            resp_topics in topics(partition_results()),
+        ) {
+            let req = TxnOffsetCommitRequest {
+                transactional_id: tid,
+                group_id: group,
+                producer_id: pid,
+                producer_epoch: epoch,
+                generation_id: generation,
+                member_id: member,
+                group_instance_id: instance,
+                topics: req_topics
+                    .into_iter()
+                    .map(|(name, ps)| TxnOffsetCommitRequestTopic {
+                        name,
+                        partitions: ps
+                            .into_iter()
+                            .map(|(partition_index, committed_offset, epoch, metadata)| {
+                                TxnOffsetCommitRequestPartition {
+                                    partition_index,
+                                    committed_offset,
+                                    committed_leader_epoch: epoch,
+                                    committed_metadata: metadata,
+                                }
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            };
+            let req = txn_offset_commit_request_at(&req, v);
+            check_request(&req, v, |k: &kp::TxnOffsetCommitRequest, o| {
+                assert_eq!(&txn_offset_commit_request_from_kp(k), o)
+            });
+            let resp = TxnOffsetCommitResponse {
+                throttle_time_ms: throttle,
+                topics: resp_topics
+                    .into_iter()
+                    .map(|(name, ps)| TxnOffsetCommitResponseTopic {
+                        name,
+                        partitions: ps
+                            .into_iter()
+                            .map(|(partition_index, error_code)| {
+                                TxnOffsetCommitResponsePartition { partition_index, error_code }
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            };
+            check(&resp, v, txn_offset_commit_response_from_kp);
+        }
+    }
 }

@@ -3,10 +3,13 @@
 //! starts from well-formed messages instead of having to discover the formats.
 
 use kafka_producer::mock::responses;
+use kafka_producer::protocol::messages::find_coordinator::KEY_TYPE_TRANSACTION;
 use kafka_producer::protocol::messages::{
-    ApiVersionsRequest, Encode, InitProducerIdRequest, MetadataRequest, PartitionProduceData,
-    ProduceRequest, SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest,
-    SaslHandshakeResponse, TopicProduceData,
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, AddPartitionsToTxnTopic, ApiVersionsRequest,
+    Encode, EndTxnRequest, FindCoordinatorRequest, InitProducerIdRequest, MetadataRequest,
+    PartitionProduceData, ProduceRequest, SaslAuthenticateRequest, SaslAuthenticateResponse,
+    SaslHandshakeRequest, SaslHandshakeResponse, TopicProduceData, TxnOffsetCommitRequest,
+    TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic,
 };
 use kafka_producer::protocol::record_batch::ProducerState;
 use kafka_producer::protocol::{ApiKey, ErrorCode, encode_request};
@@ -36,7 +39,9 @@ fn encoded(msg: &impl Encode, version: i16) -> Vec<u8> {
 
 /// The selector byte that makes `decode_response` / `decode_request` read `api` at `version`
 /// (low 2 bits: the type); for SaslHandshake and SaslAuthenticate, `sasl_authenticate`'s
-/// (bit 0: the API, bits 1–6: the version; bit 7, the request, is the caller's).
+/// (bit 0: the API, bits 1–6: the version; bit 7, the request, is the caller's); for the
+/// transaction APIs, `txn_responses`' first byte (the API; bit 7 is the caller's), the version
+/// going in the second byte (see `txn_version_byte`).
 fn selector(api: ApiKey, version: i16) -> u8 {
     let (lo, _) = api.supported_versions();
     let offset = (version - lo) as u8;
@@ -47,7 +52,24 @@ fn selector(api: ApiKey, version: i16) -> u8 {
         ApiKey::InitProducerId => 3 | (offset << 2),
         ApiKey::SaslHandshake => offset << 1,
         ApiKey::SaslAuthenticate => 1 | (offset << 1),
+        ApiKey::FindCoordinator => 0,
+        ApiKey::AddPartitionsToTxn => 1,
+        ApiKey::AddOffsetsToTxn => 2,
+        ApiKey::EndTxn => 3,
+        ApiKey::TxnOffsetCommit => 4,
     }
+}
+
+/// `txn_responses`' second byte: the version, as an offset from the lowest supported one.
+fn txn_version_byte(api: ApiKey, version: i16) -> u8 {
+    (version - api.supported_versions().0) as u8
+}
+
+/// `body` with `txn_responses`' version byte in front.
+fn txn_body(api: ApiKey, version: i16, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![txn_version_byte(api, version)];
+    out.extend_from_slice(body);
+    out
 }
 
 fn write(target: &str, name: &str, selector: u8, body: &[u8]) {
@@ -103,6 +125,50 @@ fn main() {
         auth_bytes: SCRAM_SERVER_FIRST.to_vec(),
         session_lifetime_ms: 3_600_000,
     };
+    let find_coordinator = responses::sample_find_coordinator();
+    let add_partitions = responses::sample_add_partitions_to_txn();
+    let add_offsets = responses::sample_add_offsets_to_txn();
+    let end_txn = responses::sample_end_txn();
+    let txn_offset_commit = responses::sample_txn_offset_commit();
+    let add_partitions_request = AddPartitionsToTxnRequest {
+        transactional_id: "tx".into(),
+        producer_id: 5,
+        producer_epoch: 1,
+        topics: vec![AddPartitionsToTxnTopic {
+            name: "orders".into(),
+            partitions: vec![0, 3],
+        }],
+    };
+    let add_offsets_request = AddOffsetsToTxnRequest {
+        transactional_id: "tx".into(),
+        producer_id: 5,
+        producer_epoch: 1,
+        group_id: "consumers".into(),
+    };
+    let end_txn_request = EndTxnRequest {
+        transactional_id: "tx".into(),
+        producer_id: 5,
+        producer_epoch: 1,
+        committed: true,
+    };
+    let txn_offset_commit_request = TxnOffsetCommitRequest {
+        transactional_id: "tx".into(),
+        group_id: "consumers".into(),
+        producer_id: 5,
+        producer_epoch: 1,
+        generation_id: 3,
+        member_id: "m".into(),
+        group_instance_id: Some("i".into()),
+        topics: vec![TxnOffsetCommitRequestTopic {
+            name: "orders".into(),
+            partitions: vec![TxnOffsetCommitRequestPartition {
+                partition_index: 0,
+                committed_offset: 42,
+                committed_leader_epoch: 2,
+                committed_metadata: Some(String::new()),
+            }],
+        }],
+    };
     for api in ApiKey::ALL {
         let (lo, hi) = api.supported_versions();
         for v in lo..=hi {
@@ -115,14 +181,37 @@ fn main() {
                 ApiKey::InitProducerId => encoded(&init, v),
                 ApiKey::SaslHandshake => encoded(&handshake, v),
                 ApiKey::SaslAuthenticate => encoded(&authenticate, v),
+                ApiKey::FindCoordinator => encoded(&find_coordinator, v),
+                ApiKey::AddPartitionsToTxn => encoded(&add_partitions, v),
+                ApiKey::AddOffsetsToTxn => encoded(&add_offsets, v),
+                ApiKey::EndTxn => encoded(&end_txn, v),
+                ApiKey::TxnOffsetCommit => encoded(&txn_offset_commit, v),
             };
             let sasl = matches!(api, ApiKey::SaslHandshake | ApiKey::SaslAuthenticate);
-            let response_target = if sasl {
-                "sasl_authenticate"
+            let txn = matches!(
+                api,
+                ApiKey::FindCoordinator
+                    | ApiKey::AddPartitionsToTxn
+                    | ApiKey::AddOffsetsToTxn
+                    | ApiKey::EndTxn
+                    | ApiKey::TxnOffsetCommit
+            );
+            if txn {
+                write("txn_responses", &name, s, &txn_body(api, v, &response));
+            } else if sasl {
+                write("sasl_authenticate", &name, s, &response);
             } else {
-                "decode_response"
+                write("decode_response", &name, s, &response);
+            }
+            // A transaction API's request body for `txn_responses` (top bit: request).
+            let txn_request = |body: &[u8]| {
+                write(
+                    "txn_responses",
+                    &format!("{name}-request"),
+                    s | 0x80,
+                    &txn_body(api, v, body),
+                );
             };
-            write(response_target, &name, s, &response);
             let mut frame = Vec::new();
             match api {
                 ApiKey::ApiVersions => {
@@ -162,6 +251,31 @@ fn main() {
                         &body,
                     );
                     encode_request(&mut frame, &authenticate_request, v, 1, Some("c"));
+                }
+                ApiKey::FindCoordinator => {
+                    let req = FindCoordinatorRequest {
+                        key: if v <= 3 { "tx".into() } else { String::new() },
+                        key_type: KEY_TYPE_TRANSACTION,
+                        coordinator_keys: if v >= 4 { vec!["tx".into()] } else { vec![] },
+                    };
+                    txn_request(&encoded(&req, v));
+                    encode_request(&mut frame, &req, v, 1, Some("c"));
+                }
+                ApiKey::AddPartitionsToTxn => {
+                    txn_request(&encoded(&add_partitions_request, v));
+                    encode_request(&mut frame, &add_partitions_request, v, 1, Some("c"));
+                }
+                ApiKey::AddOffsetsToTxn => {
+                    txn_request(&encoded(&add_offsets_request, v));
+                    encode_request(&mut frame, &add_offsets_request, v, 1, Some("c"));
+                }
+                ApiKey::EndTxn => {
+                    txn_request(&encoded(&end_txn_request, v));
+                    encode_request(&mut frame, &end_txn_request, v, 1, Some("c"));
+                }
+                ApiKey::TxnOffsetCommit => {
+                    txn_request(&encoded(&txn_offset_commit_request, v));
+                    encode_request(&mut frame, &txn_offset_commit_request, v, 1, Some("c"));
                 }
             }
             // Whole request (header + body) for the broker path of decode_request.

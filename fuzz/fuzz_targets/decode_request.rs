@@ -3,13 +3,14 @@
 //! First input byte: with the top bit clear, the low 2 bits pick the type and the next 5 bits
 //! the version, and the rest is a bare body; with the top bit set, the rest is a whole request
 //! (header v1 or v2, as the api key and version it names require, then the body), of any API
-//! the crate speaks (SaslHandshake and SaslAuthenticate included).
+//! the crate speaks (SaslHandshake, SaslAuthenticate and the transaction APIs included).
 #![no_main]
 
 use kafka_producer::protocol::codec::Reader;
 use kafka_producer::protocol::messages::{
-    ApiVersionsRequest, InitProducerIdRequest, MetadataRequest, ProduceRequest,
-    SaslAuthenticateRequest, SaslHandshakeRequest,
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, ApiVersionsRequest, EndTxnRequest,
+    FindCoordinatorRequest, InitProducerIdRequest, MetadataRequest, ProduceRequest,
+    SaslAuthenticateRequest, SaslHandshakeRequest, TxnOffsetCommitRequest,
 };
 use kafka_producer::protocol::{ApiKey, OwnedRequestHeader};
 use kafka_producer_fuzz::{decode_and_reencode, pick_version};
@@ -23,6 +24,13 @@ fn decode_body(api: ApiKey, version: i16, body: &[u8]) {
         ApiKey::InitProducerId => decode_and_reencode!(InitProducerIdRequest, version, body),
         ApiKey::SaslHandshake => decode_and_reencode!(SaslHandshakeRequest, version, body),
         ApiKey::SaslAuthenticate => decode_and_reencode!(SaslAuthenticateRequest, version, body),
+        ApiKey::FindCoordinator => decode_and_reencode!(FindCoordinatorRequest, version, body),
+        ApiKey::AddPartitionsToTxn => {
+            decode_and_reencode!(AddPartitionsToTxnRequest, version, body)
+        }
+        ApiKey::AddOffsetsToTxn => decode_and_reencode!(AddOffsetsToTxnRequest, version, body),
+        ApiKey::EndTxn => decode_and_reencode!(EndTxnRequest, version, body),
+        ApiKey::TxnOffsetCommit => decode_and_reencode!(TxnOffsetCommitRequest, version, body),
     };
     let (lo, hi) = api.supported_versions();
     if version < lo || version > hi {

@@ -1,12 +1,14 @@
 //! Response bodies (ApiVersions, Metadata, Produce, InitProducerId). The first input byte picks
 //! the type (low 2 bits) and the version (high 6 bits); the rest is the body, which is also read
 //! as a whole response payload (header + body) and, for ApiVersions, with the v0 fallback.
-//! SaslHandshake and SaslAuthenticate have their own target, `sasl_authenticate`.
+//! SaslHandshake and SaslAuthenticate have their own target, `sasl_authenticate`; the
+//! transaction APIs theirs, `txn_responses`.
 #![no_main]
 
 use kafka_producer::protocol::messages::{
-    ApiVersionsResponse, InitProducerIdResponse, MetadataResponse, ProduceResponse,
-    SaslAuthenticateResponse, SaslHandshakeResponse,
+    AddOffsetsToTxnResponse, AddPartitionsToTxnResponse, ApiVersionsResponse, EndTxnResponse,
+    FindCoordinatorResponse, InitProducerIdResponse, MetadataResponse, ProduceResponse,
+    SaslAuthenticateResponse, SaslHandshakeResponse, TxnOffsetCommitResponse,
 };
 use kafka_producer::protocol::{ApiKey, decode_response};
 use kafka_producer_fuzz::{decode_and_reencode, pick_version};
@@ -51,6 +53,14 @@ fuzz_target!(|data: &[u8]| {
             let _ = decode_response::<SaslAuthenticateResponse>(api, version, body);
             decode_and_reencode!(SaslAuthenticateResponse, version, body)
         }
+        // Not picked either (see `txn_responses`).
+        ApiKey::FindCoordinator => decode_and_reencode!(FindCoordinatorResponse, version, body),
+        ApiKey::AddPartitionsToTxn => {
+            decode_and_reencode!(AddPartitionsToTxnResponse, version, body)
+        }
+        ApiKey::AddOffsetsToTxn => decode_and_reencode!(AddOffsetsToTxnResponse, version, body),
+        ApiKey::EndTxn => decode_and_reencode!(EndTxnResponse, version, body),
+        ApiKey::TxnOffsetCommit => decode_and_reencode!(TxnOffsetCommitResponse, version, body),
     };
     if version < lo || version > hi {
         assert!(result.is_err(), "{api} v{version} accepted");

@@ -15,9 +15,12 @@
 //! ```
 
 use crate::protocol::messages::{
-    ApiVersionRange, ApiVersionsResponse, Encode, InitProducerIdResponse, MetadataResponse,
+    AddOffsetsToTxnResponse, AddPartitionsToTxnPartitionResult, AddPartitionsToTxnResponse,
+    AddPartitionsToTxnTopicResult, ApiVersionRange, ApiVersionsResponse, Coordinator, Encode,
+    EndTxnResponse, FindCoordinatorResponse, InitProducerIdResponse, MetadataResponse,
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
-    PartitionProduceResponse, ProduceResponse, TopicProduceResponse,
+    PartitionProduceResponse, ProduceResponse, TopicProduceResponse, TxnOffsetCommitResponse,
+    TxnOffsetCommitResponsePartition, TxnOffsetCommitResponseTopic,
 };
 use crate::protocol::{ApiKey, ErrorCode, ResponseHeader, Uuid};
 
@@ -395,4 +398,118 @@ pub fn sample_produce() -> ProduceResponse {
 /// ```
 pub fn sample_init_producer_id() -> InitProducerIdResponse {
     init_producer_id(1_000, 2)
+}
+
+/// A FindCoordinator response with every field of every version set: the single coordinator of
+/// v0–v3 (with an error message) and two v4+ coordinators.
+///
+/// ```
+/// let r = kafka_producer::mock::responses::sample_find_coordinator();
+/// assert_eq!(r.coordinators.len(), 2);
+/// ```
+pub fn sample_find_coordinator() -> FindCoordinatorResponse {
+    FindCoordinatorResponse {
+        throttle_time_ms: 4,
+        error_code: ErrorCode::NONE,
+        error_message: Some("ok".into()),
+        node_id: 1,
+        host: "b1".into(),
+        port: 9092,
+        coordinators: vec![
+            Coordinator {
+                key: "tx".into(),
+                node_id: 1,
+                host: "b1".into(),
+                port: 9092,
+                error_code: ErrorCode::NONE,
+                error_message: None,
+            },
+            Coordinator {
+                key: "tx-2".into(),
+                node_id: -1,
+                host: String::new(),
+                port: -1,
+                error_code: ErrorCode::COORDINATOR_LOAD_IN_PROGRESS,
+                error_message: Some("loading".into()),
+            },
+        ],
+    }
+}
+
+/// An AddPartitionsToTxn response: two partitions of one topic, one of them with an error.
+///
+/// ```
+/// let r = kafka_producer::mock::responses::sample_add_partitions_to_txn();
+/// assert_eq!(r.results[0].results.len(), 2);
+/// ```
+pub fn sample_add_partitions_to_txn() -> AddPartitionsToTxnResponse {
+    AddPartitionsToTxnResponse {
+        throttle_time_ms: 5,
+        results: vec![AddPartitionsToTxnTopicResult {
+            name: "orders".into(),
+            results: vec![
+                AddPartitionsToTxnPartitionResult {
+                    partition_index: 0,
+                    error_code: ErrorCode::NONE,
+                },
+                AddPartitionsToTxnPartitionResult {
+                    partition_index: 3,
+                    error_code: ErrorCode::CONCURRENT_TRANSACTIONS,
+                },
+            ],
+        }],
+    }
+}
+
+/// An AddOffsetsToTxn response (with an error).
+///
+/// ```
+/// let r = kafka_producer::mock::responses::sample_add_offsets_to_txn();
+/// assert!(!r.error_code.is_ok());
+/// ```
+pub fn sample_add_offsets_to_txn() -> AddOffsetsToTxnResponse {
+    AddOffsetsToTxnResponse {
+        throttle_time_ms: 6,
+        error_code: ErrorCode::COORDINATOR_NOT_AVAILABLE,
+    }
+}
+
+/// An EndTxn response with the v5 producer id and epoch.
+///
+/// ```
+/// let r = kafka_producer::mock::responses::sample_end_txn();
+/// assert_eq!((r.producer_id, r.producer_epoch), (1_000, 3));
+/// ```
+pub fn sample_end_txn() -> EndTxnResponse {
+    EndTxnResponse {
+        throttle_time_ms: 7,
+        error_code: ErrorCode::NONE,
+        producer_id: 1_000,
+        producer_epoch: 3,
+    }
+}
+
+/// A TxnOffsetCommit response: two partitions of one topic, one of them with an error.
+///
+/// ```
+/// let r = kafka_producer::mock::responses::sample_txn_offset_commit();
+/// assert_eq!(r.topics[0].partitions.len(), 2);
+/// ```
+pub fn sample_txn_offset_commit() -> TxnOffsetCommitResponse {
+    TxnOffsetCommitResponse {
+        throttle_time_ms: 8,
+        topics: vec![TxnOffsetCommitResponseTopic {
+            name: "orders".into(),
+            partitions: vec![
+                TxnOffsetCommitResponsePartition {
+                    partition_index: 0,
+                    error_code: ErrorCode::NONE,
+                },
+                TxnOffsetCommitResponsePartition {
+                    partition_index: 1,
+                    error_code: ErrorCode::UNKNOWN_MEMBER_ID,
+                },
+            ],
+        }],
+    }
 }

@@ -1,10 +1,15 @@
 //! Serving a broker: the accept loop and one connection's frames, requests (ApiVersions,
-//! Metadata, InitProducerId) and responses.
+//! Metadata, InitProducerId, the transaction APIs) and responses.
 
 use crate::mock::responses;
 use crate::protocol::messages::{
-    Decode, InitProducerIdRequest, MetadataRequest, MetadataResponseTopic, ProduceRequest,
-    SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
+    AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnPartitionResult,
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, AddPartitionsToTxnTopicResult,
+    Coordinator, Decode, EndTxnRequest, EndTxnResponse, FindCoordinatorRequest,
+    FindCoordinatorResponse, InitProducerIdRequest, MetadataRequest, MetadataResponseTopic,
+    ProduceRequest, SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest,
+    SaslHandshakeResponse, TxnOffsetCommitRequest, TxnOffsetCommitResponse,
+    TxnOffsetCommitResponsePartition, TxnOffsetCommitResponseTopic,
 };
 use crate::protocol::{ApiKey, ErrorCode, OwnedRequestHeader, Reader};
 use std::io::{ErrorKind, Read, Write};
@@ -15,18 +20,6 @@ use std::sync::atomic::Ordering;
 
 use super::sequences::be;
 use super::{Conn, MAX_FRAME, POLL, Shared, create_topic};
-
-/// Whether the mock broker answers `api` at all (it advertises only those).
-fn answers(api: ApiKey) -> bool {
-    !matches!(
-        api,
-        ApiKey::FindCoordinator
-            | ApiKey::AddPartitionsToTxn
-            | ApiKey::AddOffsetsToTxn
-            | ApiKey::EndTxn
-            | ApiKey::TxnOffsetCommit
-    )
-}
 
 pub(super) fn accept_loop(listener: TcpListener, id: usize, shared: Arc<Shared>) {
     if let Some(h) = &shared.thread_hook {
@@ -160,9 +153,6 @@ impl Conn<'_> {
                 let me = self.broker.id;
                 resp.api_keys.retain_mut(|k| {
                     let api = ApiKey::from_i16(k.api_key);
-                    if api.is_some_and(|a| !answers(a)) {
-                        return false;
-                    }
                     let over =
                         api.and_then(|a| per_broker.get(&(me, a)).or_else(|| overrides.get(&a)));
                     match over {
@@ -194,7 +184,20 @@ impl Conn<'_> {
             }
             ApiKey::InitProducerId => {
                 let req = InitProducerIdRequest::decode(version, &mut r).ok()?;
-                let resp = if req.producer_id >= 0 && req.producer_epoch >= 0 {
+                let resp = if let Some(tid) = &req.transactional_id {
+                    // One stable producer id per transactional id, its epoch bumped at each
+                    // call (fencing the previous instance, as a transaction coordinator does).
+                    let mut st = self.shared.state.lock();
+                    let shared = self.shared;
+                    let entry = st
+                        .transactional_ids
+                        .entry(tid.clone())
+                        .and_modify(|(_, epoch)| *epoch = epoch.wrapping_add(1))
+                        .or_insert_with(|| {
+                            (shared.next_producer_id.fetch_add(1, Ordering::SeqCst), 0)
+                        });
+                    responses::init_producer_id(entry.0, entry.1)
+                } else if req.producer_id >= 0 && req.producer_epoch >= 0 {
                     responses::init_producer_id(req.producer_id, req.producer_epoch + 1)
                 } else {
                     let pid = self.shared.next_producer_id.fetch_add(1, Ordering::SeqCst);
@@ -216,12 +219,65 @@ impl Conn<'_> {
                 };
                 responses::frame(&mut self.out, id, flexible, version, &resp);
             }
-            // Not advertised (see `answers`): a broker closes the connection.
-            ApiKey::FindCoordinator
-            | ApiKey::AddPartitionsToTxn
-            | ApiKey::AddOffsetsToTxn
-            | ApiKey::EndTxn
-            | ApiKey::TxnOffsetCommit => return None,
+            ApiKey::FindCoordinator => {
+                let req = FindCoordinatorRequest::decode(version, &mut r).ok()?;
+                let resp = self.find_coordinator(&req);
+                responses::frame(&mut self.out, id, flexible, version, &resp);
+            }
+            ApiKey::AddPartitionsToTxn => {
+                let req = AddPartitionsToTxnRequest::decode(version, &mut r).ok()?;
+                let resp = AddPartitionsToTxnResponse {
+                    throttle_time_ms: 0,
+                    results: req
+                        .topics
+                        .iter()
+                        .map(|t| AddPartitionsToTxnTopicResult {
+                            name: t.name.clone(),
+                            results: t
+                                .partitions
+                                .iter()
+                                .map(|&p| AddPartitionsToTxnPartitionResult {
+                                    partition_index: p,
+                                    error_code: ErrorCode::NONE,
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                };
+                responses::frame(&mut self.out, id, flexible, version, &resp);
+            }
+            ApiKey::AddOffsetsToTxn => {
+                AddOffsetsToTxnRequest::decode(version, &mut r).ok()?;
+                let resp = AddOffsetsToTxnResponse::default();
+                responses::frame(&mut self.out, id, flexible, version, &resp);
+            }
+            ApiKey::TxnOffsetCommit => {
+                let req = TxnOffsetCommitRequest::decode(version, &mut r).ok()?;
+                let resp = TxnOffsetCommitResponse {
+                    throttle_time_ms: 0,
+                    topics: req
+                        .topics
+                        .iter()
+                        .map(|t| TxnOffsetCommitResponseTopic {
+                            name: t.name.clone(),
+                            partitions: t
+                                .partitions
+                                .iter()
+                                .map(|p| TxnOffsetCommitResponsePartition {
+                                    partition_index: p.partition_index,
+                                    error_code: ErrorCode::NONE,
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                };
+                responses::frame(&mut self.out, id, flexible, version, &resp);
+            }
+            ApiKey::EndTxn => {
+                let req = EndTxnRequest::decode(version, &mut r).ok()?;
+                let resp = self.end_txn(&req, version);
+                responses::frame(&mut self.out, id, flexible, version, &resp);
+            }
             ApiKey::SaslAuthenticate => {
                 SaslAuthenticateRequest::decode(version, &mut r).ok()?;
                 let resp = SaslAuthenticateResponse {
@@ -238,9 +294,6 @@ impl Conn<'_> {
 
     /// Whether this broker's ApiVersions answer covers `version` of `api`.
     fn advertises(&self, api: ApiKey, version: i16) -> bool {
-        if !answers(api) {
-            return false;
-        }
         let st = self.shared.state.lock();
         let range = match st
             .broker_api_versions
@@ -251,6 +304,64 @@ impl Conn<'_> {
             Some(over) => *over,
         };
         range.is_some_and(|(lo, hi)| (lo..=hi).contains(&version))
+    }
+
+    /// Every key's coordinator is broker 0, or the first broker up.
+    fn find_coordinator(&self, req: &FindCoordinatorRequest) -> FindCoordinatorResponse {
+        let coordinator = self
+            .shared
+            .brokers
+            .iter()
+            .find(|b| !b.down.load(Ordering::SeqCst))
+            .unwrap_or(&self.shared.brokers[0]);
+        let (node_id, host, port) = (
+            coordinator.id,
+            "127.0.0.1".to_owned(),
+            i32::from(coordinator.advertised.load(Ordering::SeqCst)),
+        );
+        FindCoordinatorResponse {
+            throttle_time_ms: 0,
+            error_code: ErrorCode::NONE,
+            error_message: None,
+            node_id,
+            host: host.clone(),
+            port,
+            coordinators: req
+                .coordinator_keys
+                .iter()
+                .map(|key| Coordinator {
+                    key: key.clone(),
+                    node_id,
+                    host: host.clone(),
+                    port,
+                    error_code: ErrorCode::NONE,
+                    error_message: None,
+                })
+                .collect(),
+        }
+    }
+
+    /// Ends the transaction: always `NONE`. From v5 (KIP-890) the coordinator bumps the epoch
+    /// and returns it with the producer id.
+    fn end_txn(&self, req: &EndTxnRequest, version: i16) -> EndTxnResponse {
+        if version < 5 {
+            return EndTxnResponse::default();
+        }
+        let mut st = self.shared.state.lock();
+        let (producer_id, producer_epoch) =
+            match st.transactional_ids.get_mut(&req.transactional_id) {
+                Some((pid, epoch)) if *pid == req.producer_id => {
+                    *epoch = req.producer_epoch.wrapping_add(1).max(*epoch);
+                    (*pid, *epoch)
+                }
+                _ => (req.producer_id, req.producer_epoch.wrapping_add(1)),
+            };
+        EndTxnResponse {
+            throttle_time_ms: 0,
+            error_code: ErrorCode::NONE,
+            producer_id,
+            producer_epoch,
+        }
     }
 
     fn metadata(&self, req: &MetadataRequest) -> crate::protocol::messages::MetadataResponse {

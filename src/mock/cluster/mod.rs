@@ -64,6 +64,8 @@ struct State {
     /// The same for one broker (taking precedence).
     broker_api_versions:
         std::collections::HashMap<(i32, crate::protocol::ApiKey), Option<(i16, i16)>>,
+    /// Transactional id -> (producer id, current epoch), as a transaction coordinator keeps.
+    transactional_ids: std::collections::HashMap<String, (i64, i16)>,
 }
 
 struct BrokerShared {
@@ -92,8 +94,8 @@ struct Shared {
 }
 
 /// An in-process Kafka cluster for tests: N brokers on `127.0.0.1` ports speaking the real
-/// wire protocol (ApiVersions, Metadata, InitProducerId, Produce), with scriptable faults and
-/// the written records readable back. Stops (listeners closed, connections dropped within
+/// wire protocol (ApiVersions, Metadata, InitProducerId, Produce, and minimally the transaction
+/// APIs), with scriptable faults and the written records readable back. Stops (listeners closed, connections dropped within
 /// 100 ms) when dropped.
 ///
 /// Broker ids are `0..n`. Partition leaders are spread over the brokers; a broker that does
