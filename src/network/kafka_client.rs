@@ -82,8 +82,6 @@ pub(crate) trait KafkaClient {
     /// The finalized max level of feature `name` (e.g. `transaction.version`), from the
     /// ApiVersions answer with the highest finalized-features epoch seen on any connection so
     /// far (Java `ApiVersions.getMaxFinalizedFeaturesEpoch` / `getFinalizedFeaturesInfo`).
-    // The transaction manager (transaction.version, KIP-890) is its first caller.
-    #[allow(dead_code)]
     fn finalized_feature(&self, name: &str) -> Option<i16>;
 }
 
