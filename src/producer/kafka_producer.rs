@@ -281,7 +281,7 @@ impl<K, V> KafkaProducer<K, V> {
             }
         }
         if let Some(t) = &self.transactional {
-            if let Err(e) = t.lock().check_send() {
+            if let Err(e) = t.check_send() {
                 return Err((e, callback));
             }
         }

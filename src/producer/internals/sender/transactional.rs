@@ -190,11 +190,15 @@ impl<C: KafkaClient> Sender<C> {
                 Duration::ZERO
             };
             let auth_failed = self.client.authentication_error(target.id).is_some();
-            if waited >= self.config.request_timeout || auth_failed {
+            // No connection and a reconnect backoff running: the connection attempt failed
+            // (Java's `awaitNodeReady` throws then): the coordinator may have moved.
+            let delay = self.client.connection_delay(target.id, now);
+            let connection_failed = delay != Duration::MAX && !delay.is_zero();
+            if waited >= self.config.request_timeout || auth_failed || connection_failed {
                 self.txn_node_wait = None;
                 log::debug!(
-                    "Node {target} not ready within request.timeout.ms; looking up the \
-                     coordinator again"
+                    "Node {target} is not ready (connection failed, or not ready within \
+                     request.timeout.ms); looking up the coordinator again"
                 );
                 if let Some(ct) = request.kind.coordinator_type() {
                     let key = core.coordinator_key(&request.kind);

@@ -26,6 +26,7 @@ use crate::protocol::ErrorCode;
 use parking_lot::{Mutex, MutexGuard};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Which coordinator a request goes to (Java's `FindCoordinatorRequest.CoordinatorType`).
@@ -184,12 +185,16 @@ pub(crate) struct TxnCore {
     transaction_coordinator: Option<Node>,
     group_coordinator: Option<Node>,
     producer: ProducerIdAndEpoch,
+    /// Mirrors `state == InTransaction` (with a producer id) for `send`'s check without the
+    /// lock.
+    in_transaction: Arc<AtomicBool>,
 }
 
 /// The shared handle.
 #[derive(Debug)]
 pub(crate) struct Transactional {
     core: Mutex<TxnCore>,
+    in_transaction: Arc<AtomicBool>,
 }
 
 impl Transactional {
@@ -199,7 +204,9 @@ impl Transactional {
         transaction_timeout: Duration,
         retry_backoff: Duration,
     ) -> Self {
+        let in_transaction = Arc::new(AtomicBool::new(false));
         Transactional {
+            in_transaction: in_transaction.clone(),
             core: Mutex::new(TxnCore {
                 transactional_id: transactional_id.to_string(),
                 transaction_timeout_ms: transaction_timeout.as_millis().min(i32::MAX as u128)
@@ -222,8 +229,18 @@ impl Transactional {
                 transaction_coordinator: None,
                 group_coordinator: None,
                 producer: ProducerIdAndEpoch::NONE,
+                in_transaction,
             }),
         }
+    }
+
+    /// `send`'s check before appending (Java's checks in `maybeAddPartition`): one atomic
+    /// load while a transaction is open, the full check (and its error) otherwise.
+    pub(crate) fn check_send(&self) -> Result<(), Error> {
+        if self.in_transaction.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.lock().check_send()
     }
 
     /// Locks the state.
@@ -324,6 +341,14 @@ impl TxnCore {
         self.tv2
     }
 
+    fn set_state(&mut self, state: State) {
+        self.state = state;
+        self.in_transaction.store(
+            state == State::InTransaction && self.producer.is_valid(),
+            Ordering::Release,
+        );
+    }
+
     /// Java's `maybeFailWithError`: the error a call gets in an error state.
     fn maybe_fail_with_error(&self) -> Result<(), Error> {
         match (&self.state, &self.last_error) {
@@ -396,7 +421,7 @@ impl TxnCore {
             self.state,
             target
         );
-        self.state = target;
+        self.set_state(target);
         if !matches!(target, State::AbortableError | State::FatalError) {
             self.last_error = None;
         }
@@ -831,14 +856,14 @@ impl TxnCore {
                 self.state,
                 target
             );
-            self.state = target;
+            self.set_state(target);
         } else {
             let e = illegal_state(format!(
                 "TransactionalId {}: Invalid transition attempted from state {} to state {}",
                 self.transactional_id, self.state, target
             ));
             log::error!("{e}");
-            self.state = State::FatalError;
+            self.set_state(State::FatalError);
             self.last_error = Some(fatal("invalid transaction state transition", e));
         }
     }
@@ -852,7 +877,7 @@ impl TxnCore {
             "[TransactionalId {}] Transiting to fatal error state due to {error}",
             self.transactional_id
         );
-        self.state = State::FatalError;
+        self.set_state(State::FatalError);
         self.last_error = Some(error.clone());
         if let Some(p) = &self.pending_transition {
             p.result.fail(error.clone());
@@ -885,7 +910,7 @@ impl TxnCore {
             "[TransactionalId {}] Transiting to abortable error state due to {error}",
             self.transactional_id
         );
-        self.state = State::AbortableError;
+        self.set_state(State::AbortableError);
         self.last_error = Some(error);
     }
 
