@@ -496,7 +496,8 @@ impl<K, V> KafkaProducer<K, V> {
     ///     .bootstrap_servers("localhost:9092")
     ///     .transactional_id("orders-writer-1")
     ///     .build()?;
-    /// let producer = KafkaProducer::new(config, StringSerializer, StringSerializer)?;
+    /// let producer: KafkaProducer<String, String> =
+    ///     KafkaProducer::new(config, StringSerializer, StringSerializer)?;
     /// producer.init_transactions()?;
     /// producer.begin_transaction()?;
     /// producer.send(ProducerRecord::with_key_value("orders", "k".into(), "v".into()));
