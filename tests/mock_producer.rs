@@ -191,3 +191,120 @@ fn callbacks_run_on_completion_in_order() {
         vec![Ok((2, 0)), Err(Error::Network("x".into())), Ok((2, 2))]
     );
 }
+
+/// `MockProducerTest.shouldInitTransactions`,
+/// `shouldThrowOnInitTransactionIfProducerAlreadyInitializedForTransactions`,
+/// `shouldThrowOnBeginTransactionIfTransactionsNotInitialized`, `shouldBeginTransactions`.
+#[test]
+fn transactions_init_once_then_begin() {
+    let p = mock(true);
+    assert!(matches!(p.begin_transaction(), Err(Error::IllegalState(_))));
+    p.init_transactions().unwrap();
+    assert!(p.transaction_initialized());
+    assert!(matches!(p.init_transactions(), Err(Error::IllegalState(_))));
+    p.begin_transaction().unwrap();
+    assert!(p.transaction_in_flight());
+    assert!(matches!(p.begin_transaction(), Err(Error::IllegalState(_))));
+}
+
+/// `MockProducerTest.shouldPublishMessagesOnlyAfterCommitIfTransactionsAreEnabled`,
+/// `shouldFlushOnCommitForNonAutoCompleteIfTransactionsAreEnabled`.
+#[test]
+fn transactions_publish_only_after_commit_and_flush_on_commit() {
+    let p = mock(false);
+    p.init_transactions().unwrap();
+    p.begin_transaction().unwrap();
+    let f1 = p.send(record("k1", "v1"));
+    let f2 = p.send(record("k2", "v2"));
+    assert!(p.history().is_empty());
+    assert!(!f1.is_done());
+    p.commit_transaction().unwrap();
+    assert!(f1.is_done() && f2.is_done());
+    assert_eq!(p.history(), vec![record("k1", "v1"), record("k2", "v2")]);
+    assert!(p.transaction_committed() && !p.transaction_in_flight());
+    assert_eq!(p.commit_count(), 1);
+}
+
+/// `MockProducerTest.shouldDropMessagesOnAbortIfTransactionsAreEnabled`.
+#[test]
+fn transactions_drop_messages_on_abort() {
+    let p = mock(true);
+    p.init_transactions().unwrap();
+    p.begin_transaction().unwrap();
+    let _ = p.send(record("k", "v"));
+    p.abort_transaction().unwrap();
+    assert!(p.history().is_empty() && p.uncommitted_records().is_empty());
+    assert!(p.transaction_aborted());
+    p.begin_transaction().unwrap();
+    let _ = p.send(record("k", "v2"));
+    p.commit_transaction().unwrap();
+    assert_eq!(p.history(), vec![record("k", "v2")]);
+}
+
+/// `MockProducerTest.shouldThrowOnBeginTransactionsIfProducerGotFenced` and the other
+/// fenced cases.
+#[test]
+fn transactions_fenced_producer_fails_every_call() {
+    let p = mock(true);
+    p.init_transactions().unwrap();
+    p.fence_producer();
+    assert!(matches!(
+        p.begin_transaction(),
+        Err(Error::ProducerFenced(_))
+    ));
+    assert!(p.commit_transaction().unwrap_err().is_fatal());
+    assert!(p.abort_transaction().unwrap_err().is_fatal());
+}
+
+/// `MockProducerTest.shouldAddOffsetsWhenSendOffsetsToTransaction`,
+/// `shouldPreserveOffsetsFromCommitByGroupMetadata`,
+/// `shouldIgnoreEmptyOffsetsWhenSendOffsetsToTransaction`, `shouldDropConsumerGroupOffsetsOnAbortIfTransactionsAreEnabled`.
+#[test]
+fn transactions_offsets_kept_on_commit_dropped_on_abort() {
+    use kafka_producer::TopicPartition;
+    use kafka_producer::consumer::{ConsumerGroupMetadata, OffsetAndMetadata};
+    use std::collections::HashMap;
+    let p = mock(true);
+    p.init_transactions().unwrap();
+    p.begin_transaction().unwrap();
+    let group = ConsumerGroupMetadata::new("g");
+    p.send_offsets_to_transaction(&HashMap::new(), &group)
+        .unwrap();
+    assert!(!p.sent_offsets());
+    let mut offsets = HashMap::new();
+    offsets.insert(TopicPartition::new("in", 0), OffsetAndMetadata::new(42));
+    p.send_offsets_to_transaction(&offsets, &group).unwrap();
+    assert!(p.sent_offsets());
+    p.abort_transaction().unwrap();
+    assert!(p.consumer_group_offsets_history().is_empty());
+    p.begin_transaction().unwrap();
+    p.send_offsets_to_transaction(&offsets, &group).unwrap();
+    p.commit_transaction().unwrap();
+    let history = p.consumer_group_offsets_history();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0]["g"], offsets);
+}
+
+/// `MockProducerTest.shouldThrowOnCommitTransactionIfNoTransactionGotStarted` and the injected
+/// errors (`commitTransactionException`, ...).
+#[test]
+fn transactions_injected_errors_and_order() {
+    use kafka_producer::mock::TransactionCall;
+    let p = mock(true);
+    p.init_transactions().unwrap();
+    assert!(matches!(
+        p.commit_transaction(),
+        Err(Error::IllegalState(_))
+    ));
+    p.begin_transaction().unwrap();
+    p.fail_next(
+        TransactionCall::CommitTransaction,
+        Error::Network("down".into()),
+    );
+    assert_eq!(
+        p.commit_transaction().unwrap_err(),
+        Error::Network("down".into())
+    );
+    assert!(p.transaction_in_flight());
+    p.commit_transaction().unwrap();
+}

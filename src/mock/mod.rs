@@ -54,4 +54,4 @@ mod producer;
 pub mod responses;
 
 pub use cluster::{Action, BatchInfo, MockCluster, MockClusterBuilder, MockRecord, ProduceInfo};
-pub use producer::MockProducer;
+pub use producer::{MockProducer, TransactionCall};

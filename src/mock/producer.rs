@@ -1,13 +1,14 @@
 //! `MockProducer`: Java's `MockProducer` (records kept, futures completed on demand).
 
 use crate::cluster::{Cluster, PartitionInfo, TopicPartition};
+use crate::consumer::{ConsumerGroupMetadata, OffsetAndMetadata};
 use crate::error::Error;
 use crate::producer::delivery::{BatchOutcome, BatchResult, Callback, RecordFuture, RecordInfo};
 use crate::producer::partitioner::{Partitioner, partition_for_key};
 use crate::producer::record::{ProducerRecord, RecordMetadata};
 use crate::producer::serializer::Serializer;
 use parking_lot::Mutex;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 /// One sent record waiting for its outcome.
@@ -40,6 +41,58 @@ struct State<K, V> {
     completions: VecDeque<Completion>,
     offsets: HashMap<TopicPartition, i64>,
     closed: bool,
+    txn: TxnState<K, V>,
+}
+
+/// Java `MockProducer`'s transaction fields.
+struct TxnState<K, V> {
+    initialized: bool,
+    in_flight: bool,
+    committed: bool,
+    aborted: bool,
+    fenced: bool,
+    sent_offsets: bool,
+    commit_count: u64,
+    uncommitted_sends: Vec<ProducerRecord<K, V>>,
+    uncommitted_offsets: BTreeMap<String, HashMap<TopicPartition, OffsetAndMetadata>>,
+    offsets_history: Vec<BTreeMap<String, HashMap<TopicPartition, OffsetAndMetadata>>>,
+    errors: HashMap<TransactionCall, Error>,
+}
+
+impl<K, V> Default for TxnState<K, V> {
+    fn default() -> Self {
+        TxnState {
+            initialized: false,
+            in_flight: false,
+            committed: false,
+            aborted: false,
+            fenced: false,
+            sent_offsets: false,
+            commit_count: 0,
+            uncommitted_sends: Vec::new(),
+            uncommitted_offsets: BTreeMap::new(),
+            offsets_history: Vec::new(),
+            errors: HashMap::new(),
+        }
+    }
+}
+
+/// A transactional call of [`MockProducer`] whose next invocation can be made to fail
+/// ([`MockProducer::fail_next`]; Java's `initTransactionException`, `commitTransactionException`,
+/// ... fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransactionCall {
+    /// `init_transactions`.
+    InitTransactions,
+    /// `begin_transaction`.
+    BeginTransaction,
+    /// `send_offsets_to_transaction`.
+    SendOffsetsToTransaction,
+    /// `commit_transaction`.
+    CommitTransaction,
+    /// `abort_transaction`.
+    AbortTransaction,
 }
 
 /// A producer for unit tests that sends nothing, as Java's `MockProducer`: it keeps every
@@ -143,6 +196,7 @@ impl<K, V> MockProducer<K, V> {
                 completions: VecDeque::new(),
                 offsets: HashMap::new(),
                 closed: false,
+                txn: TxnState::default(),
             }),
         }
     }
@@ -283,7 +337,12 @@ impl<K, V> MockProducer<K, V> {
             let next = st.offsets.entry(tp).or_insert(0);
             let offset = *next;
             *next += 1;
-            st.sent.push(record);
+            // Records of a transaction join the history when it commits (Java).
+            if st.txn.in_flight {
+                st.txn.uncommitted_sends.push(record);
+            } else {
+                st.sent.push(record);
+            }
             let c = Completion {
                 result,
                 info,
@@ -391,6 +450,8 @@ impl<K, V> MockProducer<K, V> {
         let mut st = self.state.lock();
         st.sent.clear();
         st.completions.clear();
+        st.txn.uncommitted_sends.clear();
+        st.txn.offsets_history.clear();
     }
 
     /// Closes the producer: later sends fail with [`Error::ProducerClosed`]. Pending records
@@ -417,6 +478,212 @@ impl<K, V> MockProducer<K, V> {
     /// ```
     pub fn closed(&self) -> bool {
         self.state.lock().closed
+    }
+
+    fn transactional_call(
+        &self,
+        call: TransactionCall,
+        f: impl FnOnce(&mut TxnState<K, V>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut st = self.state.lock();
+        if st.closed {
+            return Err(Error::ProducerClosed(
+                "MockProducer is already closed.".into(),
+            ));
+        }
+        if st.txn.fenced {
+            return Err(Error::ProducerFenced("MockProducer is fenced.".into()));
+        }
+        if call != TransactionCall::InitTransactions && !st.txn.initialized {
+            return Err(Error::IllegalState(
+                "MockProducer hasn't been initialized for transactions.".into(),
+            ));
+        }
+        if let Some(e) = st.txn.errors.remove(&call) {
+            return Err(e);
+        }
+        f(&mut st.txn)
+    }
+
+    /// Java's `initTransactions`: once per producer.
+    ///
+    /// ```
+    /// use kafka_producer::mock::MockProducer;
+    /// use kafka_producer::producer::serializer::StringSerializer;
+    /// use kafka_producer::ProducerRecord;
+    /// let p: MockProducer<String, String> = MockProducer::new(true, StringSerializer, StringSerializer);
+    /// p.init_transactions()?;
+    /// p.begin_transaction()?;
+    /// p.send(ProducerRecord::new("t", "v".to_string()));
+    /// assert!(p.history().is_empty() && p.uncommitted_records().len() == 1);
+    /// p.commit_transaction()?;
+    /// assert!(p.transaction_committed() && p.history().len() == 1 && p.commit_count() == 1);
+    /// # Ok::<(), kafka_producer::Error>(())
+    /// ```
+    pub fn init_transactions(&self) -> Result<(), Error> {
+        self.transactional_call(TransactionCall::InitTransactions, |t| {
+            if t.initialized {
+                return Err(Error::IllegalState(
+                    "MockProducer has already been initialized for transactions.".into(),
+                ));
+            }
+            t.initialized = true;
+            t.in_flight = false;
+            t.committed = false;
+            t.aborted = false;
+            t.sent_offsets = false;
+            Ok(())
+        })
+    }
+
+    /// Java's `beginTransaction`.
+    pub fn begin_transaction(&self) -> Result<(), Error> {
+        self.transactional_call(TransactionCall::BeginTransaction, |t| {
+            if t.in_flight {
+                return Err(Error::IllegalState("Transaction already started".into()));
+            }
+            t.in_flight = true;
+            t.committed = false;
+            t.aborted = false;
+            t.sent_offsets = false;
+            Ok(())
+        })
+    }
+
+    /// Java's `sendOffsetsToTransaction`: the offsets are kept until the commit
+    /// ([`consumer_group_offsets_history`](Self::consumer_group_offsets_history)).
+    pub fn send_offsets_to_transaction(
+        &self,
+        offsets: &HashMap<TopicPartition, OffsetAndMetadata>,
+        group_metadata: &ConsumerGroupMetadata,
+    ) -> Result<(), Error> {
+        self.transactional_call(TransactionCall::SendOffsetsToTransaction, |t| {
+            if !t.in_flight {
+                return Err(Error::IllegalState("Transaction was not started".into()));
+            }
+            if offsets.is_empty() {
+                return Ok(());
+            }
+            t.uncommitted_offsets
+                .entry(group_metadata.group_id.clone())
+                .or_default()
+                .extend(offsets.iter().map(|(k, v)| (k.clone(), v.clone())));
+            t.sent_offsets = true;
+            Ok(())
+        })
+    }
+
+    /// Java's `commitTransaction`: completes pending records, then the transaction's records
+    /// join the [`history`](Self::history) and its offsets the offsets history.
+    pub fn commit_transaction(&self) -> Result<(), Error> {
+        self.transactional_call(TransactionCall::CommitTransaction, |t| {
+            if !t.in_flight {
+                return Err(Error::IllegalState("Transaction was not started".into()));
+            }
+            Ok(())
+        })?;
+        self.flush()?;
+        let mut st = self.state.lock();
+        let records = std::mem::take(&mut st.txn.uncommitted_sends);
+        st.sent.extend(records);
+        let t = &mut st.txn;
+        if !t.uncommitted_offsets.is_empty() {
+            t.offsets_history
+                .push(std::mem::take(&mut t.uncommitted_offsets));
+        }
+        t.committed = true;
+        t.aborted = false;
+        t.in_flight = false;
+        t.commit_count += 1;
+        Ok(())
+    }
+
+    /// Java's `abortTransaction`: completes pending records, then forgets the transaction's
+    /// records and offsets.
+    pub fn abort_transaction(&self) -> Result<(), Error> {
+        self.transactional_call(TransactionCall::AbortTransaction, |t| {
+            if !t.in_flight {
+                return Err(Error::IllegalState("Transaction was not started".into()));
+            }
+            Ok(())
+        })?;
+        self.flush()?;
+        let t = &mut self.state.lock().txn;
+        t.uncommitted_sends.clear();
+        t.uncommitted_offsets.clear();
+        t.committed = false;
+        t.aborted = true;
+        t.in_flight = false;
+        Ok(())
+    }
+
+    /// Java's `fenceProducer`: every later transactional call fails with
+    /// [`Error::ProducerFenced`].
+    ///
+    /// ```
+    /// use kafka_producer::mock::MockProducer;
+    /// use kafka_producer::producer::serializer::StringSerializer;
+    /// let p: MockProducer<String, String> = MockProducer::new(true, StringSerializer, StringSerializer);
+    /// p.init_transactions()?;
+    /// p.fence_producer();
+    /// assert!(p.begin_transaction().unwrap_err().is_fatal());
+    /// # Ok::<(), kafka_producer::Error>(())
+    /// ```
+    pub fn fence_producer(&self) {
+        self.state.lock().txn.fenced = true;
+    }
+
+    /// Makes the next `call` fail with `error` (Java's `initTransactionException`, ...).
+    ///
+    /// ```
+    /// use kafka_producer::mock::{MockProducer, TransactionCall};
+    /// use kafka_producer::producer::serializer::StringSerializer;
+    /// use kafka_producer::Error;
+    /// let p: MockProducer<String, String> = MockProducer::new(true, StringSerializer, StringSerializer);
+    /// p.fail_next(TransactionCall::InitTransactions, Error::Network("down".into()));
+    /// assert!(p.init_transactions().is_err());
+    /// assert!(p.init_transactions().is_ok());
+    /// ```
+    pub fn fail_next(&self, call: TransactionCall, error: Error) {
+        self.state.lock().txn.errors.insert(call, error);
+    }
+
+    /// Whether `init_transactions` succeeded.
+    pub fn transaction_initialized(&self) -> bool {
+        self.state.lock().txn.initialized
+    }
+
+    /// Whether a transaction is open.
+    pub fn transaction_in_flight(&self) -> bool {
+        self.state.lock().txn.in_flight
+    }
+
+    /// Whether the last transaction committed.
+    pub fn transaction_committed(&self) -> bool {
+        self.state.lock().txn.committed
+    }
+
+    /// Whether the last transaction aborted.
+    pub fn transaction_aborted(&self) -> bool {
+        self.state.lock().txn.aborted
+    }
+
+    /// Whether offsets were sent in the open transaction.
+    pub fn sent_offsets(&self) -> bool {
+        self.state.lock().txn.sent_offsets
+    }
+
+    /// Transactions committed.
+    pub fn commit_count(&self) -> u64 {
+        self.state.lock().txn.commit_count
+    }
+
+    /// The offsets of each committed transaction that sent some, by group id (Java's
+    /// `consumerGroupOffsetsHistory`).
+    pub fn consumer_group_offsets_history(
+        &self,
+    ) -> Vec<BTreeMap<String, HashMap<TopicPartition, OffsetAndMetadata>>> {
+        self.state.lock().txn.offsets_history.clone()
     }
 
     /// The partitions the producer's [`Cluster`] gives `topic` (empty if it knows none).
@@ -446,6 +713,11 @@ impl<K: Clone, V: Clone> MockProducer<K, V> {
     /// ```
     pub fn history(&self) -> Vec<ProducerRecord<K, V>> {
         self.state.lock().sent.clone()
+    }
+
+    /// The records of the open transaction (Java's `uncommittedRecords`).
+    pub fn uncommitted_records(&self) -> Vec<ProducerRecord<K, V>> {
+        self.state.lock().txn.uncommitted_sends.clone()
     }
 }
 
