@@ -231,12 +231,12 @@ fn transactions_drop_messages_on_abort() {
     let p = mock(true);
     p.init_transactions().unwrap();
     p.begin_transaction().unwrap();
-    let _ = p.send(record("k", "v"));
+    let _sent = p.send(record("k", "v"));
     p.abort_transaction().unwrap();
     assert!(p.history().is_empty() && p.uncommitted_records().is_empty());
     assert!(p.transaction_aborted());
     p.begin_transaction().unwrap();
-    let _ = p.send(record("k", "v2"));
+    let _sent = p.send(record("k", "v2"));
     p.commit_transaction().unwrap();
     assert_eq!(p.history(), vec![record("k", "v2")]);
 }
