@@ -2393,3 +2393,396 @@ fn transactional_requests_sent_on_shutdown() {
     assert_eq!(*ends.lock(), [true]);
     assert!(c.is_successful());
 }
+
+// =============================== expiry and epoch bumps ===============================
+
+/// Lets the queued batches pass their delivery timeout with broker 0 unreachable (Java:
+/// `time.sleep(10000)`, `client.disconnect(node)`, `client.backoff(node, 100)`).
+fn expire_with_node_down(x: &mut Txn) {
+    x.h.time.sleep(Duration::from_millis(10_000));
+    let now = x.h.time.now();
+    x.h.client()
+        .disconnect_node(0, Duration::from_millis(100), now);
+}
+
+/// TransactionManagerTest.testTransitionToAbortableErrorOnBatchExpiry and
+/// testTransitionToAbortableErrorOnMultipleBatchExpiry: a batch of the transaction expiring
+/// unsent fails with a delivery timeout and makes the transaction abortable (Java: the
+/// sender's `failBatch` calls `handleFailedBatch`, whose `maybeTransitionToErrorState` makes
+/// the TimeoutException abortable).
+#[test]
+#[ignore = "BUG: an expired (never sent) transactional batch does not make the transaction abortable: Sender::expire_batches/abandon_batch never call TxnCore::batch_failed"]
+fn transition_to_abortable_error_on_batch_expiry() {
+    let mut x = Txn::with(
+        Setup {
+            linger: Duration::from_millis(60_000),
+            ..Setup::default()
+        },
+        1,
+    );
+    x.init();
+    let fs = x.begin_with_partitions(&[tp(0), tp(1)]);
+    x.run();
+    assert!(!fs[0].is_done() && !fs[1].is_done());
+    expire_with_node_down(&mut x);
+    x.run_until("records expired", |_| fs[0].is_done() && fs[1].is_done());
+    for f in &fs {
+        assert!(
+            matches!(
+                record_error(f),
+                Error::Timeout {
+                    kind: TimeoutKind::Delivery,
+                    ..
+                }
+            ),
+            "{:?}",
+            record_error(f)
+        );
+    }
+    assert!(x.core().has_abortable_error(), "{:?}", x.state());
+}
+
+/// TransactionManagerTest.testDropCommitOnBatchExpiry: a batch expiring while the commit
+/// waits for it: the commit fails (never sent), the transaction is abortable, abort works.
+#[test]
+#[ignore = "BUG: an expired (never sent) transactional batch does not make the transaction abortable, so the commit goes on and commits without the record"]
+fn drop_commit_on_batch_expiry() {
+    let mut x = Txn::new();
+    x.init();
+    x.core().begin_transaction().unwrap();
+    let f = x.send(&tp(0));
+    x.prepare(add_partitions_response(&[(tp(0), ErrorCode::NONE)]));
+    x.run(); // AddPartitionsToTxn
+    let c = x.core().begin_commit().unwrap();
+    expire_with_node_down(&mut x);
+    x.prepare(end_txn_response(ErrorCode::NONE));
+    x.run_until("record expired", |_| f.is_done());
+    assert!(matches!(
+        record_error(&f),
+        Error::Timeout {
+            kind: TimeoutKind::Delivery,
+            ..
+        }
+    ));
+    x.run_until("commit completed", |_| c.is_completed());
+    let e = x.outcome_of(&c).expect_err("the commit must not succeed");
+    assert!(e.is_abortable(), "{e:?}");
+    assert!(x.sent_of(ApiKey::EndTxn).is_empty(), "no EndTxn(commit)");
+    assert!(x.core().has_abortable_error());
+    assert!(x.core().has_ongoing_transaction());
+    let a = x.core().begin_abort().unwrap();
+    x.run_until("aborted", |_| a.is_completed());
+    x.outcome_of(&a).unwrap();
+    check_end_txn(&x.last_of(ApiKey::EndTxn), false, PID, EPOCH);
+}
+
+/// TransactionManagerTest.testTransitionToFatalErrorWhenRetriedBatchIsExpired: a batch that
+/// was sent and is being retried expires: its fate is unknown, and a coordinator that cannot
+/// bump the epoch (InitProducerId v1) leaves no safe way on: fatal.
+#[test]
+fn transition_to_fatal_error_when_retried_batch_is_expired() {
+    let mut x = Txn::new();
+    x.h.client().set_max_version(0, ApiKey::InitProducerId, 1);
+    x.init();
+    let fs = x.begin_with_partitions(&[tp(0)]);
+    x.prepare(produce_response(
+        &tp(0),
+        -1,
+        ErrorCode::NOT_LEADER_OR_FOLLOWER,
+    ));
+    x.run_until("Produce answered", |x| {
+        !x.sent_of(ApiKey::Produce).is_empty() && !x.h.client().has_prepared()
+    });
+    assert!(!fs[0].is_done());
+    let c = x.core().begin_commit().unwrap();
+    expire_with_node_down(&mut x);
+    x.run_until("record expired", |_| fs[0].is_done());
+    assert!(matches!(
+        record_error(&fs[0]),
+        Error::Timeout {
+            kind: TimeoutKind::Delivery,
+            ..
+        }
+    ));
+    x.run_until("commit completed", |_| c.is_completed());
+    assert!(x.outcome_of(&c).is_err(), "the commit is dropped");
+    assert!(x.core().has_fatal_error(), "{:?}", x.state());
+    assert!(!x.core().has_ongoing_transaction());
+    assert!(x.sent_of(ApiKey::EndTxn).is_empty());
+}
+
+/// TransactionManagerTest.testBumpTransactionalEpochOnTimeout: a batch in flight when its
+/// broker goes away, retried, then expired: the transaction is abortable (the coordinator can
+/// bump the epoch); the abort sends EndTxn then InitProducerId, and the next transaction
+/// starts its sequences at 0 under the new epoch. (Adapted: Java's disconnect also makes the
+/// coordinator be looked up again; here the coordinator's requests wait out the node's
+/// backoff.)
+#[test]
+#[ignore = "BUG: a transactional batch expiring in flight (or queued) does not make the transaction abortable (Sender::expire_batches/abandon_batch never call TxnCore::batch_failed)"]
+fn bump_transactional_epoch_on_timeout() {
+    let mut x = Txn::new();
+    x.init();
+    let fs = x.begin_with_partitions(&[tp(0)]);
+    x.prepare(produce_response(&tp(0), 0, ErrorCode::NONE));
+    x.run_until("first record", |_| fs[0].is_done());
+    let f1 = x.send(&tp(0));
+    x.prepare(produce_response(&tp(0), 1, ErrorCode::NONE));
+    x.run_until("second record", |_| f1.is_done());
+    let f2 = x.send(&tp(0));
+    x.run_until("third record sent", |x| {
+        x.sent_of(ApiKey::Produce).len() == 3
+    });
+    expire_with_node_down(&mut x);
+    x.run_until("record expired", |_| f2.is_done());
+    assert!(matches!(
+        record_error(&f2),
+        Error::Timeout {
+            kind: TimeoutKind::Delivery,
+            ..
+        }
+    ));
+    x.run_until("abortable", |x| x.core().has_abortable_error());
+    let a = x.core().begin_abort().unwrap();
+    x.run();
+    x.h.time.sleep(Duration::from_millis(110));
+    x.prepare(end_txn_response(ErrorCode::NONE));
+    x.prepare(init_pid_response(ErrorCode::NONE, PID, EPOCH + 1));
+    x.run_until("aborted", |_| a.is_completed());
+    x.outcome_of(&a).unwrap();
+    assert_eq!(x.h.tm().producer_id_and_epoch().epoch, EPOCH + 1);
+    assert_eq!(x.state(), State::Ready);
+    let fs = x.begin_with_partitions(&[tp(0)]);
+    x.prepare(produce_response(&tp(0), 5, ErrorCode::NONE));
+    x.run_until("record sent", |_| fs[0].is_done());
+    let produce = x.last_of(ApiKey::Produce);
+    check_produce(&produce, &[0], PID, EPOCH + 1);
+    assert_eq!(produce_batches(&produce)[0].3, 0, "sequence reset");
+}
+
+/// TransactionManagerTest.testBumpTransactionalEpochOnUnknownProducerIdError: UNKNOWN_PRODUCER_ID
+/// (with a log start offset) from a Produce is abortable; the abort bumps the epoch.
+#[test]
+fn bump_transactional_epoch_on_unknown_producer_id_error() {
+    let mut x = Txn::new();
+    x.init();
+    let fs = x.begin_with_partitions(&[tp(0)]);
+    x.prepare(produce_response(&tp(0), 0, ErrorCode::NONE));
+    x.run_until("first record", |_| fs[0].is_done());
+    let f1 = x.send(&tp(0));
+    x.prepare(super::tests::produce_response_with(&[(
+        tp(0),
+        -1,
+        ErrorCode::UNKNOWN_PRODUCER_ID,
+        0,
+    )]));
+    x.run_until("record failed", |_| f1.is_done());
+    assert_eq!(
+        code_of(&record_error(&f1)),
+        Some(ErrorCode::UNKNOWN_PRODUCER_ID)
+    );
+    assert!(x.core().has_abortable_error(), "{:?}", x.state());
+    let a = x.core().begin_abort().unwrap();
+    x.prepare(end_txn_response(ErrorCode::NONE));
+    x.prepare(init_pid_response(ErrorCode::NONE, PID, EPOCH + 1));
+    x.run_until("aborted", |_| a.is_completed());
+    x.outcome_of(&a).unwrap();
+    assert_eq!(x.h.tm().producer_id_and_epoch().epoch, EPOCH + 1);
+    let fs = x.begin_with_partitions(&[tp(0)]);
+    x.prepare(produce_response(&tp(0), 5, ErrorCode::NONE));
+    x.run_until("record sent", |_| fs[0].is_done());
+    assert_eq!(produce_batches(&x.last_of(ApiKey::Produce))[0].3, 0);
+}
+
+/// TransactionManagerTest.testBumpTransactionalEpochOnRecoverableAddPartitionRequestError
+/// and testBumpTransactionalEpochOnRecoverableAddOffsetsRequestError: INVALID_PRODUCER_ID_MAPPING
+/// (and UNKNOWN_PRODUCER_ID) from AddPartitionsToTxn / AddOffsetsToTxn is abortable; the
+/// abort bumps the epoch through InitProducerId.
+#[test]
+fn bump_transactional_epoch_on_recoverable_add_error() {
+    for (error, offsets_too) in [
+        (ErrorCode::INVALID_PRODUCER_ID_MAPPING, false),
+        (ErrorCode::UNKNOWN_PRODUCER_ID, false),
+        (ErrorCode::INVALID_PRODUCER_ID_MAPPING, true),
+    ] {
+        let mut x = Txn::new();
+        x.init();
+        x.core().begin_transaction().unwrap();
+        if offsets_too {
+            let f = x.send(&tp(0));
+            x.prepare(add_partitions_response(&[(tp(0), ErrorCode::NONE)]));
+            x.prepare(produce_response(&tp(0), 0, ErrorCode::NONE));
+            x.run_until("record sent", |_| f.is_done());
+            let r = x
+                .core()
+                .send_offsets_to_transaction(
+                    &offsets(&[(tp(0), 1)]),
+                    &ConsumerGroupMetadata::new(GROUP),
+                )
+                .unwrap();
+            x.prepare(add_offsets_response(error));
+            x.run_until("offsets failed", |_| r.is_completed());
+            x.prepare(end_txn_response(ErrorCode::NONE));
+        } else {
+            x.core().maybe_add_partition(&tp(0));
+            x.prepare(add_partitions_response(&[(tp(0), error)]));
+        }
+        x.run_until("abortable", |x| x.core().has_abortable_error());
+        let a = x.core().begin_abort().unwrap();
+        x.prepare(init_pid_response(ErrorCode::NONE, PID, EPOCH + 1));
+        x.run_until("aborted", |_| a.is_completed());
+        x.outcome_of(&a)
+            .unwrap_or_else(|e| panic!("{error} {offsets_too}: {e:?}"));
+        assert_eq!(x.h.tm().producer_id_and_epoch().epoch, EPOCH + 1);
+        assert_eq!(x.state(), State::Ready);
+        let bump: InitProducerIdRequest = decode(&x.last_of(ApiKey::InitProducerId));
+        assert_eq!((bump.producer_id, bump.producer_epoch), (PID, EPOCH));
+        assert_eq!(
+            x.sent_of(ApiKey::EndTxn).len(),
+            usize::from(offsets_too),
+            "EndTxn only when something was added"
+        );
+    }
+}
+
+/// TransactionManagerTest.testAbortResendsAddPartitionErrorIfRetried: an AddPartitionsToTxn
+/// being retried when the abort begins is sent again, then EndTxn(abort); the record fails.
+#[test]
+fn abort_resends_add_partitions_if_retried() {
+    let mut x = Txn::new();
+    x.init();
+    x.core().begin_transaction().unwrap();
+    let f = x.send(&tp(0));
+    x.prepare(add_partitions_response(&[(
+        tp(0),
+        ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
+    )]));
+    x.run_until("AddPartitionsToTxn answered", |x| {
+        !x.h.client().has_prepared()
+    });
+    assert!(!f.is_done());
+    let a = x.core().begin_abort().unwrap();
+    x.prepare(add_partitions_response(&[(tp(0), ErrorCode::NONE)]));
+    x.prepare(end_txn_response(ErrorCode::NONE));
+    x.run_until("aborted", |_| a.is_completed());
+    x.outcome_of(&a).unwrap();
+    assert_eq!(x.state(), State::Ready);
+    assert!(outcome(&f).unwrap().is_err());
+    assert_eq!(
+        x.apis()[2..],
+        [
+            ApiKey::AddPartitionsToTxn,
+            ApiKey::AddPartitionsToTxn,
+            ApiKey::EndTxn
+        ]
+    );
+}
+
+/// TransactionManagerTest.resendFailedProduceRequestAfterAbortableError: a batch being
+/// retried when the transaction becomes abortable is still sent (its sequence is needed).
+#[test]
+fn resend_failed_produce_request_after_abortable_error() {
+    let mut x = Txn::new();
+    x.init();
+    let fs = x.begin_with_partitions(&[tp(0)]);
+    x.prepare(produce_response(
+        &tp(0),
+        -1,
+        ErrorCode::NOT_LEADER_OR_FOLLOWER,
+    ));
+    x.run_until("Produce answered", |x| {
+        !x.sent_of(ApiKey::Produce).is_empty() && !x.h.client().has_prepared()
+    });
+    assert!(!fs[0].is_done());
+    x.core()
+        .transition_to_abortable_error(Error::IllegalState("test".into()));
+    x.prepare(produce_response(&tp(0), 0, ErrorCode::NONE));
+    x.run_until("record sent", |_| fs[0].is_done());
+    assert_eq!(outcome(&fs[0]).unwrap().unwrap(), 0);
+}
+
+/// TransactionManagerTest.testFindCoordinatorAllowedInAbortableErrorState: NOT_COORDINATOR
+/// while abortable: the coordinator is still looked up.
+#[test]
+fn find_coordinator_allowed_in_abortable_error_state() {
+    let mut x = Txn::new();
+    x.init();
+    x.core().begin_transaction().unwrap();
+    let _f = x.send(&tp(0));
+    x.run();
+    assert_eq!(x.new_apis(), [ApiKey::AddPartitionsToTxn]);
+    x.core()
+        .transition_to_abortable_error(Error::IllegalState("test".into()));
+    x.h.respond(add_partitions_response(&[(
+        tp(0),
+        ErrorCode::NOT_COORDINATOR,
+    )]));
+    x.run_until("coordinator forgotten", |x| {
+        x.core().coordinator(CoordinatorType::Transaction).is_none()
+    });
+    x.prepare(find_coordinator_response(ErrorCode::NONE, TXN_ID));
+    x.run_until("coordinator found", |x| {
+        x.core().coordinator(CoordinatorType::Transaction).is_some()
+    });
+    assert!(x.core().has_abortable_error());
+}
+
+/// TransactionManagerTest.testNotReadyForSendBeforeInitTransactions,
+/// testNotReadyForSendBeforeBeginTransaction, testNotReadyForSendAfterAbortableError and
+/// testNotReadyForSendAfterFatalError (Java's `maybeAddPartition` checks; here `check_send`,
+/// which `KafkaProducer::send` calls before appending).
+#[test]
+fn not_ready_for_send() {
+    let mut x = Txn::new();
+    assert!(matches!(x.core().check_send(), Err(Error::IllegalState(_))));
+    x.init();
+    assert!(matches!(x.core().check_send(), Err(Error::IllegalState(_))));
+    x.core().begin_transaction().unwrap();
+    x.core().check_send().unwrap();
+    x.core()
+        .transition_to_abortable_error(Error::IllegalState("abortable".into()));
+    assert_eq!(
+        x.core().check_send().unwrap_err(),
+        Error::IllegalState("abortable".into())
+    );
+    let fatal = Error::ProducerFenced("fenced".into());
+    x.core().transition_to_fatal_error(fatal.clone());
+    assert_eq!(x.core().check_send().unwrap_err(), fatal);
+}
+
+/// TransactionManagerTest.testHasOngoingTransactionSuccessfulAbort / SuccessfulCommit /
+/// AbortableError / FatalError.
+#[test]
+fn has_ongoing_transaction() {
+    for how in ["abort", "commit", "abortable", "fatal"] {
+        let mut x = Txn::new();
+        assert!(!x.core().has_ongoing_transaction());
+        x.init();
+        assert!(!x.core().has_ongoing_transaction());
+        x.core().begin_transaction().unwrap();
+        assert!(x.core().has_ongoing_transaction());
+        x.core().maybe_add_partition(&tp(0));
+        x.prepare(add_partitions_response(&[(tp(0), ErrorCode::NONE)]));
+        x.run();
+        assert!(x.core().has_ongoing_transaction(), "{how}");
+        let r = match how {
+            "commit" => x.core().begin_commit().unwrap(),
+            "abort" => x.core().begin_abort().unwrap(),
+            "abortable" => {
+                x.core()
+                    .transition_to_abortable_error(Error::IllegalState("x".into()));
+                assert!(x.core().has_ongoing_transaction());
+                x.core().begin_abort().unwrap()
+            }
+            _ => {
+                x.core()
+                    .transition_to_fatal_error(Error::ProducerFenced("x".into()));
+                assert!(!x.core().has_ongoing_transaction());
+                continue;
+            }
+        };
+        assert!(x.core().has_ongoing_transaction(), "{how}");
+        x.prepare(end_txn_response(ErrorCode::NONE));
+        x.run_until("completed", |_| r.is_completed());
+        assert!(!x.core().has_ongoing_transaction(), "{how}");
+    }
+}
