@@ -2340,17 +2340,7 @@ fn incomplete_transaction_abort_on_shutdown() {
         Duration::ZERO,
     );
     let t = x.t.clone();
-    let Txn { h, .. } = x;
-    h.control.running.store(false, Ordering::SeqCst);
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    let sender = h.sender;
-    std::thread::spawn(move || {
-        sender.run();
-        let _ = done_tx.send(());
-    });
-    done_rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the sender closed");
+    assert!(close_sender(x, false), "the sender closed");
     assert_eq!(*ends.lock(), [false], "one EndTxn(abort)");
     assert_eq!(outcome(&fs[0]).unwrap().unwrap(), 0);
     assert_eq!(t.lock().state(), State::Ready);
@@ -2379,17 +2369,7 @@ fn transactional_requests_sent_on_shutdown() {
         end_txn_response(ErrorCode::NONE),
         Duration::ZERO,
     );
-    let Txn { h, .. } = x;
-    h.control.running.store(false, Ordering::SeqCst);
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    let sender = h.sender;
-    std::thread::spawn(move || {
-        sender.run();
-        let _ = done_tx.send(());
-    });
-    done_rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the sender closed");
+    assert!(close_sender(x, false), "the sender closed");
     assert_eq!(*ends.lock(), [true]);
     assert!(c.is_successful());
 }
@@ -2785,4 +2765,281 @@ fn has_ongoing_transaction() {
         x.run_until("completed", |_| r.is_completed());
         assert!(!x.core().has_ongoing_transaction(), "{how}");
     }
+}
+
+/// TransactionManagerTest.testAbortTransactionAndReuseSequenceNumberOnError: a coordinator
+/// that cannot bump the epoch (InitProducerId v1): a batch failing for good (with retries
+/// left) gives its sequence back (Java `adjustSequencesDueToFailedBatch`), so the next
+/// transaction's first batch of the partition reuses it: sequence 2 after two acknowledged
+/// batches.
+#[test]
+#[ignore = "BUG: a transactional batch failing for good does not give its sequence back (TransactionManager::handle_failed_batch returns before any adjustment); without an epoch bump the next batch gets a sequence gap"]
+fn abort_transaction_and_reuse_sequence_number_on_error() {
+    let mut x = Txn::new();
+    x.h.client().set_max_version(0, ApiKey::InitProducerId, 1);
+    x.init();
+    let fs = x.begin_with_partitions(&[tp(0)]);
+    x.prepare(produce_response(&tp(0), 0, ErrorCode::NONE));
+    x.run_until("first record", |_| fs[0].is_done());
+    let f1 = x.send(&tp(0));
+    x.prepare(produce_response(&tp(0), 1, ErrorCode::NONE));
+    x.run_until("second record", |_| f1.is_done());
+    let f2 = x.send(&tp(0));
+    x.prepare(produce_response(
+        &tp(0),
+        -1,
+        ErrorCode::TOPIC_AUTHORIZATION_FAILED,
+    ));
+    x.run_until("third record failed", |_| f2.is_done());
+    assert_eq!(produce_batches(&x.last_of(ApiKey::Produce))[0].3, 2);
+    assert!(x.core().has_abortable_error());
+    let a = x.core().begin_abort().unwrap();
+    x.prepare(end_txn_response(ErrorCode::NONE));
+    x.run_until("aborted", |_| a.is_completed());
+    x.outcome_of(&a).unwrap();
+    assert_eq!(x.sent_of(ApiKey::InitProducerId).len(), 1, "no bump");
+    let fs = x.begin_with_partitions(&[tp(0)]);
+    x.prepare(produce_response(&tp(0), 2, ErrorCode::NONE));
+    x.run_until("record sent", |_| fs[0].is_done());
+    let produce = x.last_of(ApiKey::Produce);
+    check_produce(&produce, &[0], PID, EPOCH);
+    assert_eq!(
+        produce_batches(&produce)[0].3,
+        2,
+        "the failed batch's sequence"
+    );
+}
+
+/// TransactionManagerTest.testAbortTransactionAndResetSequenceNumberOnUnknownProducerId:
+/// without epoch bumps (InitProducerId v1), UNKNOWN_PRODUCER_ID resets the partition's
+/// sequence (the broker has no state for the producer there and accepts 0), leaving the other
+/// partitions' sequences alone.
+#[test]
+#[ignore = "BUG: UNKNOWN_PRODUCER_ID on a transactional batch does not reset the partition's sequence (Java resetSequenceForPartition in handleFailedBatch); without an epoch bump the next transaction's batch is out of sequence"]
+fn abort_transaction_and_reset_sequence_number_on_unknown_producer_id() {
+    let mut x = Txn::new();
+    x.h.client().set_max_version(0, ApiKey::InitProducerId, 1);
+    x.init();
+    let fs = x.begin_with_partitions(&[tp(1)]);
+    x.prepare(produce_response(&tp(1), 0, ErrorCode::NONE));
+    x.run_until("tp1 record", |_| fs[0].is_done());
+    let f0 = x.send(&tp(0));
+    x.prepare(add_partitions_response(&[(tp(0), ErrorCode::NONE)]));
+    x.prepare(produce_response(&tp(0), 0, ErrorCode::NONE));
+    x.run_until("tp0 first record", |_| f0.is_done());
+    let f1 = x.send(&tp(0));
+    x.prepare(produce_response(&tp(0), 1, ErrorCode::NONE));
+    x.run_until("tp0 second record", |_| f1.is_done());
+    let f2 = x.send(&tp(0));
+    x.prepare(super::tests::produce_response_with(&[(
+        tp(0),
+        -1,
+        ErrorCode::UNKNOWN_PRODUCER_ID,
+        0,
+    )]));
+    x.run_until("tp0 third record failed", |_| f2.is_done());
+    assert!(x.core().has_abortable_error());
+    let a = x.core().begin_abort().unwrap();
+    x.prepare(end_txn_response(ErrorCode::NONE));
+    x.run_until("aborted", |_| a.is_completed());
+    x.outcome_of(&a).unwrap();
+    let fs = x.begin_with_partitions(&[tp(0), tp(1)]);
+    x.prepare(super::tests::produce_response_with(&[
+        (tp(0), 0, ErrorCode::NONE, -1),
+        (tp(1), 1, ErrorCode::NONE, -1),
+    ]));
+    x.run_until("records sent", |_| fs[0].is_done() && fs[1].is_done());
+    let mut seqs: Vec<(i32, i32)> = produce_batches(&x.last_of(ApiKey::Produce))
+        .into_iter()
+        .map(|b| (b.0, b.3))
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, [(0, 0), (1, 1)]);
+}
+
+/// TransactionManagerTest.testSendOffsetWithGroupMetadataFailAsAutoDowngradeTxnCommitNotEnabled:
+/// a group coordinator without TxnOffsetCommit v3 cannot take the group metadata: fatal
+/// (UnsupportedVersion).
+#[test]
+fn send_offsets_with_group_metadata_needs_txn_offset_commit_v3() {
+    let mut x = Txn::new();
+    x.h.client().set_max_version(0, ApiKey::TxnOffsetCommit, 2);
+    x.init();
+    let group = ConsumerGroupMetadata::with_member(GROUP, 3, "member", Some("instance".into()));
+    let r = offsets_added(&mut x, group);
+    x.run_until("offsets failed", |_| r.is_completed());
+    let e = x.outcome_of(&r).unwrap_err();
+    assert!(
+        matches!(&e, Error::TransactionFatal { cause, .. } if matches!(**cause, Error::UnsupportedVersion(_))),
+        "{e:?}"
+    );
+    x.assert_fatal();
+    assert!(x.sent_of(ApiKey::TxnOffsetCommit).is_empty());
+}
+
+/// A group coordinator on another broker than the transaction coordinator gets the
+/// TxnOffsetCommit; the others go to the transaction coordinator. (Part of
+/// TransactionManagerTest.testBasicTransaction's flow, with two brokers.)
+#[test]
+fn txn_offset_commit_goes_to_the_group_coordinator() {
+    let mut x = Txn::with(
+        Setup {
+            nodes: 2,
+            ..Setup::default()
+        },
+        1,
+    );
+    x.init();
+    x.core().begin_transaction().unwrap();
+    let r = x
+        .core()
+        .send_offsets_to_transaction(&offsets(&[(tp(0), 3)]), &ConsumerGroupMetadata::new(GROUP))
+        .unwrap();
+    x.prepare(add_offsets_response(ErrorCode::NONE));
+    x.prepare(find_coordinator_response_at(ErrorCode::NONE, GROUP, 1));
+    x.prepare(txn_offset_commit_response(&[(tp(0), ErrorCode::NONE)]));
+    x.run_until("offsets committed", |_| r.is_completed());
+    x.outcome_of(&r).unwrap();
+    let c = x.core().begin_commit().unwrap();
+    x.prepare(end_txn_response(ErrorCode::NONE));
+    x.run_until("committed", |_| c.is_completed());
+    x.outcome_of(&c).unwrap();
+    let nodes: Vec<(ApiKey, i32)> = x.new_requests().iter().map(|r| (r.api, r.node)).collect();
+    assert_eq!(
+        nodes,
+        [
+            (ApiKey::AddOffsetsToTxn, 0),
+            (ApiKey::FindCoordinator, nodes[1].1),
+            (ApiKey::TxnOffsetCommit, 1),
+            (ApiKey::EndTxn, 0)
+        ]
+    );
+}
+
+/// A FindCoordinator answered at v3 (an older broker): the coordinator comes from the
+/// top-level fields.
+#[test]
+fn find_coordinator_before_v4() {
+    let mut x = Txn::new();
+    x.h.client().set_max_version(0, ApiKey::FindCoordinator, 3);
+    x.init();
+    let fc = x.sent_of(ApiKey::FindCoordinator).remove(0);
+    assert_eq!(fc.version, 3);
+    let body: FindCoordinatorRequest = decode(&fc);
+    assert_eq!(body.key, TXN_ID);
+    assert_eq!(body.key_type, KEY_TYPE_TRANSACTION);
+}
+
+/// An AddPartitionsToTxn that times out (request.timeout.ms): the coordinator is looked up
+/// again and the request retried (Java `TxnRequestHandler.onComplete` on a disconnect).
+#[test]
+fn add_partitions_request_timeout_looks_up_the_coordinator() {
+    let mut x = Txn::new();
+    x.init();
+    x.core().begin_transaction().unwrap();
+    let f = x.send(&tp(0));
+    x.run();
+    assert_eq!(x.new_apis(), [ApiKey::AddPartitionsToTxn]);
+    x.h.time.sleep(Duration::from_millis(5_000));
+    x.prepare(find_coordinator_response(ErrorCode::NONE, TXN_ID));
+    x.prepare(add_partitions_response(&[(tp(0), ErrorCode::NONE)]));
+    x.prepare(produce_response(&tp(0), 0, ErrorCode::NONE));
+    x.run_until("record sent", |_| f.is_done());
+    assert_eq!(
+        x.new_apis(),
+        [
+            ApiKey::FindCoordinator,
+            ApiKey::AddPartitionsToTxn,
+            ApiKey::Produce
+        ]
+    );
+    assert_eq!(outcome(&f).unwrap().unwrap(), 0);
+}
+
+/// TV2: EndTxn v5 may hand out a new producer id (the epoch ran out); the next transaction
+/// uses it.
+#[test]
+fn tv2_end_txn_with_a_new_producer_id() {
+    let mut x = Txn::tv2();
+    x.init();
+    x.core().begin_transaction().unwrap();
+    let f = x.send(&tp(0));
+    x.prepare(produce_response(&tp(0), 0, ErrorCode::NONE));
+    x.run_until("record sent", |_| f.is_done());
+    let c = x.core().begin_commit().unwrap();
+    x.prepare(end_txn_response_v5(ErrorCode::NONE, PID + 1, 0));
+    x.run_until("committed", |_| c.is_completed());
+    x.outcome_of(&c).unwrap();
+    x.core().begin_transaction().unwrap();
+    let f = x.send(&tp(0));
+    x.prepare(produce_response(&tp(0), 0, ErrorCode::NONE));
+    x.run_until("record sent", |_| f.is_done());
+    let produce = x.last_of(ApiKey::Produce);
+    check_produce(&produce, &[0], PID + 1, 0);
+    assert_eq!(produce_batches(&produce)[0].3, 0);
+}
+
+/// Runs the sender thread body (`Sender::run`) after `close()` (running = false; forced if
+/// `force`), waiting at most 10 s for it to end. Returns whether it ended.
+fn close_sender(x: Txn, force: bool) -> bool {
+    let Txn { h, .. } = x;
+    h.control.running.store(false, Ordering::SeqCst);
+    h.control.force_close.store(force, Ordering::SeqCst);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let sender = h.sender;
+    std::thread::spawn(move || {
+        sender.run();
+        let _ = done_tx.send(());
+    });
+    done_rx.recv_timeout(Duration::from_secs(10)).is_ok()
+}
+
+/// SenderTest.testSenderShouldCloseWhenTransactionManagerInErrorState: closing in a fatal
+/// state does not try to abort: the sender stops, the queued record fails with the error.
+#[test]
+fn sender_closes_when_transaction_manager_in_fatal_state() {
+    let mut x = Txn::new();
+    x.init();
+    let fs = x.begin_with_partitions(&[tp(0)]);
+    x.core()
+        .transition_to_fatal_error(Error::ProducerFenced("fenced".into()));
+    assert!(close_sender(x, false), "the sender closed");
+    assert!(
+        matches!(record_error(&fs[0]), Error::ProducerFenced(_)),
+        "{:?}",
+        record_error(&fs[0])
+    );
+}
+
+/// SenderTest.testSenderShouldCloseWhenTransactionManagerInErrorState, with a partition not
+/// yet added when the producer turned fatal (a record sent to a new partition while the
+/// sender handled the fencing response): the sender must still stop. Java's close loop only
+/// waits for transactional requests while `hasOngoingTransaction()`, false in FATAL_ERROR.
+#[test]
+#[ignore = "BUG: close hangs in a fatal state while a partition awaits AddPartitionsToTxn: has_pending_transactional_requests() counts new_partitions that no round will ever send (Java also requires hasOngoingTransaction())"]
+fn sender_closes_in_fatal_state_with_a_partition_not_yet_added() {
+    let mut x = Txn::new();
+    x.init();
+    x.core().begin_transaction().unwrap();
+    let f = x.send(&tp(0));
+    x.core()
+        .transition_to_fatal_error(Error::ProducerFenced("fenced".into()));
+    assert!(close_sender(x, false), "the sender closed");
+    assert!(matches!(record_error(&f), Error::ProducerFenced(_)));
+}
+
+/// SenderTest.testForceShutdownWithIncompleteTransaction: a forced close does not abort the
+/// transaction (no EndTxn); the records fail.
+#[test]
+fn force_shutdown_with_incomplete_transaction() {
+    let mut x = Txn::new();
+    x.init();
+    let fs = x.begin_with_partitions(&[tp(0)]);
+    let _commit = x.core().begin_commit().unwrap();
+    assert!(close_sender(x, true), "the sender closed");
+    assert!(
+        matches!(record_error(&fs[0]), Error::ProducerClosed(_)),
+        "{:?}",
+        record_error(&fs[0])
+    );
 }
