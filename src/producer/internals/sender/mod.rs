@@ -406,3 +406,6 @@ fn abandon_batch(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_transactional;

@@ -18,17 +18,8 @@
 //!   not implemented; `SenderMetrics` counts are checked where they matter);
 //! - message format down-conversion: `testMessageFormatDownConversion`,
 //!   `testDownConversionForMismatchedMagicValues` (this client writes record batch v2 only);
-//! - transactions (not implemented): `testInitProducerIdWithMaxInFlightOne`,
-//!   `testTransactionalUnknownProducerHandlingWhenRetentionLimitReached`,
-//!   `testTransactionalSplitBatchAndSend`, `testTransactionalRequestsSentOnShutdown`,
-//!   `testRecordsFlushedImmediatelyOnTransactionCompletion`,
-//!   `testAwaitPendingRecordsBeforeCommittingTransaction`,
-//!   `testIncompleteTransactionAbortOnShutdown`, `testForceShutdownWithIncompleteTransaction`,
-//!   `testTransactionAbortedExceptionOnAbortWithoutError`,
-//!   `testReceiveFailedBatchTwiceWithTransactions`, `testInvalidTxnStateIsAnAbortableError`,
-//!   `testTransactionAbortableExceptionIsAnAbortableError`,
-//!   `testSenderShouldCloseWhenTransactionManagerInErrorState` (the transactional tests whose
-//!   idempotent core applies are ported in their idempotent form: `testNodeNotReady`,
+//! - the transactional cases are in `tests_transactional.rs` (the transactional tests whose
+//!   idempotent core applies are also ported here in their idempotent form: `testNodeNotReady`,
 //!   `testUnresolvedSequencesAreNotFatal`, `testTooLargeBatchesAreSafelyRemoved`,
 //!   `testDoNotPollWhenNoRequestSent`);
 //! - Leader-epoch-aware retry backoff (a retry skipping its backoff when the leader changed;
