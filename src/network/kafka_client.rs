@@ -83,6 +83,10 @@ pub(crate) trait KafkaClient {
     /// ApiVersions answer with the highest finalized-features epoch seen on any connection so
     /// far (Java `ApiVersions.getMaxFinalizedFeaturesEpoch` / `getFinalizedFeaturesInfo`).
     fn finalized_feature(&self, name: &str) -> Option<i16>;
+
+    /// Whether the last connection attempt to `node` failed and its reconnect backoff runs
+    /// (Java `connectionFailed`): a coordinator there may have moved.
+    fn connection_failed(&self, node: i32, now: Instant) -> bool;
 }
 
 impl KafkaClient for NetworkClient {
@@ -133,5 +137,8 @@ impl KafkaClient for NetworkClient {
     }
     fn finalized_feature(&self, name: &str) -> Option<i16> {
         NetworkClient::finalized_feature(self, name)
+    }
+    fn connection_failed(&self, node: i32, now: Instant) -> bool {
+        NetworkClient::connection_failed(self, node, now)
     }
 }

@@ -120,6 +120,8 @@ pub(crate) struct MockClient {
     pub(crate) poll_timeouts: Vec<Duration>,
     /// Finalized feature levels, as the brokers' ApiVersions answers would report them.
     finalized_features: HashMap<String, i16>,
+    /// Nodes whose connection attempts fail, until when.
+    failed_connections: HashMap<i32, Instant>,
 }
 
 impl MockClient {
@@ -143,6 +145,7 @@ impl MockClient {
             stats: NetworkStats::default(),
             poll_timeouts: Vec::new(),
             finalized_features: HashMap::new(),
+            failed_connections: HashMap::new(),
         }
     }
 
@@ -228,6 +231,12 @@ impl MockClient {
         self.blackout_until.insert(node, now + backoff);
     }
 
+    /// Connecting to `node` fails until `until` (Java's `connectionFailed` is true meanwhile).
+    pub(crate) fn fail_connection(&mut self, node: i32, until: Instant) {
+        self.blackout_until.insert(node, until);
+        self.failed_connections.insert(node, until);
+    }
+
     /// The node cannot be connected to until `until`.
     pub(crate) fn blackout(&mut self, node: i32, until: Instant) {
         self.blackout_until.insert(node, until);
@@ -300,6 +309,10 @@ impl KafkaClient for MockClient {
             self.stats.connections += 1;
         }
         self.node_in_flight(node.id) < self.max_in_flight
+    }
+
+    fn connection_failed(&self, node: i32, now: Instant) -> bool {
+        self.failed_connections.get(&node).is_some_and(|t| now < *t)
     }
 
     fn connection_delay(&self, node: i32, now: Instant) -> Duration {

@@ -79,6 +79,17 @@ impl NetworkClient {
         }
     }
 
+    /// Whether `node` has no connection and its reconnect backoff runs: the last attempt
+    /// failed or the connection broke (Java `connectionFailed`).
+    pub(crate) fn connection_failed(&self, node: i32, now: Instant) -> bool {
+        !self.connections.contains_key(&node)
+            && self
+                .nodes
+                .get(&node)
+                .and_then(|s| s.backoff_until)
+                .is_some_and(|t| t > now)
+    }
+
     /// A response from `node` said the client is throttled for `throttle` (a quota, KIP-219):
     /// no request goes to it until then (Java `NetworkClient.maybeThrottle`).
     pub(crate) fn throttle(&mut self, node: i32, throttle: Duration, now: Instant) {

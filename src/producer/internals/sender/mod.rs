@@ -399,6 +399,11 @@ fn abandon_batch(
             tm.mark_sequence_unresolved(&tp, &seq);
         }
     }
+    // A transaction whose record failed (expired, its leader unreachable...) cannot commit
+    // (Java's `failBatch` → `handleFailedBatch` → `maybeTransitionToErrorState`).
+    if let Some(t) = txn.as_ref().and_then(|tm| tm.transactional_state()) {
+        t.lock().batch_failed(&err);
+    }
     if batch.done(Err(err)) {
         metrics.records_failed += batch.record_count() as u64;
     }

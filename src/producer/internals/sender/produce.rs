@@ -479,7 +479,11 @@ impl<C: KafkaClient> Sender<C> {
                     }
                     if let (Some(tm), Some(seq)) = (self.txn.as_mut(), seq) {
                         if failed_now {
-                            tm.handle_failed_batch(&tp, &seq, &err, adjust);
+                            let rewrites = tm.handle_failed_batch(&tp, &seq, &err, adjust);
+                            self.apply_transactional_rewrites(rewrites);
+                        } else if let Some(t) = tm.transactional_state() {
+                            // Failed already (expired): the transaction still learns it.
+                            t.lock().batch_failed(&err);
                         }
                     }
                     self.accumulator.deallocate(batch);

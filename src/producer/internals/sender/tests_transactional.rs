@@ -21,7 +21,6 @@
 //! - the mock client answers a node's requests in order, so a test that keeps a Produce
 //!   unanswered while the coordinator must answer puts them on different brokers.
 //!
-//! Tests marked `#[ignore = "BUG: ..."]` show where this producer differs from Java; they
 //! pass once the bug is fixed.
 //!
 //! Not ported:
@@ -684,6 +683,46 @@ fn lookup_coordinator_on_disconnect_before_send() {
     assert_eq!(x.h.tm().producer_id_and_epoch().producer_id, PID);
 }
 
+/// Java's `Sender.maybeSendAndPollTransactionalRequest` when `awaitNodeReady` fails (the
+/// coordinator's connection attempt fails, e.g. its broker was killed): the coordinator is
+/// looked up again at once, on another broker, and the request goes to the new one.
+#[test]
+fn lookup_coordinator_again_when_its_connection_fails() {
+    let mut x = Txn::with(
+        Setup {
+            nodes: 2,
+            ..Setup::default()
+        },
+        1,
+    );
+    let r = x.core().initialize_transactions().unwrap();
+    x.prepare(find_coordinator_response_at(ErrorCode::NONE, TXN_ID, 0));
+    x.run_until("coordinator found", |x| {
+        x.core().coordinator(CoordinatorType::Transaction).is_some()
+    });
+    let until = x.h.time.now() + Duration::from_secs(60);
+    x.h.client().fail_connection(0, until);
+    x.prepare(find_coordinator_response_at(ErrorCode::NONE, TXN_ID, 1));
+    x.prepare(init_pid_response(ErrorCode::NONE, PID, EPOCH));
+    x.run_until("init completed", |_| r.is_completed());
+    x.outcome_of(&r).unwrap();
+    assert_eq!(
+        x.core()
+            .coordinator(CoordinatorType::Transaction)
+            .map(|n| n.id),
+        Some(1)
+    );
+    assert_eq!(
+        x.apis(),
+        [
+            ApiKey::FindCoordinator,
+            ApiKey::FindCoordinator,
+            ApiKey::InitProducerId
+        ]
+    );
+    assert_eq!(x.sent_of(ApiKey::InitProducerId)[0].node, 1);
+}
+
 /// TransactionManagerTest.testLookupCoordinatorOnNotCoordinatorError: NOT_COORDINATOR from
 /// InitProducerId: FindCoordinator again, then InitProducerId again.
 #[test]
@@ -830,7 +869,6 @@ fn transactional_id_authorization_failure_in_find_coordinator() {
 /// makes an authorization failure of InitProducerId an abortable error (the call fails; the
 /// application may abort and retry once authorized), not a fatal one.
 #[test]
-#[ignore = "BUG: TRANSACTIONAL_ID_AUTHORIZATION_FAILED / CLUSTER_AUTHORIZATION_FAILED in InitProducerId is fatal; Java 4.x makes it abortable"]
 fn transactional_id_authorization_failure_in_init_producer_id() {
     let mut x = Txn::new();
     let r = x.core().initialize_transactions().unwrap();
@@ -1838,7 +1876,6 @@ fn invalid_txn_state_and_transaction_abortable_from_produce_are_abortable() {
 /// INVALID_PRODUCER_ID_MAPPING from a Produce is abortable (with an epoch bump), as it is from
 /// the transactional requests (`abortableErrorIfPossible`).
 #[test]
-#[ignore = "BUG: INVALID_PRODUCER_ID_MAPPING from a Produce is fatal (batch_failed / handle_failed_batch); Java makes it abortable"]
 fn invalid_producer_id_mapping_from_produce_is_abortable() {
     let mut x = Txn::new();
     x.init();
@@ -2442,7 +2479,6 @@ fn expire_with_node_down(x: &mut Txn) {
 /// sender's `failBatch` calls `handleFailedBatch`, whose `maybeTransitionToErrorState` makes
 /// the TimeoutException abortable).
 #[test]
-#[ignore = "BUG: an expired (never sent) transactional batch does not make the transaction abortable: Sender::expire_batches/abandon_batch never call TxnCore::batch_failed"]
 fn transition_to_abortable_error_on_batch_expiry() {
     let mut x = Txn::with(
         Setup {
@@ -2476,7 +2512,6 @@ fn transition_to_abortable_error_on_batch_expiry() {
 /// TransactionManagerTest.testDropCommitOnBatchExpiry: a batch expiring while the commit
 /// waits for it: the commit fails (never sent), the transaction is abortable, abort works.
 #[test]
-#[ignore = "BUG: an expired (never sent) transactional batch does not make the transaction abortable, so the commit goes on and commits without the record"]
 fn drop_commit_on_batch_expiry() {
     let mut x = Txn::new();
     x.init();
@@ -2549,7 +2584,6 @@ fn transition_to_fatal_error_when_retried_batch_is_expired() {
 /// coordinator be looked up again; here the coordinator's requests wait out the node's
 /// backoff.)
 #[test]
-#[ignore = "BUG: a transactional batch expiring in flight (or queued) does not make the transaction abortable (Sender::expire_batches/abandon_batch never call TxnCore::batch_failed)"]
 fn bump_transactional_epoch_on_timeout() {
     let mut x = Txn::new();
     x.init();
@@ -2824,7 +2858,6 @@ fn has_ongoing_transaction() {
 /// transaction's first batch of the partition reuses it: sequence 2 after two acknowledged
 /// batches.
 #[test]
-#[ignore = "BUG: a transactional batch failing for good does not give its sequence back (TransactionManager::handle_failed_batch returns before any adjustment); without an epoch bump the next batch gets a sequence gap"]
 fn abort_transaction_and_reuse_sequence_number_on_error() {
     let mut x = Txn::new();
     x.h.client().set_max_version(0, ApiKey::InitProducerId, 1);
@@ -2866,7 +2899,6 @@ fn abort_transaction_and_reuse_sequence_number_on_error() {
 /// sequence (the broker has no state for the producer there and accepts 0), leaving the other
 /// partitions' sequences alone.
 #[test]
-#[ignore = "BUG: UNKNOWN_PRODUCER_ID on a transactional batch does not reset the partition's sequence (Java resetSequenceForPartition in handleFailedBatch); without an epoch bump the next transaction's batch is out of sequence"]
 fn abort_transaction_and_reset_sequence_number_on_unknown_producer_id() {
     let mut x = Txn::new();
     x.h.client().set_max_version(0, ApiKey::InitProducerId, 1);
@@ -3067,7 +3099,6 @@ fn sender_closes_when_transaction_manager_in_fatal_state() {
 /// sender handled the fencing response): the sender must still stop. Java's close loop only
 /// waits for transactional requests while `hasOngoingTransaction()`, false in FATAL_ERROR.
 #[test]
-#[ignore = "BUG: close hangs in a fatal state while a partition awaits AddPartitionsToTxn: has_pending_transactional_requests() counts new_partitions that no round will ever send (Java also requires hasOngoingTransaction())"]
 fn sender_closes_in_fatal_state_with_a_partition_not_yet_added() {
     let mut x = Txn::new();
     x.init();
@@ -3269,7 +3300,6 @@ fn transaction_abortable_exception_in_init_producer_id() {
 /// coordinator lookup failing with TRANSACTION_ABORTABLE is abortable (Java
 /// FindCoordinatorHandler), not fatal.
 #[test]
-#[ignore = "BUG: FindCoordinator TRANSACTION_ABORTABLE is fatal (handle_find_coordinator has no TRANSACTION_ABORTABLE arm); Java makes it abortable"]
 fn transaction_abortable_exception_in_find_coordinator() {
     let mut x = Txn::new();
     x.init();
@@ -3311,7 +3341,6 @@ fn unsupported_find_coordinator() {
 /// delivery timeout), then its late response fails it again (INVALID_TXN_STATE): the
 /// transaction must be abortable, not fatal, and recover.
 #[test]
-#[ignore = "BUG: a transactional batch expiring in flight does not make the transaction abortable, and the late failure of the already-failed batch is not reported either (handle_failed_batch only when batch.done() newly fails it)"]
 fn receive_failed_batch_twice_with_transactions() {
     let mut x = Txn::with(
         Setup {

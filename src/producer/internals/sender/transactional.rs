@@ -192,8 +192,7 @@ impl<C: KafkaClient> Sender<C> {
             let auth_failed = self.client.authentication_error(target.id).is_some();
             // No connection and a reconnect backoff running: the connection attempt failed
             // (Java's `awaitNodeReady` throws then): the coordinator may have moved.
-            let delay = self.client.connection_delay(target.id, now);
-            let connection_failed = delay != Duration::MAX && !delay.is_zero();
+            let connection_failed = self.client.connection_failed(target.id, now);
             if waited >= self.config.request_timeout || auth_failed || connection_failed {
                 self.txn_node_wait = None;
                 log::debug!(

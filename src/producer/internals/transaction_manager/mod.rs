@@ -543,14 +543,43 @@ impl TransactionManager {
     }
 
     /// Java `handleFailedBatch`: the batch failed for good with `error`; `adjust_sequences`
-    /// when it still had retries left (its sequence is then a gap: bump the epoch).
+    /// when it still had retries left (its sequence is then a gap: an idempotent producer
+    /// bumps the epoch; a transactional one gives the sequence back). Returns the rewrites of
+    /// the partition's later batches to apply.
     pub fn handle_failed_batch(
         &mut self,
         tp: &TopicPartition,
         batch: &BatchSequence,
         error: &Error,
         adjust_sequences: bool,
-    ) {
+    ) -> Vec<(TopicPartition, Rewrite)> {
+        if let Some(t) = self.transactional.clone() {
+            // Java's `maybeTransitionToErrorState`: fatal or abortable; no local epoch bump.
+            let fatal = {
+                let mut core = t.lock();
+                core.batch_failed(error);
+                core.has_fatal_error()
+                    .then(|| core.last_error().cloned())
+                    .flatten()
+            };
+            self.remove_in_flight_batch(tp, batch.id);
+            if let Some(e) = fatal {
+                self.set_fatal(e);
+                return Vec::new();
+            }
+            if matches!(error, Error::Broker { code, .. } if *code == ErrorCode::UNKNOWN_PRODUCER_ID)
+            {
+                // The broker has no state for this producer: it takes sequence 0 next (Java's
+                // `resetSequenceForPartition`).
+                self.partitions.remove(tp);
+                self.unresolved.remove(tp);
+                return Vec::new();
+            }
+            if adjust_sequences {
+                return self.adjust_sequences_due_to_failed_batch(tp, batch);
+            }
+            return Vec::new();
+        }
         if let Error::Broker { code, .. } = error {
             if *code == ErrorCode::CLUSTER_AUTHORIZATION_FAILED
                 || *code == ErrorCode::PRODUCER_FENCED
@@ -561,20 +590,60 @@ impl TransactionManager {
             }
         }
         self.remove_in_flight_batch(tp, batch.id);
-        if let Some(t) = &self.transactional {
-            // Java's `maybeTransitionToErrorState`: fatal errors above stay fatal here too;
-            // the others make the transaction abortable. No local epoch bump.
-            t.lock().batch_failed(error);
-            return;
-        }
         if self.fatal.is_some() {
-            return;
+            return Vec::new();
         }
         let sequence_error = matches!(error, Error::Broker { code, .. }
             if *code == ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER || *code == ErrorCode::UNKNOWN_PRODUCER_ID);
         if sequence_error || adjust_sequences {
             self.request_epoch_bump_for_partition(tp);
         }
+        Vec::new()
+    }
+
+    /// Java's `TxnPartitionMap.adjustSequencesDueToFailedBatch`: a transactional batch that
+    /// failed for good was never written, so the partition's next sequence and the later
+    /// batches' sequences move down by its record count.
+    fn adjust_sequences_due_to_failed_batch(
+        &mut self,
+        tp: &TopicPartition,
+        failed: &BatchSequence,
+    ) -> Vec<(TopicPartition, Rewrite)> {
+        let Some(e) = self.partitions.get_mut(tp) else {
+            return Vec::new();
+        };
+        let count = failed.record_count;
+        let next = e.next_sequence - count;
+        if next < 0 {
+            log::error!(
+                "Sequence number for partition {tp} would become negative ({next}); not adjusting"
+            );
+            return Vec::new();
+        }
+        log::debug!(
+            "Producer id {}: send to partition {tp} failed fatally. Reducing future sequence \
+             numbers by {count}",
+            failed.producer.producer_id
+        );
+        e.next_sequence = next;
+        let mut out = Vec::new();
+        for b in e.in_flight.iter_mut() {
+            if b.base_sequence < failed.base_sequence || b.base_sequence - count < 0 {
+                continue;
+            }
+            b.base_sequence -= count;
+            out.push((
+                tp.clone(),
+                Rewrite {
+                    id: b.id,
+                    tp_partition: tp.partition,
+                    producer: b.producer,
+                    base_sequence: b.base_sequence,
+                },
+            ));
+        }
+        e.in_flight.sort_by_key(BatchSequence::sort_key);
+        out
     }
 
     /// A batch that had been retried expired: its fate is unknown, so new batches of the

@@ -643,7 +643,10 @@ impl TxnCore {
     /// the transaction (TV2: at once, the Produce request adds it; TV1: with the next
     /// AddPartitionsToTxn, before which its batches are not sent).
     pub(crate) fn maybe_add_partition(&mut self, tp: &TopicPartition) {
-        if self.partitions_in_transaction.contains(tp)
+        // In an error state the record's batch is aborted, not added (Java's
+        // `maybeFailWithError` first).
+        if matches!(self.state, State::AbortableError | State::FatalError)
+            || self.partitions_in_transaction.contains(tp)
             || self.pending_partitions.contains(tp)
             || self.new_partitions.contains(tp)
         {
@@ -692,9 +695,11 @@ impl TxnCore {
         self.coordinator_supports_bumping_epoch || self.tv2
     }
 
-    /// Whether requests are queued or the sender must still look at the queue.
+    /// Whether requests are queued or the sender must still look at the queue (never in a
+    /// fatal state: nothing will be sent then).
     pub(crate) fn has_pending_requests(&self) -> bool {
-        !self.pending_requests.is_empty() || !self.new_partitions.is_empty()
+        self.state != State::FatalError
+            && (!self.pending_requests.is_empty() || !self.new_partitions.is_empty())
     }
 
     /// The coordinator of a type, if known.
@@ -879,6 +884,7 @@ impl TxnCore {
         );
         self.set_state(State::FatalError);
         self.last_error = Some(error.clone());
+        self.new_partitions.clear();
         if let Some(p) = &self.pending_transition {
             p.result.fail(error.clone());
         }
@@ -955,7 +961,6 @@ impl TxnCore {
                 ErrorCode::CLUSTER_AUTHORIZATION_FAILED,
                 ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
                 ErrorCode::UNSUPPORTED_VERSION,
-                ErrorCode::INVALID_PRODUCER_ID_MAPPING,
             ]
             .contains(code)
             .then_some(*code),
@@ -969,6 +974,7 @@ impl TxnCore {
                 error.clone(),
             ));
         } else {
+            // Java's `needToTriggerEpochBumpFromClient`: under TV2 the coordinator bumps.
             if self.coordinator_supports_bumping_epoch && !self.tv2 && !self.is_completing() {
                 self.epoch_bump_required = true;
             }
@@ -1058,6 +1064,13 @@ impl TxnCore {
                 );
                 self.fatal_error(&r, e);
             }
+            (c, _) if c == ErrorCode::TRANSACTION_ABORTABLE => {
+                let e = abortable(
+                    format!("FindCoordinator for {key}"),
+                    Error::broker(c, message),
+                );
+                self.abortable_error(&r, e);
+            }
             (c, _) if c == ErrorCode::GROUP_AUTHORIZATION_FAILED => {
                 let e = abortable(
                     format!("not authorized to access group {key}"),
@@ -1109,14 +1122,21 @@ impl TxnCore {
         } else if code == ErrorCode::CLUSTER_AUTHORIZATION_FAILED
             || code == ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED
         {
-            let e = fatal(
+            // Java 4.x: abortable here (fatal in every other answer).
+            log::info!(
+                "[TransactionalId {}] Abortable authorization error: {code}. Transition the \
+                 producer state to {}",
+                self.transactional_id,
+                State::AbortableError
+            );
+            let e = abortable(
                 format!(
                     "InitProducerId for transactional id {} was refused",
                     self.transactional_id
                 ),
                 Error::broker(code, None),
             );
-            self.fatal_error(&r, e);
+            self.abortable_error(&r, e);
         } else if code == ErrorCode::INVALID_PRODUCER_EPOCH || code == ErrorCode::PRODUCER_FENCED {
             let e = fenced(&self.transactional_id, self.producer);
             self.fatal_error(&r, e);
