@@ -173,33 +173,31 @@ impl<C: KafkaClient> Sender<C> {
             self.control.dump.answer(self.describe_state(now));
         }
         if let Some(timeout) = self.maybe_handle_idempotence(now) {
-            // No producer id yet (or a fatal error): produce nothing this round, but let
-            // batches expire and the network make progress.
-            self.expire_batches(now);
-            let timeout = timeout.min(self.accumulator.next_expiry_delay(now));
-            let responses = self.client.poll(timeout, now);
-            let now = self.time.now();
-            for r in responses {
-                self.handle_response(r, now);
-            }
-            self.publish_metrics();
+            // No producer id yet (or a fatal error): produce nothing this round.
+            self.poll_without_producing(timeout, now);
             return;
         }
         let mut timeout = match self.maybe_send_and_poll_transactional_request(now) {
             transactional::TxnStep::Poll(timeout) => {
-                self.expire_batches(now);
-                let timeout = timeout.min(self.accumulator.next_expiry_delay(now));
-                let responses = self.client.poll(timeout, now);
-                let now = self.time.now();
-                for r in responses {
-                    self.handle_response(r, now);
-                }
-                self.publish_metrics();
+                self.poll_without_producing(timeout, now);
                 return;
             }
             transactional::TxnStep::Continue(wake) => wake.unwrap_or(Duration::MAX),
         };
         timeout = timeout.min(self.send_producer_data(now));
+        let responses = self.client.poll(timeout, now);
+        let now = self.time.now();
+        for r in responses {
+            self.handle_response(r, now);
+        }
+        self.publish_metrics();
+    }
+
+    /// A round that sends no produce data: batches still expire and the network makes
+    /// progress.
+    fn poll_without_producing(&mut self, timeout: Duration, now: Instant) {
+        self.expire_batches(now);
+        let timeout = timeout.min(self.accumulator.next_expiry_delay(now));
         let responses = self.client.poll(timeout, now);
         let now = self.time.now();
         for r in responses {

@@ -740,6 +740,24 @@ impl TxnCore {
         }
     }
 
+    /// The answers every transaction-coordinator request retries (Java's handlers): a moved or
+    /// unavailable coordinator is looked up again; a loading coordinator, a transaction still
+    /// completing, or any retriable error waits for the backoff. Returns whether `r` was
+    /// queued again.
+    fn retry_if_retriable(&mut self, r: &TxnRequest, code: ErrorCode) -> bool {
+        if code == ErrorCode::NOT_COORDINATOR || code == ErrorCode::COORDINATOR_NOT_AVAILABLE {
+            let key = self.transactional_id.clone();
+            self.lookup_coordinator(CoordinatorType::Transaction, &key);
+        } else if !(code == ErrorCode::COORDINATOR_LOAD_IN_PROGRESS
+            || code == ErrorCode::CONCURRENT_TRANSACTIONS
+            || code.is_retriable())
+        {
+            return false;
+        }
+        self.retry(r.clone());
+        true
+    }
+
     /// Puts a request back unsent, ahead of the others of its priority (its node was not
     /// ready yet).
     pub(crate) fn push_front(&mut self, request: TxnRequest) {
@@ -1109,16 +1127,8 @@ impl TxnCore {
             self.last_error = None;
             self.epoch_bump_required = false;
             r.result.done();
-        } else if code == ErrorCode::NOT_COORDINATOR || code == ErrorCode::COORDINATOR_NOT_AVAILABLE
-        {
-            let key = self.transactional_id.clone();
-            self.lookup_coordinator(CoordinatorType::Transaction, &key);
-            self.retry(r);
-        } else if code == ErrorCode::COORDINATOR_LOAD_IN_PROGRESS
-            || code == ErrorCode::CONCURRENT_TRANSACTIONS
-            || code.is_retriable()
-        {
-            self.retry(r);
+        } else if self.retry_if_retriable(&r, code) {
+            // Queued again.
         } else if code == ErrorCode::CLUSTER_AUTHORIZATION_FAILED
             || code == ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED
         {
@@ -1294,16 +1304,8 @@ impl TxnCore {
                 self.retry_backoff,
             ));
             self.transaction_started = true;
-        } else if code == ErrorCode::COORDINATOR_NOT_AVAILABLE || code == ErrorCode::NOT_COORDINATOR
-        {
-            let key = self.transactional_id.clone();
-            self.lookup_coordinator(CoordinatorType::Transaction, &key);
-            self.retry(r);
-        } else if code == ErrorCode::COORDINATOR_LOAD_IN_PROGRESS
-            || code == ErrorCode::CONCURRENT_TRANSACTIONS
-            || code.is_retriable()
-        {
-            self.retry(r);
+        } else if self.retry_if_retriable(&r, code) {
+            // Queued again.
         } else if code == ErrorCode::UNKNOWN_PRODUCER_ID
             || code == ErrorCode::INVALID_PRODUCER_ID_MAPPING
         {
@@ -1437,16 +1439,8 @@ impl TxnCore {
             }
             self.complete_transaction();
             r.result.done();
-        } else if code == ErrorCode::COORDINATOR_NOT_AVAILABLE || code == ErrorCode::NOT_COORDINATOR
-        {
-            let key = self.transactional_id.clone();
-            self.lookup_coordinator(CoordinatorType::Transaction, &key);
-            self.retry(r);
-        } else if code == ErrorCode::COORDINATOR_LOAD_IN_PROGRESS
-            || code == ErrorCode::CONCURRENT_TRANSACTIONS
-            || code.is_retriable()
-        {
-            self.retry(r);
+        } else if self.retry_if_retriable(&r, code) {
+            // Queued again.
         } else if code == ErrorCode::INVALID_PRODUCER_EPOCH || code == ErrorCode::PRODUCER_FENCED {
             let e = fenced(&self.transactional_id, self.producer);
             self.fatal_error(&r, e);
