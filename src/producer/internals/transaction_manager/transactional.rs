@@ -1447,7 +1447,16 @@ impl TxnCore {
         } else if code == ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED
             || code == ErrorCode::INVALID_TXN_STATE
         {
-            let e = fatal("EndTxn failed", Error::broker(code, None));
+            let message = if code == ErrorCode::INVALID_TXN_STATE {
+                format!(
+                    "EndTxn failed: the coordinator has no such open transaction (it aborts one \
+                     left open longer than transaction.timeout.ms, {} ms)",
+                    self.transaction_timeout_ms
+                )
+            } else {
+                "EndTxn failed".to_string()
+            };
+            let e = fatal(message, Error::broker(code, None));
             self.fatal_error(&r, e);
         } else if code == ErrorCode::UNKNOWN_PRODUCER_ID
             || code == ErrorCode::INVALID_PRODUCER_ID_MAPPING
