@@ -820,3 +820,25 @@ fn empty_transaction_commits() {
         .collect();
     assert_eq!(values, vec!["after".to_string()]);
 }
+
+/// The coordinator lookup of the kill test: Java's `String.hashCode` and `Utils.abs`.
+#[test]
+fn transaction_state_partition_as_the_broker() {
+    assert_eq!(support::java_string_hash("hello"), 99_162_322);
+    assert_eq!(support::java_string_hash(""), 0);
+    // "polygenelubricants".hashCode() == Integer.MIN_VALUE: Utils.abs makes it 0.
+    assert_eq!(support::java_string_hash("polygenelubricants"), i32::MIN);
+    assert_eq!(
+        support::transaction_state_partition("polygenelubricants", 3),
+        0
+    );
+    // "Aa".hashCode() == 2112; negative hashes are made positive before the modulo.
+    assert_eq!(support::transaction_state_partition("Aa", 50), 2112 % 50);
+    let negative = "zzzzzzzzzz";
+    let h = support::java_string_hash(negative);
+    assert!(h < 0, "{h}");
+    assert_eq!(
+        support::transaction_state_partition(negative, 3),
+        h.abs() % 3
+    );
+}
