@@ -562,9 +562,19 @@ fn coordinator_kills_never_tear_a_transaction() {
                 if done.load(Ordering::SeqCst) {
                     break;
                 }
-                let node = support::leaders(&bs, "__transaction_state")
-                    .and_then(|l| l.get(state_partition).copied().flatten())
-                    .expect("__transaction_state has a leader");
+                // (Right after a restart the partition may be without a leader for a moment.)
+                let deadline = Instant::now() + Duration::from_secs(15);
+                let node = loop {
+                    let leader = support::leaders(&bs, "__transaction_state")
+                        .and_then(|l| l.get(state_partition).copied().flatten());
+                    match leader {
+                        Some(node) => break node,
+                        None if Instant::now() < deadline => {
+                            std::thread::sleep(Duration::from_millis(200))
+                        }
+                        None => panic!("__transaction_state-{state_partition} has no leader"),
+                    }
+                };
                 let open = txn_open.load(Ordering::SeqCst);
                 let at_txn = current_txn.load(Ordering::SeqCst);
                 cluster.kill(node as usize);
