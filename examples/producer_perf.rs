@@ -15,9 +15,14 @@
 //! 500,000 sampled latencies; `--throughput` paces the sends as Java's `ThroughputThrottler`.
 //! `client.id` defaults to `perf-producer-client`.
 //!
-//! Differences: transactions (`--transactional-id`, `--transaction-duration-ms`,
-//! `transactional.id`) are refused, since the crate does not support them; `--payload-delimiter`
-//! is a literal string, not a Java regex; `key.serializer` / `value.serializer` props are ignored
+//! Transactions as Java's: `--transactional-id ID`, `--transaction-duration-ms MS` or a
+//! `transactional.id` prop turn them on (id: the flag, else the prop, else
+//! `performance-producer-<random>`; duration 3000 ms unless given): `init_transactions` first,
+//! `begin_transaction` before the first record of each transaction, `commit_transaction` after
+//! the send during which the transaction has been open `MS` ms or more (the next record begins
+//! a new one), and a last commit after the last record.
+//!
+//! Differences: `--payload-delimiter` is a literal string, not a Java regex; `key.serializer` / `value.serializer` props are ignored
 //! (the tool always sends bytes); `--print-metrics` prints this crate's [`ProducerMetrics`].
 //!
 //! Extra flags, for client-only measurements:
@@ -143,11 +148,18 @@ pub mod perf {
         ),
         (
             "--transactional-id TRANSACTIONAL-ID",
-            "The transactional id to use (transactions are not supported by this client).",
+            "The transactional id to use. This config takes precedence over the \
+             transactional.id specified via --producer.config or --producer-props. Note that if \
+             the transactional id is not specified while --transaction-duration-ms is provided, \
+             the default value for the transactional id will be performance-producer- followed \
+             by a random uuid.",
         ),
         (
             "--transaction-duration-ms TRANSACTION-DURATION",
-            "The max age of each transaction (transactions are not supported by this client).",
+            "The max age of each transaction. The commitTransaction will be called after this \
+             time has elapsed. The value should be greater than 0. If the transactional id is \
+             specified via --producer-props, --producer.config, or --transactional-id but \
+             --transaction-duration-ms is not specified, the default value will be 3000.",
         ),
         (
             "--record-size RECORD-SIZE",
@@ -898,6 +910,27 @@ const EXTRA_FLAGS: [perf::ExtraFlag; 3] = [
     },
 ];
 
+/// Java's `DEFAULT_TRANSACTION_DURATION_MS`.
+const DEFAULT_TRANSACTION_DURATION_MS: i64 = 3000;
+
+/// `performance-producer-` and 22 random base64url characters (Java appends
+/// `Uuid.randomUuid()`, printed that way); from std's randomly keyed hasher.
+fn random_transactional_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut suffix = String::new();
+    while suffix.len() < 22 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        let mut bits = h.finish();
+        for _ in 0..10.min(22 - suffix.len()) {
+            suffix.push(ALPHABET[(bits & 63) as usize] as char);
+            bits >>= 6;
+        }
+    }
+    format!("performance-producer-{suffix}")
+}
+
 fn fail(msg: impl std::fmt::Display) -> ! {
     eprintln!("Exception in thread \"main\" {msg}");
     std::process::exit(1);
@@ -932,11 +965,21 @@ fn main() {
         kafka_producer::config::parse_properties(&text).map_err(|e| format!("{path}: {e}"))
     })
     .unwrap_or_else(|e| fail(e));
-    if args.transactions_requested(&props) {
-        fail(
-            "transactions are not supported by this client (--transactional-id, --transaction-duration-ms, transactional.id)",
-        );
-    }
+    // Java's ConfigPostProcessor: the flag wins over the prop; a random id when neither is set.
+    let transaction_duration_ms = args.transactions_requested(&props).then(|| {
+        let id = args.transactional_id.clone().unwrap_or_else(|| {
+            props
+                .iter()
+                .rev()
+                .find(|(k, _)| k == "transactional.id")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(random_transactional_id)
+        });
+        props.retain(|(k, _)| k != "transactional.id");
+        props.push(("transactional.id".into(), id));
+        args.transaction_duration_ms
+            .unwrap_or(DEFAULT_TRANSACTION_DURATION_MS)
+    });
     // Runs until the end of `main`.
     let mut _sink_cluster = None;
     if args.extra("sink").is_some() {
@@ -979,11 +1022,21 @@ fn main() {
         KafkaProducer::new(config, ByteArraySerializer, value_serializer)
             .unwrap_or_else(|e| fail(e));
 
+    if transaction_duration_ms.is_some() {
+        producer.init_transactions().unwrap_or_else(|e| fail(e));
+    }
+
     let stats: &'static Mutex<perf::Stats> = perf::shared_stats(args.num_records);
     let start_ms = perf::now_ms();
     let mut throttler = perf::Throttler::new(args.throughput, start_ms);
+    let mut current_transaction_size = 0u64;
+    let mut transaction_start_ms = 0;
     for i in 0..args.num_records {
         let payload = payloads.next(i);
+        if transaction_duration_ms.is_some() && current_transaction_size == 0 {
+            producer.begin_transaction().unwrap_or_else(|e| fail(e));
+            transaction_start_ms = perf::now_ms();
+        }
         let bytes = payload.len() as i32;
         let record = ProducerRecord::new(args.topic.as_str(), payload);
         let send_start_ms = perf::now_ms();
@@ -997,9 +1050,19 @@ fn main() {
             }
             Err(e) => eprintln!("{e}"),
         });
+        current_transaction_size += 1;
+        if let Some(duration) = transaction_duration_ms {
+            if duration <= send_start_ms - transaction_start_ms {
+                producer.commit_transaction().unwrap_or_else(|e| fail(e));
+                current_transaction_size = 0;
+            }
+        }
         if throttler.should_throttle(i, send_start_ms) {
             throttler.throttle();
         }
+    }
+    if transaction_duration_ms.is_some() && current_transaction_size != 0 {
+        producer.commit_transaction().unwrap_or_else(|e| fail(e));
     }
 
     let sink = args.extra("sink").is_some();

@@ -89,7 +89,7 @@ Kafka release: --version V (before the command, or as a `start` option) or $KAFK
 Cluster commands (DIR defaults to $KAFKA_DIR, else <repo>/.kafka/cluster):
   fetch                       Download the Kafka jars once (java + mvn needed); prints the libs dir.
   start [--nodes N] [--dir DIR] [--base-port P|auto] [--watch-pid PID] [--reuse]
-        [--no-auto-create] [--security] [--config key=value]...
+        [--no-auto-create] [--security] [--config key=value]... [--feature NAME=LEVEL]...
                               Format and start N (default 1) combined broker+controller nodes.
                               Node i (1..N) listens on 127.0.0.1, broker port P+2(i-1), controller
                               port P+2(i-1)+1 (P default 39092; "auto" picks a free block in
@@ -99,6 +99,14 @@ Cluster commands (DIR defaults to $KAFKA_DIR, else <repo>/.kafka/cluster):
                               print its bootstrap instead of failing.
                               --security (single node only): also the secure listeners below,
                               with a CA, certificates and SCRAM users made at each start.
+                              --feature NAME=LEVEL (KRaft, 3.9+; repeatable): finalize feature
+                              NAME at LEVEL when formatting the storage (StorageTool format
+                              --feature), e.g. --feature transaction.version=1 for a broker
+                              without KIP-890 (transactions v2). Unset, a release finalizes its
+                              defaults: Kafka 4.1.1 finalizes transaction.version 2 (KIP-890 on),
+                              metadata.version 4.1-IV1, group.version 1, kraft.version 0,
+                              eligible.leader.replicas.version 1, share.version 0 (`features`
+                              prints them). Applies to every node, also with --nodes 3.
   stop [--dir DIR] [--now]    SIGTERM every node, SIGKILL after $KAFKA_STOP_TIMEOUT (15) s (--now: at
                               once). Also ends the --watch-pid watcher. Idempotent.
   kill NODE [--dir DIR]       SIGKILL one node.
@@ -129,6 +137,13 @@ as security.protocol, sasl.*, ssl.*, passed to the tool as its producer/consumer
                               HEADERS: name:value[,name:value...] or \N for none; KEY or VALUE \N is
                               null. Text is sent as UTF-8, with no unescaping.
   end-offsets TOPIC           Print "PARTITION OFFSET" lines (the log end offsets).
+  group-offsets GROUP         Print "TOPIC PARTITION OFFSET" lines: the offsets committed for
+                              consumer group GROUP (ConsumerGroupCommand --describe --offsets),
+                              sorted; partitions without a committed offset and groups that do not
+                              exist print nothing. Only stable offsets: those of a transaction
+                              show once its commit markers are written.
+  features                    Print the cluster's finalized features, "NAME LEVEL" lines (e.g.
+                              "transaction.version 2"; FeatureCommand describe; KRaft 3.x+).
   topics                      List the topics.
   cluster-id [N]              Print N (1) fresh cluster ids as `start` makes them.
   java-tool CLASS [ARGS...]   Run a Java main class with the Kafka classpath and the quiet tools
@@ -139,8 +154,12 @@ as security.protocol, sasl.*, ssl.*, passed to the tool as its producer/consumer
 Brokers: KRaft with a static quorum (controller.quorum.voters), PLAINTEXT on 127.0.0.1 only;
   auto.create.topics.enable=true (unless --no-auto-create), num.partitions=1, min.insync.replicas=1;
   default.replication.factor and the offsets/transaction-state topics' RF = min(N,3), their min ISR
-  2 (1 for a single node); group.initial.rebalance.delay.ms=0; broker.session.timeout.ms=6000 (a
-  killed broker is fenced after ~6 s); heap 256-512 MiB, SerialGC. --config overrides any of them.
+  2 (1 for a single node) (so a 3-node cluster's __transaction_state has RF 3, min ISR 2; 3
+  partitions each); group.initial.rebalance.delay.ms=0; broker.session.timeout.ms=6000 (a
+  killed broker is fenced after ~6 s);
+  transaction.abort.timed.out.transaction.cleanup.interval.ms=1000 (the broker's default is
+  10000: a transaction past its transaction.timeout.ms is aborted within ~1 s);
+  heap 256-512 MiB, SerialGC. --config overrides any of them.
 Security (start --security, one node, base port P; the PLAINTEXT, controller and inter-broker
   listeners stay PLAINTEXT). Extra listeners on 127.0.0.1, at fixed offsets from P:
     P+2 SSL          SSL, server cert signed by DIR/security/ca.pem, SAN DNS:localhost,IP:127.0.0.1
@@ -953,7 +972,7 @@ sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginMo
 cmd_start() {
     local nodes=1 dir=$DEFAULT_CLUSTER_DIR base=$DEFAULT_BASE_PORT watch_pid="" reuse=0 auto_create=true
     local security=0
-    local -a extra=()
+    local -a extra=() features=() feature_args=()
     while [[ $# -gt 0 ]]; do
         case $1 in
         --nodes) nodes=${2:?--nodes needs a value}; shift 2 ;;
@@ -964,6 +983,7 @@ cmd_start() {
         --no-auto-create) auto_create=false; shift ;;
         --security) security=1; shift ;;
         --config) extra+=("${2:?--config needs key=value}"); shift 2 ;;
+        --feature) features+=("${2:?--feature needs NAME=LEVEL}"); shift 2 ;;
         --version) set_version "${2:?--version needs a value}"; shift 2 ;;
         *) die "start: unknown argument '$1'" ;;
         esac
@@ -971,8 +991,15 @@ cmd_start() {
     [[ $nodes =~ ^[1-9]$ ]] || die "--nodes must be 1..9"
     ((security == 0 || nodes == 1)) || die "--security supports a single node only (--nodes 1)"
     ((security == 0 || KAFKA_MAJOR >= 4)) || die "--security needs Kafka 4.x (this is $KAFKA_VERSION)"
-    local mode
+    local mode f
     mode=$(kafka_mode)
+    for f in "${features[@]}"; do
+        [[ $f =~ ^[a-z][a-z0-9._-]*=[0-9]+$ ]] || die "--feature needs NAME=LEVEL (e.g. transaction.version=1), got '$f'"
+        feature_args+=(--feature "$f")
+    done
+    if [[ ${#features[@]} -gt 0 ]] && { [[ $mode != kraft ]] || ! version_at_least 3 9; }; then
+        die "--feature needs KRaft and Kafka 3.9+ (StorageTool format --feature); this is $KAFKA_VERSION"
+    fi
     [[ -z $watch_pid || $watch_pid =~ ^[0-9]+$ ]] || die "--watch-pid needs a process id"
     if [[ -n $watch_pid ]] && ! kill -0 "$watch_pid" 2>/dev/null; then
         die "--watch-pid $watch_pid: no such process"
@@ -1068,6 +1095,7 @@ cmd_start() {
             echo "transaction.state.log.replication.factor=$rf"
             echo "transaction.state.log.min.isr=$min_isr"
             echo "transaction.state.log.num.partitions=3"
+            echo "transaction.abort.timed.out.transaction.cleanup.interval.ms=1000"
             if ((KAFKA_MAJOR >= 4)); then
                 echo "share.coordinator.state.topic.replication.factor=$rf"
                 echo "share.coordinator.state.topic.min.isr=$min_isr"
@@ -1123,6 +1151,7 @@ EOF
         echo "KAFKA_CLUSTER_ID=$cluster_id"
         echo "KAFKA_VERSION=$KAFKA_VERSION"
         echo "KAFKA_MODE=$mode"
+        echo "KAFKA_FEATURES=${features[*]}"
         for ((i = 1; i <= nodes; i++)); do
             bp=$((base + 2 * (i - 1)))
             echo "KAFKA_NODE_${i}_BROKER_PORT=$bp"
@@ -1153,7 +1182,7 @@ EOF
     for nd in "${node_dirs[@]}"; do
         [[ $mode == kraft ]] || continue
         run_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" \
-            --config "$nd/server.properties" "${scram[@]}" >"$nd/format.log" 2>&1 &
+            --config "$nd/server.properties" "${scram[@]}" "${feature_args[@]}" >"$nd/format.log" 2>&1 &
         fmt_pids+=($!)
     done
     for i in "${!fmt_pids[@]}"; do
@@ -1599,6 +1628,48 @@ cmd_end_offsets() {
         awk -F: '{print $(NF-1), $NF}' | sort -n
 }
 
+cmd_group_offsets() {
+    parse_client_args "$@"
+    [[ ${#ARGS[@]} -eq 1 ]] || die "group-offsets needs exactly one GROUP"
+    local group=${ARGS[0]} class=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand out rc=0
+    ensure_fetched
+    # The tool moved from kafka.admin (up to 3.x) to org.apache.kafka.tools.consumer.group.
+    if ! unzip -Z1 "$LIBS_DIR/kafka-tools-$KAFKA_VERSION.jar" 2>/dev/null |
+        grep -Fx "${class//.//}.class" >/dev/null; then
+        class=kafka.admin.ConsumerGroupCommand
+    fi
+    local -a cc=()
+    [[ -n $CLIENT_CONFIG ]] && cc=(--command-config "$CLIENT_CONFIG")
+    out=$(run_tool "$class" --bootstrap-server "$BOOTSTRAP" "${cc[@]}" --describe --offsets \
+        --group "$group" 2>&1) || rc=$?
+    # "Error: Consumer group 'G' does not exist." (exit status 0 or 1 depending on the release).
+    if grep -F "does not exist" <<<"$out" >/dev/null; then
+        return 0
+    fi
+    if ((rc != 0)); then
+        printf '%s\n' "$out" >&2
+        die "ConsumerGroupCommand --describe --group $group failed (exit $rc)"
+    fi
+    # GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID;
+    # CURRENT-OFFSET is "-" for a partition without a committed offset.
+    awk -v g="$group" '$1 == g && $3 ~ /^[0-9]+$/ && $4 ~ /^[0-9]+$/ { print $2, $3, $4 }' <<<"$out" |
+        sort -k1,1 -k2,2n
+}
+
+cmd_features() {
+    parse_client_args "$@"
+    [[ ${#ARGS[@]} -eq 0 ]] || die "features takes no arguments"
+    local -a cc=()
+    [[ -n $CLIENT_CONFIG ]] && cc=(--command-config "$CLIENT_CONFIG")
+    # "Feature: transaction.version<TAB>SupportedMinVersion: 0<TAB>SupportedMaxVersion: 2<TAB>
+    #  FinalizedVersionLevel: 2<TAB>Epoch: 5"
+    run_tool org.apache.kafka.tools.FeatureCommand --bootstrap-server "$BOOTSTRAP" "${cc[@]}" describe |
+        awk -F '\t' '{ name = ""; level = ""
+            for (i = 1; i <= NF; i++) { split($i, kv, ": ")
+                if (kv[1] == "Feature") name = kv[2]; if (kv[1] == "FinalizedVersionLevel") level = kv[2] }
+            if (name != "") print name, level }'
+}
+
 cmd_topics() {
     parse_client_args "$@"
     [[ ${#ARGS[@]} -eq 0 ]] || die "topics takes no arguments"
@@ -1633,6 +1704,8 @@ main() {
     consume) cmd_consume "$@" ;;
     produce) cmd_produce "$@" ;;
     end-offsets) cmd_end_offsets "$@" ;;
+    group-offsets) cmd_group_offsets "$@" ;;
+    features) cmd_features "$@" ;;
     topics) cmd_topics "$@" ;;
     java-tool) cmd_java_tool "$@" ;;
     cluster-id)

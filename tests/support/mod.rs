@@ -441,6 +441,33 @@ impl TestCluster {
         }
     }
 
+    /// [`TestCluster::start`] with `kafka.sh start --feature NAME=LEVEL` for each of
+    /// `features` (e.g. `&[("transaction.version", "1")]` for a broker without KIP-890):
+    /// finalized when the storage is formatted, on every node.
+    pub fn start_with_features(
+        nodes: usize,
+        configs: &[(&str, &str)],
+        features: &[(&str, &str)],
+    ) -> TestCluster {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        remove_stale_test_dirs();
+        let dir = test_dir(&format!("kafka-test-{}-f{n}", std::process::id()));
+        let features: Vec<String> = features.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut extra = Vec::new();
+        for f in &features {
+            extra.extend(["--feature", f.as_str()]);
+        }
+        match start_cluster_with(&dir, nodes, configs, &extra) {
+            Ok(bootstrap) => TestCluster {
+                dir,
+                bootstrap,
+                nodes,
+            },
+            Err(e) => panic!("{e}"),
+        }
+    }
+
     /// `host:port,...` of all brokers.
     pub fn bootstrap(&self) -> &str {
         &self.bootstrap
@@ -798,4 +825,47 @@ pub fn security_env() -> Option<SecurityEnv> {
         Ok(env) => env.clone(),
         Err(e) => panic!("no secure Kafka listeners for the tests: {e}"),
     }
+}
+
+/// The offsets committed for consumer group `group` on the cluster at `bootstrap`, as
+/// `(topic, partition, offset)` sorted by topic and partition (`kafka.sh group-offsets`, i.e.
+/// `kafka-consumer-groups.sh --describe --offsets`). Empty when the group does not exist or has
+/// no committed offset. Only stable offsets show: a transaction's once its markers are written.
+pub fn group_offsets(bootstrap: &str, group: &str) -> Vec<(String, i32, i64)> {
+    let out = kafka_sh(&["group-offsets", group, "--bootstrap", bootstrap]);
+    out.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let topic = f.next()?.to_string();
+            let partition = f.next()?.parse().ok()?;
+            let offset = f.next()?.parse().ok()?;
+            Some((topic, partition, offset))
+        })
+        .collect()
+}
+
+/// The finalized features of the cluster at `bootstrap` (`kafka.sh features`: FeatureCommand
+/// describe), e.g. `"transaction.version" => "2"`.
+pub fn finalized_features(bootstrap: &str) -> std::collections::BTreeMap<String, String> {
+    kafka_sh(&["features", "--bootstrap", bootstrap])
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+        .collect()
+}
+
+/// Java's `String.hashCode` of `s` (UTF-16 code units, wrapping `i32` arithmetic).
+pub fn java_string_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
+}
+
+/// The `__transaction_state` partition that holds `transactional_id` when the topic has
+/// `partitions` partitions (the broker's `Utils.abs(transactionalId.hashCode()) % partitions`):
+/// its leader is the transaction coordinator of that id.
+pub fn transaction_state_partition(transactional_id: &str, partitions: i32) -> i32 {
+    let h = java_string_hash(transactional_id);
+    // Kafka's Utils.abs: Integer.MIN_VALUE maps to 0.
+    let abs = if h == i32::MIN { 0 } else { h.abs() };
+    abs % partitions
 }
