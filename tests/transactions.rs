@@ -176,11 +176,24 @@ fn committed_and_aborted(transaction_version: &str) {
         if txn % 2 == 0 {
             commit(&producer).unwrap_or_else(|e| panic!("commit of transaction {txn}: {e}"));
         } else {
+            // Written first, then aborted: the aborted records are in the log (checked below
+            // with the end offsets) and must stay invisible at read_committed.
+            producer.flush().expect("flush");
             abort(&producer).unwrap_or_else(|e| panic!("abort of transaction {txn}: {e}"));
         }
     }
     let elapsed = started.elapsed();
     producer.close();
+    // Every record (committed or aborted) and one marker per transaction and partition.
+    let log_end: i64 = support::end_offsets_on(bs, &topic)
+        .iter()
+        .map(|(_, o)| *o)
+        .sum();
+    assert_eq!(
+        log_end,
+        (TXNS * RECORDS_PER_TXN + TXNS * PARTITIONS as usize) as i64,
+        "the log holds every record of both kinds of transaction and their markers"
+    );
     assert!(
         failures.lock().is_empty(),
         "records of committed transactions failed: {:?}",
