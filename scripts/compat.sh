@@ -13,6 +13,10 @@
 #   compression           each codec round-trips through the Java consumer; Java-compressed
 #                         batches decode with ours (starts its own 1-node cluster of the release)
 #   protocol_real_broker  ApiVersions/Metadata/Produce by hand, Java consumer read-back
+#   transactions          commit/abort read back at read_committed, fencing, transaction timeout,
+#                         offsets in transactions, the state rules, on the release's broker (its
+#                         tests with clusters of their own, transaction.version features and
+#                         three nodes, run with the default release only)
 # Not in the default set: idempotence_cluster (3-node clusters, kills brokers: slow) and
 # compression_java (no broker; its Java helper uses kafka-clients internals, e.g.
 # MemoryRecordsBuilder, that 2.x and 4.4 lack or moved, so it only compiles against 3.9/4.1 jars).
@@ -31,7 +35,7 @@ KAFKA_SH="$SCRIPT_DIR/kafka.sh"
 cd "$REPO_DIR" || exit 1
 
 DEFAULT_VERSIONS=(2.4.1 2.8.2 3.9.1 4.1.1 4.4.0)
-read -r -a TESTS <<<"${COMPAT_TESTS:-producer compression protocol_real_broker}"
+read -r -a TESTS <<<"${COMPAT_TESTS:-producer compression protocol_real_broker transactions}"
 COMPAT_DIR=${COMPAT_DIR:-$REPO_DIR/target/compat}
 TEST_TIMEOUT=${COMPAT_TEST_TIMEOUT:-1200}
 
