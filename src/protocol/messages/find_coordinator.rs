@@ -187,7 +187,7 @@ impl Decode<'_> for FindCoordinatorResponse {
             resp.port = r.i32("port")?;
         } else {
             // key, node_id, host, port, error_code, error_message, tagged fields.
-            resp.coordinators = r.array_of("coordinators", true, 15, |r| {
+            resp.coordinators = r.array_of("coordinators", true, 14, |r| {
                 let c = Coordinator {
                     key: r.string("key", true)?,
                     node_id: r.i32("node_id")?,
@@ -334,5 +334,36 @@ mod tests {
     fn unsupported_version_is_an_error() {
         let e = FindCoordinatorResponse::decode(7, &mut Reader::new(&[], "t")).unwrap_err();
         assert_eq!(e.kind, DecodeErrorKind::UnsupportedVersion(7));
+    }
+}
+
+#[cfg(test)]
+mod smallest_coordinators {
+    use super::*;
+
+    /// Found by the `txn_responses` fuzz target: coordinators with empty key and host (14
+    /// bytes each, the smallest) were refused by a per-element minimum of 15 bytes.
+    #[test]
+    fn four_smallest_coordinators_round_trip() {
+        let c = Coordinator {
+            key: String::new(),
+            node_id: 1,
+            host: String::new(),
+            port: 2,
+            error_code: ErrorCode::NONE,
+            error_message: None,
+        };
+        let resp = FindCoordinatorResponse {
+            coordinators: vec![c.clone(), c.clone(), c.clone(), c],
+            ..Default::default()
+        };
+        for v in 4..=6 {
+            let mut buf = Vec::new();
+            resp.encode(v, &mut buf);
+            // throttle (4) + array length (1) + 4 x 14 + tags (1).
+            assert_eq!(buf.len(), 4 + 1 + 4 * 14 + 1);
+            let mut r = Reader::new(&buf, "t");
+            assert_eq!(FindCoordinatorResponse::decode(v, &mut r).unwrap(), resp);
+        }
     }
 }
