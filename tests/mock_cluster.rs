@@ -534,3 +534,41 @@ fn raw_transaction_requests_are_answered() {
     // The coordinator remembers the bumped epoch.
     assert_eq!(init("tx"), (pid, 3));
 }
+
+/// Transactions against the mock cluster (its minimal coordinator): a committed transaction,
+/// and a record that cannot even be buffered (larger than `max.request.size`) makes the
+/// transaction abortable, as Java's `doSend` does with an `ApiException`: the commit fails
+/// (before the fix it succeeded without the record), the abort recovers.
+#[test]
+fn transaction_with_a_refused_record_cannot_commit() {
+    let cluster = MockCluster::new(1);
+    cluster.create_topic("txn", 1);
+    let producer = mock_support::producer(mock_support::config(
+        &cluster,
+        &[
+            ("transactional.id", "mock-txn"),
+            ("max.request.size", "2000"),
+        ],
+    ));
+    producer.init_transactions().unwrap();
+    producer.begin_transaction().unwrap();
+    let ok = producer.send(ProducerRecord::new("txn", "small".to_string()));
+    producer.commit_transaction().unwrap();
+    assert_eq!(ok.get().unwrap().offset, 0);
+
+    producer.begin_transaction().unwrap();
+    let big = producer.send(ProducerRecord::new("txn", "x".repeat(5000)));
+    assert!(matches!(big.get(), Err(Error::RecordTooLarge { .. })));
+    let e = producer.commit_transaction().unwrap_err();
+    assert!(e.is_abortable(), "{e:?}");
+    assert!(
+        matches!(&e, Error::TransactionAbortable { cause, .. } if matches!(cause.as_ref(), Error::RecordTooLarge { .. })),
+        "{e:?}"
+    );
+    producer.abort_transaction().unwrap();
+    producer.begin_transaction().unwrap();
+    let again = producer.send(ProducerRecord::new("txn", "after".to_string()));
+    producer.commit_transaction().unwrap();
+    again.get().unwrap();
+    producer.close();
+}

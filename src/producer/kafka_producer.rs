@@ -280,11 +280,40 @@ impl<K, V> KafkaProducer<K, V> {
                 return Err((err, callback));
             }
         }
-        if let Some(t) = &self.transactional {
-            if let Err(e) = t.check_send() {
-                return Err((e, callback));
+        let Some(t) = &self.transactional else {
+            return self.do_send_unchecked(record, callback);
+        };
+        // The gate keeps a commit or abort from ending the transaction while this record is
+        // being appended (its EndTxn waits for the gate, then for the record's batch).
+        let _gate = match t.enter_send() {
+            Ok(g) => g,
+            Err(e) => return Err((e, callback)),
+        };
+        let result = self.do_send_unchecked(record, callback);
+        if let Err((e, _)) = &result {
+            // Java's `doSend` catch of an `ApiException`: a record of the transaction that
+            // could not even be buffered (metadata or buffer timeout, too large, topic not
+            // authorized) makes the transaction abortable, so its commit fails.
+            if matches!(
+                e,
+                Error::Timeout { .. }
+                    | Error::RecordTooLarge { .. }
+                    | Error::Broker { .. }
+                    | Error::Authentication { .. }
+                    | Error::UnsupportedVersion(_)
+            ) {
+                t.lock().batch_failed(e);
             }
         }
+        result
+    }
+
+    /// `do_send` after the producer's and the transaction's state checks.
+    fn do_send_unchecked(
+        &self,
+        record: ProducerRecord<K, V>,
+        callback: Option<Callback>,
+    ) -> Result<RecordFuture, (Error, Option<Callback>)> {
         if let Some(ts) = record.timestamp.filter(|ts| *ts < 0) {
             return Err((
                 Error::InvalidRecord(format!(
@@ -339,7 +368,10 @@ impl<K, V> KafkaProducer<K, V> {
                 remaining,
                 &cluster,
             )?;
-            if let Some(t) = &self.transactional {
+            // The partition joins the transaction with its first batch of the transaction: a
+            // record appended to an existing batch finds it added already (the batches of the
+            // last transaction were all complete before its EndTxn, which waits for the gate).
+            if let (Some(t), true) = (&self.transactional, result.new_batch_created) {
                 t.lock().maybe_add_partition(&TopicPartition::new(
                     record.topic.as_str(),
                     result.partition,

@@ -122,6 +122,7 @@ impl<C: KafkaClient> Sender<C> {
         }
         if self.control.force_close.load(Ordering::SeqCst) {
             let err = Error::ProducerClosed("Producer is closed forcefully.".into());
+            self.fail_transactional_calls(&err);
             self.abort_in_flight(&err);
             self.accumulator.abort_incomplete_batches(&err);
         }
@@ -131,6 +132,11 @@ impl<C: KafkaClient> Sender<C> {
             self.handle_response(r, now);
         }
         // Anything still incomplete (e.g. appended during shutdown) fails now.
+        if self.has_pending_transactional_requests() {
+            self.fail_transactional_calls(&Error::ProducerClosed(
+                "Producer closed before the transactional call completed".into(),
+            ));
+        }
         let err = Error::ProducerClosed("Producer closed before the record was sent".into());
         self.abort_in_flight(&err);
         self.accumulator.abort_incomplete_batches(&err);
@@ -156,6 +162,7 @@ impl<C: KafkaClient> Sender<C> {
         log::error!("The producer's sender thread panicked: {what}; failing every pending record");
         let err = Error::Internal(format!("the sender thread panicked: {what}"));
         self.control.set_fatal_error(err.clone());
+        self.fail_transactional_calls(&err);
         self.accumulator.close();
         self.abort_in_flight(&err);
         self.accumulator.abort_incomplete_batches(&err);

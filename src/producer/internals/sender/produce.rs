@@ -445,6 +445,11 @@ impl<C: KafkaClient> Sender<C> {
                         Err(failed) => {
                             let (mut batch, e) = *failed;
                             log::error!("Cannot split the batch for {tp}: {e}");
+                            if let Some(t) =
+                                self.txn.as_ref().and_then(|tm| tm.transactional_state())
+                            {
+                                t.lock().batch_failed(&err);
+                            }
                             self.fail_batch(&mut batch, err);
                             self.accumulator.deallocate(batch);
                         }

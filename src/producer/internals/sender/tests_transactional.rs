@@ -866,8 +866,9 @@ fn transactional_id_authorization_failure_in_find_coordinator() {
 }
 
 /// TransactionManagerTest.testTransactionalIdAuthorizationFailureInInitProducerId: Java (4.x)
-/// makes an authorization failure of InitProducerId an abortable error (the call fails; the
-/// application may abort and retry once authorized), not a fatal one.
+/// makes an authorization failure of InitProducerId an abortable error, not a fatal one, and
+/// its sender then returns to UNINITIALIZED (`shouldHandleAuthorizationError`); here both at
+/// once.
 #[test]
 fn transactional_id_authorization_failure_in_init_producer_id() {
     let mut x = Txn::new();
@@ -884,8 +885,21 @@ fn transactional_id_authorization_failure_in_init_producer_id() {
         code_of(&e),
         Some(ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
     );
-    assert_eq!(x.state(), State::AbortableError);
-    x.assert_abortable(ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    assert!(e.is_abortable(), "{e:?}");
+    // Java's Sender.shouldHandleAuthorizationError: back to UNINITIALIZED, so init_transactions
+    // can be called again once the ACLs allow it (before the fix the producer was stuck: an
+    // abort left it READY without a producer id).
+    assert_eq!(x.state(), State::Uninitialized);
+    assert!(matches!(
+        x.core().begin_abort(),
+        Err(Error::IllegalState(_))
+    ));
+    let again = x.core().initialize_transactions().unwrap();
+    x.prepare(init_pid_response(ErrorCode::NONE, PID, EPOCH));
+    x.run_until("init completed", |_| again.is_completed());
+    x.outcome_of(&again).unwrap();
+    assert_eq!(x.state(), State::Ready);
+    assert_eq!(x.h.tm().producer_id_and_epoch().producer_id, PID);
 }
 
 /// InitProducerId failing with INVALID_TRANSACTION_TIMEOUT (transaction.timeout.ms above the
@@ -3075,6 +3089,28 @@ fn close_sender(x: Txn, force: bool) -> bool {
         let _ = done_tx.send(());
     });
     done_rx.recv_timeout(Duration::from_secs(10)).is_ok()
+}
+
+/// Java's forced close (`TransactionManager.close`): a commit waiting for its coordinator fails
+/// with ProducerClosed at once, instead of its caller waiting for `max.block.ms` (found by a
+/// review: the result was never completed).
+#[test]
+fn forced_close_fails_a_pending_commit() {
+    let mut x = Txn::new();
+    x.init();
+    let fs = x.begin_with_partitions(&[tp(0)]);
+    x.prepare(produce_response(&tp(0), 0, ErrorCode::NONE));
+    x.run_until("record written", |_| fs[0].is_done());
+    let commit = x.core().begin_commit().unwrap();
+    // The EndTxn goes out and is never answered.
+    x.run_until("EndTxn sent", |x| !x.sent_of(ApiKey::EndTxn).is_empty());
+    let t = x.t.clone();
+    assert!(close_sender(x, true), "the sender closed");
+    let e = commit
+        .await_until(std::time::Instant::now(), 0)
+        .unwrap_err();
+    assert!(matches!(e, Error::ProducerClosed(_)), "{e:?}");
+    assert!(t.lock().begin_transaction().is_err());
 }
 
 /// SenderTest.testSenderShouldCloseWhenTransactionManagerInErrorState: closing in a fatal

@@ -73,6 +73,22 @@ impl<C: KafkaClient> Sender<C> {
                 .is_some_and(|t| t.lock().has_pending_requests())
     }
 
+    /// Fails every transactional call still waiting (the request out, the queued ones, a call
+    /// whose caller timed out) with `err`, and every later one: the sender is stopping (Java's
+    /// `TransactionManager.close` at a forced close).
+    pub(super) fn fail_transactional_calls(&mut self, err: &Error) {
+        let Some(t) = self.transactional() else {
+            return;
+        };
+        if let Some(r) = self.txn_in_flight.take() {
+            r.request.result.fail(err.clone());
+        }
+        let mut core = t.lock();
+        if !core.has_fatal_error() {
+            core.transition_to_fatal_error(err.clone());
+        }
+    }
+
     /// At close: whether a transaction is open, and if so begins aborting it (Java's
     /// "Aborting incomplete transaction due to shutdown"). False when there is nothing to do
     /// or the abort cannot start.
@@ -129,9 +145,9 @@ impl<C: KafkaClient> Sender<C> {
         if let Some(e) = abort_error {
             self.abort_unsequenced_batches(&e);
         }
-        let has_incomplete = self.accumulator.has_incomplete();
+        let accumulator = self.accumulator.clone();
         let mut core = t.lock();
-        let Some(request) = core.next_request(has_incomplete) else {
+        let Some(request) = core.next_request(|| accumulator.has_incomplete()) else {
             return TxnStep::Continue(None);
         };
         // A retry waits for its backoff first (Java sleeps the sender thread).

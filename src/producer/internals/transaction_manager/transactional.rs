@@ -26,7 +26,7 @@ use crate::protocol::ErrorCode;
 use parking_lot::{Mutex, MutexGuard};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Which coordinator a request goes to (Java's `FindCoordinatorRequest.CoordinatorType`).
@@ -188,6 +188,8 @@ pub(crate) struct TxnCore {
     /// Mirrors `state == InTransaction` (with a producer id) for `send`'s check without the
     /// lock.
     in_transaction: Arc<AtomicBool>,
+    /// Sends between their state check and the end of their append.
+    sends_in_progress: Arc<AtomicUsize>,
 }
 
 /// The shared handle.
@@ -195,6 +197,18 @@ pub(crate) struct TxnCore {
 pub(crate) struct Transactional {
     core: Mutex<TxnCore>,
     in_transaction: Arc<AtomicBool>,
+    sends_in_progress: Arc<AtomicUsize>,
+}
+
+/// A `send` between its state check and the end of its append (see
+/// [`Transactional::enter_send`]).
+#[derive(Debug)]
+pub(crate) struct SendGuard<'a>(&'a AtomicUsize);
+
+impl Drop for SendGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Transactional {
@@ -205,8 +219,10 @@ impl Transactional {
         retry_backoff: Duration,
     ) -> Self {
         let in_transaction = Arc::new(AtomicBool::new(false));
+        let sends_in_progress = Arc::new(AtomicUsize::new(0));
         Transactional {
             in_transaction: in_transaction.clone(),
+            sends_in_progress: sends_in_progress.clone(),
             core: Mutex::new(TxnCore {
                 transactional_id: transactional_id.to_string(),
                 transaction_timeout_ms: transaction_timeout.as_millis().min(i32::MAX as u128)
@@ -230,17 +246,24 @@ impl Transactional {
                 group_coordinator: None,
                 producer: ProducerIdAndEpoch::NONE,
                 in_transaction,
+                sends_in_progress,
             }),
         }
     }
 
-    /// `send`'s check before appending (Java's checks in `maybeAddPartition`): one atomic
-    /// load while a transaction is open, the full check (and its error) otherwise.
-    pub(crate) fn check_send(&self) -> Result<(), Error> {
-        if self.in_transaction.load(Ordering::Acquire) {
-            return Ok(());
+    /// `send`'s check before appending (Java's checks in `maybeAddPartition`), entering the
+    /// gate that an EndTxn waits for: a commit or abort that begins while the record is being
+    /// appended ends the transaction only after the record's batch (so the record belongs to
+    /// the transaction it was checked in). Two atomic operations and a load while a
+    /// transaction is open; the full check (and its error) otherwise.
+    pub(crate) fn enter_send(&self) -> Result<SendGuard<'_>, Error> {
+        self.sends_in_progress.fetch_add(1, Ordering::SeqCst);
+        let guard = SendGuard(&self.sends_in_progress);
+        if self.in_transaction.load(Ordering::SeqCst) {
+            return Ok(guard);
         }
-        self.lock().check_send()
+        self.lock().check_send()?;
+        Ok(guard)
     }
 
     /// Locks the state.
@@ -345,7 +368,7 @@ impl TxnCore {
         self.state = state;
         self.in_transaction.store(
             state == State::InTransaction && self.producer.is_valid(),
-            Ordering::Release,
+            Ordering::SeqCst,
         );
     }
 
@@ -593,28 +616,23 @@ impl TxnCore {
             let r = self.add_partitions_request();
             self.enqueue(r);
         }
-        let invalid_mapping = matches!(
-            &self.last_error,
-            Some(Error::TransactionAbortable { cause, .. })
-                if matches!(cause.as_ref(), Error::Broker { code, .. } if *code == ErrorCode::INVALID_PRODUCER_ID_MAPPING)
-        );
-        // An INVALID_PRODUCER_ID_MAPPING coordinator takes no EndTxn: straight to InitProducerId.
-        if !invalid_mapping {
-            let operation = if commit {
-                "commitTransaction"
-            } else {
-                "abortTransaction"
-            };
-            let result = Arc::new(TransactionalRequestResult::new(operation));
-            self.enqueue(TxnRequest::new(
-                TxnRequestKind::EndTxn { commit },
-                result.clone(),
-                self.retry_backoff,
-            ));
-            if !self.epoch_bump_required {
-                return result;
-            }
+        let operation = if commit {
+            "commitTransaction"
+        } else {
+            "abortTransaction"
+        };
+        let result = Arc::new(TransactionalRequestResult::new(operation));
+        self.enqueue(TxnRequest::new(
+            TxnRequestKind::EndTxn { commit },
+            result.clone(),
+            self.retry_backoff,
+        ));
+        if !self.epoch_bump_required {
+            return result;
         }
+        // After EndTxn, InitProducerId with the current epoch bumps it (KIP-360); the caller
+        // waits for that. (Java skips EndTxn after INVALID_PRODUCER_ID_MAPPING, but its
+        // `transitionTo` has cleared the error by then, so it never does: neither do we.)
         self.initialize(true)
     }
 
@@ -791,13 +809,22 @@ impl TxnCore {
     /// Java's `nextRequest`: the next request to send, if any. EndTxn waits until every batch
     /// is complete (`has_incomplete_batches`); a request is failed instead of sent in an error
     /// state; an EndTxn of a transaction that never added anything completes locally.
-    pub(crate) fn next_request(&mut self, has_incomplete_batches: bool) -> Option<TxnRequest> {
+    ///
+    /// `has_incomplete_batches` is evaluated only after the send gate was found clear (no
+    /// `send` between its state check and its append), so that a record a racing `send`
+    /// appended is seen.
+    pub(crate) fn next_request(
+        &mut self,
+        has_incomplete_batches: impl FnOnce() -> bool,
+    ) -> Option<TxnRequest> {
         if !self.new_partitions.is_empty() {
             let r = self.add_partitions_request();
             self.enqueue(r);
         }
         let first = self.pending_requests.first()?;
-        if matches!(first.kind, TxnRequestKind::EndTxn { .. }) && has_incomplete_batches {
+        if matches!(first.kind, TxnRequestKind::EndTxn { .. })
+            && (self.sends_in_progress.load(Ordering::SeqCst) > 0 || has_incomplete_batches())
+        {
             return None;
         }
         let mut next = Some(self.pending_requests.remove(0));
@@ -951,7 +978,8 @@ impl TxnCore {
     fn abortable_error_if_possible(&mut self, r: &TxnRequest, code: ErrorCode, what: &str) {
         let cause = Error::broker(code, Some(format!("in the {what} response")));
         if self.can_bump_epoch() {
-            self.epoch_bump_required = true;
+            // Under TV2 EndTxn bumps the epoch itself.
+            self.epoch_bump_required = self.coordinator_supports_bumping_epoch && !self.tv2;
             self.abortable_error(
                 r,
                 abortable("the coordinator lost or remapped the producer id", cause),
@@ -1132,21 +1160,32 @@ impl TxnCore {
         } else if code == ErrorCode::CLUSTER_AUTHORIZATION_FAILED
             || code == ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED
         {
-            // Java 4.x: abortable here (fatal in every other answer).
+            // Java 4.x makes this abortable (fatal in every other answer), and its sender then
+            // (`shouldHandleAuthorizationError`) fails what is queued and goes back to
+            // UNINITIALIZED so that `init_transactions` can be retried once the ACLs allow
+            // it. Done here at once: an abort in between would otherwise leave the producer
+            // READY without a producer id.
             log::info!(
-                "[TransactionalId {}] Abortable authorization error: {code}. Transition the \
-                 producer state to {}",
+                "[TransactionalId {}] Authorization error in InitProducerId: {code}. Transition \
+                 the producer state to {}",
                 self.transactional_id,
-                State::AbortableError
+                State::Uninitialized
             );
             let e = abortable(
                 format!(
-                    "InitProducerId for transactional id {} was refused",
+                    "InitProducerId for transactional id {} was refused; call \
+                     init_transactions() again once authorized",
                     self.transactional_id
                 ),
                 Error::broker(code, None),
             );
-            self.abortable_error(&r, e);
+            for q in self.pending_requests.drain(..) {
+                q.result.fail(e.clone());
+            }
+            r.result.fail(e);
+            self.pending_transition = None;
+            self.set_state(State::Uninitialized);
+            self.last_error = None;
         } else if code == ErrorCode::INVALID_PRODUCER_EPOCH || code == ErrorCode::PRODUCER_FENCED {
             let e = fenced(&self.transactional_id, self.producer);
             self.fatal_error(&r, e);
@@ -1533,7 +1572,7 @@ mod tests {
         c.set_broker_transaction_version(tv);
         let result = c.initialize_transactions().unwrap();
         assert_eq!(c.state(), State::Initializing);
-        let r = c.next_request(false).unwrap();
+        let r = c.next_request(|| false).unwrap();
         assert!(matches!(
             r.kind,
             TxnRequestKind::InitProducerId { bump: false }
@@ -1541,11 +1580,11 @@ mod tests {
         // The coordinator is unknown: the sender looks it up and retries.
         c.lookup_coordinator(CoordinatorType::Transaction, "tx");
         c.retry(r);
-        let f = c.next_request(false).unwrap();
+        let f = c.next_request(|| false).unwrap();
         assert!(matches!(f.kind, TxnRequestKind::FindCoordinator { .. }));
         c.handle_find_coordinator(f, ErrorCode::NONE, None, Some(Node::new(1, "h", 1)));
         assert!(c.coordinator(CoordinatorType::Transaction).is_some());
-        let r = c.next_request(false).unwrap();
+        let r = c.next_request(|| false).unwrap();
         assert!(r.is_retry);
         let e = c.handle_init_producer_id(r, ErrorCode::NONE, pid(0));
         assert_eq!(e.producer, Some(pid(0)));
@@ -1564,7 +1603,7 @@ mod tests {
         c.maybe_add_partition(&tp(0));
         c.maybe_add_partition(&tp(0));
         let seen = c.partitions_if_changed(u64::MAX).unwrap().0;
-        let add = c.next_request(true).unwrap();
+        let add = c.next_request(|| true).unwrap();
         let TxnRequestKind::AddPartitions { partitions } = &add.kind else {
             panic!("{add:?}")
         };
@@ -1575,8 +1614,8 @@ mod tests {
         assert!(sendable.contains(&tp(0)));
         let commit = c.begin_commit().unwrap();
         // EndTxn waits while batches are incomplete.
-        assert!(c.next_request(true).is_none());
-        let end = c.next_request(false).unwrap();
+        assert!(c.next_request(|| true).is_none());
+        let end = c.next_request(|| false).unwrap();
         assert!(matches!(end.kind, TxnRequestKind::EndTxn { commit: true }));
         c.handle_end_txn(end, ErrorCode::NONE, None);
         assert!(commit.is_successful());
@@ -1594,9 +1633,34 @@ mod tests {
         let (_, sendable) = c.partitions_if_changed(u64::MAX).unwrap();
         assert!(sendable.contains(&tp(1)));
         let commit = c.begin_commit().unwrap();
-        let end = c.next_request(false).unwrap();
+        let end = c.next_request(|| false).unwrap();
         let e = c.handle_end_txn(end, ErrorCode::NONE, Some(pid(1)));
         assert_eq!(e.producer, Some(pid(1)));
+        assert!(commit.is_successful());
+    }
+
+    /// A `send` between its state check and its append holds EndTxn back, so its record ends
+    /// up in the transaction it was checked in (found by a review: a record appended while
+    /// EndTxn went out was stranded and written in the next transaction).
+    #[test]
+    fn end_txn_waits_for_a_send_in_progress() {
+        let t = initialized(2);
+        t.lock().begin_transaction().unwrap();
+        t.lock().maybe_add_partition(&tp(0));
+        let gate = t.enter_send().unwrap();
+        let commit = t.lock().begin_commit().unwrap();
+        // A send starting now is refused; the one in progress holds EndTxn.
+        assert!(t.enter_send().is_err());
+        assert!(t.lock().next_request(|| false).is_none());
+        let mut appended = false;
+        t.lock().maybe_add_partition(&tp(1));
+        drop(gate);
+        // The gate is clear, but the record's batch is incomplete: still no EndTxn.
+        assert!(t.lock().next_request(|| !appended).is_none());
+        appended = true;
+        let end = t.lock().next_request(|| !appended).unwrap();
+        assert!(matches!(end.kind, TxnRequestKind::EndTxn { commit: true }));
+        t.lock().handle_end_txn(end, ErrorCode::NONE, Some(pid(1)));
         assert!(commit.is_successful());
     }
 
@@ -1606,7 +1670,7 @@ mod tests {
         let mut c = t.lock();
         c.begin_transaction().unwrap();
         let commit = c.begin_commit().unwrap();
-        assert!(c.next_request(false).is_none());
+        assert!(c.next_request(|| false).is_none());
         assert!(commit.is_successful());
         assert_eq!(c.state(), State::Ready);
     }
@@ -1618,7 +1682,7 @@ mod tests {
         c.set_coordinator_supports_bumping_epoch(true);
         c.begin_transaction().unwrap();
         c.maybe_add_partition(&tp(0));
-        let add = c.next_request(false).unwrap();
+        let add = c.next_request(|| false).unwrap();
         c.handle_add_partitions(add, &[(tp(0), ErrorCode::NONE)]);
         c.batch_failed(&Error::broker(ErrorCode::MESSAGE_TOO_LARGE, None));
         assert_eq!(c.state(), State::AbortableError);
@@ -1627,11 +1691,11 @@ mod tests {
         assert!(c.check_send().unwrap_err().is_abortable());
         // Abort: EndTxn(abort), then (TV1, bump needed) InitProducerId with the epoch.
         let abort = c.begin_abort().unwrap();
-        let end = c.next_request(false).unwrap();
+        let end = c.next_request(|| false).unwrap();
         assert!(matches!(end.kind, TxnRequestKind::EndTxn { commit: false }));
         c.handle_end_txn(end, ErrorCode::NONE, None);
         assert_eq!(c.state(), State::Initializing);
-        let bump = c.next_request(false).unwrap();
+        let bump = c.next_request(|| false).unwrap();
         assert!(matches!(
             bump.kind,
             TxnRequestKind::InitProducerId { bump: true }
@@ -1648,10 +1712,10 @@ mod tests {
         let mut c = t.lock();
         c.begin_transaction().unwrap();
         c.maybe_add_partition(&tp(0));
-        let add = c.next_request(false).unwrap();
+        let add = c.next_request(|| false).unwrap();
         c.handle_add_partitions(add, &[(tp(0), ErrorCode::NONE)]);
         let commit = c.begin_commit().unwrap();
-        let end = c.next_request(false).unwrap();
+        let end = c.next_request(|| false).unwrap();
         c.handle_end_txn(end, ErrorCode::PRODUCER_FENCED, None);
         assert_eq!(c.state(), State::FatalError);
         let e = commit
@@ -1670,7 +1734,7 @@ mod tests {
         let mut c = t.lock();
         c.begin_transaction().unwrap();
         c.maybe_add_partition(&tp(0));
-        let add = c.next_request(false).unwrap();
+        let add = c.next_request(|| false).unwrap();
         c.handle_add_partitions(add, &[(tp(0), ErrorCode::NONE)]);
         let first = c.begin_commit().unwrap();
         // The caller timed out (not acked): the same call gets the same result, another
@@ -1679,9 +1743,9 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &again));
         assert!(matches!(c.begin_abort(), Err(Error::IllegalState(m)) if m.contains("timed out")));
         assert!(matches!(c.begin_transaction(), Err(Error::IllegalState(_))));
-        let end = c.next_request(false).unwrap();
+        let end = c.next_request(|| false).unwrap();
         c.handle_end_txn(end, ErrorCode::CONCURRENT_TRANSACTIONS, None);
-        let end = c.next_request(false).unwrap();
+        let end = c.next_request(|| false).unwrap();
         assert!(end.is_retry);
         c.handle_end_txn(end, ErrorCode::NONE, None);
         first.await_until(std::time::Instant::now(), 0).unwrap();
@@ -1695,13 +1759,13 @@ mod tests {
         let mut c = t.lock();
         c.begin_transaction().unwrap();
         c.maybe_add_partition(&tp(0));
-        let add = c.next_request(false).unwrap();
+        let add = c.next_request(|| false).unwrap();
         c.handle_add_partitions(add, &[(tp(0), ErrorCode::NOT_COORDINATOR)]);
         assert!(c.coordinator(CoordinatorType::Transaction).is_none());
-        let f = c.next_request(false).unwrap();
+        let f = c.next_request(|| false).unwrap();
         assert!(matches!(f.kind, TxnRequestKind::FindCoordinator { .. }));
         c.handle_find_coordinator(f, ErrorCode::NONE, None, Some(Node::new(2, "h", 2)));
-        let add = c.next_request(false).unwrap();
+        let add = c.next_request(|| false).unwrap();
         assert!(add.is_retry);
         c.handle_add_partitions(add, &[(tp(0), ErrorCode::NONE)]);
         assert!(
@@ -1722,12 +1786,12 @@ mod tests {
             let mut c = t.lock();
             c.begin_transaction().unwrap();
             let result = c.send_offsets_to_transaction(&offsets, &group).unwrap();
-            let mut r = c.next_request(false).unwrap();
+            let mut r = c.next_request(|| false).unwrap();
             if tv == 1 {
                 assert!(matches!(r.kind, TxnRequestKind::AddOffsets { .. }));
                 c.handle_add_offsets(r, ErrorCode::NONE);
                 assert!(!result.is_completed());
-                r = c.next_request(false).unwrap();
+                r = c.next_request(|| false).unwrap();
             }
             assert!(matches!(r.kind, TxnRequestKind::TxnOffsetCommit { .. }));
             assert_eq!(
@@ -1744,7 +1808,7 @@ mod tests {
             // The commit sends EndTxn: offsets started the transaction.
             c.begin_commit().unwrap();
             assert!(matches!(
-                c.next_request(false).unwrap().kind,
+                c.next_request(|| false).unwrap().kind,
                 TxnRequestKind::EndTxn { commit: true }
             ));
         }
