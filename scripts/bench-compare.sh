@@ -141,24 +141,8 @@ start_broker() {
     [[ -n $BOOTSTRAP ]] || die "broker did not start: $(cat "$WORK/broker-start.log")"
 }
 
-# new_topic: creates a fresh topic and sets TOPIC to its name.
-TOPIC_SEQ=0
-TOPIC=
-new_topic() {
-    TOPIC_SEQ=$((TOPIC_SEQ + 1))
-    TOPIC="bench-$TOPIC_SEQ-$$"
-    "$KAFKA_SH" create-topic "$TOPIC" --partitions "$PARTITIONS" --bootstrap "$BOOTSTRAP" >/dev/null 2>&1 ||
-        die "cannot create topic $TOPIC"
-}
-
-# The last summary line: "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max
-# latency, P50 ms 50th, P95 ms 95th, P99 ms 99th, P999 ms 99.9th."
-# Prints "records rate mb avg max p50 p95 p99 p999".
-parse_total() {
-    awk '/records sent, .* 99\.9th\.$/ { l = $0 }
-         END { if (l == "") exit 1; split(l, f, " "); sub(/^\(/, "", f[6]);
-               print f[1], f[4], f[6], f[8], f[12], f[16], f[19], f[22], f[25] }' "$1"
-}
+# Topics: new_topic (bench-lib.sh).
+TOPIC_PREFIX=bench
 
 # record WORKLOAD CLIENT RUN OUTFILE: appends a TSV row (or a failure row).
 record() {

@@ -31,3 +31,23 @@ run_client() {
     "$GNU_TIME" -f "%U %S %M" -o "$out.time" taskset -c "$CLIENT_CPU" "${cmd[@]}" "$@" \
         >"$out" 2>"$out.err"
 }
+
+# new_topic: creates a fresh topic of $PARTITIONS partitions on $BOOTSTRAP and sets TOPIC to its
+# name ("$TOPIC_PREFIX-N-PID", prefix "bench" by default). Uses the caller's KAFKA_SH and die.
+TOPIC_SEQ=0
+TOPIC=
+new_topic() {
+    TOPIC_SEQ=$((TOPIC_SEQ + 1))
+    TOPIC="${TOPIC_PREFIX:-bench}-$TOPIC_SEQ-$$"
+    "$KAFKA_SH" create-topic "$TOPIC" --partitions "$PARTITIONS" --bootstrap "$BOOTSTRAP" >/dev/null 2>&1 ||
+        die "cannot create topic $TOPIC"
+}
+
+# parse_total FILE: the tools' last summary line ("N records sent, R records/sec (M MB/sec), A ms
+# avg latency, X ms max latency, P50 ms 50th, P95 ms 95th, P99 ms 99th, P999 ms 99.9th.") as
+# "records rate mb avg max p50 p95 p99 p999"; status 1 without one.
+parse_total() {
+    awk '/records sent, .* 99\.9th\.$/ { l = $0 }
+         END { if (l == "") exit 1; split(l, f, " "); sub(/^\(/, "", f[6]);
+               print f[1], f[4], f[6], f[8], f[12], f[16], f[19], f[22], f[25] }' "$1"
+}

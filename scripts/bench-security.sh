@@ -101,18 +101,10 @@ CLIENTS_DIR="$BROKER_DIR/security/clients"
 source "$BROKER_DIR/security/listeners.env"
 PLAINTEXT_BOOTSTRAP=$KAFKA_PLAINTEXT_BOOTSTRAP
 
-TOPIC_SEQ=0
-new_topic() {
-    TOPIC_SEQ=$((TOPIC_SEQ + 1))
-    TOPIC="bench-sec-$TOPIC_SEQ-$$"
-    "$KAFKA_SH" create-topic "$TOPIC" --partitions 1 --bootstrap "$PLAINTEXT_BOOTSTRAP" >/dev/null 2>&1 ||
-        die "cannot create topic $TOPIC"
-}
-
-# The tools' last line: "N records sent, R records/sec (M MB/sec), ...". Prints "N R".
-parse_total() {
-    awk '/records sent, .* 99\.9th\.$/ { l = $0 } END { if (l == "") exit 1; split(l, f, " "); print f[1], f[4] }' "$1"
-}
+# Topics (new_topic, in bench-lib.sh) of one partition, created over the PLAINTEXT listener.
+TOPIC_PREFIX=bench-sec
+PARTITIONS=1
+BOOTSTRAP=$PLAINTEXT_BOOTSTRAP
 
 START=$(date +%s)
 for acks in $ACKS_LIST; do

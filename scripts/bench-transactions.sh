@@ -100,20 +100,8 @@ BOOTSTRAP=$(taskset -c "$BROKER_CPU" "$KAFKA_SH" start --nodes 1 --dir "$BROKER_
 TV=$("$KAFKA_SH" features --bootstrap "$BOOTSTRAP" 2>/dev/null | awk '$1 == "transaction.version" { print $2 }')
 log "broker at $BOOTSTRAP (transaction.version ${TV:-?})"
 
-TOPIC_SEQ=0
-new_topic() {
-    TOPIC_SEQ=$((TOPIC_SEQ + 1))
-    TOPIC="bench-txn-$TOPIC_SEQ-$$"
-    "$KAFKA_SH" create-topic "$TOPIC" --partitions "$PARTITIONS" --bootstrap "$BOOTSTRAP" >/dev/null 2>&1 ||
-        die "cannot create topic $TOPIC"
-}
-
-# The summary line (Java's format): prints "records rate mb avg max p50 p95 p99 p999".
-parse_total() {
-    awk '/records sent, .* 99\.9th\.$/ { l = $0 }
-         END { if (l == "") exit 1; split(l, f, " "); sub(/^\(/, "", f[6]);
-               print f[1], f[4], f[6], f[8], f[12], f[16], f[19], f[22], f[25] }' "$1"
-}
+# Topics: new_topic (bench-lib.sh).
+TOPIC_PREFIX=bench-txn
 
 # The records a read_committed reader sees: the sum of the last stable offsets is not exposed
 # by the tools, so count with the console consumer (only in the smoke check, BENCH_VERIFY=1).

@@ -5,7 +5,10 @@
 //! `verify_only`), sent by partition leaders to the transaction coordinator, never by clients:
 //! this crate does not speak them. v1 and v2 only add error codes.
 
-use super::{Decode, Encode, check_version};
+use super::{
+    Decode, Encode, PartitionErrorFields, check_version, put_partition_errors,
+    read_partition_errors,
+};
 use crate::protocol::codec::{DecodeError, Reader, Writer};
 use crate::protocol::{ApiKey, ErrorCode, Request};
 
@@ -136,21 +139,13 @@ impl Encode for AddPartitionsToTxnResponse {
     fn encode(&self, version: i16, buf: &mut Vec<u8>) {
         let flexible = version >= 3;
         buf.put_i32(self.throttle_time_ms);
-        buf.put_array_len(self.results.len(), flexible);
-        for t in &self.results {
-            buf.put_string(&t.name, flexible);
-            buf.put_array_len(t.results.len(), flexible);
-            for p in &t.results {
-                buf.put_i32(p.partition_index);
-                buf.put_i16(p.error_code.code());
-                if flexible {
-                    buf.put_empty_tagged_fields();
-                }
-            }
-            if flexible {
-                buf.put_empty_tagged_fields();
-            }
-        }
+        put_partition_errors(buf, flexible, &self.results, |t| {
+            let p = t.results.iter();
+            (
+                &t.name,
+                p.map(|p| (p.partition_index, p.error_code)).collect(),
+            )
+        });
         if flexible {
             buf.put_empty_tagged_fields();
         }
@@ -163,22 +158,24 @@ impl Decode<'_> for AddPartitionsToTxnResponse {
         check_version(r, version, VERSIONS)?;
         let flexible = version >= 3;
         let throttle_time_ms = r.i32("throttle_time_ms")?;
-        let results = r.array_of("results", flexible, 2, |r| {
-            let name = r.string("name", flexible)?;
-            let results = r.array_of("results_by_partition", flexible, 6, |r| {
-                let p = AddPartitionsToTxnPartitionResult {
-                    partition_index: r.i32("partition_index")?,
-                    error_code: ErrorCode(r.i16("partition_error_code")?),
-                };
-                if flexible {
-                    r.skip_tagged_fields()?;
-                }
-                Ok(p)
-            })?;
-            if flexible {
-                r.skip_tagged_fields()?;
+        let fields = PartitionErrorFields {
+            topics: "results",
+            partitions: "results_by_partition",
+            error_code: "partition_error_code",
+        };
+        let results = read_partition_errors(r, flexible, fields, |name, partitions| {
+            AddPartitionsToTxnTopicResult {
+                name,
+                results: partitions
+                    .into_iter()
+                    .map(
+                        |(partition_index, error_code)| AddPartitionsToTxnPartitionResult {
+                            partition_index,
+                            error_code,
+                        },
+                    )
+                    .collect(),
             }
-            Ok(AddPartitionsToTxnTopicResult { name, results })
         })?;
         if flexible {
             r.skip_tagged_fields()?;

@@ -66,3 +66,64 @@ pub(crate) fn check_version(
         Ok(())
     }
 }
+
+/// The field names of a `[topic name, [partition index, error code]]` response array as its
+/// schema names them (they appear in decoding errors).
+pub(crate) struct PartitionErrorFields {
+    pub(crate) topics: &'static str,
+    pub(crate) partitions: &'static str,
+    pub(crate) error_code: &'static str,
+}
+
+/// Writes the per-topic, per-partition error codes that the AddPartitionsToTxn (v0-v3) and
+/// TxnOffsetCommit responses share: `[name, [partition_index, error_code]]`.
+pub(crate) fn put_partition_errors<T>(
+    buf: &mut Vec<u8>,
+    flexible: bool,
+    topics: &[T],
+    parts: impl Fn(&T) -> (&str, Vec<(i32, crate::protocol::ErrorCode)>),
+) {
+    use super::codec::Writer;
+    buf.put_array_len(topics.len(), flexible);
+    for t in topics {
+        let (name, partitions) = parts(t);
+        buf.put_string(name, flexible);
+        buf.put_array_len(partitions.len(), flexible);
+        for (index, code) in partitions {
+            buf.put_i32(index);
+            buf.put_i16(code.code());
+            if flexible {
+                buf.put_empty_tagged_fields();
+            }
+        }
+        if flexible {
+            buf.put_empty_tagged_fields();
+        }
+    }
+}
+
+/// Reads what [`put_partition_errors`] writes, making each topic with `make`.
+pub(crate) fn read_partition_errors<T>(
+    r: &mut Reader<'_>,
+    flexible: bool,
+    fields: PartitionErrorFields,
+    make: impl Fn(String, Vec<(i32, crate::protocol::ErrorCode)>) -> T,
+) -> Result<Vec<T>, DecodeError> {
+    r.array_of(fields.topics, flexible, 2, |r| {
+        let name = r.string("name", flexible)?;
+        let partitions = r.array_of(fields.partitions, flexible, 6, |r| {
+            let p = (
+                r.i32("partition_index")?,
+                crate::protocol::ErrorCode(r.i16(fields.error_code)?),
+            );
+            if flexible {
+                r.skip_tagged_fields()?;
+            }
+            Ok(p)
+        })?;
+        if flexible {
+            r.skip_tagged_fields()?;
+        }
+        Ok(make(name, partitions))
+    })
+}

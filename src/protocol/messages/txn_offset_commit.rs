@@ -5,7 +5,10 @@
 //! member id and group instance id, so that the group coordinator can fence zombies; v1, v4 and
 //! v5 only change error codes.
 
-use super::{Decode, Encode, check_version};
+use super::{
+    Decode, Encode, PartitionErrorFields, check_version, put_partition_errors,
+    read_partition_errors,
+};
 use crate::protocol::codec::{DecodeError, Reader, Writer};
 use crate::protocol::{ApiKey, ErrorCode, Request};
 
@@ -237,21 +240,13 @@ impl Encode for TxnOffsetCommitResponse {
     fn encode(&self, version: i16, buf: &mut Vec<u8>) {
         let flexible = version >= 3;
         buf.put_i32(self.throttle_time_ms);
-        buf.put_array_len(self.topics.len(), flexible);
-        for t in &self.topics {
-            buf.put_string(&t.name, flexible);
-            buf.put_array_len(t.partitions.len(), flexible);
-            for p in &t.partitions {
-                buf.put_i32(p.partition_index);
-                buf.put_i16(p.error_code.code());
-                if flexible {
-                    buf.put_empty_tagged_fields();
-                }
-            }
-            if flexible {
-                buf.put_empty_tagged_fields();
-            }
-        }
+        put_partition_errors(buf, flexible, &self.topics, |t| {
+            let p = t.partitions.iter();
+            (
+                &t.name,
+                p.map(|p| (p.partition_index, p.error_code)).collect(),
+            )
+        });
         if flexible {
             buf.put_empty_tagged_fields();
         }
@@ -264,22 +259,24 @@ impl Decode<'_> for TxnOffsetCommitResponse {
         check_version(r, version, VERSIONS)?;
         let flexible = version >= 3;
         let throttle_time_ms = r.i32("throttle_time_ms")?;
-        let topics = r.array_of("topics", flexible, 2, |r| {
-            let name = r.string("name", flexible)?;
-            let partitions = r.array_of("partitions", flexible, 6, |r| {
-                let p = TxnOffsetCommitResponsePartition {
-                    partition_index: r.i32("partition_index")?,
-                    error_code: ErrorCode(r.i16("error_code")?),
-                };
-                if flexible {
-                    r.skip_tagged_fields()?;
-                }
-                Ok(p)
-            })?;
-            if flexible {
-                r.skip_tagged_fields()?;
+        let fields = PartitionErrorFields {
+            topics: "topics",
+            partitions: "partitions",
+            error_code: "error_code",
+        };
+        let topics = read_partition_errors(r, flexible, fields, |name, partitions| {
+            TxnOffsetCommitResponseTopic {
+                name,
+                partitions: partitions
+                    .into_iter()
+                    .map(
+                        |(partition_index, error_code)| TxnOffsetCommitResponsePartition {
+                            partition_index,
+                            error_code,
+                        },
+                    )
+                    .collect(),
             }
-            Ok(TxnOffsetCommitResponseTopic { name, partitions })
         })?;
         if flexible {
             r.skip_tagged_fields()?;
