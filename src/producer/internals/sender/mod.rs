@@ -46,8 +46,6 @@ pub(crate) struct Sender<C: KafkaClient = NetworkClient> {
     next_init_attempt: Option<Instant>,
     /// The transactional request out.
     txn_in_flight: Option<transactional::InFlightTxnRequest>,
-    /// When a transactional retry may go.
-    txn_retry_at: Option<Instant>,
     /// Since when the sender waits for the node of the next transactional request.
     txn_node_wait: Option<(i32, Instant)>,
     /// `transactional.id`, for Produce requests.
@@ -86,7 +84,6 @@ impl<C: KafkaClient> Sender<C> {
             init_request: None,
             next_init_attempt: None,
             txn_in_flight: None,
-            txn_retry_at: None,
             txn_node_wait: None,
             transactional_id,
         }

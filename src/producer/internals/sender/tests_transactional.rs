@@ -727,6 +727,69 @@ fn lookup_coordinator_again_when_its_connection_fails() {
     assert_eq!(x.sent_of(ApiKey::InitProducerId)[0].node, 1);
 }
 
+/// Java's `TransactionManager.authenticationFailed`: the coordinator cannot be authenticated
+/// with (TLS or SASL): the call fails with a fatal error at once (before, the coordinator was
+/// looked up again and again until `max.block.ms`).
+#[test]
+fn coordinator_authentication_failure_is_fatal() {
+    let mut x = Txn::with(
+        Setup {
+            nodes: 2,
+            ..Setup::default()
+        },
+        1,
+    );
+    let r = x.core().initialize_transactions().unwrap();
+    x.prepare(find_coordinator_response_at(ErrorCode::NONE, TXN_ID, 1));
+    x.run_until("coordinator found", |x| {
+        x.core().coordinator(CoordinatorType::Transaction).is_some()
+    });
+    let error = Error::Authentication {
+        kind: crate::error::AuthenticationKind::Sasl,
+        node: "localhost:1970 (id: 1)".into(),
+        message: "Authentication failed: Invalid username or password".into(),
+        source: None,
+    };
+    x.h.client().fail_authentication(1, error.clone());
+    x.run_until("init failed", |_| r.is_completed());
+    let e = x.outcome_of(&r).unwrap_err();
+    assert!(e.is_fatal(), "{e:?}");
+    assert!(
+        matches!(&e, Error::TransactionFatal { cause, .. } if **cause == error),
+        "{e:?}"
+    );
+    assert_eq!(x.sent_of(ApiKey::InitProducerId).len(), 0);
+    assert_eq!(x.sent_of(ApiKey::FindCoordinator).len(), 1);
+}
+
+/// Every transactional retry waits its own `retry.backoff.ms` (Java sleeps the sender before a
+/// retry): a FindCoordinator answered COORDINATOR_NOT_AVAILABLE goes again only after the
+/// backoff (before, a timer shared by all requests, armed "now" by the coordinator lookup, let
+/// it go at once).
+#[test]
+fn find_coordinator_retry_waits_its_backoff() {
+    let mut x = Txn::new();
+    let r = x.core().initialize_transactions().unwrap();
+    x.prepare(find_coordinator_response(
+        ErrorCode::COORDINATOR_NOT_AVAILABLE,
+        TXN_ID,
+    ));
+    x.prepare(find_coordinator_response(ErrorCode::NONE, TXN_ID));
+    x.prepare(init_pid_response(ErrorCode::NONE, PID, EPOCH));
+    for _ in 0..5 {
+        x.run();
+    }
+    assert_eq!(
+        x.sent_of(ApiKey::FindCoordinator).len(),
+        1,
+        "no retry before the backoff"
+    );
+    x.h.time.sleep(TXN_BACKOFF);
+    x.run_until("init completed", |_| r.is_completed());
+    x.outcome_of(&r).unwrap();
+    assert_eq!(x.sent_of(ApiKey::FindCoordinator).len(), 2);
+}
+
 /// TransactionManagerTest.testLookupCoordinatorOnNotCoordinatorError: NOT_COORDINATOR from
 /// InitProducerId: FindCoordinator again, then InitProducerId again.
 #[test]

@@ -151,18 +151,20 @@ impl<C: KafkaClient> Sender<C> {
             return TxnStep::Continue(None);
         };
         // A retry waits for its backoff first (Java sleeps the sender thread).
+        let mut request = request;
         if request.is_retry {
-            match self.txn_retry_at {
+            match request.not_before {
                 None => {
-                    self.txn_retry_at = Some(now + request.retry_backoff);
-                    core.retry(request);
-                    return TxnStep::Continue(Some(self.txn_retry_at_delay(now)));
-                }
-                Some(at) if now < at => {
-                    core.retry(request);
+                    let at = now + request.retry_backoff;
+                    request.not_before = Some(at);
+                    core.push_front(request);
                     return TxnStep::Continue(Some(at - now));
                 }
-                Some(_) => self.txn_retry_at = None,
+                Some(at) if now < at => {
+                    core.push_front(request);
+                    return TxnStep::Continue(Some(at - now));
+                }
+                Some(_) => {}
             }
         }
         let target = match request.kind.coordinator_type() {
@@ -176,8 +178,10 @@ impl<C: KafkaClient> Sender<C> {
                     );
                     let key = core.coordinator_key(&request.kind);
                     core.lookup_coordinator(ct, &key);
-                    core.retry(request);
-                    self.txn_retry_at = Some(now);
+                    // It goes right after the FindCoordinator answer.
+                    request.is_retry = true;
+                    request.not_before = Some(now);
+                    core.push_front(request);
                     return TxnStep::Continue(Some(Duration::ZERO));
                 }
             },
@@ -205,11 +209,19 @@ impl<C: KafkaClient> Sender<C> {
                 self.txn_node_wait = Some((target.id, now));
                 Duration::ZERO
             };
-            let auth_failed = self.client.authentication_error(target.id).is_some();
+            if let Some(e) = self.client.authentication_error(target.id) {
+                log::error!(
+                    "Cannot authenticate with node {target} for {}: {e}",
+                    request.kind.name()
+                );
+                self.txn_node_wait = None;
+                core.handle_authentication_failure(request, e);
+                return TxnStep::Poll(backoff);
+            }
             // No connection and a reconnect backoff running: the connection attempt failed
             // (Java's `awaitNodeReady` throws then): the coordinator may have moved.
             let connection_failed = self.client.connection_failed(target.id, now);
-            if waited >= self.config.request_timeout || auth_failed || connection_failed {
+            if waited >= self.config.request_timeout || connection_failed {
                 self.txn_node_wait = None;
                 log::debug!(
                     "Node {target} is not ready (connection failed, or not ready within \
@@ -221,8 +233,9 @@ impl<C: KafkaClient> Sender<C> {
                 } else {
                     self.metadata.request_update();
                 }
-                core.retry(request);
-                self.txn_retry_at = Some(now + backoff);
+                request.is_retry = true;
+                request.not_before = Some(now + backoff);
+                core.push_front(request);
                 return TxnStep::Continue(Some(backoff));
             }
             core.push_front(request);
@@ -266,11 +279,6 @@ impl<C: KafkaClient> Sender<C> {
             }
         }
         TxnStep::Poll(backoff)
-    }
-
-    fn txn_retry_at_delay(&self, now: Instant) -> Duration {
-        self.txn_retry_at
-            .map_or(Duration::ZERO, |at| at.saturating_duration_since(now))
     }
 
     /// Fails the queued batches that have no sequence (never sent) with `error`; batches being

@@ -125,6 +125,8 @@ pub(crate) struct TxnRequest {
     pub(crate) is_retry: bool,
     /// The backoff before a retry (shorter for a first CONCURRENT_TRANSACTIONS).
     pub(crate) retry_backoff: Duration,
+    /// When a retry may be sent (the sender sets it when it first picks the retry up).
+    pub(crate) not_before: Option<std::time::Instant>,
 }
 
 impl TxnRequest {
@@ -138,6 +140,7 @@ impl TxnRequest {
             result,
             is_retry: false,
             retry_backoff: backoff,
+            not_before: None,
         }
     }
 }
@@ -791,6 +794,7 @@ impl TxnCore {
     /// Puts a request back for a retry (Java's `reenqueue` / `retry`).
     pub(crate) fn retry(&mut self, mut request: TxnRequest) {
         request.is_retry = true;
+        request.not_before = None;
         self.enqueue(request);
     }
 
@@ -1062,6 +1066,18 @@ impl TxnCore {
             self.lookup_coordinator(t, &key);
         }
         self.retry(r);
+    }
+
+    /// The client cannot authenticate with the request's broker (TLS or SASL): fatal, as Java's
+    /// `TransactionManager.authenticationFailed` (retrying fails the same way).
+    pub(crate) fn handle_authentication_failure(&mut self, r: TxnRequest, error: Error) {
+        self.fatal_error(
+            &r,
+            fatal(
+                format!("cannot authenticate with the broker for {}", r.kind.name()),
+                error,
+            ),
+        );
     }
 
     /// The coordinator does not speak the request's API: fatal.
