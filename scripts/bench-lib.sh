@@ -51,3 +51,26 @@ parse_total() {
          END { if (l == "") exit 1; split(l, f, " "); sub(/^\(/, "", f[6]);
                print f[1], f[4], f[6], f[8], f[12], f[16], f[19], f[22], f[25] }' "$1"
 }
+
+# prepare_work: builds examples/producer_perf (release) unless BENCH_SKIP_BUILD=1, fetches the
+# Kafka jars, makes $WORK with an empty RESULTS ($WORK/results.tsv) and sets BROKER_DIR
+# ($WORK/kafka); at exit the broker there stops and $WORK goes (kept with BENCH_KEEP=1). Uses the
+# caller's log, REPO_DIR, KAFKA_SH and WORK.
+prepare_work() {
+    if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
+        log "building examples/producer_perf (release)"
+        (cd "$REPO_DIR" && cargo build --release --example producer_perf >&2)
+    fi
+    "$KAFKA_SH" fetch >/dev/null
+    mkdir -p "$WORK"
+    RESULTS="$WORK/results.tsv"
+    : >"$RESULTS"
+    BROKER_DIR="$WORK/kafka"
+    trap stop_broker_and_clean_work EXIT
+    trap 'exit 130' INT TERM
+}
+
+stop_broker_and_clean_work() {
+    "$KAFKA_SH" stop --dir "$BROKER_DIR" --now >/dev/null 2>&1 || true
+    [[ ${BENCH_KEEP:-0} == 1 ]] || rm -rf "$WORK"
+}

@@ -76,22 +76,7 @@ log "machine: $MACHINE; load average before: $LOAD_BEFORE"
 REV="$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [[ -z $(git -C "$REPO_DIR" status --porcelain --untracked-files=no -- src Cargo.toml examples 2>/dev/null) ]] ||
     REV+=" + uncommitted changes in src/"
-if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-    log "building examples/producer_perf (release)"
-    (cd "$REPO_DIR" && cargo build --release --example producer_perf >&2)
-fi
-"$KAFKA_SH" fetch >/dev/null
-
-mkdir -p "$WORK"
-RESULTS="$WORK/results.tsv"
-: >"$RESULTS"
-BROKER_DIR="$WORK/kafka"
-cleanup() {
-    "$KAFKA_SH" stop --dir "$BROKER_DIR" --now >/dev/null 2>&1 || true
-    [[ ${BENCH_KEEP:-0} == 1 ]] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+prepare_work
 
 log "starting a --security broker on CPU $BROKER_CPU (log dir in $WORK)"
 taskset -c "$BROKER_CPU" "$KAFKA_SH" start --security --nodes 1 --dir "$BROKER_DIR" --base-port auto \

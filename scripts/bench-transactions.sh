@@ -75,22 +75,7 @@ done
 RECORDS=$(awk -v n="${BENCH_RECORDS:-1000000}" -v s="$SCALE" 'BEGIN { v = int(n * s); if (v < 1) v = 1; print v }')
 read -r -a PROP_ARGS <<<"$PROPS"
 
-if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-    log "building examples/producer_perf (release)"
-    (cd "$REPO_DIR" && cargo build --release --example producer_perf >&2)
-fi
-"$KAFKA_SH" fetch >/dev/null
-
-mkdir -p "$WORK"
-RESULTS="$WORK/results.tsv"
-: >"$RESULTS"
-BROKER_DIR="$WORK/kafka"
-cleanup() {
-    "$KAFKA_SH" stop --dir "$BROKER_DIR" --now >/dev/null 2>&1 || true
-    [[ ${BENCH_KEEP:-0} == 1 ]] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+prepare_work
 
 feature_args=()
 for f in $FEATURES; do feature_args+=(--feature "$f"); done
