@@ -682,3 +682,30 @@ fn real_broker_two_interceptors_2000_records() {
         );
     }
 }
+
+/// A producer that cannot be built (here: a trust store that does not exist) closes the
+/// interceptors it was given, once, as Java's constructor does when it fails.
+#[test]
+fn failed_build_closes_the_interceptors() {
+    let cluster = MockCluster::new(1);
+    let ev = events();
+    let probe = Probe::new("p", Mode::Fine, &ev);
+    let (_, _, closes) = probe.handles();
+    let r = KafkaProducer::builder(
+        config(
+            &cluster,
+            &[
+                ("security.protocol", "SSL"),
+                ("ssl.truststore.location", "/nonexistent/truststore.jks"),
+                ("ssl.truststore.password", "secret"),
+            ],
+        ),
+        StringSerializer,
+        StringSerializer,
+    )
+    .interceptor(probe)
+    .build();
+    assert!(r.is_err());
+    assert_eq!(closes.load(Ordering::SeqCst), 1);
+    assert_eq!(*ev.lock(), ["p.close"]);
+}

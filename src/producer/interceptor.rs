@@ -168,16 +168,26 @@ impl<K, V> InterceptorList<K, V> {
     }
 
     /// The chain, or `None` without interceptors (the send path then does no extra work).
-    pub(crate) fn build(self) -> Option<ProducerInterceptors<K, V>> {
+    pub(crate) fn build(mut self) -> Option<ProducerInterceptors<K, V>> {
         if self.0.is_empty() {
             return None;
         }
-        let (on_send, acks) = self.0.into_iter().unzip();
+        let (on_send, acks) = std::mem::take(&mut self.0).into_iter().unzip();
         Some(ProducerInterceptors {
             on_send,
             acks: Arc::new(AckChain(acks)),
             closed: AtomicBool::new(false),
         })
+    }
+}
+
+/// Interceptors that never became a producer's (its build failed, or the builder was dropped)
+/// are closed, as Java's constructor closes them when it fails.
+impl<K, V> Drop for InterceptorList<K, V> {
+    fn drop(&mut self) {
+        for (_, i) in &self.0 {
+            i.close();
+        }
     }
 }
 

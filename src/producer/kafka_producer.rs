@@ -120,7 +120,8 @@ impl<K, V> KafkaProducerBuilder<K, V> {
         self
     }
 
-    /// Builds the producer and starts its sender thread.
+    /// Builds the producer and starts its sender thread. On failure the interceptors are
+    /// closed.
     pub fn build(self) -> Result<KafkaProducer<K, V>, Error> {
         let KafkaProducerBuilder {
             config,
@@ -307,7 +308,8 @@ impl<K, V> KafkaProducer<K, V> {
 
     /// Sends a record; returns a future of its metadata. Errors found before the record is
     /// buffered (closed producer, metadata timeout, serialization, size, buffer memory) come
-    /// back through the future.
+    /// back through the future. The [interceptors](KafkaProducerBuilder::interceptor) see the
+    /// record first and its outcome before the future completes.
     #[must_use = "the future is the only way to learn the outcome; use send_with_callback otherwise"]
     pub fn send(&self, record: ProducerRecord<K, V>) -> RecordFuture {
         if let Some(interceptors) = &self.interceptors {
