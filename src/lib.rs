@@ -168,7 +168,8 @@ pub use config::{Acks, CompressionType, ProducerConfig, ProducerConfigBuilder};
 pub use consumer::{ConsumerGroupMetadata, OffsetAndMetadata};
 pub use error::{AuthenticationKind, Error, Result, TimeoutKind};
 pub use producer::delivery::{Callback, RecordFuture};
-pub use producer::kafka_producer::{KafkaProducer, ProducerMetrics};
+pub use producer::interceptor::ProducerInterceptor;
+pub use producer::kafka_producer::{KafkaProducer, KafkaProducerBuilder, ProducerMetrics};
 pub use producer::partitioner::Partitioner;
 pub use producer::record::{Headers, ProducerRecord, RecordMetadata};
 pub use producer::serializer::{

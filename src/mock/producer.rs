@@ -269,7 +269,11 @@ impl<K, V> MockProducer<K, V> {
         self.do_send(record, Some(Box::new(callback)))
     }
 
-    fn do_send(&self, record: ProducerRecord<K, V>, callback: Option<Callback>) -> RecordFuture {
+    fn do_send(
+        &self,
+        mut record: ProducerRecord<K, V>,
+        callback: Option<Callback>,
+    ) -> RecordFuture {
         let fail = |e: Error, callback: Option<Callback>| {
             if let Some(cb) = callback {
                 cb(Err(e.clone()));
@@ -284,16 +288,24 @@ impl<K, V> MockProducer<K, V> {
         }
         let mut key = Vec::new();
         let mut value = Vec::new();
+        // Key first, then value, with the record's own headers (as `KafkaProducer`).
         if let Some(k) = &record.key {
-            if let Err(e) = self.key_serializer.serialize(&record.topic, k, &mut key) {
+            if let Err(e) = self.key_serializer.serialize_with_headers(
+                &record.topic,
+                &mut record.headers,
+                k,
+                &mut key,
+            ) {
                 return fail(e, callback);
             }
         }
         if let Some(v) = &record.value {
-            if let Err(e) = self
-                .value_serializer
-                .serialize(&record.topic, v, &mut value)
-            {
+            if let Err(e) = self.value_serializer.serialize_with_headers(
+                &record.topic,
+                &mut record.headers,
+                v,
+                &mut value,
+            ) {
                 return fail(e, callback);
             }
         }

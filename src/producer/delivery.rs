@@ -299,6 +299,14 @@ impl RecordFuture {
         }
     }
 
+    /// The partition of the batch the record was appended to (`None` for a failed future).
+    pub(crate) fn appended_partition(&self) -> Option<i32> {
+        match &self.inner {
+            FutureInner::Pending { result, .. } => Some(result.topic_partition().partition),
+            FutureInner::Failed(_) => None,
+        }
+    }
+
     /// Whether the outcome is known.
     pub fn is_done(&self) -> bool {
         match &self.inner {

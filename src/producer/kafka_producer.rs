@@ -7,6 +7,7 @@ use crate::error::{Error, TimeoutKind};
 use crate::metadata::{Metadata, MetadataConfig};
 use crate::network::client::{NetworkClient, NetworkConfig};
 use crate::producer::delivery::{Callback, RecordFuture};
+use crate::producer::interceptor::{InterceptorList, ProducerInterceptor, ProducerInterceptors};
 use crate::producer::internals::accumulator::{AccumulatorConfig, RecordAccumulator};
 use crate::producer::internals::buffer_pool::BufferPool;
 use crate::producer::internals::sender::{Sender, SenderConfig, SenderControl, SenderMetrics};
@@ -65,6 +66,8 @@ pub struct KafkaProducer<K, V> {
     key_serializer: Box<dyn Serializer<K>>,
     value_serializer: Box<dyn Serializer<V>>,
     partitioner: Option<Box<dyn Partitioner>>,
+    /// `None` without interceptors: the send path then does no extra work.
+    interceptors: Option<ProducerInterceptors<K, V>>,
     transactional: Option<Arc<Transactional>>,
     accumulator: Arc<RecordAccumulator>,
     metadata: Arc<Metadata>,
@@ -79,23 +82,54 @@ pub struct KafkaProducer<K, V> {
 /// Counters of what the producer did (see [`KafkaProducer::metrics`]).
 pub type ProducerMetrics = SenderMetrics;
 
-impl<K, V> KafkaProducer<K, V> {
-    /// Builds a producer and starts its sender thread.
-    pub fn new(
-        config: ProducerConfig,
-        key_serializer: impl Serializer<K> + 'static,
-        value_serializer: impl Serializer<V> + 'static,
-    ) -> Result<Self, Error> {
-        Self::with_partitioner(config, key_serializer, value_serializer, None)
+/// Builds a [`KafkaProducer`] with optional parts: a custom [`Partitioner`], a chain of
+/// [`ProducerInterceptor`]s. From [`KafkaProducer::builder`].
+///
+/// ```no_run
+/// use kafka_producer::{KafkaProducer, ProducerConfig};
+/// use kafka_producer::producer::serializer::StringSerializer;
+///
+/// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+/// let producer: KafkaProducer<String, String> =
+///     KafkaProducer::builder(config, StringSerializer, StringSerializer).build()?;
+/// # Ok::<(), kafka_producer::Error>(())
+/// ```
+pub struct KafkaProducerBuilder<K, V> {
+    config: ProducerConfig,
+    key_serializer: Box<dyn Serializer<K>>,
+    value_serializer: Box<dyn Serializer<V>>,
+    partitioner: Option<Box<dyn Partitioner>>,
+    interceptors: InterceptorList<K, V>,
+}
+
+impl<K, V> KafkaProducerBuilder<K, V> {
+    /// Uses a custom [`Partitioner`] (Java's `partitioner.class`).
+    pub fn partitioner(mut self, p: impl Partitioner + 'static) -> Self {
+        self.partitioner = Some(Box::new(p));
+        self
     }
 
-    /// Builds a producer with a custom [`Partitioner`].
-    pub fn with_partitioner(
-        config: ProducerConfig,
-        key_serializer: impl Serializer<K> + 'static,
-        value_serializer: impl Serializer<V> + 'static,
-        partitioner: Option<Box<dyn Partitioner>>,
-    ) -> Result<Self, Error> {
+    /// Appends an interceptor to the chain (Java's `interceptor.classes`): the chain runs in
+    /// the order added.
+    pub fn interceptor(mut self, i: impl ProducerInterceptor<K, V> + 'static) -> Self
+    where
+        K: 'static,
+        V: 'static,
+    {
+        self.interceptors.push(i);
+        self
+    }
+
+    /// Builds the producer and starts its sender thread. On failure the interceptors are
+    /// closed.
+    pub fn build(self) -> Result<KafkaProducer<K, V>, Error> {
+        let KafkaProducerBuilder {
+            config,
+            key_serializer,
+            value_serializer,
+            partitioner,
+            interceptors,
+        } = self;
         log::info!("{config}");
         let metadata = Arc::new(Metadata::new(
             MetadataConfig {
@@ -195,9 +229,10 @@ impl<K, V> KafkaProducer<K, V> {
         let sender_thread_id = thread.thread().id();
         Ok(KafkaProducer {
             config,
-            key_serializer: Box::new(key_serializer),
-            value_serializer: Box::new(value_serializer),
+            key_serializer,
+            value_serializer,
             partitioner,
+            interceptors: interceptors.build(),
             transactional,
             accumulator,
             metadata,
@@ -208,6 +243,44 @@ impl<K, V> KafkaProducer<K, V> {
             sender_thread_id,
             sender_done: done_rx,
         })
+    }
+}
+
+impl<K, V> KafkaProducer<K, V> {
+    /// A builder, for a producer with a custom partitioner or interceptors.
+    pub fn builder(
+        config: ProducerConfig,
+        key_serializer: impl Serializer<K> + 'static,
+        value_serializer: impl Serializer<V> + 'static,
+    ) -> KafkaProducerBuilder<K, V> {
+        KafkaProducerBuilder {
+            config,
+            key_serializer: Box::new(key_serializer),
+            value_serializer: Box::new(value_serializer),
+            partitioner: None,
+            interceptors: InterceptorList::default(),
+        }
+    }
+
+    /// Builds a producer and starts its sender thread.
+    pub fn new(
+        config: ProducerConfig,
+        key_serializer: impl Serializer<K> + 'static,
+        value_serializer: impl Serializer<V> + 'static,
+    ) -> Result<Self, Error> {
+        Self::builder(config, key_serializer, value_serializer).build()
+    }
+
+    /// Builds a producer with a custom [`Partitioner`] (see also [`builder`](Self::builder)).
+    pub fn with_partitioner(
+        config: ProducerConfig,
+        key_serializer: impl Serializer<K> + 'static,
+        value_serializer: impl Serializer<V> + 'static,
+        partitioner: Option<Box<dyn Partitioner>>,
+    ) -> Result<Self, Error> {
+        let mut builder = Self::builder(config, key_serializer, value_serializer);
+        builder.partitioner = partitioner;
+        builder.build()
     }
 
     /// The configuration in use.
@@ -235,9 +308,13 @@ impl<K, V> KafkaProducer<K, V> {
 
     /// Sends a record; returns a future of its metadata. Errors found before the record is
     /// buffered (closed producer, metadata timeout, serialization, size, buffer memory) come
-    /// back through the future.
+    /// back through the future. The [interceptors](KafkaProducerBuilder::interceptor) see the
+    /// record first and its outcome before the future completes.
     #[must_use = "the future is the only way to learn the outcome; use send_with_callback otherwise"]
     pub fn send(&self, record: ProducerRecord<K, V>) -> RecordFuture {
+        if let Some(interceptors) = &self.interceptors {
+            return self.send_intercepted(interceptors, record, None);
+        }
         match self.do_send(record, None) {
             Ok(f) => f,
             Err((e, _)) => RecordFuture::failed(e),
@@ -251,11 +328,42 @@ impl<K, V> KafkaProducer<K, V> {
         record: ProducerRecord<K, V>,
         callback: impl FnOnce(Result<RecordMetadata, Error>) + Send + 'static,
     ) -> RecordFuture {
+        if let Some(interceptors) = &self.interceptors {
+            return self.send_intercepted(interceptors, record, Some(Box::new(callback)));
+        }
         match self.do_send(record, Some(Box::new(callback))) {
             Ok(f) => f,
             Err((e, cb)) => {
                 if let Some(cb) = cb {
                     crate::producer::delivery::run_callback(cb, Err(e.clone()));
+                }
+                RecordFuture::failed(e)
+            }
+        }
+    }
+
+    /// `send` through the interceptors (Java's `send`: `interceptors.onSend`, then `doSend`
+    /// with an `AppendCallbacks` that calls `onAcknowledgement` before the user's callback,
+    /// and `onSendError` for a record refused before it was buffered).
+    fn send_intercepted(
+        &self,
+        interceptors: &ProducerInterceptors<K, V>,
+        mut record: ProducerRecord<K, V>,
+        user: Option<Callback>,
+    ) -> RecordFuture {
+        interceptors.on_send(&mut record);
+        let partition = record.partition.unwrap_or(-1);
+        let (callback, target) = interceptors.callback(&record.topic, user);
+        match self.do_send(record, Some(callback)) {
+            Ok(f) => {
+                target.appended(f.appended_partition().unwrap_or(-1));
+                f
+            }
+            Err((e, cb)) => {
+                target.refused(partition);
+                match cb {
+                    Some(cb) => crate::producer::delivery::run_callback(cb, Err(e.clone())),
+                    None => interceptors.on_send_error(target.topic(), partition, &e),
                 }
                 RecordFuture::failed(e)
             }
@@ -311,7 +419,7 @@ impl<K, V> KafkaProducer<K, V> {
     /// `do_send` after the producer's and the transaction's state checks.
     fn do_send_unchecked(
         &self,
-        record: ProducerRecord<K, V>,
+        mut record: ProducerRecord<K, V>,
         callback: Option<Callback>,
     ) -> Result<RecordFuture, (Error, Option<Callback>)> {
         if let Some(ts) = record.timestamp.filter(|ts| *ts < 0) {
@@ -334,21 +442,32 @@ impl<K, V> KafkaProducer<K, V> {
             let (kbuf, vbuf) = &mut *scratch;
             kbuf.clear();
             vbuf.clear();
+            let record = &mut record;
             let key = match &record.key {
-                Some(k) => match self.key_serializer.serialize(&record.topic, k, kbuf) {
+                Some(k) => match self.key_serializer.serialize_with_headers(
+                    &record.topic,
+                    &mut record.headers,
+                    k,
+                    kbuf,
+                ) {
                     Ok(()) => Some(&kbuf[..]),
                     Err(e) => return Err((serialization_error("key", e), callback)),
                 },
                 None => None,
             };
             let value = match &record.value {
-                Some(v) => match self.value_serializer.serialize(&record.topic, v, vbuf) {
+                Some(v) => match self.value_serializer.serialize_with_headers(
+                    &record.topic,
+                    &mut record.headers,
+                    v,
+                    vbuf,
+                ) {
                     Ok(()) => Some(&vbuf[..]),
                     Err(e) => return Err((serialization_error("value", e), callback)),
                 },
                 None => None,
             };
-            let partition = match self.partition(&record, key, value, &cluster) {
+            let partition = match self.partition(record, key, value, &cluster) {
                 Ok(p) => p,
                 Err(e) => return Err((e, callback)),
             };
@@ -815,6 +934,10 @@ impl<K, V> KafkaProducer<K, V> {
             if first {
                 p.close();
             }
+        }
+        // Once, even when the first close ran on the sender thread and returned early.
+        if let Some(i) = &self.interceptors {
+            i.close();
         }
         log::debug!("Kafka producer has been closed");
     }

@@ -1,6 +1,7 @@
 //! The producer: [`KafkaProducer`](kafka_producer::KafkaProducer) and what its users touch.
 //!
-//! - [`kafka_producer`]: `KafkaProducer`, the public handle.
+//! - [`kafka_producer`]: `KafkaProducer`, the public handle, and its builder.
+//! - [`interceptor`]: the `ProducerInterceptor` trait (a chain of them sees every record).
 //! - [`record`]: `ProducerRecord`, `RecordMetadata`.
 //! - [`delivery`]: `RecordFuture` and callbacks.
 //! - [`serializer`]: the `Serializer` trait and Java's built-in serializers.
@@ -10,6 +11,7 @@
 //! `RecordAccumulator`, `BufferPool`, `ProducerBatch`, `Sender` and `TransactionManager`.
 
 pub mod delivery;
+pub mod interceptor;
 pub(crate) mod internals;
 pub mod kafka_producer;
 pub mod partitioner;

@@ -40,6 +40,7 @@
 //! ```
 
 use crate::error::Error;
+use crate::producer::record::Headers;
 use crate::protocol::Uuid;
 
 /// Turns a value into bytes, as Java's `org.apache.kafka.common.serialization.Serializer`.
@@ -50,7 +51,10 @@ use crate::protocol::Uuid;
 ///
 /// Java's `configure` and `close` have no counterpart: configure the serializer when building
 /// it, and let `Drop` release what it holds. Java's `serialize(topic, headers, data)` overload is
-/// not offered either (headers are not passed to serializers).
+/// [`serialize_with_headers`](Serializer::serialize_with_headers): the producer calls it, key
+/// first, then value, with the record's own headers, which the serializer may read or change
+/// (the record is sized and written with the headers as they are after both calls). Its default
+/// calls `serialize`, so most serializers implement `serialize` only.
 ///
 /// ```
 /// use kafka_producer::Error;
@@ -82,6 +86,62 @@ pub trait Serializer<T: ?Sized>: Send + Sync {
     /// assert_eq!(out, [0, 0, 1, 2]);
     /// ```
     fn serialize(&self, topic: &str, data: &T, out: &mut Vec<u8>) -> Result<(), Error>;
+
+    /// As [`serialize`](Self::serialize), with the record's headers, which the serializer may
+    /// read and change (Java's `serialize(topic, headers, data)`). The producer (and
+    /// `MockProducer`) always call this one, key first, then value; the default ignores the
+    /// headers and calls `serialize`.
+    ///
+    /// A serializer that names the schema of what it wrote in a header, as Confluent's
+    /// serializers can instead of the magic-byte prefix:
+    ///
+    /// ```
+    /// use kafka_producer::{Error, Header, Headers};
+    /// use kafka_producer::producer::serializer::Serializer;
+    ///
+    /// /// Writes a `u32` as 4 big-endian bytes and says so in a `value.schema.id` header.
+    /// struct SchemaIdU32 {
+    ///     schema_id: u32,
+    /// }
+    ///
+    /// impl Serializer<u32> for SchemaIdU32 {
+    ///     fn serialize(&self, _topic: &str, data: &u32, out: &mut Vec<u8>) -> Result<(), Error> {
+    ///         out.extend_from_slice(&data.to_be_bytes());
+    ///         Ok(())
+    ///     }
+    ///
+    ///     fn serialize_with_headers(
+    ///         &self,
+    ///         topic: &str,
+    ///         headers: &mut Headers,
+    ///         data: &u32,
+    ///         out: &mut Vec<u8>,
+    ///     ) -> Result<(), Error> {
+    ///         headers.retain(|h| h.key != "value.schema.id");
+    ///         headers.push(Header::new("value.schema.id", self.schema_id.to_be_bytes()));
+    ///         self.serialize(topic, data, out)
+    ///     }
+    /// }
+    ///
+    /// let mut headers = Headers::new();
+    /// let mut out = Vec::new();
+    /// SchemaIdU32 { schema_id: 7 }
+    ///     .serialize_with_headers("t", &mut headers, &258, &mut out)
+    ///     .unwrap();
+    /// assert_eq!(out, [0, 0, 1, 2]);
+    /// assert_eq!(headers[0].key, "value.schema.id");
+    /// assert_eq!(headers[0].value.as_deref(), Some(&[0, 0, 0, 7][..]));
+    /// ```
+    fn serialize_with_headers(
+        &self,
+        topic: &str,
+        headers: &mut Headers,
+        data: &T,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let _ = headers;
+        self.serialize(topic, data, out)
+    }
 }
 
 /// A closure is a serializer.
