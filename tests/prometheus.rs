@@ -59,7 +59,12 @@ fn prometheus_text_parses_and_carries_the_java_metrics() {
         Value::Counter(v) => assert_eq!(v, 1000.0),
         ref other => panic!("record-send-total is a counter: {other:?}"),
     }
-    match find("kafka_producer_topic_metrics_record_send_total", Some(&topic)).value {
+    match find(
+        "kafka_producer_topic_metrics_record_send_total",
+        Some(&topic),
+    )
+    .value
+    {
         Value::Counter(v) => assert_eq!(v, 1000.0),
         ref other => panic!("the topic's record-send-total: {other:?}"),
     }
@@ -83,7 +88,9 @@ fn prometheus_text_parses_and_carries_the_java_metrics() {
             .samples
             .iter()
             .any(|s| s.metric == "kafka_producer_node_metrics_request_total"
-                && s.labels.get("node_id").is_some_and(|n| n.starts_with("node-"))),
+                && s.labels
+                    .get("node_id")
+                    .is_some_and(|n| n.starts_with("node-"))),
         "node metrics with their node-id label:\n{text}"
     );
 }

@@ -385,6 +385,26 @@ impl Future for RecordFuture {
     }
 }
 
+thread_local! {
+    /// The partition of the batch whose callbacks this thread is running (-1 outside), for
+    /// the interceptors' `on_acknowledgement` of a failed record (Java's `AppendCallbacks`
+    /// knows its partition; a failed `RecordMetadata` is not built here).
+    static COMPLETING_PARTITION: std::cell::Cell<i32> = const { std::cell::Cell::new(-1) };
+}
+
+/// Runs `f` with [`completing_partition`] answering `partition`.
+pub(crate) fn with_completing_partition<R>(partition: i32, f: impl FnOnce() -> R) -> R {
+    let before = COMPLETING_PARTITION.with(|c| c.replace(partition));
+    let out = f();
+    COMPLETING_PARTITION.with(|c| c.set(before));
+    out
+}
+
+/// The partition of the batch whose callbacks run on this thread, -1 outside of one.
+pub(crate) fn completing_partition() -> i32 {
+    COMPLETING_PARTITION.with(|c| c.get())
+}
+
 /// Runs a user callback, catching and logging a panic so the sender thread survives it.
 pub(crate) fn run_callback(cb: Callback, result: Result<RecordMetadata, Error>) {
     if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || cb(result))).is_err() {

@@ -12,7 +12,6 @@ use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::time::{Duration, Instant};
 
 /// Sees every record before it is serialized and partitioned, and every record's outcome, as
 /// Java's `org.apache.kafka.clients.producer.ProducerInterceptor`.
@@ -221,18 +220,13 @@ impl AckTarget {
         self.partition.store(partition, Ordering::Release);
     }
 
-    /// The partition, waiting (briefly) for the caller thread to report it when the record's
-    /// batch completed before `append` returned to it.
+    /// The partition: as reported by the caller thread, or, when the record's batch completes
+    /// before `append` returned to it, the partition of the batch whose callbacks run.
     fn partition(&self) -> i32 {
-        let mut p = self.partition.load(Ordering::Acquire);
-        if p == PARTITION_PENDING {
-            let deadline = Instant::now() + Duration::from_secs(1);
-            while p == PARTITION_PENDING && Instant::now() < deadline {
-                std::thread::yield_now();
-                p = self.partition.load(Ordering::Acquire);
-            }
+        match self.partition.load(Ordering::Acquire) {
+            PARTITION_PENDING => crate::producer::delivery::completing_partition(),
+            p => p,
         }
-        if p == PARTITION_PENDING { -1 } else { p }
     }
 }
 

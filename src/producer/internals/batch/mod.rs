@@ -5,6 +5,7 @@ use crate::cluster::TopicPartition;
 use crate::error::Error;
 use crate::producer::delivery::{
     BatchOutcome, BatchResult, Callback, RecordFuture, RecordInfo, run_callback,
+    with_completing_partition,
 };
 use crate::producer::internals::transaction_manager::{BatchSequence, ProducerIdAndEpoch};
 use crate::protocol::record_batch::{
@@ -385,16 +386,18 @@ impl ProducerBatch {
             Err(_) => self.record_errors.take(),
             Ok(_) => None,
         };
-        for t in self.thunks.iter_mut() {
-            if let Some(cb) = t.callback.take() {
-                let r = match (&outcome, &record_errors) {
-                    (Ok(o), _) => Ok(t.info.metadata(&self.tp, o)),
-                    (Err(_), Some(re)) => Err(re.error_for(t.info.relative_offset)),
-                    (Err(e), None) => Err(e.clone()),
-                };
-                run_callback(cb, r);
+        with_completing_partition(self.tp.partition, || {
+            for t in self.thunks.iter_mut() {
+                if let Some(cb) = t.callback.take() {
+                    let r = match (&outcome, &record_errors) {
+                        (Ok(o), _) => Ok(t.info.metadata(&self.tp, o)),
+                        (Err(_), Some(re)) => Err(re.error_for(t.info.relative_offset)),
+                        (Err(e), None) => Err(e.clone()),
+                    };
+                    run_callback(cb, r);
+                }
             }
-        }
+        });
         match record_errors {
             Some(re) => self.result.fail_records(re),
             None => self.result.complete(outcome),
