@@ -44,8 +44,7 @@ impl std::fmt::Debug for ProducerConfigBuilder {
             .props
             .iter()
             .map(|(k, v)| {
-                let secret = super::config_key(k)
-                    .is_none_or(|key| key.value_type == super::ValueType::Password);
+                let secret = super::java_only::is_secret(k).unwrap_or(true);
                 (
                     k.as_str(),
                     if secret {

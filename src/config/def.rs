@@ -18,8 +18,11 @@ use super::DEFAULT_ENABLE_IDEMPOTENCE;
 use super::builder::ProducerConfigBuilder;
 use super::key::{ConfigKey, Importance, Validator, Value, ValueType, default_value, parse_value};
 use super::password::Password;
-use super::types::{Acks, CompressionType, MetadataRecoveryStrategy, SecurityProtocol};
+use super::types::{
+    Acks, ClientDnsLookup, CompressionType, MetadataRecoveryStrategy, SecurityProtocol,
+};
 use crate::error::Error;
+use crate::metrics::RecordingLevel;
 use std::time::Duration;
 
 /// Looks a key up in [`CONFIG_KEYS`].
@@ -137,6 +140,9 @@ macro_rules! config_def {
             )*
             /// The OAUTHBEARER token provider given in code, if any (not a key).
             pub(super) token_provider: Option<super::token_provider::TokenProviderRef>,
+            /// The Java producer keys that were set and are ignored (`key.serializer`,
+            /// `enable.metrics.push`, ...), sorted by key, with their values.
+            pub(super) java_only: Vec<(&'static str, String)>,
         }
 
         impl ProducerConfig {
@@ -146,6 +152,7 @@ macro_rules! config_def {
                 ProducerConfig {
                     $($field: default_value($name),)*
                     token_provider: None,
+                    java_only: Vec::new(),
                 }
             }
 
@@ -158,14 +165,17 @@ macro_rules! config_def {
                 Ok(())
             }
 
-            /// Every set key with its value as a configuration string, in table order.
+            /// Every set key with its value as a configuration string, sorted by key: the rows
+            /// of the table and the ignored Java keys that were set.
             pub(super) fn rendered(&self) -> Vec<(&'static str, String)> {
-                let mut out = Vec::with_capacity(CONFIG_KEYS.len());
+                let mut out = Vec::with_capacity(CONFIG_KEYS.len() + self.java_only.len());
                 $(
                     if let Some(v) = Value::render(&self.$field) {
                         out.push(($name, v));
                     }
                 )*
+                out.extend(self.java_only.iter().cloned());
+                out.sort_by_key(|&(k, _)| k);
                 out
             }
 
@@ -240,6 +250,19 @@ config_def! {
         setter: buffer_memory(v: usize) => v.to_string(),
         doc: "Total bytes for records waiting to be sent; send() blocks up to max.block.ms \
               when it is full.",
+    }
+    CLIENT_DNS_LOOKUP = "client.dns.lookup" => client_dns_lookup: ClientDnsLookup {
+        type: String,
+        default: Some("use_all_dns_ips"),
+        valid: OneOf("use_all_dns_ips, resolve_canonical_bootstrap_servers_only"),
+        importance: Medium,
+        setter: client_dns_lookup(v: ClientDnsLookup) => v.as_str(),
+        doc: "How host names are resolved. use_all_dns_ips: a host's addresses are tried one \
+              after another; a bootstrap server that does not resolve is skipped (with a \
+              warning), and none resolving is an error. \
+              resolve_canonical_bootstrap_servers_only: each bootstrap host is resolved to all \
+              its addresses, each replaced by its canonical host name (reverse lookup), and \
+              those names are the bootstrap list.",
     }
     CLIENT_ID = "client.id" => client_id: String => &str {
         type: String,
@@ -381,6 +404,40 @@ config_def! {
         setter: metadata_recovery_strategy(v: MetadataRecoveryStrategy) => v.as_str(),
         doc: "What to do when no known broker is reachable: rebootstrap goes back to \
               bootstrap.servers.",
+    }
+    METRIC_REPORTERS = "metric.reporters" => metric_reporters: Vec<String> => &[String] {
+        type: List,
+        default: Some("org.apache.kafka.common.metrics.JmxReporter"),
+        valid: JavaClasses,
+        importance: Low,
+        doc: "Java metrics reporter classes. Accepted so that Java properties load, checked to \
+              be class names, then ignored with a log line: metrics reporters are given in \
+              code (KafkaProducer::builder(..).metrics_reporter(..)).",
+    }
+    METRICS_NUM_SAMPLES = "metrics.num.samples" => metrics_num_samples: usize {
+        type: Int,
+        default: Some("2"),
+        valid: AtLeast(1),
+        importance: Low,
+        setter: metrics_num_samples(v: usize) => v.to_string(),
+        doc: "The number of samples maintained to compute metrics.",
+    }
+    METRICS_RECORDING_LEVEL = "metrics.recording.level" => metrics_recording_level: RecordingLevel {
+        type: String,
+        default: Some("INFO"),
+        valid: OneOf("INFO, DEBUG, TRACE"),
+        importance: Low,
+        setter: metrics_recording_level(v: RecordingLevel) => v.name(),
+        doc: "The highest recording level for metrics: sensors of a higher level (DEBUG, \
+              TRACE) do not record.",
+    }
+    METRICS_SAMPLE_WINDOW_MS = "metrics.sample.window.ms" => metrics_sample_window: Duration {
+        type: Long,
+        default: Some("30000"),
+        valid: AtLeast(0),
+        importance: Low,
+        setter: metrics_sample_window(v: Duration) => ms(v),
+        doc: "The window of time (ms) a metrics sample is computed over.",
     }
     PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE = "partitioner.adaptive.partitioning.enable"
         => partitioner_adaptive_partitioning_enable: bool {

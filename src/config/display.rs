@@ -13,7 +13,8 @@ impl ProducerConfig {
     /// the [`fmt::Display`] impl (Java's "ProducerConfig values:"), which prints secrets as
     /// `[hidden]`.
     ///
-    /// `transactional.id` is listed only when it is set.
+    /// `transactional.id` is listed only when it is set, and so are the Java keys accepted and
+    /// ignored (`key.serializer`, `ssl.provider`, ...), with their values as given.
     ///
     /// ```
     /// use kafka_producer::config::ProducerConfig;
@@ -36,8 +37,7 @@ impl fmt::Display for ProducerConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ProducerConfig values:")?;
         for (k, v) in self.rendered() {
-            let hidden = super::config_key(k)
-                .is_some_and(|key| key.value_type == super::ValueType::Password);
+            let hidden = super::java_only::is_secret(k).unwrap_or(true);
             let v = if hidden { super::Password::HIDDEN } else { &v };
             write!(f, "\n\t{k} = {v}")?;
         }

@@ -6,8 +6,11 @@ use super::parse::{
     INT, LONG, boolean, format_host_port, int, millis, parse_bootstrap_servers, size,
 };
 use super::password::Password;
-use super::types::{Acks, CompressionType, MetadataRecoveryStrategy, SecurityProtocol};
+use super::types::{
+    Acks, ClientDnsLookup, CompressionType, MetadataRecoveryStrategy, SecurityProtocol,
+};
 use crate::error::Error;
+use crate::metrics::RecordingLevel;
 use std::time::Duration;
 
 /// The type of a key's value, as Java's `ConfigDef.Type`.
@@ -94,6 +97,9 @@ pub enum Validator {
     Described(&'static str),
     /// The key is refused: setting it is an error with this message.
     Unsupported(&'static str),
+    /// A comma-separated list of Java class names, checked to be well-formed, then ignored
+    /// (`metric.reporters`).
+    JavaClasses,
     /// A floating-point number in `lo/100..=hi/100` (hundredths, so that the validator stays
     /// `Eq`).
     Hundredths(u32, u32),
@@ -143,6 +149,7 @@ impl ConfigKey {
             Validator::BetweenOr(lo, hi, or) => format!("{or} or {lo}..={hi}"),
             Validator::OneOf(text) | Validator::Described(text) => text.to_string(),
             Validator::Unsupported(_) => "(unset: not supported)".to_string(),
+            Validator::JavaClasses => "Java class names (checked, then ignored)".to_string(),
         }
     }
 
@@ -238,6 +245,18 @@ copy_value!(MetadataRecoveryStrategy, |_key, raw| raw.parse(), |v| v
 copy_value!(SecurityProtocol, |_key, raw| raw.parse(), |v| v
     .as_str()
     .to_string());
+copy_value!(ClientDnsLookup, |_key, raw| raw.parse(), |v| v
+    .as_str()
+    .to_string());
+copy_value!(
+    RecordingLevel,
+    |key, raw| raw.trim().parse().map_err(|_| super::parse::not_one_of(
+        key.name,
+        raw,
+        "INFO, DEBUG, TRACE"
+    )),
+    |v| v.name().to_string()
+);
 
 impl Value for String {
     type Get<'a> = &'a str;
@@ -297,10 +316,13 @@ impl Value for Option<Duration> {
 }
 
 /// A list (`ssl.enabled.protocols`, ...): comma-separated, each item trimmed, empty items
-/// dropped.
+/// dropped; class names checked with [`Validator::JavaClasses`].
 impl Value for Vec<String> {
     type Get<'a> = &'a [String];
-    fn parse(_key: &ConfigKey, raw: &str) -> Result<Self, Error> {
+    fn parse(key: &ConfigKey, raw: &str) -> Result<Self, Error> {
+        if key.validator == Validator::JavaClasses {
+            return super::java_only::parse_classes(key.name, raw, true);
+        }
         Ok(raw
             .split(',')
             .map(str::trim)

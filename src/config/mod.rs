@@ -10,7 +10,8 @@
 //! [`ProducerConfig::from_properties_file`]) or from the typed [`ProducerConfigBuilder`]. Both
 //! go through the same parser and validator, once, so they accept and refuse the same things:
 //!
-//! * an unknown key is an error naming it (with a "did you mean" hint for an obvious typo);
+//! * a key unknown to the Java producer as well is an error naming it (with a "did you mean"
+//!   hint for an obvious typo);
 //! * a value that does not parse or is out of range is an error naming the key, the value and
 //!   what is allowed, as Java's `ConfigDef` does;
 //! * the cross-key rules of Java's `ProducerConfig` and `KafkaProducer` are applied (for example
@@ -18,24 +19,36 @@
 //!
 //! A built [`ProducerConfig`] is read-only: one getter per key.
 //!
-//! Features this crate does not implement yet are refused rather than silently ignored:
-//! `sasl.mechanism=GSSAPI` (Kerberos), and the Java-only JSSE settings
-//! (`ssl.keymanager.algorithm`, ...). Every `compression.type` (`none`, `gzip`, `snappy`,
-//! `lz4`, `zstd`) and every `security.protocol` (`PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`,
-//! `SASL_SSL`) is supported.
+//! A `producer.properties` written for the Java client loads as it is: the Java producer keys
+//! that are not rows of the table are accepted and ignored (`java_only.rs`). Keys naming Java
+//! classes (`key.serializer`, `interceptor.classes`, `partitioner.class`, `metric.reporters`)
+//! must hold well-formed class names and are logged (info for Kafka's own classes, with what
+//! to do in code instead; warn for others); the security class keys
+//! (`sasl.login.callback.handler.class`, `ssl.engine.factory.class`, ...) accept only Kafka's
+//! own default classes. The other keys this crate does not implement (`config.providers`,
+//! `ssl.keymanager.algorithm`, `sasl.kerberos.*`, ...) are checked against their Java type and
+//! warned about once per process. Their values show in the `Display` log and in
+//! [`ProducerConfig::to_properties`].
+//!
+//! Features this crate does not implement are refused rather than silently ignored when
+//! ignoring them would change behaviour: `sasl.mechanism=GSSAPI` (Kerberos),
+//! `transaction.two.phase.commit.enable=true`, custom security classes. Every
+//! `compression.type` (`none`, `gzip`, `snappy`, `lz4`, `zstd`) and every `security.protocol`
+//! (`PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`, `SASL_SSL`) is supported.
 //!
 //! Secrets (`sasl.jaas.config`, `ssl.key.password`, `ssl.keystore.key`, the store passwords)
 //! are [`Password`]s: the `Display` log, `Debug` and the builder's `Debug` print `[hidden]`.
 //!
-//! Layout: `def.rs` holds the table (one row per key) and the macro that generates code from
-//! it; `key.rs` the row type and the parsing of each value type; `types.rs` the enumerated
-//! value types; `parse.rs` the parsing of numbers, `bootstrap.servers` and `.properties` text;
-//! `validate.rs` the cross-key rules; `builder.rs` the builder; `display.rs` the `Display` log
-//! and the Markdown table.
+//! Layout: `def.rs` holds the table (one row per key) and the macro that generates code from it;
+//! `key.rs` the row type and the parsing of each value type; `types.rs` the enumerated value types;
+//! `parse.rs` the parsing of numbers, `bootstrap.servers` and `.properties` text; `validate.rs` the
+//! cross-key rules; `java_only.rs` the Java keys accepted and ignored; `builder.rs` the builder;
+//! `display.rs` the `Display` log and the Markdown table.
 
 mod builder;
 mod def;
 mod display;
+mod java_only;
 mod key;
 mod parse;
 mod password;
@@ -52,7 +65,9 @@ pub use display::markdown_table;
 pub use key::{ConfigKey, Importance, Validator, ValueType};
 pub use parse::{parse_bootstrap_servers, parse_properties};
 pub use password::Password;
-pub use types::{Acks, CompressionType, MetadataRecoveryStrategy, SecurityProtocol};
+pub use types::{
+    Acks, ClientDnsLookup, CompressionType, MetadataRecoveryStrategy, SecurityProtocol,
+};
 
 use crate::error::Error;
 use std::path::Path;

@@ -198,6 +198,11 @@ fn builder_equals_properties() {
         .metadata_recovery_rebootstrap_trigger(ms(50))
         .transaction_timeout(ms(30_000))
         .security_protocol(SecurityProtocol::Plaintext)
+        .client_dns_lookup(ClientDnsLookup::ResolveCanonicalBootstrapServersOnly)
+        .metrics_num_samples(3)
+        .metrics_sample_window(ms(1000))
+        .metrics_recording_level(crate::metrics::RecordingLevel::Debug)
+        .set("metric.reporters", "com.acme.Reporter")
         .build()
         .unwrap();
     let parsed = ProducerConfig::from_properties([
@@ -237,6 +242,14 @@ fn builder_equals_properties() {
         ("metadata.recovery.rebootstrap.trigger.ms", "50"),
         ("transaction.timeout.ms", "30000"),
         ("security.protocol", "plaintext"),
+        (
+            "client.dns.lookup",
+            "resolve_canonical_bootstrap_servers_only",
+        ),
+        ("metrics.num.samples", "3"),
+        ("metrics.sample.window.ms", "1000"),
+        ("metrics.recording.level", "DEBUG"),
+        ("metric.reporters", "com.acme.Reporter"),
     ])
     .unwrap();
     assert_eq!(built, parsed);
@@ -355,6 +368,11 @@ fn invalid_values_name_the_key() {
         (TRANSACTIONAL_ID, &[""]),
         (TRANSACTION_TIMEOUT_MS, &["0", "-1"]),
         (BOOTSTRAP_SERVERS, &["", "h", "h:0"]),
+        (CLIENT_DNS_LOOKUP, &["default", ""]),
+        (METRIC_REPORTERS, &["Jmx Reporter", "org..JmxReporter"]),
+        (METRICS_NUM_SAMPLES, &["0", "2147483648"]),
+        (METRICS_RECORDING_LEVEL, &["info", "WARN", ""]),
+        (METRICS_SAMPLE_WINDOW_MS, &["-1", "x"]),
     ];
     for &(key, values) in cases {
         for &value in values {
@@ -514,29 +532,14 @@ fn unknown_and_java_only_keys() {
     assert!(m.starts_with("unknown configuration key"), "{m}");
     assert!(!m.contains("did you mean"), "{m}");
 
-    for key in ["key.serializer", "value.serializer"] {
-        let (k, m) = err(&[(
-            key,
-            "org.apache.kafka.common.serialization.StringSerializer",
-        )]);
-        assert_eq!(k, key);
-        assert!(m.contains("serializers are Rust types"), "{m}");
-        assert!(m.contains("KafkaProducer"), "{m}");
-    }
-    let (_, m) = err(&[("partitioner.class", "x")]);
-    assert!(m.contains("partitioner is a Rust type"), "{m}");
-    let (_, m) = err(&[("interceptor.classes", "x")]);
-    assert!(m.contains("KafkaProducer"), "{m}");
-    let (_, m) = err(&[("sasl.kerberos.service.name", "kafka")]);
-    assert!(m.contains("GSSAPI"), "{m}");
-    let (_, m) = err(&[("sasl.login.callback.handler.class", "x")]);
-    assert!(m.contains("OAuthBearerTokenProvider"), "{m}");
-    let (_, m) = err(&[("ssl.keymanager.algorithm", "SunX509")]);
-    assert!(m.contains("rustls"), "{m}");
-    let (_, m) = err(&[("transaction.two.phase.commit.enable", "true")]);
-    assert!(m.contains("KIP-939"), "{m}");
-    let (_, m) = err(&[("metrics.num.samples", "2")]);
-    assert!(m.contains("not supported by this crate"), "{m}");
+    // A typo of a Java key this crate accepts and ignores gets the hint too.
+    let (_, m) = err(&[("key.serialiser", "x.Y")]);
+    assert!(m.contains("did you mean `key.serializer`?"), "{m}");
+    let (_, m) = err(&[("sasl.kerberos.service.nam", "kafka")]);
+    assert!(
+        m.contains("did you mean `sasl.kerberos.service.name`?"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -787,7 +790,11 @@ fn properties_file() {
         "kafka-producer-config-test-{}-bad.properties",
         std::process::id()
     ));
-    std::fs::write(&path2, "bootstrap.servers=h:1\nkey.serializer=x\n").unwrap();
+    std::fs::write(
+        &path2,
+        "bootstrap.servers=h:1\nkey.serializer=String Serializer\n",
+    )
+    .unwrap();
     let e = ProducerConfig::from_properties_file(&path2).unwrap_err();
     std::fs::remove_file(&path2).unwrap();
     assert!(
@@ -930,4 +937,385 @@ fn security_keys_round_trip_and_secrets_stay_hidden() {
         .sasl_jaas_config(jaas)
         .set(SSL_KEY_PASSWORD, secret);
     assert!(!format!("{builder:?}").contains(secret), "{builder:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Java producer.properties: class keys, Java keys accepted and ignored, the metrics and DNS rows.
+
+const STRING_SERIALIZER: &str = "org.apache.kafka.common.serialization.StringSerializer";
+
+#[test]
+fn java_class_names() {
+    use super::java_only::is_java_class_name;
+    for ok in [
+        STRING_SERIALIZER,
+        "com.acme.MyInterceptor",
+        "com.acme.Outer$Inner",
+        "_x.$y.Z1",
+        "Single",
+    ] {
+        assert!(is_java_class_name(ok), "{ok}");
+    }
+    for bad in [
+        "",
+        "String Serializer",
+        "org..Foo",
+        ".org.Foo",
+        "org.Foo.",
+        "org.1Foo",
+        "org.Foo-Bar",
+        "org.Foo;",
+    ] {
+        assert!(!is_java_class_name(bad), "{bad:?}");
+    }
+}
+
+#[test]
+fn serializer_keys_are_checked_then_ignored() {
+    for key in ["key.serializer", "value.serializer"] {
+        let c = with(&[(key, STRING_SERIALIZER)]).unwrap();
+        assert!(
+            c.to_properties()
+                .contains(&(key.to_string(), STRING_SERIALIZER.to_string()))
+        );
+        assert!(
+            c.to_string()
+                .contains(&format!("\n\t{key} = {STRING_SERIALIZER}")),
+            "{c}"
+        );
+        // Custom serializers (warned) too.
+        with(&[(key, "io.confluent.kafka.serializers.KafkaAvroSerializer")]).unwrap();
+        for bad in ["String Serializer", "org..Foo", "", "  "] {
+            let (k, m) = err(&[(key, bad)]);
+            assert_eq!(k, key);
+            assert!(m.contains("is not a Java class name"), "{m}");
+        }
+    }
+}
+
+#[test]
+fn list_class_keys() {
+    let c = with(&[
+        (
+            "interceptor.classes",
+            "com.acme.AuditInterceptor, com.acme.Other",
+        ),
+        (
+            "partitioner.class",
+            "org.apache.kafka.clients.producer.RoundRobinPartitioner",
+        ),
+    ])
+    .unwrap();
+    let props = c.to_properties();
+    assert!(props.contains(&(
+        "interceptor.classes".to_string(),
+        "com.acme.AuditInterceptor, com.acme.Other".to_string()
+    )));
+    // Empty list: Java's default.
+    with(&[("interceptor.classes", "")]).unwrap();
+    let (k, m) = err(&[("interceptor.classes", "com.acme.A,com acme B")]);
+    assert_eq!(k, "interceptor.classes");
+    assert!(
+        m.contains("comma-separated list of Java class names"),
+        "{m}"
+    );
+    assert!(m.contains("\"com acme B\" is malformed"), "{m}");
+    let (_, m) = err(&[("partitioner.class", "org..RoundRobinPartitioner")]);
+    assert!(m.contains("is not a Java class name"), "{m}");
+}
+
+#[test]
+fn security_class_keys_accept_only_kafka_defaults() {
+    let sasl = |extra: &[(&'static str, &'static str)]| {
+        let mut props = vec![
+            (SECURITY_PROTOCOL, "SASL_SSL"),
+            (SASL_MECHANISM, "OAUTHBEARER"),
+            (
+                SASL_JAAS_CONFIG,
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required \
+                 clientId=\"c\" clientSecret=\"s\";",
+            ),
+        ];
+        props.extend_from_slice(extra);
+        props
+    };
+    let endpoint = (
+        SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL,
+        "https://idp.example/token",
+    );
+    for handler in [
+        "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler",
+        "org.apache.kafka.common.security.oauthbearer.secured.OAuthBearerLoginCallbackHandler",
+    ] {
+        with(&sasl(&[
+            endpoint,
+            ("sasl.login.callback.handler.class", handler),
+        ]))
+        .unwrap();
+        // Without the endpoint the crate would send unsecured JWTs: refused.
+        let (k, m) = err(&sasl(&[("sasl.login.callback.handler.class", handler)]));
+        assert_eq!(k, "sasl.login.callback.handler.class");
+        assert!(m.contains("sasl.oauthbearer.token.endpoint.url"), "{m}");
+    }
+    let unsecured = "org.apache.kafka.common.security.oauthbearer.internals.unsecured.\
+                     OAuthBearerUnsecuredLoginCallbackHandler";
+    with(&sasl(&[("sasl.login.callback.handler.class", unsecured)])).unwrap();
+    err(&sasl(&[
+        endpoint,
+        ("sasl.login.callback.handler.class", unsecured),
+    ]));
+
+    for (key, known) in [
+        (
+            "sasl.login.class",
+            "org.apache.kafka.common.security.oauthbearer.internals.OAuthBearerRefreshingLogin",
+        ),
+        (
+            "sasl.client.callback.handler.class",
+            "org.apache.kafka.common.security.authenticator.SaslClientCallbackHandler",
+        ),
+        (
+            "ssl.engine.factory.class",
+            "org.apache.kafka.common.security.ssl.DefaultSslEngineFactory",
+        ),
+        (
+            "sasl.oauthbearer.jwt.retriever.class",
+            "org.apache.kafka.common.security.oauthbearer.DefaultJwtRetriever",
+        ),
+    ] {
+        with(&sasl(&[endpoint, (key, known)])).unwrap();
+        // A custom class stays an error, with a clear message.
+        let (k, m) = err(&sasl(&[endpoint, (key, "com.acme.MySecurityPlugin")]));
+        assert_eq!(k, key);
+        assert!(
+            m.contains("custom Java class \"com.acme.MySecurityPlugin\" cannot be used"),
+            "{m}"
+        );
+        assert!(m.contains("authenticates"), "{m}");
+        // A malformed one is a malformed class name.
+        let (_, m) = err(&[(key, "com acme")]);
+        assert!(m.contains("is not a Java class name"), "{m}");
+    }
+    let (_, m) = err(&[(
+        "sasl.login.callback.handler.class",
+        "com.acme.VaultLoginCallbackHandler",
+    )]);
+    assert!(m.contains("remove this setting"), "{m}");
+}
+
+#[test]
+fn unsupported_java_keys_are_accepted_and_warned_once() {
+    use super::java_only::warned;
+    let c = with(&[
+        ("security.providers", "com.acme.Provider"),
+        ("config.providers", "file"),
+        ("ssl.keymanager.algorithm", "SunX509"),
+        ("ssl.trustmanager.algorithm", "PKIX"),
+        ("ssl.provider", "SunJSSE"),
+        ("ssl.secure.random.implementation", "SHA1PRNG"),
+        ("auto.include.jmx.reporter", "true"),
+        ("sasl.kerberos.service.name", "kafka"),
+        ("sasl.kerberos.ticket.renew.window.factor", "0.8"),
+    ])
+    .unwrap();
+    for key in [
+        "security.providers",
+        "config.providers",
+        "ssl.keymanager.algorithm",
+        "sasl.kerberos.service.name",
+    ] {
+        assert!(warned(key), "{key}");
+        assert!(c.to_properties().iter().any(|(k, _)| k == key), "{key}");
+    }
+    assert_eq!(
+        super::java_only::unsupported_message("config.providers"),
+        "Java producer setting `config.providers` is not supported by this crate and is ignored"
+    );
+    // Java's types are checked.
+    let (k, m) = err(&[("sasl.kerberos.min.time.before.relogin", "soon")]);
+    assert_eq!(k, "sasl.kerberos.min.time.before.relogin");
+    assert!(m.contains("not an integer"), "{m}");
+    let (_, m) = err(&[("sasl.kerberos.ticket.renew.jitter", "x")]);
+    assert!(m.contains("not a number"), "{m}");
+    let (_, m) = err(&[("auto.include.jmx.reporter", "yes")]);
+    assert!(m.contains("not a boolean"), "{m}");
+}
+
+#[test]
+fn enable_metrics_push_is_warned_only_when_true() {
+    use super::java_only::warned;
+    // The only test that sets enable.metrics.push (the warned set is per process).
+    with(&[("enable.metrics.push", "false")]).unwrap();
+    with(&[("enable.metrics.push", "FALSE")]).unwrap();
+    assert!(!warned("enable.metrics.push"));
+    with(&[("enable.metrics.push", "true")]).unwrap();
+    assert!(warned("enable.metrics.push"));
+    let (_, m) = err(&[("enable.metrics.push", "maybe")]);
+    assert!(m.contains("not a boolean"), "{m}");
+}
+
+#[test]
+fn two_phase_commit_only_false() {
+    let c = with(&[("transaction.two.phase.commit.enable", "false")]).unwrap();
+    assert!(
+        c.to_string()
+            .contains("transaction.two.phase.commit.enable = false")
+    );
+    let (k, m) = err(&[("transaction.two.phase.commit.enable", "true")]);
+    assert_eq!(k, "transaction.two.phase.commit.enable");
+    assert!(m.contains("KIP-939"), "{m}");
+}
+
+#[test]
+fn kerberos_keys_accepted_but_gssapi_still_refused() {
+    with(&[
+        (SECURITY_PROTOCOL, "SASL_PLAINTEXT"),
+        (SASL_MECHANISM, "PLAIN"),
+        (SASL_JAAS_CONFIG, "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p\";"),
+        ("sasl.kerberos.service.name", "kafka"),
+    ])
+    .unwrap();
+    let (k, m) = err(&[
+        (SECURITY_PROTOCOL, "SASL_PLAINTEXT"),
+        ("sasl.kerberos.service.name", "kafka"),
+    ]);
+    assert_eq!(k, SASL_MECHANISM);
+    assert!(m.contains("GSSAPI"), "{m}");
+}
+
+#[test]
+fn java_only_values_show_and_round_trip() {
+    let c = with(&[
+        ("key.serializer", STRING_SERIALIZER),
+        ("interceptor.classes", "com.acme.AuditInterceptor"),
+        (
+            "sasl.oauthbearer.client.credentials.client.secret",
+            "s3cret",
+        ),
+        ("ssl.provider", "SunJSSE"),
+    ])
+    .unwrap();
+    let shown = c.to_string();
+    assert!(shown.contains("\n\tssl.provider = SunJSSE"), "{shown}");
+    assert!(
+        shown.contains("\n\tsasl.oauthbearer.client.credentials.client.secret = [hidden]"),
+        "{shown}"
+    );
+    assert!(!shown.contains("s3cret"), "{shown}");
+    // Sorted, as Java's log.
+    let keys: Vec<String> = c.to_properties().into_iter().map(|(k, _)| k).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    let again = ProducerConfig::from_properties(c.to_properties()).unwrap();
+    assert_eq!(again, c);
+    // The builder's Debug hides only secrets.
+    let b = ProducerConfig::builder()
+        .set("ssl.provider", "SunJSSE")
+        .set(
+            "sasl.oauthbearer.client.credentials.client.secret",
+            "s3cret",
+        );
+    let dbg = format!("{b:?}");
+    assert!(dbg.contains("SunJSSE") && !dbg.contains("s3cret"), "{dbg}");
+}
+
+#[test]
+fn metrics_rows() {
+    use crate::metrics::RecordingLevel;
+    let c = with(&[]).unwrap();
+    assert_eq!(c.metrics_num_samples(), 2);
+    assert_eq!(c.metrics_sample_window(), Duration::from_secs(30));
+    assert_eq!(c.metrics_recording_level(), RecordingLevel::Info);
+    assert_eq!(
+        c.metric_reporters(),
+        ["org.apache.kafka.common.metrics.JmxReporter".to_string()]
+    );
+    let c = with(&[
+        (METRICS_NUM_SAMPLES, "5"),
+        (METRICS_SAMPLE_WINDOW_MS, "1000"),
+        (METRICS_RECORDING_LEVEL, "DEBUG"),
+        (
+            METRIC_REPORTERS,
+            "com.acme.Reporter,org.apache.kafka.common.metrics.JmxReporter",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(c.metrics_num_samples(), 5);
+    assert_eq!(c.metrics_sample_window(), Duration::from_secs(1));
+    assert_eq!(c.metrics_recording_level(), RecordingLevel::Debug);
+    assert_eq!(c.metric_reporters().len(), 2);
+    with(&[(METRIC_REPORTERS, "")]).unwrap();
+    let (k, m) = err(&[(METRICS_NUM_SAMPLES, "0")]);
+    assert_eq!(
+        (k.as_str(), m.as_str()),
+        (
+            METRICS_NUM_SAMPLES,
+            "value \"0\" is out of range: must be >= 1"
+        )
+    );
+    let (_, m) = err(&[(METRICS_SAMPLE_WINDOW_MS, "-1")]);
+    assert!(m.contains(">= 0"), "{m}");
+    let (k, m) = err(&[(METRICS_RECORDING_LEVEL, "debug")]);
+    assert_eq!(k, METRICS_RECORDING_LEVEL);
+    assert!(m.contains("INFO, DEBUG, TRACE"), "{m}");
+    let (_, m) = err(&[(METRIC_REPORTERS, "org..JmxReporter")]);
+    assert!(m.contains("Java class names"), "{m}");
+
+    let b = ProducerConfig::builder()
+        .bootstrap_servers("localhost:9092")
+        .metrics_num_samples(3)
+        .metrics_sample_window(Duration::from_millis(500))
+        .metrics_recording_level(RecordingLevel::Trace)
+        .build()
+        .unwrap();
+    assert_eq!(b.metrics_num_samples(), 3);
+    assert_eq!(b.metrics_sample_window(), Duration::from_millis(500));
+    assert_eq!(b.metrics_recording_level(), RecordingLevel::Trace);
+}
+
+#[test]
+fn client_dns_lookup_row() {
+    let c = with(&[]).unwrap();
+    assert_eq!(c.client_dns_lookup(), ClientDnsLookup::UseAllDnsIps);
+    let c = with(&[(
+        CLIENT_DNS_LOOKUP,
+        "resolve_canonical_bootstrap_servers_only",
+    )])
+    .unwrap();
+    assert_eq!(
+        c.client_dns_lookup(),
+        ClientDnsLookup::ResolveCanonicalBootstrapServersOnly
+    );
+    for bad in ["default", "USE_ALL_DNS_IPS", "all"] {
+        let (k, m) = err(&[(CLIENT_DNS_LOOKUP, bad)]);
+        assert_eq!(k, CLIENT_DNS_LOOKUP);
+        assert!(
+            m.contains("use_all_dns_ips, resolve_canonical_bootstrap_servers_only"),
+            "{m}"
+        );
+    }
+    let b = ProducerConfig::builder()
+        .bootstrap_servers("localhost:9092")
+        .client_dns_lookup(ClientDnsLookup::ResolveCanonicalBootstrapServersOnly)
+        .build()
+        .unwrap();
+    assert_eq!(
+        b.client_dns_lookup(),
+        ClientDnsLookup::ResolveCanonicalBootstrapServersOnly
+    );
+}
+
+#[test]
+fn java_only_keys_are_sorted_and_disjoint_from_the_table() {
+    let names: Vec<&str> = super::java_only::JAVA_ONLY_KEYS
+        .iter()
+        .map(|k| k.name)
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted);
+    for name in names {
+        assert!(config_key(name).is_none(), "{name} is also a row");
+    }
 }

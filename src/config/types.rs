@@ -1,5 +1,5 @@
-//! The enumerated value types of the configuration: `acks`, `compression.type`,
-//! `metadata.recovery.strategy`, `security.protocol`.
+//! The enumerated value types of the configuration: `acks`, `client.dns.lookup`,
+//! `compression.type`, `metadata.recovery.strategy`, `security.protocol`.
 
 use super::keys::*;
 use super::parse::not_one_of;
@@ -158,6 +158,69 @@ impl FromStr for CompressionType {
 }
 
 impl fmt::Display for CompressionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How host names are resolved to addresses (`client.dns.lookup`, Java's `ClientDnsLookup`).
+///
+/// ```
+/// use kafka_producer::config::ClientDnsLookup;
+/// let l: ClientDnsLookup = "resolve_canonical_bootstrap_servers_only".parse().unwrap();
+/// assert_eq!(l, ClientDnsLookup::ResolveCanonicalBootstrapServersOnly);
+/// assert_eq!(ClientDnsLookup::default().as_str(), "use_all_dns_ips");
+/// assert!("default".parse::<ClientDnsLookup>().is_err()); // removed in Kafka 3.0
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ClientDnsLookup {
+    /// `use_all_dns_ips`: a host name (bootstrap server or broker) stays a name; when it
+    /// resolves to several addresses, a failed connection moves on to the next one. The
+    /// default.
+    #[default]
+    UseAllDnsIps,
+    /// `resolve_canonical_bootstrap_servers_only`: each bootstrap host is resolved to all its
+    /// addresses and each address replaced by its canonical host name (reverse lookup, the
+    /// address itself when that fails), as Java's `InetAddress.getCanonicalHostName()`; those
+    /// names are the bootstrap list (useful with Kerberos or TLS host name checks behind a DNS
+    /// alias). Brokers learnt from metadata are used as `use_all_dns_ips`.
+    ResolveCanonicalBootstrapServersOnly,
+}
+
+impl ClientDnsLookup {
+    /// The configuration value: `use_all_dns_ips` or `resolve_canonical_bootstrap_servers_only`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientDnsLookup::UseAllDnsIps => "use_all_dns_ips",
+            ClientDnsLookup::ResolveCanonicalBootstrapServersOnly => {
+                "resolve_canonical_bootstrap_servers_only"
+            }
+        }
+    }
+}
+
+impl FromStr for ClientDnsLookup {
+    type Err = Error;
+
+    /// Parses the two values, case-sensitively (as Java's validator; surrounding spaces
+    /// ignored).
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim() {
+            "use_all_dns_ips" => Ok(ClientDnsLookup::UseAllDnsIps),
+            "resolve_canonical_bootstrap_servers_only" => {
+                Ok(ClientDnsLookup::ResolveCanonicalBootstrapServersOnly)
+            }
+            _ => Err(not_one_of(
+                CLIENT_DNS_LOOKUP,
+                s,
+                "use_all_dns_ips, resolve_canonical_bootstrap_servers_only",
+            )),
+        }
+    }
+}
+
+impl fmt::Display for ClientDnsLookup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

@@ -3,6 +3,7 @@
 //! `KafkaProducer.configureDeliveryTimeout`, ...), applied once.
 
 use super::def::config_key;
+use super::java_only::{self, JAVA_ONLY_KEYS, java_only_key};
 use super::keys::*;
 use super::parse::INT;
 use super::{
@@ -42,9 +43,27 @@ pub(super) fn build(
     let mut c = ProducerConfig::defaults();
     let mut explicit: HashSet<&str> = HashSet::new();
     for (key, raw) in &pairs {
-        let def = config_key(key).ok_or_else(|| unaccepted_key(key))?;
-        c.set_value(def, raw)?;
-        explicit.insert(def.name);
+        if let Some(def) = config_key(key) {
+            c.set_value(def, raw)?;
+            explicit.insert(def.name);
+        } else if let Some(java) = java_only_key(key) {
+            // Checked and logged (or refused) here; kept for the log and to_properties.
+            let value = java_only::accept(java, raw)?;
+            c.java_only.push((java.name, value));
+            explicit.insert(java.name);
+        } else {
+            return Err(unaccepted_key(key));
+        }
+    }
+    c.java_only.sort_by_key(|&(k, _)| k);
+
+    if explicit.contains(METRIC_REPORTERS) {
+        java_only::log_classes(
+            METRIC_REPORTERS,
+            &c.metric_reporters,
+            false,
+            java_only::metric_reporter,
+        )?;
     }
 
     if c.bootstrap_servers.is_empty() {
@@ -156,6 +175,37 @@ pub(super) fn build(
         }
     }
 
+    // A known OAuth login callback handler is ignored, but it must agree with what this crate
+    // does: tokens from the endpoint when one is set, unsecured JWTs otherwise.
+    if c.security_protocol.uses_sasl() && c.sasl_mechanism == "OAUTHBEARER" {
+        if let Some((_, handler)) = c
+            .java_only
+            .iter()
+            .find(|(k, _)| *k == "sasl.login.callback.handler.class")
+        {
+            let endpoint = c.sasl_oauthbearer_token_endpoint_url.is_some();
+            if java_only::is_oauth_login_handler(handler) && !endpoint {
+                return Err(Error::config(
+                    "sasl.login.callback.handler.class",
+                    format!(
+                        "{handler} needs {SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL} (the OAuth token \
+                         endpoint); without it this crate would send unsecured JWTs"
+                    ),
+                ));
+            }
+            if java_only::is_unsecured_login_handler(handler) && endpoint {
+                return Err(Error::config(
+                    "sasl.login.callback.handler.class",
+                    format!(
+                        "{handler} makes unsecured JWTs, but \
+                         {SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL} is set: this crate would fetch \
+                         tokens from it; remove one of the two settings"
+                    ),
+                ));
+            }
+        }
+    }
+
     // Last, so that a refused config does not use up a number (ProducerConfig.maybeOverrideClientId).
     if !explicit.contains(CLIENT_ID) {
         c.client_id = format!(
@@ -226,63 +276,14 @@ pub(super) fn resolve_idempotence(
     Ok(enabled)
 }
 
-/// The error for a key that is not a [`CONFIG_KEYS`] entry.
+/// The error for a key that is neither a [`CONFIG_KEYS`] entry nor a Java producer key this
+/// crate accepts and ignores ([`JAVA_ONLY_KEYS`]): a key Java does not know either.
 fn unaccepted_key(key: &str) -> Error {
-    let message = match key {
-        "key.serializer" | "value.serializer" => {
-            "serializers are Rust types given to KafkaProducer in code, not configuration; \
-             remove this setting"
-                .to_string()
-        }
-        "partitioner.class" => "the partitioner is a Rust type given to KafkaProducer in code, \
-                                not configuration; remove this setting"
+    let message = match suggest_key(key) {
+        Some(known) => format!("unknown configuration key; did you mean `{known}`?"),
+        None => "unknown configuration key (the accepted keys are listed in \
+                 kafka_producer::config::CONFIG_KEYS)"
             .to_string(),
-        "interceptor.classes" => "interceptors are Rust values given to KafkaProducer in code, \
-                                  not configuration; remove this setting"
-            .to_string(),
-        "transaction.two.phase.commit.enable" => {
-            "two-phase commit (KIP-939) is not supported by this crate; remove this setting"
-                .to_string()
-        }
-        _ if key.starts_with("sasl.kerberos.") => {
-            "GSSAPI (Kerberos) is not supported by this crate; use sasl.mechanism PLAIN, \
-             SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER and remove this setting"
-                .to_string()
-        }
-        "sasl.login.callback.handler.class" | "sasl.login.class" => {
-            "login callback handlers are Rust values given in code: an OAuthBearerTokenProvider \
-             set with ProducerConfigBuilder::sasl_oauthbearer_token_provider; remove this \
-             setting"
-                .to_string()
-        }
-        "sasl.client.callback.handler.class" => "client callback handlers are Java classes; \
-                                                 credentials come from sasl.jaas.config; remove \
-                                                 this setting"
-            .to_string(),
-        "ssl.keymanager.algorithm"
-        | "ssl.trustmanager.algorithm"
-        | "ssl.provider"
-        | "ssl.secure.random.implementation"
-        | "ssl.engine.factory.class" => "a Java JSSE setting with no equivalent in rustls, \
-                                         which this crate uses for TLS; remove it"
-            .to_string(),
-        "client.dns.lookup"
-        | "enable.metrics.push"
-        | "metrics.sample.window.ms"
-        | "metrics.num.samples"
-        | "metrics.recording.level"
-        | "metric.reporters"
-        | "auto.include.jmx.reporter"
-        | "security.providers"
-        | "config.providers" => "this Java producer setting is not supported by this crate; \
-                                 remove it"
-            .to_string(),
-        _ => match suggest_key(key) {
-            Some(known) => format!("unknown configuration key; did you mean `{known}`?"),
-            None => "unknown configuration key (the accepted keys are listed in \
-                     kafka_producer::config::CONFIG_KEYS)"
-                .to_string(),
-        },
     };
     Error::config(key, message)
 }
@@ -296,12 +297,15 @@ pub(super) fn suggest_key(key: &str) -> Option<&'static str> {
             c => c.to_ascii_lowercase(),
         })
         .collect();
-    if let Some(k) = config_key(&normalized) {
-        return Some(k.name);
-    }
-    let (best, distance) = CONFIG_KEYS
+    let names = CONFIG_KEYS
         .iter()
-        .map(|k| (k.name, edit_distance(&normalized, k.name)))
+        .map(|k| k.name)
+        .chain(JAVA_ONLY_KEYS.iter().map(|k| k.name));
+    if let Some(k) = names.clone().find(|&k| k == normalized) {
+        return Some(k);
+    }
+    let (best, distance) = names
+        .map(|k| (k, edit_distance(&normalized, k)))
         .min_by_key(|&(_, d)| d)?;
     let limit = (best.len() / 4).clamp(1, 3);
     (distance <= limit).then_some(best)

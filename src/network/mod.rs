@@ -7,9 +7,12 @@
 //! - [`client`]: [`NetworkClient`](client::NetworkClient): connections by node id with
 //!   reconnect backoff, request and connection-setup timeouts, the least-loaded node, and the
 //!   metadata refresh (`maybe_update`).
+//! - [`dns`]: `bootstrap.servers` resolved by `client.dns.lookup`, once, when the producer is
+//!   created.
 
 pub(crate) mod client;
 pub(crate) mod connection;
+pub(crate) mod dns;
 pub(crate) mod kafka_client;
 #[cfg(test)]
 pub(crate) mod mock_client;

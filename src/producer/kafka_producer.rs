@@ -138,7 +138,10 @@ impl<K, V> KafkaProducerBuilder<K, V> {
                 metadata_max_age: config.metadata_max_age(),
                 metadata_max_idle: config.metadata_max_idle(),
             },
-            config.bootstrap_servers(),
+            &crate::network::dns::resolve_bootstrap_servers(
+                config.bootstrap_servers(),
+                config.client_dns_lookup(),
+            )?,
         ));
         let pool = Arc::new(BufferPool::new(config.buffer_memory(), config.batch_size()));
         let accumulator = Arc::new(RecordAccumulator::new(
