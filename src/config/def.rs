@@ -142,7 +142,7 @@ macro_rules! config_def {
             pub(super) token_provider: Option<super::token_provider::TokenProviderRef>,
             /// The Java producer keys that were set and are ignored (`key.serializer`,
             /// `enable.metrics.push`, ...), sorted by key, with their values.
-            pub(super) java_only: Vec<(&'static str, String)>,
+            pub(super) java_only: super::java_only::JavaOnlyValues,
         }
 
         impl ProducerConfig {
@@ -152,7 +152,7 @@ macro_rules! config_def {
                 ProducerConfig {
                     $($field: default_value($name),)*
                     token_provider: None,
-                    java_only: Vec::new(),
+                    java_only: Default::default(),
                 }
             }
 

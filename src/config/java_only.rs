@@ -287,6 +287,41 @@ java_only! {
     "value.serializer": String => class(serializer),
 }
 
+/// The Java-only keys that were set, with their values (a field of the
+/// [`ProducerConfig`](super::ProducerConfig)). Its `Debug` hides the values of secrets
+/// (`password` keys, such as `sasl.oauthbearer.assertion.private.key.passphrase`), as the
+/// `Debug` of a [`Password`](super::Password) row does.
+#[derive(Clone, Default, PartialEq)]
+pub(crate) struct JavaOnlyValues(pub(crate) Vec<(&'static str, String)>);
+
+impl std::ops::Deref for JavaOnlyValues {
+    type Target = Vec<(&'static str, String)>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for JavaOnlyValues {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl std::fmt::Debug for JavaOnlyValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(k, v)| {
+                let v = if is_secret(k).unwrap_or(true) {
+                    super::Password::HIDDEN
+                } else {
+                    v.as_str()
+                };
+                (k, v)
+            }))
+            .finish()
+    }
+}
+
 /// Looks a key up in [`JAVA_ONLY_KEYS`].
 pub(crate) fn java_only_key(name: &str) -> Option<&'static JavaOnlyKey> {
     JAVA_ONLY_KEYS.iter().find(|k| k.name == name)

@@ -1202,6 +1202,9 @@ fn java_only_values_show_and_round_trip() {
         "{shown}"
     );
     assert!(!shown.contains("s3cret"), "{shown}");
+    // Debug hides the secret too, and shows the other values.
+    let dbg = format!("{c:?}");
+    assert!(dbg.contains("SunJSSE") && !dbg.contains("s3cret"), "{dbg}");
     // Sorted, as Java's log.
     let keys: Vec<String> = c.to_properties().into_iter().map(|(k, _)| k).collect();
     let mut sorted = keys.clone();
