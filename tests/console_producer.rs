@@ -258,6 +258,42 @@ fn sync_with_custom_separators() {
 }
 
 #[test]
+fn reader_config_file_keeps_escaped_whitespace() {
+    let bs = support::bootstrap();
+    let topic = support::unique_topic("console-reader-config");
+    support::create_topic(&topic, 1, 1, &[]);
+    let dir = std::env::temp_dir().join(support::unique_topic("console-reader-config"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("reader.properties");
+    // `\t` is a tab in a Java properties file (and a separator of one space, `\ `, stays one
+    // space): Java's Properties.load keeps escaped and trailing whitespace.
+    std::fs::write(
+        &file,
+        "parse.key=true\n\
+         key.separator=\\t\n\
+         parse.headers=true\n\
+         headers.delimiter=\\ \n",
+    )
+    .unwrap();
+    let file_arg = file.to_string_lossy().into_owned();
+    let out = run_ok(
+        &[
+            "--bootstrap-server",
+            &bs,
+            "--topic",
+            &topic,
+            "--reader-config",
+            &file_arg,
+        ],
+        "h:1 k1\tv1\n",
+    );
+    assert!(stderr(&out).is_empty(), "stderr: {}", stderr(&out));
+    let want = expected(&[(Some("k1"), Some("v1"), vec![("h", Some("1"))])]);
+    assert_eq!(contents(&consume(&topic, want.len())), want);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn producer_config_file_and_producer_property() {
     let bs = support::bootstrap();
     let topic = support::unique_topic("console-config");

@@ -227,8 +227,9 @@ const PROPERTIES_WHITESPACE: [char; 3] = [' ', '\t', '\x0c'];
 /// Follows `java.util.Properties.load`: `key=value`, `key:value` or `key value`; `#` and `!`
 /// comment lines; blank lines; `\` at the end of a line continues it on the next one (whose
 /// leading whitespace is skipped); escapes `\t`, `\n`, `\r`, `\f`, `\uXXXX`, and `\` before any
-/// other character for that character. Values are returned with trailing whitespace removed.
-/// The error is a message naming the line of a malformed `\u` escape.
+/// other character for that character. As Java, values keep their trailing whitespace and
+/// escaped whitespace (`key.separator=\\t` is a tab); the configuration then trims the values
+/// of its own keys, as Java's `ConfigDef` does. The error is a message naming the line of a malformed `\u` escape.
 ///
 /// ```
 /// use kafka_producer::config::parse_properties;
@@ -263,7 +264,7 @@ pub fn parse_properties(text: &str) -> Result<Vec<(String, String)>, String> {
         let line_no = index + 1;
         let key = unescape(key).map_err(|e| format!("line {line_no}: {e}"))?;
         let value = unescape(value).map_err(|e| format!("line {line_no}: {e}"))?;
-        out.push((key, value.trim_end().to_string()));
+        out.push((key, value));
     }
     Ok(out)
 }

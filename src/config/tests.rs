@@ -736,7 +736,8 @@ fn properties_text_parsing() {
     expect("bootstrap.servers", "a:1, b:2");
     expect("acks", "1");
     expect("linger.ms", "20");
-    expect("client.id", "my\tclienté");
+    // Trailing (and escaped) whitespace is kept, as Java's Properties.load.
+    expect("client.id", "my\tclienté  ");
     expect("batch.size", "100");
     expect("max.block.ms", "5");
     expect("key=with:seps x", "v");
@@ -752,6 +753,51 @@ fn properties_text_parsing() {
             .contains("line 3")
     );
     assert!(parse_properties("a=\\ud83d").is_err());
+}
+
+#[test]
+fn properties_keep_escaped_and_trailing_whitespace_and_config_values_are_trimmed() {
+    let props = parse_properties("sep=\\t\ntab = \\t x \\t \nspaces = a  \n").unwrap();
+    assert_eq!(
+        props,
+        vec![
+            ("sep".to_string(), "\t".to_string()),
+            ("tab".to_string(), "\t x \t ".to_string()),
+            ("spaces".to_string(), "a  ".to_string()),
+        ]
+    );
+    // The configuration trims the values of its keys, of every type, as Java's ConfigDef.
+    let c = ProducerConfig::from_properties_str(
+        "bootstrap.servers = a:1 \\t\n\
+         acks = 0 \\t\n\
+         linger.ms = 7  \n\
+         client.id = my-id \\t \n\
+         compression.type = gzip \\t\n\
+         security.protocol = SASL_SSL \\t\n\
+         sasl.mechanism = PLAIN \\t\n\
+         sasl.jaas.config = x \\t\n\
+         client.dns.lookup = use_all_dns_ips \\t\n\
+         metrics.recording.level = DEBUG \\t\n\
+         ssl.enabled.protocols = TLSv1.3 \\t\n\
+         sasl.login.refresh.window.factor = 0.9 \\t\n\
+         enable.idempotence = false \\t\n\
+         key.serializer = org.apache.kafka.common.serialization.StringSerializer \\t\n",
+    )
+    .unwrap();
+    assert_eq!(c.bootstrap_servers(), [("a".to_string(), 1)]);
+    assert_eq!(c.acks(), Acks::None);
+    assert!(!c.enable_idempotence());
+    assert_eq!(c.linger(), Duration::from_millis(7));
+    assert_eq!(c.client_id(), "my-id");
+    assert_eq!(c.compression_type(), CompressionType::Gzip);
+    assert_eq!(c.sasl_mechanism(), "PLAIN");
+    assert_eq!(c.sasl_jaas_config().unwrap().value(), "x");
+    assert_eq!(c.ssl_enabled_protocols(), ["TLSv1.3".to_string()]);
+    assert_eq!(c.sasl_login_refresh_window_factor(), 0.9);
+    assert!(c.to_properties().contains(&(
+        "key.serializer".to_string(),
+        "org.apache.kafka.common.serialization.StringSerializer".to_string()
+    )));
 }
 
 #[test]
