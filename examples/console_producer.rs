@@ -354,19 +354,23 @@ impl Props {
     }
 }
 
-/// Java's `ToolsUtils.validateBootstrapServer`: every comma-separated entry has a port.
-fn validate_bootstrap(servers: &str) -> Result<(), Usage> {
+/// Java's `ToolsUtils.validateBootstrapServer`: every comma-separated entry has a port. As
+/// Java's `split(",")`, trailing empty entries (`a:9092,`) are dropped; the entries are
+/// returned, for `bootstrap.servers`.
+fn validate_bootstrap(servers: &str) -> Result<String, Usage> {
     if servers.trim().is_empty() {
         return Err(Usage::Bad(
             "Error while validating the bootstrap address".into(),
         ));
     }
-    let valid = servers.split(',').all(|hp| {
-        hp.rsplit_once(':')
-            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
-    });
+    let entries = java_split(servers, ",");
+    let valid = !entries.is_empty()
+        && entries.iter().all(|hp| {
+            hp.rsplit_once(':')
+                .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+        });
     if valid {
-        Ok(())
+        Ok(entries.join(","))
     } else {
         Err(Usage::Bad(
             "Please provide valid host:port like host1:9091,host2:9092".into(),
@@ -387,8 +391,8 @@ fn producer_props(args: &Args) -> Result<Props, Usage> {
     }
     match &args.bootstrap {
         Some(bs) => {
-            validate_bootstrap(bs)?;
-            props.put("bootstrap.servers", bs);
+            let bs = validate_bootstrap(bs)?;
+            props.put("bootstrap.servers", &bs);
         }
         None if props.get("bootstrap.servers").is_none() => {
             return Err(Usage::Bad(

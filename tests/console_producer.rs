@@ -258,6 +258,31 @@ fn sync_with_custom_separators() {
 }
 
 #[test]
+fn bootstrap_server_with_trailing_comma() {
+    // Java's split(",") drops trailing empty entries: `host:port,` is accepted.
+    let bs = support::bootstrap();
+    let topic = support::unique_topic("console-trailing-comma");
+    support::create_topic(&topic, 1, 1, &[]);
+    let servers = format!("{bs},,");
+    let out = run_ok(
+        &["--bootstrap-server", &servers, "--topic", &topic],
+        "one\n",
+    );
+    assert!(stderr(&out).is_empty(), "stderr: {}", stderr(&out));
+    let want = expected(&[(None, Some("one"), vec![])]);
+    assert_eq!(contents(&consume(&topic, want.len())), want);
+    // An empty entry before another one is still refused, as in Java.
+    let servers = format!(",{bs}");
+    let out = run(&["--bootstrap-server", &servers, "--topic", &topic], "");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Please provide valid host:port"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn reader_config_file_keeps_escaped_whitespace() {
     let bs = support::bootstrap();
     let topic = support::unique_topic("console-reader-config");
