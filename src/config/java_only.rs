@@ -8,7 +8,10 @@
 //!   keys (`sasl.login.callback.handler.class`, `ssl.engine.factory.class`, ...) only Kafka's
 //!   own default classes are accepted: ignoring a custom one would silently change how the
 //!   client authenticates, so it is an error.
-//! * Other keys this crate does not implement (`config.providers`, `ssl.provider`,
+//! * `config.providers` is accepted only empty (its default): config providers (KIP-297) are
+//!   not supported, and ignoring them would use `${file:...}` placeholders literally; its
+//!   `config.providers.*` sub keys are refused too.
+//! * Other keys this crate does not implement (`ssl.provider`,
 //!   `sasl.kerberos.service.name`, ...) are checked against their Java type and warned about
 //!   once per process and key: "Java producer setting `X` is not supported by this crate and
 //!   is ignored". A few are quiet at the value that is what this crate does
@@ -232,12 +235,23 @@ const fn security_class(known: fn(&str) -> Option<Known>) -> Handling {
 
 const IGNORED: Handling = Handling::Unsupported { quiet: None };
 
+/// The error for `config.providers` (set to providers) and its `config.providers.*` sub keys:
+/// ignoring them would send `${provider:path:key}` placeholders as the values themselves.
+pub(crate) const CONFIG_PROVIDERS: &str = "config providers (KIP-297) are not supported: put \
+     the values in the file (a ${provider:...} placeholder would be used literally)";
+
+/// The prefix of the settings of the config providers (`config.providers.file.class`, ...).
+pub(crate) const CONFIG_PROVIDERS_PREFIX: &str = "config.providers.";
+
 // Java 4.1's ProducerConfig keys (with CommonClientConfigs', SslConfigs' and SaslConfigs') that
 // are not rows of CONFIG_KEYS, plus `auto.include.jmx.reporter` (3.x). `metric.reporters` is a
 // row (it has a default) but its classes are handled as here.
 java_only! {
     "auto.include.jmx.reporter": Boolean => IGNORED,
-    "config.providers": List => IGNORED,
+    "config.providers": List => Handling::OnlyAt {
+        accepted: "",
+        message: CONFIG_PROVIDERS,
+    },
     "enable.metrics.push": Boolean => Handling::Unsupported { quiet: Some("false") },
     "interceptor.classes": List => classes(interceptor),
     "key.serializer": String => class(serializer),

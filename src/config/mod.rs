@@ -25,7 +25,8 @@
 //! must hold well-formed class names and are logged (info for Kafka's own classes, with what
 //! to do in code instead; warn for others); the security class keys
 //! (`sasl.login.callback.handler.class`, `ssl.engine.factory.class`, ...) accept only Kafka's
-//! own default classes. The other keys this crate does not implement (`config.providers`,
+//! own default classes; `config.providers` is accepted only empty (config providers are not
+//! supported). The other keys this crate does not implement (`ssl.provider`,
 //! `ssl.keymanager.algorithm`, `sasl.kerberos.*`, ...) are checked against their Java type and
 //! warned about once per process. Their values show in the `Display` log and in
 //! [`ProducerConfig::to_properties`].

@@ -1150,11 +1150,46 @@ fn security_class_keys_accept_only_kafka_defaults() {
 }
 
 #[test]
+fn config_providers_are_refused() {
+    // Ignoring them would send `${file:...}` placeholders as the values themselves.
+    for (key, value) in [
+        ("config.providers", "file"),
+        ("config.providers", " file , vault "),
+        (
+            "config.providers.file.class",
+            "org.apache.kafka.common.config.provider.FileConfigProvider",
+        ),
+        ("config.providers.vault.param.address", "https://vault"),
+    ] {
+        let (k, m) = err(&[
+            (key, value),
+            (
+                SASL_JAAS_CONFIG,
+                "${file:/etc/kafka/secrets.properties:jaas}",
+            ),
+        ]);
+        assert_eq!(k, key);
+        assert!(
+            m.starts_with(
+                "config providers (KIP-297) are not supported: put the values in the file"
+            ),
+            "{m}"
+        );
+    }
+    // Empty, Java's default (no providers), is accepted.
+    let c = with(&[("config.providers", "")]).unwrap();
+    assert!(
+        c.to_properties()
+            .iter()
+            .any(|(k, _)| k == "config.providers")
+    );
+}
+
+#[test]
 fn unsupported_java_keys_are_accepted_and_warned_once() {
     use super::java_only::warned;
     let c = with(&[
         ("security.providers", "com.acme.Provider"),
-        ("config.providers", "file"),
         ("ssl.keymanager.algorithm", "SunX509"),
         ("ssl.trustmanager.algorithm", "PKIX"),
         ("ssl.provider", "SunJSSE"),
@@ -1166,7 +1201,6 @@ fn unsupported_java_keys_are_accepted_and_warned_once() {
     .unwrap();
     for key in [
         "security.providers",
-        "config.providers",
         "ssl.keymanager.algorithm",
         "sasl.kerberos.service.name",
     ] {
@@ -1174,8 +1208,8 @@ fn unsupported_java_keys_are_accepted_and_warned_once() {
         assert!(c.to_properties().iter().any(|(k, _)| k == key), "{key}");
     }
     assert_eq!(
-        super::java_only::unsupported_message("config.providers"),
-        "Java producer setting `config.providers` is not supported by this crate and is ignored"
+        super::java_only::unsupported_message("ssl.provider"),
+        "Java producer setting `ssl.provider` is not supported by this crate and is ignored"
     );
     // Java's types are checked.
     let (k, m) = err(&[("sasl.kerberos.min.time.before.relogin", "soon")]);

@@ -51,6 +51,8 @@ pub(super) fn build(
             let value = java_only::accept(java, raw)?;
             c.java_only.push((java.name, value));
             explicit.insert(java.name);
+        } else if key.starts_with(java_only::CONFIG_PROVIDERS_PREFIX) {
+            return Err(Error::config(key, java_only::CONFIG_PROVIDERS));
         } else {
             return Err(unaccepted_key(key));
         }
