@@ -1150,6 +1150,28 @@ fn security_class_keys_accept_only_kafka_defaults() {
 }
 
 #[test]
+fn oauth_client_credentials_keys_are_refused_with_the_jaas_option_to_use() {
+    // Java 4.1 prefers these keys over the JAAS options; this crate reads only the JAAS
+    // options, so ignoring them would log in with other (or no) credentials.
+    for (key, option) in [
+        ("sasl.oauthbearer.client.credentials.client.id", "clientId"),
+        (
+            "sasl.oauthbearer.client.credentials.client.secret",
+            "clientSecret",
+        ),
+        ("sasl.oauthbearer.scope", "scope"),
+    ] {
+        let (k, m) = err(&[(key, "S3CRET-or-id")]);
+        assert_eq!(k, key);
+        assert!(m.contains("sasl.jaas.config"), "{m}");
+        assert!(m.contains(&format!("JAAS option {option} ")), "{m}");
+        assert!(!m.contains("S3CRET"), "{m}");
+        // Empty is unset.
+        with(&[(key, "")]).unwrap();
+    }
+}
+
+#[test]
 fn config_providers_are_refused() {
     // Ignoring them would send `${file:...}` placeholders as the values themselves.
     for (key, value) in [
@@ -1269,7 +1291,7 @@ fn java_only_values_show_and_round_trip() {
         ("key.serializer", STRING_SERIALIZER),
         ("interceptor.classes", "com.acme.AuditInterceptor"),
         (
-            "sasl.oauthbearer.client.credentials.client.secret",
+            "sasl.oauthbearer.assertion.private.key.passphrase",
             "s3cret",
         ),
         ("ssl.provider", "SunJSSE"),
@@ -1278,7 +1300,7 @@ fn java_only_values_show_and_round_trip() {
     let shown = c.to_string();
     assert!(shown.contains("\n\tssl.provider = SunJSSE"), "{shown}");
     assert!(
-        shown.contains("\n\tsasl.oauthbearer.client.credentials.client.secret = [hidden]"),
+        shown.contains("\n\tsasl.oauthbearer.assertion.private.key.passphrase = [hidden]"),
         "{shown}"
     );
     assert!(!shown.contains("s3cret"), "{shown}");
@@ -1296,7 +1318,7 @@ fn java_only_values_show_and_round_trip() {
     let b = ProducerConfig::builder()
         .set("ssl.provider", "SunJSSE")
         .set(
-            "sasl.oauthbearer.client.credentials.client.secret",
+            "sasl.oauthbearer.assertion.private.key.passphrase",
             "s3cret",
         );
     let dbg = format!("{b:?}");
