@@ -179,11 +179,39 @@ fn ssl_engine_factory(class: &str) -> Option<Known> {
     )
 }
 
+/// Kafka's JWT retrievers (4.1) that do what this crate does with
+/// `sasl.oauthbearer.token.endpoint.url`: `DefaultJwtRetriever` (a `file:` URL or an OAuth
+/// client-credentials endpoint), `ClientCredentialsJwtRetriever` (the endpoint) and
+/// `FileJwtRetriever` (the `file:` URL). The last two must agree with the URL (checked in
+/// `validate.rs`, see [`jwt_retriever_needs_file_url`]).
 fn jwt_retriever(class: &str) -> Option<Known> {
-    (class.strip_prefix(OAUTH) == Some("DefaultJwtRetriever")).then_some(Known::Info(
-        "tokens come from sasl.oauthbearer.token.endpoint.url (a file: URL or an OAuth \
-         client-credentials endpoint), as with this retriever",
-    ))
+    match class.strip_prefix(OAUTH)? {
+        "DefaultJwtRetriever" => Some(Known::Info(
+            "tokens come from sasl.oauthbearer.token.endpoint.url (a file: URL or an OAuth \
+             client-credentials endpoint), as with this retriever",
+        )),
+        "ClientCredentialsJwtRetriever" => Some(Known::Info(
+            "tokens come from the OAuth client-credentials endpoint \
+             sasl.oauthbearer.token.endpoint.url (clientId, clientSecret and scope from \
+             sasl.jaas.config), as with this retriever",
+        )),
+        "FileJwtRetriever" => Some(Known::Info(
+            "tokens are read from the file: URL sasl.oauthbearer.token.endpoint.url, as with \
+             this retriever",
+        )),
+        _ => None,
+    }
+}
+
+/// For a JWT retriever class that needs one kind of `sasl.oauthbearer.token.endpoint.url`:
+/// `Some(true)` for `FileJwtRetriever` (a `file:` URL), `Some(false)` for
+/// `ClientCredentialsJwtRetriever` (an `http(s)` URL), `None` otherwise.
+pub(crate) fn jwt_retriever_needs_file_url(class: &str) -> Option<bool> {
+    match class.strip_prefix(OAUTH)? {
+        "FileJwtRetriever" => Some(true),
+        "ClientCredentialsJwtRetriever" => Some(false),
+        _ => None,
+    }
 }
 
 fn jwt_validator(class: &str) -> Option<Known> {

@@ -1150,6 +1150,53 @@ fn security_class_keys_accept_only_kafka_defaults() {
 }
 
 #[test]
+fn kafka_jwt_retrievers_are_accepted_when_they_match_the_token_endpoint() {
+    let sasl = |extra: &[(&'static str, &'static str)]| {
+        let mut props = vec![
+            (SECURITY_PROTOCOL, "SASL_SSL"),
+            (SASL_MECHANISM, "OAUTHBEARER"),
+            (
+                SASL_JAAS_CONFIG,
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required \
+                 clientId=\"c\" clientSecret=\"s\";",
+            ),
+        ];
+        props.extend_from_slice(extra);
+        props
+    };
+    const KEY: &str = "sasl.oauthbearer.jwt.retriever.class";
+    let https = (
+        SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL,
+        "https://idp.example/token",
+    );
+    let file = (SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL, "file:/run/token.jwt");
+    let client_credentials =
+        "org.apache.kafka.common.security.oauthbearer.ClientCredentialsJwtRetriever";
+    let file_retriever = "org.apache.kafka.common.security.oauthbearer.FileJwtRetriever";
+    with(&sasl(&[https, (KEY, client_credentials)])).unwrap();
+    with(&sasl(&[file, (KEY, file_retriever)])).unwrap();
+    for (endpoint, class) in [(file, client_credentials), (https, file_retriever)] {
+        let (k, m) = err(&sasl(&[endpoint, (KEY, class)]));
+        assert_eq!(k, KEY);
+        assert!(m.contains("sasl.oauthbearer.token.endpoint.url"), "{m}");
+    }
+    let (k, m) = err(&sasl(&[(KEY, client_credentials)]));
+    assert_eq!(k, KEY);
+    assert!(m.contains("unsecured"), "{m}");
+    // Kafka's client-side validators too.
+    for validator in [
+        "org.apache.kafka.common.security.oauthbearer.DefaultJwtValidator",
+        "org.apache.kafka.common.security.oauthbearer.ClientJwtValidator",
+    ] {
+        with(&sasl(&[
+            https,
+            ("sasl.oauthbearer.jwt.validator.class", validator),
+        ]))
+        .unwrap();
+    }
+}
+
+#[test]
 fn oauth_client_credentials_keys_are_refused_with_the_jaas_option_to_use() {
     // Java 4.1 prefers these keys over the JAAS options; this crate reads only the JAAS
     // options, so ignoring them would log in with other (or no) credentials.

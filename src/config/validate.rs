@@ -208,6 +208,36 @@ pub(super) fn build(
         }
     }
 
+    // A JWT retriever naming one source must agree with sasl.oauthbearer.token.endpoint.url.
+    if c.security_protocol.uses_sasl() && c.sasl_mechanism == "OAUTHBEARER" {
+        const KEY: &str = "sasl.oauthbearer.jwt.retriever.class";
+        if let Some((_, class)) = c.java_only.iter().find(|(k, _)| *k == KEY) {
+            if let Some(needs_file) = java_only::jwt_retriever_needs_file_url(class) {
+                let url = c.sasl_oauthbearer_token_endpoint_url.as_deref();
+                let is_file = url.is_some_and(|u| u.trim().starts_with("file:"));
+                if url.is_none() || is_file != needs_file {
+                    let want = if needs_file {
+                        "a file: URL to read the token from"
+                    } else {
+                        "the http(s) URL of the OAuth token endpoint"
+                    };
+                    return Err(Error::config(
+                        KEY,
+                        format!(
+                            "{class} needs {SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL} set to {want}; \
+                             this crate would {}",
+                            match url {
+                                None => "send unsecured JWTs".to_string(),
+                                Some(u) if is_file => format!("read the token from {u}"),
+                                Some(u) => format!("fetch the token from {u}"),
+                            }
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
     // Last, so that a refused config does not use up a number (ProducerConfig.maybeOverrideClientId).
     if !explicit.contains(CLIENT_ID) {
         c.client_id = format!(
