@@ -5,9 +5,10 @@
 //!   its addresses one after another, see `Connections::resolve`); a host that does not resolve
 //!   is skipped with Java's warning.
 //! * `resolve_canonical_bootstrap_servers_only`: each host is resolved to all its addresses and
-//!   each address replaced by its canonical host name (a reverse lookup, falling back to the
-//!   textual address, as `InetAddress.getCanonicalHostName()`); a host that does not resolve
-//!   is an error, as in Java.
+//!   each address replaced by its canonical host name, as `InetAddress.getCanonicalHostName()`:
+//!   the reverse lookup's name when resolving that name gives the address back (forward
+//!   confirmation), else the textual address, so no address is dropped; a host that does not
+//!   resolve is an error, as in Java.
 //!
 //! Either way, no resolvable bootstrap server at all is Java's configuration error
 //! "No resolvable bootstrap urls given in bootstrap.servers".
@@ -30,8 +31,9 @@ fn system_resolve(host: &str, port: u16) -> io::Result<Vec<IpAddr>> {
     Ok((host, port).to_socket_addrs()?.map(|a| a.ip()).collect())
 }
 
-/// The canonical host name of `ip` (`getnameinfo`), or the textual address when the reverse
-/// lookup fails (as Java's `getCanonicalHostName`).
+/// The reverse lookup of `ip` (`getnameinfo`), or the textual address when it fails; the
+/// forward confirmation of Java's `getCanonicalHostName` is done by
+/// [`expand_bootstrap_servers`].
 fn system_canonical_name(ip: IpAddr) -> String {
     dns_lookup::lookup_addr(&ip).unwrap_or_else(|_| ip.to_string())
 }
@@ -46,7 +48,8 @@ fn url(host: &str, port: u16) -> String {
 }
 
 /// The bootstrap list by `lookup`, given a resolver (`host` → its addresses) and a reverse
-/// resolver (address → canonical name): the pure part of [`resolve_bootstrap_servers`].
+/// resolver (address → its name, or the textual address when there is none): the pure part of
+/// [`resolve_bootstrap_servers`].
 pub(crate) fn expand_bootstrap_servers(
     servers: &[(String, u16)],
     lookup: ClientDnsLookup,
@@ -69,7 +72,18 @@ pub(crate) fn expand_bootstrap_servers(
                     }
                 };
                 for ip in addrs {
-                    let name = canonical_name(ip);
+                    // InetAddress.getCanonicalHostName: the reverse name only if it resolves
+                    // back to this address, else the textual address.
+                    let mut name = canonical_name(ip);
+                    let textual = ip.to_string();
+                    if name != textual && !resolve(&name, port).is_ok_and(|back| back.contains(&ip))
+                    {
+                        log::debug!(
+                            "The name {name} of {textual} does not resolve back to it: using \
+                             the address"
+                        );
+                        name = textual;
+                    }
                     if !resolves(&name, port) {
                         log::warn!(
                             "Couldn't resolve server {} from {BOOTSTRAP_SERVERS} as DNS \
@@ -123,7 +137,7 @@ mod tests {
     const C: IpAddr = IpAddr::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 3));
 
     /// `kafka` has A and B (reverse: broker-1, broker-2), `alias` has C (no reverse name),
-    /// `broker-1`/`broker-2` resolve, everything else does not.
+    /// `broker-1`/`broker-2` and addresses resolve, everything else does not.
     fn resolve(host: &str, _port: u16) -> io::Result<Vec<IpAddr>> {
         match host {
             "kafka" => Ok(vec![A, B]),
@@ -131,7 +145,8 @@ mod tests {
             "empty" => Ok(vec![]),
             "broker-1" => Ok(vec![A]),
             "broker-2" => Ok(vec![B]),
-            "fd00::3" => Ok(vec![C]),
+            // An address resolves to itself, as with getaddrinfo.
+            _ if host.parse::<IpAddr>().is_ok() => Ok(vec![host.parse().unwrap()]),
             _ => Err(io::Error::new(io::ErrorKind::NotFound, "no such host")),
         }
     }
@@ -210,21 +225,24 @@ mod tests {
     }
 
     #[test]
-    fn canonical_name_that_does_not_resolve_is_skipped() {
+    fn canonical_name_not_confirmed_by_a_forward_lookup_is_the_address() {
+        // As InetAddress.getCanonicalHostName: a reverse name that does not resolve, or that
+        // resolves to other addresses, is replaced by the textual address; nothing is dropped.
         let got = expand_bootstrap_servers(
-            &servers(&[("kafka", 9092)]),
+            &servers(&[("kafka", 9092), ("alias", 9093)]),
             ClientDnsLookup::ResolveCanonicalBootstrapServersOnly,
             resolve,
-            |ip| {
-                if ip == A {
-                    "stale-name".to_string()
-                } else {
-                    canonical(ip)
-                }
+            |ip| match ip {
+                A => "stale-name".to_string(),
+                B => "broker-2".to_string(),
+                _ => "broker-1".to_string(), // resolves, but to A, not C
             },
         )
         .unwrap();
-        assert_eq!(got, servers(&[("broker-2", 9092)]));
+        assert_eq!(
+            got,
+            servers(&[("10.0.0.1", 9092), ("broker-2", 9092), ("fd00::3", 9093)])
+        );
     }
 
     #[test]
