@@ -52,6 +52,8 @@ pub(crate) enum Handling {
     },
     /// Not implemented: warned once when set, except to `quiet` (what this crate does).
     Unsupported { quiet: Option<&'static str> },
+    /// A `*.encoding` key of Java's `StringSerializer`: accepted (quietly) when UTF-8.
+    Utf8Encoding,
     /// Not implemented: accepted (quietly) only at `accepted`, refused otherwise.
     OnlyAt {
         accepted: &'static str,
@@ -286,7 +288,8 @@ const OAUTH_SCOPE: &str = "not supported by this crate: put the scope into sasl.
 pub(crate) const CONFIG_PROVIDERS_PREFIX: &str = "config.providers.";
 
 // Java 4.1's ProducerConfig keys (with CommonClientConfigs', SslConfigs' and SaslConfigs') that
-// are not rows of CONFIG_KEYS, plus `auto.include.jmx.reporter` (3.x). `metric.reporters` is a
+// are not rows of CONFIG_KEYS, plus `auto.include.jmx.reporter` (3.x) and the settings of
+// Kafka's StringSerializer (`*.encoding`, which Java passes on to the serializers). `metric.reporters` is a
 // row (it has a default) but its classes are handled as here.
 java_only! {
     "auto.include.jmx.reporter": Boolean => IGNORED,
@@ -297,6 +300,7 @@ java_only! {
     "enable.metrics.push": Boolean => Handling::Unsupported { quiet: Some("false") },
     "interceptor.classes": List => classes(interceptor),
     "key.serializer": String => class(serializer),
+    "key.serializer.encoding": String => Handling::Utf8Encoding,
     "partitioner.class": String => class(partitioner),
     "sasl.client.callback.handler.class": String => security_class(sasl_client_callback_handler),
     "sasl.kerberos.kinit.cmd": String => IGNORED,
@@ -339,6 +343,7 @@ java_only! {
         message: OAUTH_SCOPE,
     },
     "security.providers": String => IGNORED,
+    "serializer.encoding": String => Handling::Utf8Encoding,
     "ssl.engine.factory.class": String => security_class(ssl_engine_factory),
     "ssl.keymanager.algorithm": String => IGNORED,
     "ssl.provider": String => IGNORED,
@@ -350,6 +355,7 @@ java_only! {
                   is refused (false, the default, is accepted)",
     },
     "value.serializer": String => class(serializer),
+    "value.serializer.encoding": String => Handling::Utf8Encoding,
 }
 
 /// The Java-only keys that were set, with their values (a field of the
@@ -547,6 +553,17 @@ pub(crate) fn accept(key: &'static JavaOnlyKey, raw: &str) -> Result<String, Err
                 warn_once(key.name);
             }
         }
+        Handling::Utf8Encoding => {
+            if !(v.eq_ignore_ascii_case("UTF8") || v.eq_ignore_ascii_case("UTF-8")) {
+                return Err(Error::config(
+                    key.name,
+                    format!(
+                        "value \"{v}\" is not supported: only UTF-8 (UTF8) is, since Rust \
+                         strings are UTF-8"
+                    ),
+                ));
+            }
+        }
         Handling::OnlyAt { accepted, message } => {
             let ok = if key.value_type == ValueType::Boolean {
                 v.eq_ignore_ascii_case(accepted)
@@ -559,6 +576,33 @@ pub(crate) fn accept(key: &'static JavaOnlyKey, raw: &str) -> Result<String, Err
         }
     }
     Ok(v.to_string())
+}
+
+/// The keys naming classes to which Java passes every setting (serializers, interceptors,
+/// partitioner, metrics reporters): with a custom class among them, keys unknown to Java may be
+/// that class's settings (`schema.registry.url`).
+pub(crate) const PLUGIN_CLASS_KEYS: &[&str] = &[
+    "key.serializer",
+    "value.serializer",
+    "interceptor.classes",
+    "partitioner.class",
+    "metric.reporters",
+];
+
+/// Whether `class` is not one of Kafka's own (`org.apache.kafka.*`).
+pub(crate) fn is_custom_class(class: &str) -> bool {
+    !class.starts_with("org.apache.kafka.")
+}
+
+/// The warning for a key unknown to Java, accepted because a custom class is configured.
+pub(crate) fn unknown_key_message(key: &str, did_you_mean: Option<&str>) -> String {
+    let hint = did_you_mean
+        .map(|k| format!("; did you mean `{k}`?"))
+        .unwrap_or_default();
+    format!(
+        "`{key}` is not a Java producer setting; ignored (the custom classes named in this \
+         configuration may have read it in Java){hint}"
+    )
 }
 
 /// Whether the warning for `key` has been logged in this process.

@@ -1219,6 +1219,75 @@ fn oauth_client_credentials_keys_are_refused_with_the_jaas_option_to_use() {
 }
 
 #[test]
+fn string_serializer_encoding_keys_accept_only_utf8() {
+    for key in [
+        "key.serializer.encoding",
+        "value.serializer.encoding",
+        "serializer.encoding",
+    ] {
+        for v in ["UTF8", "utf-8", " UTF-8 "] {
+            with(&[(key, v)]).unwrap();
+        }
+        let (k, m) = err(&[(key, "ISO-8859-1")]);
+        assert_eq!(k, key);
+        assert!(m.contains("only UTF-8"), "{m}");
+        assert!(m.contains("Rust strings are UTF-8"), "{m}");
+    }
+}
+
+#[test]
+fn unknown_keys_are_accepted_with_a_custom_plugin_class() {
+    let avro = "io.confluent.kafka.serializers.KafkaAvroSerializer";
+    for class_key in [
+        "key.serializer",
+        "value.serializer",
+        "interceptor.classes",
+        "partitioner.class",
+        "metric.reporters",
+    ] {
+        let c = with(&[
+            (class_key, avro),
+            ("schema.registry.url", "http://registry:8081"),
+            ("basic.auth.credentials.source", "USER_INFO"),
+        ])
+        .unwrap();
+        // Not kept: they are not this crate's settings.
+        assert!(
+            !c.to_properties()
+                .iter()
+                .any(|(k, _)| k == "schema.registry.url")
+        );
+    }
+    // A list with a custom class among Kafka's.
+    with(&[
+        (
+            METRIC_REPORTERS,
+            "org.apache.kafka.common.metrics.JmxReporter, com.acme.Reporter",
+        ),
+        ("acme.reporter.url", "x"),
+    ])
+    .unwrap();
+    assert_eq!(
+        super::java_only::unknown_key_message("schema.registry.url", None),
+        "`schema.registry.url` is not a Java producer setting; ignored (the custom classes named \
+         in this configuration may have read it in Java)"
+    );
+    // Without a custom class (Kafka's own only), unknown keys stay errors, with the hint.
+    let (k, m) = err(&[
+        ("value.serializer", STRING_SERIALIZER),
+        (
+            "partitioner.class",
+            "org.apache.kafka.clients.producer.RoundRobinPartitioner",
+        ),
+        ("schema.registry.url", "http://registry:8081"),
+    ]);
+    assert_eq!(k, "schema.registry.url");
+    assert!(m.starts_with("unknown configuration key"), "{m}");
+    let (_, m) = err(&[("lingr.ms", "5")]);
+    assert!(m.contains("did you mean `linger.ms`?"), "{m}");
+}
+
+#[test]
 fn config_providers_are_refused() {
     // Ignoring them would send `${file:...}` placeholders as the values themselves.
     for (key, value) in [

@@ -40,6 +40,15 @@ pub(super) fn build(
         }
     }
 
+    // Java passes every setting to the serializers, interceptors, partitioner and metrics
+    // reporters: with a custom one among them, a key unknown to Java may be its setting.
+    let custom_class = pairs.iter().any(|(k, v)| {
+        java_only::PLUGIN_CLASS_KEYS.contains(&k.as_str())
+            && v.split(',')
+                .map(str::trim)
+                .any(|class| !class.is_empty() && java_only::is_custom_class(class))
+    });
+
     let mut c = ProducerConfig::defaults();
     let mut explicit: HashSet<&str> = HashSet::new();
     for (key, raw) in &pairs {
@@ -53,6 +62,8 @@ pub(super) fn build(
             explicit.insert(java.name);
         } else if key.starts_with(java_only::CONFIG_PROVIDERS_PREFIX) {
             return Err(Error::config(key, java_only::CONFIG_PROVIDERS));
+        } else if custom_class {
+            log::warn!("{}", java_only::unknown_key_message(key, suggest_key(key)));
         } else {
             return Err(unaccepted_key(key));
         }
@@ -309,7 +320,8 @@ pub(super) fn resolve_idempotence(
 }
 
 /// The error for a key that is neither a [`CONFIG_KEYS`] entry nor a Java producer key this
-/// crate accepts and ignores ([`JAVA_ONLY_KEYS`]): a key Java does not know either.
+/// crate accepts and ignores ([`JAVA_ONLY_KEYS`]): a key Java does not know either (and no
+/// custom class that could read it is configured).
 fn unaccepted_key(key: &str) -> Error {
     let message = match suggest_key(key) {
         Some(known) => format!("unknown configuration key; did you mean `{known}`?"),
