@@ -709,3 +709,40 @@ fn failed_build_closes_the_interceptors() {
     assert_eq!(closes.load(Ordering::SeqCst), 1);
     assert_eq!(*ev.lock(), ["p.close"]);
 }
+
+/// A producer whose last handle is dropped inside a callback (so its close runs on the sender
+/// thread, which cannot wait for itself) still closes its interceptors, once, when the sender
+/// thread stops (Java's `close()` from a callback closes them too). Failed before the sender
+/// thread closed them: 0 closes, ever.
+#[test]
+fn producer_dropped_in_a_callback_closes_the_interceptors() {
+    let cluster = MockCluster::new(1);
+    cluster.create_topic("t", 1);
+    let ev = events();
+    let probe = Probe::new("p", Mode::Fine, &ev);
+    let (_, acks, closes) = probe.handles();
+    let producer = Arc::new(
+        KafkaProducer::builder(config(&cluster, &[]), StringSerializer, StringSerializer)
+            .interceptor(probe)
+            .build()
+            .unwrap(),
+    );
+    producer.partitions_for("t").unwrap();
+    let last = Arc::new(Mutex::new(Some(producer.clone())));
+    let in_callback = last.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _ = producer.send_with_callback(ProducerRecord::new("t", "v".to_string()), move |r| {
+        // Drops the last handle here, on the sender thread.
+        in_callback.lock().take();
+        let _ = tx.send(r.is_ok());
+    });
+    drop(producer);
+    assert!(rx.recv_timeout(WAIT).unwrap(), "the record was sent");
+    let deadline = std::time::Instant::now() + WAIT;
+    while closes.load(Ordering::SeqCst) == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(closes.load(Ordering::SeqCst), 1);
+    assert_eq!(acks.lock().len(), 1);
+    assert!(last.lock().is_none());
+}

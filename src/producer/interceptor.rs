@@ -55,7 +55,9 @@ pub trait ProducerInterceptor<K, V>: Send + Sync {
     /// Called on the caller thread at the very start of `send` (before even the closed check),
     /// before the key and value are serialized and the partition is chosen; may change or
     /// replace the record (`*record = ...`). An `Err` or a panic is logged (warn) and the send
-    /// goes on with the record as it is.
+    /// goes on with the record as it is, including any change made before the error (Java
+    /// passes on the record from before the failing interceptor; here the record is changed in
+    /// place, which saves a clone per record: change it only once nothing can fail).
     fn on_send(&self, record: &mut ProducerRecord<K, V>) -> Result<(), Error>;
 
     /// Called once per record when it is acknowledged or fails: on the sender thread before
@@ -121,13 +123,27 @@ impl<K, V, I: ProducerInterceptor<K, V>> AckInterceptor for Erased<K, V, I> {
     }
 }
 
-/// The acknowledgement half of the chain, shared by the records' callbacks.
-struct AckChain(Vec<Arc<dyn AckInterceptor>>);
+/// The acknowledgement half of the chain, shared by the records' callbacks and the sender
+/// thread (which closes it when it stops).
+pub(crate) struct AckChain {
+    list: Vec<Arc<dyn AckInterceptor>>,
+    closed: AtomicBool,
+}
 
 impl AckChain {
     fn on_acknowledgement(&self, metadata: &RecordMetadata, error: Option<&Error>) {
-        for i in &self.0 {
+        for i in &self.list {
             i.on_acknowledgement(metadata, error);
+        }
+    }
+
+    /// Calls every interceptor's `close`, once whatever the number of calls.
+    pub(crate) fn close(&self) {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        for i in &self.list {
+            i.close();
         }
     }
 }
@@ -136,7 +152,6 @@ impl AckChain {
 pub(crate) struct ProducerInterceptors<K, V> {
     on_send: Vec<Arc<dyn ProducerInterceptor<K, V>>>,
     acks: Arc<AckChain>,
-    closed: AtomicBool,
 }
 
 /// An interceptor, once as itself and once type-erased.
@@ -174,8 +189,10 @@ impl<K, V> InterceptorList<K, V> {
         let (on_send, acks) = std::mem::take(&mut self.0).into_iter().unzip();
         Some(ProducerInterceptors {
             on_send,
-            acks: Arc::new(AckChain(acks)),
-            closed: AtomicBool::new(false),
+            acks: Arc::new(AckChain {
+                list: acks,
+                closed: AtomicBool::new(false),
+            }),
         })
     }
 }
@@ -295,12 +312,14 @@ impl<K, V> ProducerInterceptors<K, V> {
 
     /// Calls every interceptor's `close`, once whatever the number of calls.
     pub(crate) fn close(&self) {
-        if self.closed.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        for i in &self.acks.0 {
-            i.close();
-        }
+        self.acks.close();
+    }
+
+    /// The part that closes the chain, for the sender thread: it closes the interceptors when
+    /// it stops, after the last acknowledgement, also when the producer was closed or dropped
+    /// on the sender thread itself (from a callback), where `close` cannot wait for it.
+    pub(crate) fn closer(&self) -> Arc<AckChain> {
+        self.acks.clone()
     }
 }
 

@@ -219,6 +219,9 @@ impl<K, V> KafkaProducerBuilder<K, V> {
             control.clone(),
         );
         let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        let interceptors = interceptors.build();
+        let closer = interceptors.as_ref().map(|i| i.closer());
+        let closer_on_error = closer.clone();
         let thread = std::thread::Builder::new()
             .name(format!(
                 "kafka-producer-network-thread | {}",
@@ -226,16 +229,24 @@ impl<K, V> KafkaProducerBuilder<K, V> {
             ))
             .spawn(move || {
                 sender.run();
+                if let Some(c) = closer {
+                    c.close();
+                }
                 let _ = done_tx.send(());
             })
-            .map_err(|e| Error::Network(format!("cannot start the sender thread: {e}")))?;
+            .map_err(|e| {
+                if let Some(c) = closer_on_error {
+                    c.close();
+                }
+                Error::Network(format!("cannot start the sender thread: {e}"))
+            })?;
         let sender_thread_id = thread.thread().id();
         Ok(KafkaProducer {
             config,
             key_serializer,
             value_serializer,
             partitioner,
-            interceptors: interceptors.build(),
+            interceptors,
             transactional,
             accumulator,
             metadata,
