@@ -33,6 +33,7 @@ impl NetworkClient {
                 timeout = timeout.min(left);
             }
         }
+        let select_start = Instant::now();
         if let Err(e) = self.poll.poll(&mut self.events, Some(timeout)) {
             if e.kind() != io::ErrorKind::Interrupted {
                 log::error!("Poll failed: {e}");
@@ -62,6 +63,9 @@ impl NetworkClient {
         }
         self.handle_timeouts(now);
         self.handle_written_without_response(now);
+        if let Some(m) = &self.sensors {
+            m.poll(now - select_start, now.elapsed(), now);
+        }
         std::mem::take(&mut self.pending)
     }
 
@@ -80,6 +84,9 @@ impl NetworkClient {
             match conn.finish_connect() {
                 Ok(true) => {
                     log::debug!("Connection to node {node} ({}) established", conn.addr);
+                    if let Some(m) = &self.sensors {
+                        m.connection_created(now);
+                    }
                     if conn.is_tls() {
                         conn.state = ConnState::TlsHandshake;
                     } else {
@@ -116,6 +123,14 @@ impl NetworkClient {
                 return;
             };
             let (frames, result) = conn.read(now);
+            if let Some(m) = &self.sensors {
+                if conn.bytes_read > 0 {
+                    m.bytes_received(node, conn.bytes_read, now);
+                }
+                for f in &frames {
+                    m.completed_receive(node, f.payload.len() + 4, now);
+                }
+            }
             for f in frames {
                 self.handle_received(node, f, now);
             }
@@ -335,6 +350,7 @@ mod tests {
             rebootstrap: false,
             rebootstrap_trigger: Duration::from_secs(300),
             ssl: Some(Arc::new(SslFactory::new(ssl).unwrap())),
+            metrics: None,
         };
         (
             NetworkClient::new(config, metadata.clone()).unwrap(),

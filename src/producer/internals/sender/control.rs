@@ -26,6 +26,8 @@ pub(crate) struct SenderConfig {
     pub retry_backoff: Duration,
     /// `enable.idempotence`.
     pub idempotence: bool,
+    /// The producer's metrics registry, with its `client-id` tag.
+    pub metrics: crate::producer::internals::sender_metrics_registry::SenderMetricsRegistry,
     /// The transactional state, with `transactional.id`.
     pub transactional: Option<
         std::sync::Arc<
