@@ -447,3 +447,66 @@ impl SelectorMetrics {
         self.connection_count.store(n, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::MetricConfig;
+    use crate::time::{MockTime, Time};
+
+    /// Java's `SelectorTest` metric names: client-level meters in `producer-metrics`, per-node
+    /// ones in `producer-node-metrics` tagged `node-id=node-<id>`, counted once per node.
+    #[test]
+    fn records_client_and_node_metrics() {
+        let time = MockTime::new();
+        let metrics = Metrics::new(MetricConfig::default(), Arc::new(time.clone()));
+        let mut s = SelectorMetrics::new(metrics.clone(), "c1");
+        s.maybe_register_connection_metrics(3);
+        s.maybe_register_connection_metrics(3);
+        let now = time.now();
+        s.connection_created(now);
+        s.set_connection_count(1);
+        s.bytes_sent(3, 100, now);
+        s.bytes_sent(3, 50, now);
+        s.completed_send(3, 150, now);
+        s.bytes_received(3, 40, now);
+        s.completed_receive(3, 40, now);
+        s.bytes_sent(7, 10, now); // a node without metrics: the client's only
+        s.poll(Duration::from_millis(3), Duration::from_millis(1), now);
+        let all = metrics.metrics();
+        let client =
+            |n: &str| all[&MetricName::new(n, GROUP, "", [("client-id", "c1")])].metric_value();
+        let node = |n: &str| {
+            all[&MetricName::new(
+                n,
+                NODE_GROUP,
+                "",
+                [("client-id", "c1"), ("node-id", "node-3")],
+            )]
+                .metric_value()
+        };
+        assert_eq!(client("connection-creation-total"), 1.0);
+        assert_eq!(client("connection-count"), 1.0);
+        assert_eq!(client("outgoing-byte-total"), 160.0);
+        assert_eq!(client("incoming-byte-total"), 40.0);
+        assert_eq!(client("network-io-total"), 4.0, "three writes and a read");
+        assert_eq!(client("request-total"), 1.0);
+        assert_eq!(client("request-size-avg"), 150.0);
+        assert_eq!(client("response-total"), 1.0);
+        assert_eq!(client("select-total"), 1.0);
+        assert_eq!(client("io-wait-time-ns-total"), 3e6);
+        assert_eq!(client("io-time-ns-total"), 1e6);
+        assert_eq!(client("iotime-total"), 1e6, "the deprecated twin");
+        assert_eq!(node("outgoing-byte-total"), 150.0);
+        assert_eq!(node("incoming-byte-total"), 40.0);
+        assert_eq!(node("request-total"), 1.0);
+        assert_eq!(node("request-size-max"), 150.0);
+        assert_eq!(node("response-total"), 1.0);
+        assert!(
+            node("request-latency-avg").is_nan(),
+            "the sender records it"
+        );
+        metrics.sensor("node-3.latency").record(12.0);
+        assert_eq!(node("request-latency-max"), 12.0);
+    }
+}

@@ -122,6 +122,9 @@ pub(crate) struct NetworkClient {
     finalized_features: Option<crate::protocol::versions::ApiVersions>,
     /// Java's `Selector.SelectorMetrics`.
     sensors: Option<crate::network::selector_metrics::SelectorMetrics>,
+    /// Time spent writing requests in `send` since the last poll (Java writes in `poll`):
+    /// counted in the next poll's `io-time`.
+    io_time_outside_poll: Duration,
 }
 
 impl NetworkClient {
@@ -135,6 +138,7 @@ impl NetworkClient {
             .map(|m| crate::network::selector_metrics::SelectorMetrics::new(m, &config.client_id));
         Ok(NetworkClient {
             sensors,
+            io_time_outside_poll: Duration::ZERO,
             config,
             poll,
             events: Events::with_capacity(256),

@@ -64,7 +64,8 @@ impl NetworkClient {
         self.handle_timeouts(now);
         self.handle_written_without_response(now);
         if let Some(m) = &self.sensors {
-            m.poll(now - select_start, now.elapsed(), now);
+            let io = now.elapsed() + std::mem::take(&mut self.io_time_outside_poll);
+            m.poll(now - select_start, io, now);
         }
         std::mem::take(&mut self.pending)
     }

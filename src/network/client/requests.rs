@@ -24,7 +24,14 @@ impl NetworkClient {
                     req.correlation_id
                 );
                 c.enqueue(req, now);
-                self.flush_writes(node, now);
+                if self.sensors.is_some() {
+                    // Written at once, outside `poll`: the I/O time joins the next poll's.
+                    let start = Instant::now();
+                    self.flush_writes(node, now);
+                    self.io_time_outside_poll += start.elapsed();
+                } else {
+                    self.flush_writes(node, now);
+                }
             }
             None => self.pending.push(ClientResponse {
                 node,

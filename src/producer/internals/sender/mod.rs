@@ -434,9 +434,13 @@ fn abandon_batch(
     if let Some(t) = txn.as_ref().and_then(|tm| tm.transactional_state()) {
         t.lock().batch_failed(&err);
     }
+    // Counted before the records complete, as Java's `failBatch`: who sees a record fail sees
+    // it counted.
+    if !batch.is_done() {
+        sensors.record_errors(&batch.topic_partition().topic, batch.record_count(), None);
+    }
     if batch.done(Err(err)) {
         metrics.records_failed += batch.record_count() as u64;
-        sensors.record_errors(&batch.topic_partition().topic, batch.record_count(), None);
     }
 }
 

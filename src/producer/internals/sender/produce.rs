@@ -491,11 +491,14 @@ impl<C: KafkaClient> Sender<C> {
                     }
                     let adjust = (batch.attempts() as i64) < i64::from(self.config.retries);
                     let seq = batch.sequence();
+                    if !batch.is_done() {
+                        // Before the records complete, as Java's `failBatch`.
+                        self.sensors
+                            .record_errors(&tp.topic, batch.record_count(), Some(now));
+                    }
                     let failed_now = batch.done(Err(err.clone()));
                     if failed_now {
                         self.metrics.records_failed += batch.record_count() as u64;
-                        self.sensors
-                            .record_errors(&tp.topic, batch.record_count(), Some(now));
                     }
                     if let (Some(tm), Some(seq)) = (self.txn.as_mut(), seq) {
                         if failed_now {
@@ -538,10 +541,13 @@ impl<C: KafkaClient> Sender<C> {
         if let (Some(tm), Some(seq)) = (self.txn.as_mut(), batch.sequence()) {
             tm.forget_batch(batch.topic_partition(), seq.id);
         }
-        if batch.done(Err(err)) {
-            self.metrics.records_failed += batch.record_count() as u64;
+        if !batch.is_done() {
+            // Before the records complete, as Java's `failBatch`.
             self.sensors
                 .record_errors(&batch.topic_partition().topic, batch.record_count(), None);
+        }
+        if batch.done(Err(err)) {
+            self.metrics.records_failed += batch.record_count() as u64;
         }
     }
 
