@@ -183,3 +183,50 @@ fn metrics_of_a_real_run_add_up() {
     let m = p.metrics();
     assert_eq!(client(&m, "record-send-total"), 20_001.0);
 }
+
+/// Java's `KafkaProducerMetrics`: the time spent in each transactional call, counted when the
+/// call succeeds.
+#[test]
+fn transactional_calls_record_their_time() {
+    let t = support::unique_topic("metrics-txn");
+    support::create_topic(&t, 1, 1, &[]);
+    let config = ProducerConfig::builder()
+        .bootstrap_servers(support::bootstrap())
+        .set("client.id", CLIENT_ID)
+        .transactional_id(support::unique_topic("metrics-txn-id"))
+        .max_block(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let p: KafkaProducer<Vec<u8>, Vec<u8>> =
+        KafkaProducer::new(config, ByteArraySerializer, ByteArraySerializer).unwrap();
+    let names = [
+        "txn-init-time-ns-total",
+        "txn-begin-time-ns-total",
+        "txn-send-offsets-time-ns-total",
+        "txn-commit-time-ns-total",
+        "txn-abort-time-ns-total",
+    ];
+    for n in names {
+        assert_eq!(client(&p.metrics(), n), 0.0, "{n}");
+    }
+    p.init_transactions().unwrap();
+    p.begin_transaction().unwrap();
+    p.send(ProducerRecord::new(&t, b"v".to_vec()))
+        .get()
+        .unwrap();
+    p.commit_transaction().unwrap();
+    p.begin_transaction().unwrap();
+    p.send(ProducerRecord::new(&t, b"w".to_vec()))
+        .get()
+        .unwrap();
+    p.abort_transaction().unwrap();
+    let m = p.metrics();
+    for n in names.iter().filter(|n| !n.contains("send-offsets")) {
+        assert!(client(&m, n) > 0.0, "{n}");
+    }
+    assert_eq!(client(&m, "txn-send-offsets-time-ns-total"), 0.0);
+    assert_eq!(client(&m, "record-send-total"), 2.0);
+    assert_eq!(topic(&m, "record-send-total", &t), 2.0);
+    // The coordinator's requests count in the network metrics too.
+    assert!(client(&m, "request-total") >= 6.0);
+}
