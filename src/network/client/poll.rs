@@ -351,7 +351,10 @@ mod tests {
             rebootstrap: false,
             rebootstrap_trigger: Duration::from_secs(300),
             ssl: Some(Arc::new(SslFactory::new(ssl).unwrap())),
-            metrics: None,
+            metrics: Some(crate::metrics::Metrics::new(
+                crate::metrics::MetricConfig::default(),
+                crate::time::system(),
+            )),
         };
         (
             NetworkClient::new(config, metadata.clone()).unwrap(),
@@ -398,6 +401,22 @@ mod tests {
         let state = client.nodes.values().next().unwrap();
         assert!(state.failures >= 1 && state.backoff_until.is_some());
         assert!(state.authentication_failure_logged);
+        // Java's SelectorMetrics: a connection created, failed authentication, closed.
+        let metrics = client.config.metrics.as_ref().unwrap().metrics();
+        let value = |n: &str| {
+            let key = crate::metrics::MetricName::new(
+                n,
+                "producer-metrics",
+                "",
+                [("client-id", "tls-test")],
+            );
+            metrics[&key].metric_value()
+        };
+        assert_eq!(value("connection-creation-total"), 1.0);
+        assert_eq!(value("failed-authentication-total"), 1.0);
+        assert_eq!(value("successful-authentication-total"), 0.0);
+        assert_eq!(value("connection-close-total"), 1.0);
+        assert_eq!(value("connection-count"), 0.0);
         let _ = s.thread.join();
     }
 
