@@ -235,3 +235,29 @@ fn a_split_batch_is_counted() {
     assert!(f1.is_done() && f2.is_done());
     assert_eq!(value(&h, "record-send-total"), 4.0, "2 first, then 1 + 1");
 }
+
+/// A batch past `delivery.timeout.ms` fails: its records count as errors once, even when its
+/// late response (an error too) comes back afterwards.
+#[test]
+fn an_expired_batch_counts_its_records_as_errors_once() {
+    let mut h = Harness::new(Setup {
+        delivery_timeout: Duration::from_millis(1500),
+        ..Setup::default()
+    });
+    let f1 = h.append(&tp(0));
+    let f2 = h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    h.time.sleep_ms(1500);
+    h.run_once();
+    assert!(f1.is_done() && f2.is_done());
+    assert_eq!(value(&h, "record-error-total"), 2.0);
+    assert_eq!(topic_value(&h, "record-error-total", "test"), 2.0);
+    h.respond(produce_response(
+        &tp(0),
+        -1,
+        ErrorCode::TOPIC_AUTHORIZATION_FAILED,
+    ));
+    h.run_once();
+    assert_eq!(value(&h, "record-error-total"), 2.0, "not counted twice");
+}
