@@ -936,7 +936,6 @@ fn fail(msg: impl std::fmt::Display) -> ! {
     std::process::exit(1);
 }
 
-/// `--print-metrics`: this crate's counters, named as Java's `group:name:{tags}`.
 /// The producer's metrics as Java's `ToolsUtils.printMetrics` rows: `group:name:{tags}` and
 /// the value with three decimals, sorted by name.
 fn metrics_rows(

@@ -36,7 +36,8 @@ pub(crate) struct SenderConfig {
     >,
 }
 
-/// What the sender did, for tests, tools and the `metrics()` of the producer.
+/// What the sender did, for tests and tools: the producer's `counters()` (its Java-named metrics
+/// are `metrics()`).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SenderMetrics {
