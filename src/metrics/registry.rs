@@ -58,7 +58,6 @@ impl Metrics {
     }
 
     /// The clock the stats read.
-    #[allow(dead_code)]
     pub(crate) fn time(&self) -> &Arc<dyn Time> {
         &self.inner.time
     }
