@@ -23,7 +23,7 @@
 //! a new one), and a last commit after the last record.
 //!
 //! Differences: `--payload-delimiter` is a literal string, not a Java regex; `key.serializer` / `value.serializer` props are ignored
-//! (the tool always sends bytes); `--print-metrics` prints this crate's [`ProducerMetrics`].
+//! (the tool always sends bytes); `--print-metrics` prints the producer's metrics, as Java's.
 //!
 //! Extra flags, for client-only measurements:
 //! - `--sink`: start an in-process broker on 127.0.0.1 that answers every request at once
@@ -40,7 +40,7 @@
 //! file to run the same tool on librdkafka.
 
 use kafka_producer::producer::serializer::{ByteArraySerializer, Serializer};
-use kafka_producer::{Error, KafkaProducer, ProducerConfig, ProducerMetrics, ProducerRecord};
+use kafka_producer::{Error, KafkaProducer, ProducerConfig, ProducerRecord};
 use std::sync::{Arc, Mutex};
 
 /// The client-independent parts of `ProducerPerformance`.
@@ -936,23 +936,26 @@ fn fail(msg: impl std::fmt::Display) -> ! {
     std::process::exit(1);
 }
 
-/// `--print-metrics`: this crate's counters, named as Java's `group:name:{tags}`.
-fn metrics_rows(m: &ProducerMetrics, client_id: &str) -> Vec<(String, String)> {
-    let tags = format!("{{client-id={client_id}}}");
-    [
-        ("produce-requests", m.produce_requests),
-        ("batches-sent", m.batches_sent),
-        ("records-acked", m.records_acked),
-        ("records-failed", m.records_failed),
-        ("retries", m.retries),
-        ("epoch-bumps", m.epoch_bumps),
-        ("metadata-requests", m.metadata_requests),
-        ("connections", m.connections),
-        ("disconnections", m.disconnections),
-    ]
-    .into_iter()
-    .map(|(name, v)| (format!("producer-metrics:{name}:{tags}"), v.to_string()))
-    .collect()
+/// The producer's metrics as Java's `ToolsUtils.printMetrics` rows: `group:name:{tags}` and
+/// the value with three decimals, sorted by name.
+fn metrics_rows(
+    metrics: &std::collections::HashMap<
+        kafka_producer::metrics::MetricName,
+        std::sync::Arc<kafka_producer::metrics::KafkaMetric>,
+    >,
+) -> Vec<(String, String)> {
+    let mut names: Vec<_> = metrics.keys().collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|n| {
+            let tags: Vec<String> = n.tags().iter().map(|(k, v)| format!("{k}={v}")).collect();
+            (
+                format!("{}:{}:{{{}}}", n.group(), n.name(), tags.join(", ")),
+                format!("{:.3}", metrics[n].metric_value()),
+            )
+        })
+        .collect()
 }
 
 fn main() {
@@ -1013,7 +1016,6 @@ fn main() {
     }
     let config = ProducerConfig::from_properties(props.iter().map(|(k, v)| (k, v)))
         .unwrap_or_else(|e| fail(e));
-    let client_id = config.client_id().to_string();
     // The value is an Arc<[u8]> written by ByteArraySerializer: no copy per record.
     let value_serializer = |topic: &str, v: &Arc<[u8]>, out: &mut Vec<u8>| -> Result<(), Error> {
         Serializer::<[u8]>::serialize(&ByteArraySerializer, topic, v, out)
@@ -1082,7 +1084,7 @@ fn main() {
         }
         stats.lock().expect("stats").print_total();
         if args.print_metrics {
-            perf::print_metrics(&metrics_rows(&producer.metrics(), &client_id));
+            perf::print_metrics(&metrics_rows(&producer.metrics()));
         }
         producer.close();
     }

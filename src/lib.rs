@@ -27,7 +27,6 @@ pub mod config;
 pub mod consumer;
 pub mod error;
 pub(crate) mod metadata;
-#[allow(dead_code, unused_imports)] // until the producer records into it (issue 14, in progress)
 pub mod metrics;
 // Also in the crate's own unit tests, which share its response builders.
 #[cfg(any(test, feature = "mock"))]

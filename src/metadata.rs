@@ -182,6 +182,11 @@ impl Metadata {
         )
     }
 
+    /// When the last successful update was (the `metadata-age` metric).
+    pub(crate) fn last_successful_update(&self) -> Option<Instant> {
+        self.state.lock().last_successful_refresh
+    }
+
     /// How long until the next update should be sent: 0 when due now.
     pub(crate) fn time_to_next_update(&self, now: Instant) -> Duration {
         let st = self.state.lock();

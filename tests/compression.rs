@@ -77,7 +77,7 @@ fn every_codec_round_trips_through_the_java_consumer() {
         for f in futures {
             f.get().unwrap_or_else(|e| panic!("{codec}: {e}"));
         }
-        let m = p.metrics();
+        let m = p.counters();
         p.close();
         // The broker keeps the producer's compression (topic compression.type=producer): the
         // batches it stored carry the codec in their attributes.
@@ -129,7 +129,7 @@ fn batches_too_large_for_the_topic_are_split_and_delivered_once_in_order() {
     for f in futures {
         offsets.push(f.get().unwrap().offset);
     }
-    let m = p.metrics();
+    let m = p.counters();
     p.close();
     assert!(m.splits >= 1, "{m:?}");
     assert_eq!(

@@ -104,7 +104,7 @@ fn retriable_error_codes_are_retried_until_success() {
             f.get().unwrap_or_else(|e| panic!("{code}: {e}"));
         }
         assert_eq!(calls.load(Ordering::SeqCst), 10);
-        assert!(p.metrics().retries >= 2, "{code}: {:?}", p.metrics());
+        assert!(p.counters().retries >= 2, "{code}: {:?}", p.counters());
         p.close();
         let values = broker.values(TOPIC, 0);
         assert_eq!(values.len(), 10, "{code}");
@@ -174,7 +174,7 @@ fn garbage_on_the_wire_closes_the_connection_and_the_batch_is_retried() {
             f.get().unwrap_or_else(|e| panic!("{garbage:?}: {e}"));
         }
         assert_eq!(calls.load(Ordering::SeqCst), 3);
-        assert!(p.metrics().disconnections >= 1, "{garbage:?}");
+        assert!(p.counters().disconnections >= 1, "{garbage:?}");
         p.close();
         // The garbage answer hid a write that happened; idempotence (the default) makes the
         // retry a recognized duplicate.
@@ -203,7 +203,7 @@ fn silent_broker_hits_the_request_timeout_then_retries() {
         start.elapsed()
     );
     assert_eq!(calls.load(Ordering::SeqCst), 3);
-    assert!(p.metrics().retries >= 1);
+    assert!(p.counters().retries >= 1);
 }
 
 #[test]
@@ -245,7 +245,7 @@ fn dropped_connections_are_retried() {
         f.get().unwrap();
     }
     assert_eq!(calls.load(Ordering::SeqCst), 5);
-    assert!(p.metrics().disconnections >= 3);
+    assert!(p.counters().disconnections >= 3);
 }
 
 #[test]
@@ -340,7 +340,7 @@ fn idempotence_out_of_order_gap_bumps_the_epoch() {
         ],
     );
     send_numbered(&p, 100);
-    assert!(p.metrics().epoch_bumps >= 1, "{:?}", p.metrics());
+    assert!(p.counters().epoch_bumps >= 1, "{:?}", p.counters());
     p.close();
     let values = log_of(&broker);
     assert_eq!(values, numbered(100));
@@ -517,7 +517,7 @@ fn idempotence_batch_behind_an_acknowledged_one_bumps_the_epoch() {
     });
     let p = pipelining_producer(&broker);
     assert_no_failures(&send_to_partitions(&p, 1, 3000));
-    assert!(p.metrics().epoch_bumps >= 1, "{:?}", p.metrics());
+    assert!(p.counters().epoch_bumps >= 1, "{:?}", p.counters());
     p.close();
     let mut log = partition_log(&broker, 0);
     assert_eq!(log.len(), 3000, "no duplicates");

@@ -244,7 +244,7 @@ fn leader_kills_lose_nothing_and_write_nothing_twice() {
         failures.first()
     );
     check_topic(cluster.bootstrap(), &topic, &expected, &mut report);
-    let m = producer.metrics();
+    let m = producer.counters();
     println!(
         "leader kill: {kills:?} (partition, leader, acked) in {elapsed:?}; {report:?}; retries {}, epoch bumps {}, disconnections {}",
         m.retries, m.epoch_bumps, m.disconnections
@@ -323,7 +323,7 @@ fn hung_leader_times_out_and_nothing_is_lost_or_doubled() {
         ..Default::default()
     };
     check_topic(cluster.bootstrap(), &topic, &expected, &mut report);
-    let m = producer.metrics();
+    let m = producer.counters();
     println!(
         "hung broker: node {leader} stopped {paused_for:?}; {report:?}; retries {}, disconnections {}",
         m.retries, m.disconnections

@@ -731,11 +731,12 @@ fn producer_dropped_in_a_callback_closes_the_interceptors() {
     let last = Arc::new(Mutex::new(Some(producer.clone())));
     let in_callback = last.clone();
     let (tx, rx) = std::sync::mpsc::channel();
-    let _ = producer.send_with_callback(ProducerRecord::new("t", "v".to_string()), move |r| {
-        // Drops the last handle here, on the sender thread.
-        in_callback.lock().take();
-        let _ = tx.send(r.is_ok());
-    });
+    let _future =
+        producer.send_with_callback(ProducerRecord::new("t", "v".to_string()), move |r| {
+            // Drops the last handle here, on the sender thread.
+            in_callback.lock().take();
+            let _ = tx.send(r.is_ok());
+        });
     drop(producer);
     assert!(rx.recv_timeout(WAIT).unwrap(), "the record was sent");
     let deadline = std::time::Instant::now() + WAIT;

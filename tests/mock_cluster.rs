@@ -47,7 +47,7 @@ fn leaders_are_spread_and_metadata_follows_a_leader_move() {
     assert_eq!(send(&p, "moves", 0, "b"), 1);
     assert_eq!(send(&p, "moves", 0, "c"), 2);
     assert!(cluster.broker_produce_requests(2) >= 2);
-    assert!(p.metrics().retries >= 1, "{:?}", p.metrics());
+    assert!(p.counters().retries >= 1, "{:?}", p.counters());
     p.close();
     assert_eq!(text(cluster.values("moves", 0)), ["a", "b", "c"]);
 }
@@ -68,7 +68,7 @@ fn pushed_partition_errors_are_retried_and_records_written_once() {
     let p = producer(&cluster, &[]);
     assert_eq!(send(&p, "errors", 1, "x"), 0);
     assert_eq!(send(&p, "errors", 0, "y"), 0);
-    assert!(p.metrics().retries >= 3, "{:?}", p.metrics());
+    assert!(p.counters().retries >= 3, "{:?}", p.counters());
     p.close();
     assert_eq!(text(cluster.values("errors", 1)), ["x"]);
     assert_eq!(text(cluster.values("errors", 0)), ["y"]);
@@ -187,7 +187,7 @@ fn disconnects_and_a_broker_down_are_survived() {
     cluster.set_broker_down(1, true);
     cluster.set_leader("down", 1, 0);
     assert_eq!(send(&p, "down", 1, "c"), 2);
-    assert!(p.metrics().disconnections >= 1, "{:?}", p.metrics());
+    assert!(p.counters().disconnections >= 1, "{:?}", p.counters());
     p.close();
     assert_eq!(text(cluster.values("down", 1)), ["a", "b", "c"]);
 }

@@ -141,7 +141,7 @@ fn four_threads_200k_records_exactly_once() {
     assert_eq!(acked.load(Ordering::Relaxed), 200_000);
     // The counters are published once per sender loop: exact after close.
     producer.close();
-    let m = producer.metrics();
+    let m = producer.counters();
     assert_eq!(m.records_acked, 200_000);
     assert_eq!(m.records_failed, 0);
     let ends = support::end_offsets(&topic);
@@ -202,14 +202,14 @@ fn small_records_with_linger_are_batched() {
         .send(ProducerRecord::new(&topic, "warm".to_string()))
         .get()
         .unwrap();
-    let before = producer.metrics().produce_requests;
+    let before = producer.counters().produce_requests;
     let futures: Vec<_> = (0..10_000)
         .map(|i| producer.send(ProducerRecord::new(&topic, format!("r{i}"))))
         .collect();
     for f in futures {
         f.get().unwrap();
     }
-    let requests = producer.metrics().produce_requests - before;
+    let requests = producer.counters().produce_requests - before;
     println!("10000 records went out in {requests} Produce requests");
     assert!(requests >= 1);
     assert!(
@@ -543,7 +543,7 @@ fn idempotent_full_speed_on_topics_created_a_moment_ago() {
         }
         producer.flush().unwrap();
         let took = start.elapsed();
-        retries += producer.metrics().retries;
+        retries += producer.counters().retries;
         producer.close();
         let errors = errors.lock();
         assert!(

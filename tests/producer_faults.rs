@@ -168,7 +168,7 @@ fn broker_restarted_mid_stream_all_sends_complete() {
         ok += 1;
     }
     assert_eq!(ok, 3000);
-    assert!(p.metrics().retries > 0 || p.metrics().disconnections > 0);
+    assert!(p.counters().retries > 0 || p.counters().disconnections > 0);
     p.close();
     let total: i64 = support::end_offsets_on(cluster.bootstrap(), &topic)
         .iter()

@@ -11,7 +11,7 @@ use prometheus_parse::{Scrape, Value};
 #[test]
 fn prometheus_text_parses_and_carries_the_java_metrics() {
     let topic = support::unique_topic("prometheus");
-    support::create_topic(&topic, 2, 1);
+    support::create_topic(&topic, 2, 1, &[]);
     let config = ProducerConfig::builder()
         .bootstrap_servers(support::bootstrap())
         .client_id("prom-test")
@@ -20,14 +20,18 @@ fn prometheus_text_parses_and_carries_the_java_metrics() {
         .unwrap();
     let producer: KafkaProducer<String, String> =
         KafkaProducer::new(config, StringSerializer, StringSerializer).unwrap();
+    let mut futures = Vec::new();
     for i in 0..1000 {
-        let _ = producer.send(ProducerRecord::with_key_value(
+        futures.push(producer.send(ProducerRecord::with_key_value(
             topic.as_str(),
             format!("k{i}"),
             format!("value {i}"),
-        ));
+        )));
     }
     producer.flush().unwrap();
+    for f in futures {
+        f.get().unwrap();
+    }
     let text = prometheus::render(&producer.metrics());
     producer.close();
 

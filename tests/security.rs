@@ -160,7 +160,7 @@ fn unknown_ca_fails_fast_naming_certificate_verification_with_bounded_reconnects
     // Reconnects go on (as Java's), bounded by the exponential backoff: over 4 s with 200 ms
     // doubling to 1 s (±20 % jitter), at most 1 + 2 + ... attempts, far from a busy loop.
     std::thread::sleep(Duration::from_secs(4));
-    let attempts = p.metrics().connections;
+    let attempts = p.counters().connections;
     assert!(
         (2..=9).contains(&attempts),
         "{attempts} connection attempts in ~4 s with reconnect.backoff 200 ms..1 s"
@@ -293,7 +293,7 @@ fn reauthentication_during_a_60s_idempotent_run_keeps_every_record_exactly_once(
     // Read after close: the sender publishes its counters once per loop and a last time when
     // it stops, so a snapshot taken right after flush() may lag the callbacks.
     p.close();
-    let metrics = p.metrics();
+    let metrics = p.counters();
     assert!(failed.lock().is_empty(), "failed: {:?}", &failed.lock()[..]);
     assert_eq!(metrics.records_acked, n);
     // Sessions of 10 s re-authenticated at 85-95 %: at least secs / 10 per connection.

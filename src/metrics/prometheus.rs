@@ -15,13 +15,18 @@
 //! use kafka_producer::{KafkaProducer, ProducerConfig, ProducerRecord};
 //!
 //! let cluster = MockCluster::new(1);
-//! let config = ProducerConfig::builder().bootstrap_servers(cluster.bootstrap()).build()?;
+//! cluster.create_topic("t", 1);
+//! let config = ProducerConfig::builder()
+//!     .bootstrap_servers(cluster.bootstrap_servers())
+//!     .build()?;
 //! let producer: KafkaProducer<String, String> =
 //!     KafkaProducer::new(config, StringSerializer, StringSerializer)?;
 //! producer.send(ProducerRecord::new("t", "v".to_string())).get()?;
 //! producer.close();
 //! let text = prometheus::render(&producer.metrics());
 //! assert!(text.contains("# TYPE kafka_producer_metrics_record_send_total counter"));
+//! assert!(text.contains("kafka_producer_metrics_record_send_total{client_id=\""));
+//! assert!(text.contains("kafka_producer_topic_metrics_record_send_total{client_id=\""));
 //! # }
 //! # Ok::<(), kafka_producer::Error>(())
 //! ```

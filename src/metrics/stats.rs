@@ -17,6 +17,7 @@ pub(crate) enum Stat {
     /// The number of values ever recorded (Java's `CumulativeCount`).
     CumulativeCount(f64),
     /// The last value recorded (Java's `Value`).
+    #[cfg_attr(not(test), allow(dead_code))] // no producer metric is a Value
     Value(f64),
 }
 
@@ -76,6 +77,7 @@ impl Stat {
     }
 
     /// Java's `Value`.
+    #[cfg_attr(not(test), allow(dead_code))] // no producer metric is a Value
     pub(crate) fn value() -> Self {
         Stat::Value(0.0)
     }
@@ -220,10 +222,11 @@ impl SampledStat {
         self.purge_obsolete(config, now);
         let count: u64 = self.samples.iter().map(|s| s.event_count).sum();
         let values = self.samples.iter().map(|s| s.value);
+        // Folded from +0.0: `f64`'s `sum` of nothing is -0.0 (shown as "-0").
         match self.combine {
-            Combine::Sum | Combine::Count => values.sum(),
+            Combine::Sum | Combine::Count => values.fold(0.0, |a, b| a + b),
             Combine::Avg if count == 0 => f64::NAN,
-            Combine::Avg => values.sum::<f64>() / count as f64,
+            Combine::Avg => values.fold(0.0, |a, b| a + b) / count as f64,
             _ if count == 0 => f64::NAN,
             Combine::Max => values.fold(f64::NEG_INFINITY, f64::max),
             Combine::Min => values.fold(f64::INFINITY, f64::min),
@@ -292,6 +295,18 @@ mod tests {
 
     fn config() -> MetricConfig {
         MetricConfig::new(2, Duration::from_secs(30), Default::default())
+    }
+
+    #[test]
+    fn an_empty_sum_and_rate_are_positive_zero() {
+        let now = Instant::now();
+        let c = config();
+        let mut sum = Stat::windowed_sum();
+        let mut rate = Stat::rate();
+        for v in [sum.measure(&c, now), rate.measure(&c, now)] {
+            assert_eq!(v, 0.0);
+            assert!(v.is_sign_positive(), "{v}");
+        }
     }
 
     #[test]

@@ -148,6 +148,8 @@ struct PendingWrite {
     chunk: usize,
     offset: usize,
     correlation_id: i32,
+    /// The request's bytes (the `request-size-*` metrics).
+    size: usize,
 }
 
 /// A received response frame, matched with its request.
@@ -174,6 +176,8 @@ pub(crate) struct Connection {
     pub connect_started: Instant,
     /// Last read or write.
     pub last_activity: Instant,
+    /// Bytes read by the last [`read`](Self::read) (the `incoming-byte` metrics).
+    pub bytes_read: usize,
     /// Negotiated versions (after the handshake).
     pub api_versions: Option<ApiVersions>,
     /// The ApiVersions version being tried in the handshake.
@@ -220,6 +224,7 @@ impl Connection {
             state: ConnState::Connecting,
             connect_started: now,
             last_activity: now,
+            bytes_read: 0,
             api_versions: None,
             handshake_version: ApiKey::ApiVersions.supported_versions().1,
             read_buf: ReadBuffer::new(),
@@ -269,7 +274,9 @@ impl Connection {
             sent_at: now,
             written: false,
         });
+        let size = req.chunks.iter().map(|c| c.as_slice().len()).sum();
         self.writes.push_back(PendingWrite {
+            size,
             chunks: req.chunks,
             chunk: 0,
             offset: 0,
@@ -277,10 +284,11 @@ impl Connection {
         });
     }
 
-    /// Writes as much as the socket takes. Returns the correlation ids of requests written
-    /// completely.
-    pub(crate) fn write(&mut self, now: Instant) -> io::Result<Vec<i32>> {
+    /// Writes as much as the socket takes. Returns the correlation ids and sizes of requests
+    /// written completely, and the bytes written.
+    pub(crate) fn write(&mut self, now: Instant) -> io::Result<(Vec<(i32, usize)>, usize)> {
         let mut done = Vec::new();
+        let mut written = 0usize;
         // TLS records rustls still holds go first.
         self.transport.flush()?;
         while let Some(w) = self.writes.front_mut() {
@@ -296,7 +304,7 @@ impl Connection {
                 }
             }
             if slices.is_empty() {
-                let id = w.correlation_id;
+                let id = (w.correlation_id, w.size);
                 self.writes.pop_front();
                 done.push(id);
                 continue;
@@ -309,6 +317,7 @@ impl Connection {
                 Err(e) => return Err(e),
             };
             self.last_activity = now;
+            written += n;
             let mut left = n;
             while left > 0 {
                 let len = w.chunks[w.chunk].as_slice().len() - w.offset;
@@ -327,17 +336,17 @@ impl Connection {
                 w.offset = 0;
             }
             if w.chunk >= w.chunks.len() {
-                let id = w.correlation_id;
+                let id = (w.correlation_id, w.size);
                 self.writes.pop_front();
                 done.push(id);
             }
         }
-        for id in &done {
+        for (id, _) in &done {
             if let Some(f) = self.in_flight.iter_mut().find(|f| f.correlation_id == *id) {
                 f.written = true;
             }
         }
-        Ok(done)
+        Ok((done, written))
     }
 
     /// Whether bytes are waiting to be written (requests, or TLS records in rustls).
@@ -366,6 +375,7 @@ impl Connection {
     /// still returned).
     pub(crate) fn read(&mut self, now: Instant) -> (Vec<Received>, Result<(), ReadError>) {
         let mut out = Vec::new();
+        self.bytes_read = 0;
         loop {
             match self.transport.read(self.read_buf.spare()) {
                 Ok(0) => {
@@ -378,6 +388,7 @@ impl Connection {
                     return (out, result);
                 }
                 Ok(n) => {
+                    self.bytes_read += n;
                     self.read_buf.advance(n);
                     self.last_activity = now;
                     if let Err(e) = self.extract_frames(&mut out) {

@@ -17,6 +17,7 @@ pub(crate) mod kafka_client;
 #[cfg(test)]
 pub(crate) mod mock_client;
 pub(crate) mod sasl_authenticator;
+pub(crate) mod selector_metrics;
 pub(crate) mod transport;
 
 use crate::protocol::ApiKey;

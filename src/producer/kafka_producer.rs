@@ -5,12 +5,15 @@ use crate::config::ProducerConfig;
 use crate::consumer::{ConsumerGroupMetadata, OffsetAndMetadata};
 use crate::error::{Error, TimeoutKind};
 use crate::metadata::{Metadata, MetadataConfig};
+use crate::metrics::{KafkaMetric, MetricConfig, MetricName, Metrics, MetricsReporter};
 use crate::network::client::{NetworkClient, NetworkConfig};
 use crate::producer::delivery::{Callback, RecordFuture};
 use crate::producer::interceptor::{InterceptorList, ProducerInterceptor, ProducerInterceptors};
 use crate::producer::internals::accumulator::{AccumulatorConfig, RecordAccumulator};
 use crate::producer::internals::buffer_pool::BufferPool;
+use crate::producer::internals::kafka_producer_metrics::KafkaProducerMetrics;
 use crate::producer::internals::sender::{Sender, SenderConfig, SenderControl, SenderMetrics};
+use crate::producer::internals::sender_metrics_registry::SenderMetricsRegistry;
 use crate::producer::internals::transaction_manager::transactional::Transactional;
 use crate::producer::internals::transaction_manager::transactional_request_result::TransactionalRequestResult;
 use crate::producer::partitioner::{Partitioner, partition_for_key};
@@ -77,9 +80,13 @@ pub struct KafkaProducer<K, V> {
     sender_thread: Mutex<Option<JoinHandle<()>>>,
     sender_thread_id: ThreadId,
     sender_done: crossbeam_channel::Receiver<()>,
+    /// The metrics registry (Java's `metrics`).
+    metrics: Metrics,
+    /// Java's `KafkaProducerMetrics` and `errors` sensor.
+    producer_metrics: KafkaProducerMetrics,
 }
 
-/// Counters of what the producer did (see [`KafkaProducer::metrics`]).
+/// Counters of what the producer did (see [`KafkaProducer::counters`]).
 pub type ProducerMetrics = SenderMetrics;
 
 /// Builds a [`KafkaProducer`] with optional parts: a custom [`Partitioner`], a chain of
@@ -100,6 +107,20 @@ pub struct KafkaProducerBuilder<K, V> {
     value_serializer: Box<dyn Serializer<V>>,
     partitioner: Option<Box<dyn Partitioner>>,
     interceptors: InterceptorList<K, V>,
+    reporters: UnusedReporters,
+}
+
+/// Reporters not yet handed to a producer's metrics: closed if the build fails (Java's
+/// constructor closes its metrics, and so its reporters, when it fails).
+#[derive(Default)]
+struct UnusedReporters(Vec<Box<dyn MetricsReporter>>);
+
+impl Drop for UnusedReporters {
+    fn drop(&mut self) {
+        for mut r in self.0.drain(..) {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.close()));
+        }
+    }
 }
 
 impl<K, V> KafkaProducerBuilder<K, V> {
@@ -120,6 +141,38 @@ impl<K, V> KafkaProducerBuilder<K, V> {
         self
     }
 
+    /// Adds a [`MetricsReporter`] (Java's `metric.reporters`): told of every metric of the
+    /// producer, at start and as new ones appear (a topic's, a broker's); closed when the
+    /// producer closes.
+    ///
+    /// ```no_run
+    /// use kafka_producer::metrics::{KafkaMetric, MetricsReporter};
+    /// use kafka_producer::{KafkaProducer, ProducerConfig};
+    /// use kafka_producer::producer::serializer::StringSerializer;
+    /// use std::sync::Arc;
+    ///
+    /// struct LogNames;
+    /// impl MetricsReporter for LogNames {
+    ///     fn init(&mut self, metrics: &[Arc<KafkaMetric>]) {
+    ///         metrics.iter().for_each(|m| self.metric_change(m));
+    ///     }
+    ///     fn metric_change(&mut self, metric: &Arc<KafkaMetric>) {
+    ///         println!("new metric {}", metric.metric_name());
+    ///     }
+    /// }
+    ///
+    /// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+    /// let producer: KafkaProducer<String, String> =
+    ///     KafkaProducer::builder(config, StringSerializer, StringSerializer)
+    ///         .metrics_reporter(LogNames)
+    ///         .build()?;
+    /// # Ok::<(), kafka_producer::Error>(())
+    /// ```
+    pub fn metrics_reporter(mut self, r: impl MetricsReporter + 'static) -> Self {
+        self.reporters.0.push(Box::new(r));
+        self
+    }
+
     /// Builds the producer and starts its sender thread. On failure the interceptors are
     /// closed.
     pub fn build(self) -> Result<KafkaProducer<K, V>, Error> {
@@ -129,6 +182,7 @@ impl<K, V> KafkaProducerBuilder<K, V> {
             value_serializer,
             partitioner,
             interceptors,
+            mut reporters,
         } = self;
         log::info!("{config}");
         let metadata = Arc::new(Metadata::new(
@@ -143,7 +197,21 @@ impl<K, V> KafkaProducerBuilder<K, V> {
                 config.client_dns_lookup(),
             )?,
         ));
-        let pool = Arc::new(BufferPool::new(config.buffer_memory(), config.batch_size()));
+        let metrics = Metrics::new(
+            MetricConfig::new(
+                config.metrics_num_samples(),
+                config.metrics_sample_window(),
+                config.metrics_recording_level(),
+            ),
+            crate::time::system(),
+        );
+        let registry = SenderMetricsRegistry::new(metrics.clone(), config.client_id());
+        let producer_metrics = KafkaProducerMetrics::new(&registry);
+        let pool = Arc::new(BufferPool::with_metrics(
+            config.buffer_memory(),
+            config.batch_size(),
+            &registry,
+        ));
         let accumulator = Arc::new(RecordAccumulator::new(
             AccumulatorConfig {
                 batch_size: config.batch_size(),
@@ -163,6 +231,7 @@ impl<K, V> KafkaProducerBuilder<K, V> {
             },
             pool,
         ));
+        accumulator.register_metrics(&registry);
         let client = NetworkClient::new(
             NetworkConfig {
                 client_id: config.client_id().to_string(),
@@ -186,6 +255,7 @@ impl<K, V> KafkaProducerBuilder<K, V> {
                     None
                 },
                 sasl: crate::security::sasl::SaslLogin::from_config(&config)?.map(Arc::new),
+                metrics: Some(metrics.clone()),
             },
             metadata.clone(),
         )
@@ -215,6 +285,7 @@ impl<K, V> KafkaProducerBuilder<K, V> {
                 retry_backoff: config.retry_backoff().min(config.retry_backoff_max()),
                 idempotence: config.enable_idempotence(),
                 transactional: transactional.clone(),
+                metrics: registry,
             },
             control.clone(),
         );
@@ -241,6 +312,9 @@ impl<K, V> KafkaProducerBuilder<K, V> {
                 Error::Network(format!("cannot start the sender thread: {e}"))
             })?;
         let sender_thread_id = thread.thread().id();
+        for r in reporters.0.drain(..) {
+            metrics.add_reporter(r);
+        }
         Ok(KafkaProducer {
             config,
             key_serializer,
@@ -256,6 +330,8 @@ impl<K, V> KafkaProducerBuilder<K, V> {
             sender_thread: Mutex::new(Some(thread)),
             sender_thread_id,
             sender_done: done_rx,
+            metrics,
+            producer_metrics,
         })
     }
 }
@@ -273,6 +349,7 @@ impl<K, V> KafkaProducer<K, V> {
             value_serializer: Box::new(value_serializer),
             partitioner: None,
             interceptors: InterceptorList::default(),
+            reporters: UnusedReporters::default(),
         }
     }
 
@@ -306,8 +383,16 @@ impl<K, V> KafkaProducer<K, V> {
     ///
     /// A snapshot the sender thread publishes once per loop, so right after a future completes
     /// it may not count that record yet; after [`close`](Self::close) it is exact.
-    pub fn metrics(&self) -> ProducerMetrics {
+    pub fn counters(&self) -> ProducerMetrics {
         *self.control.metrics.lock()
+    }
+
+    /// The producer's metrics, by name (Java's `metrics()`): those of the Java producer, with
+    /// its names, groups (`producer-metrics`, `producer-topic-metrics`,
+    /// `producer-node-metrics`, `app-info`), tags and meanings. Each [`KafkaMetric`] reads its
+    /// current value when asked.
+    pub fn metrics(&self) -> HashMap<MetricName, Arc<KafkaMetric>> {
+        self.metrics.metrics()
     }
 
     fn wakeup(&self) {
@@ -331,7 +416,10 @@ impl<K, V> KafkaProducer<K, V> {
         }
         match self.do_send(record, None) {
             Ok(f) => f,
-            Err((e, _)) => RecordFuture::failed(e),
+            Err((e, _)) => {
+                self.record_send_error(&e);
+                RecordFuture::failed(e)
+            }
         }
     }
 
@@ -348,6 +436,7 @@ impl<K, V> KafkaProducer<K, V> {
         match self.do_send(record, Some(Box::new(callback))) {
             Ok(f) => f,
             Err((e, cb)) => {
+                self.record_send_error(&e);
                 if let Some(cb) = cb {
                     crate::producer::delivery::run_callback(cb, Err(e.clone()));
                 }
@@ -374,6 +463,7 @@ impl<K, V> KafkaProducer<K, V> {
                 f
             }
             Err((e, cb)) => {
+                self.record_send_error(&e);
                 target.refused(partition);
                 match cb {
                     Some(cb) => crate::producer::delivery::run_callback(cb, Err(e.clone())),
@@ -381,6 +471,15 @@ impl<K, V> KafkaProducer<K, V> {
                 }
                 RecordFuture::failed(e)
             }
+        }
+    }
+
+    /// Java's `errors.record()` in `doSend`: a record refused before it was buffered counts
+    /// in `record-error-rate` / `-total` (not a send on a closed producer, an
+    /// `IllegalStateException` in Java).
+    fn record_send_error(&self, e: &Error) {
+        if !matches!(e, Error::ProducerClosed(_)) {
+            self.producer_metrics.record_error();
         }
     }
 
@@ -605,7 +704,11 @@ impl<K, V> KafkaProducer<K, V> {
                     }
                     // The common case, metadata already known, reads no clock.
                     _ if !refreshed => return Ok((cluster, Duration::ZERO)),
-                    _ => return Ok((cluster, start.elapsed())),
+                    _ => {
+                        let waited = start.elapsed();
+                        self.producer_metrics.record_metadata_wait(waited);
+                        return Ok((cluster, waited));
+                    }
                 }
             }
             if let Some(code) = cluster.topic_error(topic) {
@@ -674,17 +777,23 @@ impl<K, V> KafkaProducer<K, V> {
     /// # Ok::<(), kafka_producer::Error>(())
     /// ```
     pub fn init_transactions(&self) -> Result<(), Error> {
+        let start = Instant::now();
         let t = self.transactional_for("init_transactions")?;
         let result = t.lock().initialize_transactions()?;
-        self.await_transactional(t, &result)
+        self.await_transactional(t, &result)?;
+        self.producer_metrics.record_init(start.elapsed());
+        Ok(())
     }
 
     /// Starts a transaction: the records sent until [`commit_transaction`](Self::commit_transaction)
     /// or [`abort_transaction`](Self::abort_transaction) become visible to `read_committed`
     /// consumers all together, or not at all (Java's `beginTransaction`). Does not block.
     pub fn begin_transaction(&self) -> Result<(), Error> {
+        let start = Instant::now();
         let t = self.transactional_for("begin_transaction")?;
-        t.lock().begin_transaction()
+        t.lock().begin_transaction()?;
+        self.producer_metrics.record_begin_txn(start.elapsed());
+        Ok(())
     }
 
     /// Adds consumed offsets to the current transaction: they are committed to the consumer
@@ -715,10 +824,13 @@ impl<K, V> KafkaProducer<K, V> {
         if offsets.is_empty() {
             return Ok(());
         }
+        let start = Instant::now();
         let result = t
             .lock()
             .send_offsets_to_transaction(offsets, group_metadata)?;
-        self.await_transactional(t, &result)
+        self.await_transactional(t, &result)?;
+        self.producer_metrics.record_send_offsets(start.elapsed());
+        Ok(())
     }
 
     /// Commits the current transaction: sends what is buffered, waits for every record of the
@@ -729,18 +841,24 @@ impl<K, V> KafkaProducer<K, V> {
     /// call [`abort_transaction`](Self::abort_transaction). [`Error::ProducerFenced`] and
     /// [`Error::TransactionFatal`] mean the producer must be closed.
     pub fn commit_transaction(&self) -> Result<(), Error> {
+        let start = Instant::now();
         let t = self.transactional_for("commit_transaction")?;
         let result = t.lock().begin_commit()?;
-        self.await_transactional(t, &result)
+        self.await_transactional(t, &result)?;
+        self.producer_metrics.record_commit_txn(start.elapsed());
+        Ok(())
     }
 
     /// Aborts the current transaction: records not yet sent fail with
     /// [`Error::TransactionAborted`], records already written are never shown to
     /// `read_committed` consumers (Java's `abortTransaction`). Blocks at most `max.block.ms`.
     pub fn abort_transaction(&self) -> Result<(), Error> {
+        let start = Instant::now();
         let t = self.transactional_for("abort_transaction")?;
         let result = t.lock().begin_abort()?;
-        self.await_transactional(t, &result)
+        self.await_transactional(t, &result)?;
+        self.producer_metrics.record_abort_txn(start.elapsed());
+        Ok(())
     }
 
     /// The transactional state, for a transactional method called on an open producer from a
@@ -858,6 +976,7 @@ impl<K, V> KafkaProducer<K, V> {
             return Err(Error::IllegalState(message.into()));
         }
         log::trace!("Flushing accumulated records in producer.");
+        let start = Instant::now();
         self.accumulator.begin_flush();
         self.wakeup();
         self.accumulator.await_flush_completion_or(
@@ -865,6 +984,7 @@ impl<K, V> KafkaProducer<K, V> {
             Some(self.config.request_timeout()),
             || self.warn_slow("flush()"),
         );
+        self.producer_metrics.record_flush(start.elapsed());
         Ok(())
     }
 
@@ -944,6 +1064,7 @@ impl<K, V> KafkaProducer<K, V> {
         }
         self.metadata.close();
         self.accumulator.pool().close();
+        self.metrics.close();
         if let Some(p) = &self.partitioner {
             if first {
                 p.close();

@@ -115,6 +115,9 @@ impl NetworkClient {
                 session.authentications += 1;
                 self.stats.authentications += 1;
                 let first = session.authentications == 1;
+                if let (false, Some(m)) = (first, &self.sensors) {
+                    m.successful_reauthentication(now);
+                }
                 session.reauthenticate_at =
                     session_lifetime.map(|lifetime| now + reauthentication_delay(lifetime, random));
                 if first {

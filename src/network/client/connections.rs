@@ -163,6 +163,10 @@ impl NetworkClient {
                 self.tokens.insert(token, node.id);
                 self.connections.insert(node.id, conn);
                 self.stats.connections += 1;
+                if let Some(m) = &mut self.sensors {
+                    m.maybe_register_connection_metrics(node.id);
+                    m.set_connection_count(self.connections.len());
+                }
             }
             Err(e) => {
                 log::warn!("Connection to node {node} could not be established: {e}");
@@ -225,6 +229,9 @@ impl NetworkClient {
         } else {
             log::debug!("{error}");
         }
+        if let Some(m) = &self.sensors {
+            m.failed_authentication(now);
+        }
         self.disconnect(node, Disconnect::Authentication(error.clone()), now);
         self.metadata.set_fatal_error(error);
     }
@@ -250,6 +257,10 @@ impl NetworkClient {
             return;
         };
         self.stats.disconnections += 1;
+        if let Some(m) = &self.sensors {
+            m.connection_closed(now);
+            m.set_connection_count(self.connections.len());
+        }
         self.sasl_sessions.remove(&node);
         let was_ready = conn.state == ConnState::Ready;
         self.tokens.remove(&conn.token);

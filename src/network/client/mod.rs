@@ -57,6 +57,8 @@ pub(crate) struct NetworkConfig {
     pub ssl: Option<Arc<crate::security::ssl::SslFactory>>,
     /// SASL credentials, with `security.protocol` SASL_PLAINTEXT or SASL_SSL.
     pub sasl: Option<Arc<crate::security::sasl::SaslLogin>>,
+    /// The producer's metrics registry (the selector's metrics); `None` records nothing.
+    pub metrics: Option<crate::metrics::Metrics>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -118,6 +120,11 @@ pub(crate) struct NetworkClient {
     /// The ApiVersions answer with the highest finalized-features epoch seen on any connection
     /// (Java `ApiVersions.maxFinalizedFeaturesEpoch` / `finalizedFeatures`).
     finalized_features: Option<crate::protocol::versions::ApiVersions>,
+    /// Java's `Selector.SelectorMetrics`.
+    sensors: Option<crate::network::selector_metrics::SelectorMetrics>,
+    /// Time spent writing requests in `send` since the last poll (Java writes in `poll`):
+    /// counted in the next poll's `io-time`.
+    io_time_outside_poll: Duration,
 }
 
 impl NetworkClient {
@@ -125,7 +132,13 @@ impl NetworkClient {
     pub(crate) fn new(config: NetworkConfig, metadata: Arc<Metadata>) -> io::Result<Self> {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let sensors = config
+            .metrics
+            .clone()
+            .map(|m| crate::network::selector_metrics::SelectorMetrics::new(m, &config.client_id));
         Ok(NetworkClient {
+            sensors,
+            io_time_outside_poll: Duration::ZERO,
             config,
             poll,
             events: Events::with_capacity(256),
@@ -246,6 +259,7 @@ mod tests {
             rebootstrap: false,
             rebootstrap_trigger: Duration::from_secs(300),
             ssl: None,
+            metrics: None,
         };
         NetworkClient::new(config, metadata).unwrap()
     }

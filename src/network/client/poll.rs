@@ -33,6 +33,7 @@ impl NetworkClient {
                 timeout = timeout.min(left);
             }
         }
+        let select_start = Instant::now();
         if let Err(e) = self.poll.poll(&mut self.events, Some(timeout)) {
             if e.kind() != io::ErrorKind::Interrupted {
                 log::error!("Poll failed: {e}");
@@ -62,6 +63,10 @@ impl NetworkClient {
         }
         self.handle_timeouts(now);
         self.handle_written_without_response(now);
+        if let Some(m) = &self.sensors {
+            let io = now.elapsed() + std::mem::take(&mut self.io_time_outside_poll);
+            m.poll(now - select_start, io, now);
+        }
         std::mem::take(&mut self.pending)
     }
 
@@ -80,6 +85,9 @@ impl NetworkClient {
             match conn.finish_connect() {
                 Ok(true) => {
                     log::debug!("Connection to node {node} ({}) established", conn.addr);
+                    if let Some(m) = &self.sensors {
+                        m.connection_created(now);
+                    }
                     if conn.is_tls() {
                         conn.state = ConnState::TlsHandshake;
                     } else {
@@ -116,6 +124,14 @@ impl NetworkClient {
                 return;
             };
             let (frames, result) = conn.read(now);
+            if let Some(m) = &self.sensors {
+                if conn.bytes_read > 0 {
+                    m.bytes_received(node, conn.bytes_read, now);
+                }
+                for f in &frames {
+                    m.completed_receive(node, f.payload.len() + 4, now);
+                }
+            }
             for f in frames {
                 self.handle_received(node, f, now);
             }
@@ -335,6 +351,10 @@ mod tests {
             rebootstrap: false,
             rebootstrap_trigger: Duration::from_secs(300),
             ssl: Some(Arc::new(SslFactory::new(ssl).unwrap())),
+            metrics: Some(crate::metrics::Metrics::new(
+                crate::metrics::MetricConfig::default(),
+                crate::time::system(),
+            )),
         };
         (
             NetworkClient::new(config, metadata.clone()).unwrap(),
@@ -381,6 +401,22 @@ mod tests {
         let state = client.nodes.values().next().unwrap();
         assert!(state.failures >= 1 && state.backoff_until.is_some());
         assert!(state.authentication_failure_logged);
+        // Java's SelectorMetrics: a connection created, failed authentication, closed.
+        let metrics = client.config.metrics.as_ref().unwrap().metrics();
+        let value = |n: &str| {
+            let key = crate::metrics::MetricName::new(
+                n,
+                "producer-metrics",
+                "",
+                [("client-id", "tls-test")],
+            );
+            metrics[&key].metric_value()
+        };
+        assert_eq!(value("connection-creation-total"), 1.0);
+        assert_eq!(value("failed-authentication-total"), 1.0);
+        assert_eq!(value("successful-authentication-total"), 0.0);
+        assert_eq!(value("connection-close-total"), 1.0);
+        assert_eq!(value("connection-count"), 0.0);
         let _ = s.thread.join();
     }
 

@@ -24,7 +24,14 @@ impl NetworkClient {
                     req.correlation_id
                 );
                 c.enqueue(req, now);
-                self.flush_writes(node, now);
+                if self.sensors.is_some() {
+                    // Written at once, outside `poll`: the I/O time joins the next poll's.
+                    let start = Instant::now();
+                    self.flush_writes(node, now);
+                    self.io_time_outside_poll += start.elapsed();
+                } else {
+                    self.flush_writes(node, now);
+                }
             }
             None => self.pending.push(ClientResponse {
                 node,
@@ -41,9 +48,17 @@ impl NetworkClient {
         let Some(c) = self.connections.get_mut(&node) else {
             return;
         };
-        let result = c
-            .write(now)
-            .and_then(|_| c.update_interest(self.poll.registry()));
+        let result = c.write(now).and_then(|(done, bytes)| {
+            if let Some(m) = &self.sensors {
+                if bytes > 0 {
+                    m.bytes_sent(node, bytes, now);
+                }
+                for (_, size) in done {
+                    m.completed_send(node, size, now);
+                }
+            }
+            c.update_interest(self.poll.registry())
+        });
         if let Err(e) = result {
             self.disconnect(node, Disconnect::io("write failed", e), now);
         }
@@ -234,6 +249,9 @@ impl NetworkClient {
         if let Some(c) = self.connections.get_mut(&node) {
             c.state = ConnState::Ready;
             log::debug!("Node {node} is ready");
+            if let Some(m) = &self.sensors {
+                m.successful_authentication(Instant::now());
+            }
         }
         if let Some(s) = self.nodes.get_mut(&node) {
             s.failures = 0;

@@ -6,6 +6,9 @@
 //! waits, first come first served, until enough is freed or `max.block.ms` runs out.
 
 use crate::error::{Error, TimeoutKind};
+use crate::metrics::Sensor;
+use crate::metrics::stats::{Stat, TimeUnit};
+use crate::producer::internals::sender_metrics_registry::{GROUP, SenderMetricsRegistry};
 use parking_lot::{Condvar, Mutex};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -31,6 +34,14 @@ pub struct BufferPool {
     total_memory: usize,
     poolable_size: usize,
     state: Mutex<PoolState>,
+    sensors: Option<PoolSensors>,
+}
+
+/// Java's `bufferpool-wait-time` and `buffer-exhausted-records` sensors.
+#[derive(Debug)]
+struct PoolSensors {
+    wait_time: Arc<Sensor>,
+    exhausted: Arc<Sensor>,
 }
 
 #[derive(Debug)]
@@ -53,7 +64,62 @@ impl BufferPool {
                 waiters: VecDeque::new(),
                 closed: false,
             }),
+            sensors: None,
         }
+    }
+
+    /// A pool that records the time appenders wait for memory and the records dropped for
+    /// the lack of it (Java's `BufferPool` with its `Metrics`): `bufferpool-wait-ratio`,
+    /// `bufferpool-wait-time-ns-total` (and the deprecated `bufferpool-wait-time-total`),
+    /// `buffer-exhausted-rate` / `-total`, in `producer-metrics`.
+    pub(crate) fn with_metrics(
+        total_memory: usize,
+        poolable_size: usize,
+        registry: &SenderMetricsRegistry,
+    ) -> Self {
+        let m = registry.metrics();
+        let wait_time = m.sensor("bufferpool-wait-time");
+        let name = |n: &str, d: &str| registry.in_group(GROUP, n, d);
+        wait_time.add(
+            name(
+                "bufferpool-wait-ratio",
+                "The fraction of time an appender waits for space allocation.",
+            ),
+            Stat::rate_in(TimeUnit::Nanoseconds),
+        );
+        wait_time.add(
+            name(
+                "bufferpool-wait-time-total",
+                "*Deprecated* The total time an appender waits for space allocation.",
+            ),
+            Stat::cumulative_sum(),
+        );
+        wait_time.add(
+            name(
+                "bufferpool-wait-time-ns-total",
+                "The total time in nanoseconds an appender waits for space allocation.",
+            ),
+            Stat::cumulative_sum(),
+        );
+        let exhausted = m.sensor("buffer-exhausted-records");
+        exhausted.add_meter(
+            name(
+                "buffer-exhausted-rate",
+                "The average per-second number of record sends that are dropped due to buffer \
+                 exhaustion",
+            ),
+            name(
+                "buffer-exhausted-total",
+                "The total number of record sends that are dropped due to buffer exhaustion",
+            ),
+            false,
+        );
+        let mut pool = Self::new(total_memory, poolable_size);
+        pool.sensors = Some(PoolSensors {
+            wait_time,
+            exhausted,
+        });
+        pool
     }
 
     /// Takes a buffer with room for `size` bytes (its length is 0), waiting up to `max_block`
@@ -115,6 +181,7 @@ impl BufferPool {
         let mut accumulated = 0usize;
         let mut out = Ok(None);
         while accumulated < size {
+            let start_wait = Instant::now();
             let timed_out = match deadline {
                 Some(d) => cond.wait_until(st, d).timed_out(),
                 None => {
@@ -122,6 +189,9 @@ impl BufferPool {
                     false
                 }
             };
+            if let Some(s) = &self.sensors {
+                s.wait_time.record(start_wait.elapsed().as_nanos() as f64);
+            }
             if st.closed {
                 out = Err(closed_error());
                 break;
@@ -130,6 +200,9 @@ impl BufferPool {
                 // One last look: memory may have been freed just as the wait ended.
                 let avail = st.non_pooled_available + st.free.len() * self.poolable_size;
                 if accumulated + avail < size {
+                    if let Some(s) = &self.sensors {
+                        s.exhausted.record(1.0);
+                    }
                     out = Err(Error::timeout(
                         TimeoutKind::BufferMemory,
                         format!(
@@ -636,5 +709,73 @@ mod tests {
         }
         assert_eq!(*order.lock(), vec![0, 1, 2]);
         assert_eq!(pool.available_memory(), 1000);
+    }
+
+    /// Java's `bufferpool-wait-time` sensor and the accumulator's pool gauges: an appender
+    /// that blocked counts its wait in `bufferpool-wait-time-ns-total` (and `waiting-threads`
+    /// while it waits); one that gave up counts in `buffer-exhausted-total`.
+    #[test]
+    fn metrics_record_blocked_allocations() {
+        use crate::metrics::{MetricConfig, Metrics};
+        use crate::producer::internals::accumulator::{AccumulatorConfig, RecordAccumulator};
+        use crate::producer::internals::sender_metrics_registry::SenderMetricsRegistry;
+        let metrics = Metrics::new(MetricConfig::default(), crate::time::system());
+        let registry = SenderMetricsRegistry::new(metrics.clone(), "pool-test");
+        let pool = Arc::new(BufferPool::with_metrics(2048, 1024, &registry));
+        let accumulator = RecordAccumulator::new(
+            AccumulatorConfig {
+                batch_size: 1024,
+                linger: Duration::ZERO,
+                retry_backoff: Duration::from_millis(100),
+                retry_backoff_max: Duration::from_millis(1000),
+                delivery_timeout: Duration::from_secs(120),
+                adaptive_partitioning: false,
+                partition_availability_timeout: Duration::ZERO,
+                compression: crate::protocol::record_batch::Compression::None,
+                compression_level: None,
+            },
+            pool.clone(),
+        );
+        accumulator.register_metrics(&registry);
+        let value = |name: &str| {
+            let all = metrics.metrics();
+            let (n, m) = all
+                .iter()
+                .find(|(n, _)| n.name() == name)
+                .unwrap_or_else(|| panic!("{name} registered"));
+            assert_eq!(n.group(), "producer-metrics");
+            assert_eq!(n.tags()["client-id"], "pool-test");
+            m.metric_value()
+        };
+        assert_eq!(value("buffer-total-bytes"), 2048.0);
+        assert_eq!(value("buffer-available-bytes"), 2048.0);
+        assert_eq!(value("waiting-threads"), 0.0);
+        assert_eq!(value("bufferpool-wait-time-ns-total"), 0.0);
+        let a = pool.allocate(1024, MAX_BLOCK).unwrap();
+        let b = pool.allocate(1024, MAX_BLOCK).unwrap();
+        assert_eq!(value("buffer-available-bytes"), 0.0);
+        assert_eq!(value("bufferpool-wait-time-ns-total"), 0.0, "no wait yet");
+        let waiter = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.allocate(1024, Duration::from_secs(10)))
+        };
+        wait_until("the waiter to queue", || pool.queued() == 1);
+        assert_eq!(value("waiting-threads"), 1.0);
+        thread::sleep(Duration::from_millis(20));
+        pool.deallocate(a, 1024);
+        let c = waiter.join().unwrap().unwrap();
+        assert_eq!(value("waiting-threads"), 0.0);
+        let waited = value("bufferpool-wait-time-ns-total");
+        assert!(waited >= 20e6, "waited at least 20 ms: {waited} ns");
+        assert!(value("bufferpool-wait-ratio") > 0.0);
+        assert_eq!(value("buffer-exhausted-total"), 0.0);
+        // Nothing left: the next appender gives up after max.block.ms.
+        let e = pool.allocate(1024, MAX_BLOCK).unwrap_err();
+        assert!(is_buffer_timeout(&e), "{e}");
+        assert_eq!(value("buffer-exhausted-total"), 1.0);
+        assert!(value("bufferpool-wait-time-ns-total") >= waited + 10e6);
+        pool.deallocate(b, 1024);
+        pool.deallocate(c, 1024);
+        assert_eq!(value("buffer-available-bytes"), 2048.0);
     }
 }

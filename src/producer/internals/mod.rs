@@ -10,5 +10,7 @@
 pub(crate) mod accumulator;
 pub(crate) mod batch;
 pub(crate) mod buffer_pool;
+pub(crate) mod kafka_producer_metrics;
 pub(crate) mod sender;
+pub(crate) mod sender_metrics_registry;
 pub(crate) mod transaction_manager;

@@ -160,6 +160,43 @@ impl RecordAccumulator {
         }
     }
 
+    /// Registers the pool's gauges (Java's `registerMetrics`): `waiting-threads`,
+    /// `buffer-total-bytes` and `buffer-available-bytes`, in `producer-metrics`.
+    pub(crate) fn register_metrics(
+        &self,
+        registry: &crate::producer::internals::sender_metrics_registry::SenderMetricsRegistry,
+    ) {
+        use crate::producer::internals::sender_metrics_registry::GROUP;
+        let m = registry.metrics();
+        let pool = self.pool.clone();
+        m.add_gauge(
+            registry.in_group(
+                GROUP,
+                "waiting-threads",
+                "The number of user threads blocked waiting for buffer memory to enqueue their records",
+            ),
+            move |_| pool.queued() as f64,
+        );
+        let pool = self.pool.clone();
+        m.add_gauge(
+            registry.in_group(
+                GROUP,
+                "buffer-total-bytes",
+                "The maximum amount of buffer memory the client can use (whether or not it is currently used).",
+            ),
+            move |_| pool.total_memory() as f64,
+        );
+        let pool = self.pool.clone();
+        m.add_gauge(
+            registry.in_group(
+                GROUP,
+                "buffer-available-bytes",
+                "The total amount of buffer memory that is not being used (either unallocated or in the free list).",
+            ),
+            move |_| pool.available_memory() as f64,
+        );
+    }
+
     /// The buffer pool.
     pub fn pool(&self) -> &Arc<BufferPool> {
         &self.pool

@@ -77,6 +77,11 @@ pub struct ProducerBatch {
     done: bool,
     /// Per-record errors of the broker's answer, used when the batch fails (KIP-467).
     record_errors: Option<std::sync::Arc<crate::producer::delivery::RecordErrors>>,
+    /// The largest record's size upper bound (Java `maxRecordSize`, for `record-size-max`).
+    max_record_size: usize,
+    /// Compressed over uncompressed size once closed, 1.0 uncompressed (Java
+    /// `compressionRatio`, for `compression-rate-avg`).
+    compression_ratio: f32,
 }
 
 fn state_of(seq: &BatchSequence) -> ProducerState {
@@ -139,6 +144,8 @@ impl ProducerBatch {
             drained: None,
             done: false,
             record_errors: None,
+            max_record_size: 0,
+            compression_ratio: 1.0,
         }
     }
 
@@ -171,6 +178,8 @@ impl ProducerBatch {
             return Err(callback);
         }
         let relative_offset = self.builder.append(timestamp, key, value, headers);
+        let size = crate::protocol::record_batch::estimate_size_upper_bound(key, value, headers);
+        self.max_record_size = self.max_record_size.max(size);
         let info = RecordInfo {
             relative_offset,
             timestamp,
@@ -242,7 +251,11 @@ impl ProducerBatch {
                             .map(|_| ())
                     });
                     match result {
-                        Ok(()) => ratio = Some(self.builder.compression_ratio()),
+                        Ok(()) => {
+                            let r = self.builder.compression_ratio();
+                            self.compression_ratio = r;
+                            ratio = Some(r);
+                        }
                         Err(e) => {
                             log::error!(
                                 "Compressing a batch for {} failed ({e}); sending it uncompressed",
@@ -339,6 +352,17 @@ impl ProducerBatch {
     /// Whether the batch is in retry backoff at `now`.
     pub fn in_retry_backoff(&self, backoff: Duration, now: Instant) -> bool {
         self.attempts > 0 && self.waited_time(now) < backoff
+    }
+
+    /// The largest record's size upper bound, in bytes (Java `maxRecordSize`).
+    pub fn max_record_size(&self) -> usize {
+        self.max_record_size
+    }
+
+    /// Compressed over uncompressed size once closed; 1.0 for an uncompressed batch (Java
+    /// `compressionRatio`).
+    pub fn compression_ratio(&self) -> f32 {
+        self.compression_ratio
     }
 
     /// Marks the batch as drained for sending.

@@ -26,6 +26,8 @@ pub(crate) struct SenderConfig {
     pub retry_backoff: Duration,
     /// `enable.idempotence`.
     pub idempotence: bool,
+    /// The producer's metrics registry, with its `client-id` tag.
+    pub metrics: crate::producer::internals::sender_metrics_registry::SenderMetricsRegistry,
     /// The transactional state, with `transactional.id`.
     pub transactional: Option<
         std::sync::Arc<
@@ -34,7 +36,8 @@ pub(crate) struct SenderConfig {
     >,
 }
 
-/// What the sender did, for tests, tools and the `metrics()` of the producer.
+/// What the sender did, for tests and tools: the producer's `counters()` (its Java-named metrics
+/// are `metrics()`).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SenderMetrics {

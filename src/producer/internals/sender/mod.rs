@@ -21,10 +21,12 @@ use std::time::{Duration, Instant};
 mod control;
 mod idempotence;
 mod produce;
+mod sensors;
 mod state_dump;
 mod transactional;
 
 pub(crate) use control::{SenderConfig, SenderControl, SenderMetrics};
+pub(crate) use sensors::SenderSensors;
 
 /// The sender's state. `run` is the body of the sender thread.
 ///
@@ -41,6 +43,8 @@ pub(crate) struct Sender<C: KafkaClient = NetworkClient> {
     control: Arc<SenderControl>,
     in_flight: HashMap<(i32, i32), Vec<ProducerBatch>>,
     metrics: SenderMetrics,
+    /// Java's `SenderMetrics`: the sensors of the producer's metrics.
+    sensors: SenderSensors,
     txn: Option<TransactionManager>,
     init_request: Option<(i32, i32)>,
     next_init_attempt: Option<Instant>,
@@ -71,7 +75,9 @@ impl<C: KafkaClient> Sender<C> {
             .transactional
             .as_ref()
             .map(|t| t.lock().transactional_id().to_string());
+        let sensors = SenderSensors::new(config.metrics.clone(), metadata.clone());
         Sender {
+            sensors,
             client,
             time,
             accumulator,
@@ -190,6 +196,7 @@ impl<C: KafkaClient> Sender<C> {
         };
         timeout = timeout.min(self.send_producer_data(now));
         let responses = self.client.poll(timeout, now);
+        self.sensors.set_in_flight(self.client.in_flight_count());
         let now = self.time.now();
         for r in responses {
             self.handle_response(r, now);
@@ -203,6 +210,7 @@ impl<C: KafkaClient> Sender<C> {
         self.expire_batches(now);
         let timeout = timeout.min(self.accumulator.next_expiry_delay(now));
         let responses = self.client.poll(timeout, now);
+        self.sensors.set_in_flight(self.client.in_flight_count());
         let now = self.time.now();
         for r in responses {
             self.handle_response(r, now);
@@ -233,6 +241,7 @@ impl<C: KafkaClient> Sender<C> {
     }
 
     fn publish_metrics(&mut self) {
+        self.sensors.set_in_flight(self.client.in_flight_count());
         let s = self.client.stats();
         self.metrics.produce_requests = s.produce_requests;
         self.metrics.metadata_requests = s.metadata_requests;
@@ -328,7 +337,13 @@ impl<C: KafkaClient> Sender<C> {
             batches.len()
         );
         for mut batch in batches {
-            abandon_batch(&mut self.txn, &mut self.metrics, &mut batch, error.clone());
+            abandon_batch(
+                &mut self.txn,
+                &mut self.metrics,
+                &mut self.sensors,
+                &mut batch,
+                error.clone(),
+            );
             self.accumulator.deallocate(batch);
         }
     }
@@ -347,7 +362,13 @@ impl<C: KafkaClient> Sender<C> {
     /// those that had one, so that no stale in-flight entry holds their partitions back.
     pub(super) fn abort_queued_batches(&mut self, err: &Error) {
         for mut batch in self.accumulator.take_queued_batches() {
-            abandon_batch(&mut self.txn, &mut self.metrics, &mut batch, err.clone());
+            abandon_batch(
+                &mut self.txn,
+                &mut self.metrics,
+                &mut self.sensors,
+                &mut batch,
+                err.clone(),
+            );
             self.accumulator.deallocate(batch);
         }
     }
@@ -355,7 +376,13 @@ impl<C: KafkaClient> Sender<C> {
     fn expire_batches(&mut self, now: Instant) {
         for mut batch in self.accumulator.expired_batches(now) {
             let err = delivery_timeout_error(&batch, now);
-            abandon_batch(&mut self.txn, &mut self.metrics, &mut batch, err);
+            abandon_batch(
+                &mut self.txn,
+                &mut self.metrics,
+                &mut self.sensors,
+                &mut batch,
+                err,
+            );
             self.accumulator.deallocate(batch);
         }
         // In-flight batches past the delivery timeout fail now; they stay in the in-flight map
@@ -366,7 +393,7 @@ impl<C: KafkaClient> Sender<C> {
                 if !b.is_done() && b.has_reached_delivery_timeout(delivery_timeout, now) {
                     let err = delivery_timeout_error(b, now);
                     log::warn!("{err}");
-                    abandon_batch(&mut self.txn, &mut self.metrics, b, err);
+                    abandon_batch(&mut self.txn, &mut self.metrics, &mut self.sensors, b, err);
                 }
             }
         }
@@ -391,6 +418,7 @@ fn delivery_timeout_error(batch: &ProducerBatch, now: Instant) -> Error {
 fn abandon_batch(
     txn: &mut Option<TransactionManager>,
     metrics: &mut SenderMetrics,
+    sensors: &mut SenderSensors,
     batch: &mut ProducerBatch,
     err: Error,
 ) {
@@ -406,6 +434,11 @@ fn abandon_batch(
     if let Some(t) = txn.as_ref().and_then(|tm| tm.transactional_state()) {
         t.lock().batch_failed(&err);
     }
+    // Counted before the records complete, as Java's `failBatch`: who sees a record fail sees
+    // it counted.
+    if !batch.is_done() {
+        sensors.record_errors(&batch.topic_partition().topic, batch.record_count(), None);
+    }
     if batch.done(Err(err)) {
         metrics.records_failed += batch.record_count() as u64;
     }
@@ -413,6 +446,9 @@ fn abandon_batch(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_metrics;
 
 #[cfg(test)]
 mod tests_transactional;

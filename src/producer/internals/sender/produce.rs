@@ -86,7 +86,13 @@ impl<C: KafkaClient> Sender<C> {
             zstd.len()
         );
         for mut b in zstd {
-            super::abandon_batch(&mut self.txn, &mut self.metrics, &mut b, err.clone());
+            super::abandon_batch(
+                &mut self.txn,
+                &mut self.metrics,
+                &mut self.sensors,
+                &mut b,
+                err.clone(),
+            );
             self.accumulator.deallocate(b);
         }
         rest
@@ -192,6 +198,7 @@ impl<C: KafkaClient> Sender<C> {
         chunks.push(Chunk::Owned(head[last..].to_vec()));
         drop(shared);
         self.metrics.batches_sent += batches.len() as u64;
+        self.sensors.update_produce_request_metrics(&batches, now);
         log::debug!(
             "Sending produce request with {} batch(es) to node {node} (correlation id {correlation_id})",
             batches.len()
@@ -294,6 +301,9 @@ impl<C: KafkaClient> Sender<C> {
                         return;
                     }
                 };
+                self.sensors
+                    .record_latency(response.node, response.latency, now);
+                self.sensors.record_throttle(parsed.throttle_time_ms, now);
                 self.client.throttle(
                     response.node,
                     std::time::Duration::from_millis(parsed.throttle_time_ms.max(0) as u64),
@@ -441,6 +451,7 @@ impl<C: KafkaClient> Sender<C> {
                                 "Split a batch of {records} record(s) for {tp} that was too large for the broker into {n} batches"
                             );
                             self.metrics.splits += 1;
+                            self.sensors.record_batch_split(now);
                         }
                         Err(failed) => {
                             let (mut batch, e) = *failed;
@@ -460,6 +471,8 @@ impl<C: KafkaClient> Sender<C> {
                         i64::from(self.config.retries) - i64::from(batch.attempts()) - 1
                     );
                     self.metrics.retries += 1;
+                    self.sensors
+                        .record_retries(&tp.topic, batch.record_count(), now);
                     self.accumulator.reenqueue(batch, now);
                 } else if matches!(&err, Error::Broker { code, .. } if *code == ErrorCode::DUPLICATE_SEQUENCE_NUMBER)
                 {
@@ -478,6 +491,11 @@ impl<C: KafkaClient> Sender<C> {
                     }
                     let adjust = (batch.attempts() as i64) < i64::from(self.config.retries);
                     let seq = batch.sequence();
+                    if !batch.is_done() {
+                        // Before the records complete, as Java's `failBatch`.
+                        self.sensors
+                            .record_errors(&tp.topic, batch.record_count(), Some(now));
+                    }
                     let failed_now = batch.done(Err(err.clone()));
                     if failed_now {
                         self.metrics.records_failed += batch.record_count() as u64;
@@ -522,6 +540,11 @@ impl<C: KafkaClient> Sender<C> {
     fn fail_batch(&mut self, batch: &mut ProducerBatch, err: Error) {
         if let (Some(tm), Some(seq)) = (self.txn.as_mut(), batch.sequence()) {
             tm.forget_batch(batch.topic_partition(), seq.id);
+        }
+        if !batch.is_done() {
+            // Before the records complete, as Java's `failBatch`.
+            self.sensors
+                .record_errors(&batch.topic_partition().topic, batch.record_count(), None);
         }
         if batch.done(Err(err)) {
             self.metrics.records_failed += batch.record_count() as u64;

@@ -216,6 +216,8 @@ pub(super) struct Harness {
     pub(super) sender: Sender<MockClient>,
     pub(super) control: Arc<SenderControl>,
     pub(super) setup: Setup,
+    /// The producer's metrics registry, on the mock clock.
+    pub(super) metrics: crate::metrics::Metrics,
 }
 
 impl Harness {
@@ -232,7 +234,18 @@ impl Harness {
         ));
         metadata.add_topic(TOPIC, time.now());
         metadata.update(&metadata_update(setup.nodes, setup.partitions), time.now());
-        let pool = Arc::new(BufferPool::new(setup.memory, setup.batch_size));
+        let metrics =
+            crate::metrics::Metrics::new(crate::metrics::MetricConfig::default(), time.shared());
+        let registry =
+            crate::producer::internals::sender_metrics_registry::SenderMetricsRegistry::new(
+                metrics.clone(),
+                "test-client",
+            );
+        let pool = Arc::new(BufferPool::with_metrics(
+            setup.memory,
+            setup.batch_size,
+            &registry,
+        ));
         let accumulator = Arc::new(RecordAccumulator::with_time(
             AccumulatorConfig {
                 batch_size: setup.batch_size,
@@ -248,6 +261,7 @@ impl Harness {
             pool,
             time.shared(),
         ));
+        accumulator.register_metrics(&registry);
         let mut client = MockClient::new(metadata.clone());
         client.set_request_timeout(setup.request_timeout);
         client.set_max_in_flight(setup.max_in_flight);
@@ -268,10 +282,12 @@ impl Harness {
                 retry_backoff: RETRY_BACKOFF,
                 idempotence: setup.idempotence,
                 transactional: setup.transactional.clone(),
+                metrics: registry,
             },
             control.clone(),
         );
         Harness {
+            metrics,
             time,
             metadata,
             accumulator,

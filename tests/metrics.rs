@@ -1,0 +1,232 @@
+//! The producer's metrics against the real broker (`KAFKA_BOOTSTRAP`): Java's names, groups and
+//! tags, and values that add up (records sent, bytes, requests, connections, buffer memory).
+
+mod support;
+
+use kafka_producer::metrics::{KafkaMetric, MetricName};
+use kafka_producer::producer::serializer::ByteArraySerializer;
+use kafka_producer::{Error, KafkaProducer, ProducerConfig, ProducerRecord};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Metrics = HashMap<MetricName, Arc<KafkaMetric>>;
+
+const CLIENT_ID: &str = "metrics-test";
+const BUFFER_MEMORY: usize = 8 * 1024 * 1024;
+
+fn producer() -> KafkaProducer<Vec<u8>, Vec<u8>> {
+    let config = ProducerConfig::builder()
+        .bootstrap_servers(support::bootstrap())
+        .set("client.id", CLIENT_ID)
+        .set("linger.ms", "5")
+        .buffer_memory(BUFFER_MEMORY)
+        .max_block(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    KafkaProducer::new(config, ByteArraySerializer, ByteArraySerializer).unwrap()
+}
+
+/// The value of `group:name` with these tags besides `client-id`.
+fn get(m: &Metrics, group: &str, name: &str, tags: &[(&str, &str)]) -> f64 {
+    let mut all = vec![("client-id", CLIENT_ID)];
+    all.extend_from_slice(tags);
+    let key = MetricName::new(name, group, "", all);
+    m.get(&key)
+        .unwrap_or_else(|| panic!("{key} registered"))
+        .metric_value()
+}
+
+fn client(m: &Metrics, name: &str) -> f64 {
+    get(m, "producer-metrics", name, &[])
+}
+
+fn topic(m: &Metrics, name: &str, topic: &str) -> f64 {
+    get(m, "producer-topic-metrics", name, &[("topic", topic)])
+}
+
+#[test]
+fn metrics_of_a_real_run_add_up() {
+    let t1 = support::unique_topic("metrics-a");
+    let t2 = support::unique_topic("metrics-b");
+    let small = support::unique_topic("metrics-small");
+    support::create_topic(&t1, 3, 1, &[]);
+    support::create_topic(&t2, 2, 1, &[]);
+    support::create_topic(&small, 1, 1, &[("max.message.bytes", "2048")]);
+    let p = producer();
+    let m = p.metrics();
+    assert_eq!(client(&m, "record-send-total"), 0.0);
+    assert_eq!(client(&m, "buffer-total-bytes"), BUFFER_MEMORY as f64);
+    assert!(get(&m, "app-info", "start-time-ms", &[]) > 1.6e12);
+
+    let mut futures = Vec::with_capacity(20_000);
+    for i in 0..20_000u32 {
+        let t = if i % 4 == 0 { &t2 } else { &t1 };
+        futures.push(
+            p.send(ProducerRecord::new(t, vec![b'x'; 100]).with_key(i.to_be_bytes().to_vec())),
+        );
+    }
+    p.flush().unwrap();
+    for f in futures {
+        f.get().unwrap();
+    }
+    let m = p.metrics();
+    // Every record sent once (no retry against a healthy broker), 15000 + 5000 per topic.
+    assert_eq!(client(&m, "record-send-total"), 20_000.0);
+    assert_eq!(client(&m, "record-retry-total"), 0.0);
+    assert_eq!(client(&m, "record-error-total"), 0.0);
+    assert_eq!(topic(&m, "record-send-total", &t1), 15_000.0);
+    assert_eq!(topic(&m, "record-send-total", &t2), 5_000.0);
+    assert_eq!(topic(&m, "record-error-total", &t1), 0.0);
+    assert!(client(&m, "record-send-rate") > 0.0);
+    // Bytes: a batch holds 100-byte values, so its size is at least that per record.
+    let bytes = topic(&m, "byte-total", &t1) + topic(&m, "byte-total", &t2);
+    assert!(bytes > 20_000.0 * 100.0, "{bytes}");
+    assert!(client(&m, "batch-size-avg") > 100.0);
+    assert!(client(&m, "batch-size-max") >= client(&m, "batch-size-avg"));
+    assert!(client(&m, "records-per-request-avg") >= 1.0);
+    assert_eq!(client(&m, "compression-rate-avg"), 1.0);
+    assert!(client(&m, "record-size-max") > 100.0);
+    assert!(client(&m, "record-queue-time-avg") >= 0.0);
+    assert!(client(&m, "request-latency-avg") > 0.0);
+    assert!(client(&m, "request-latency-max") >= client(&m, "request-latency-avg"));
+    assert_eq!(client(&m, "produce-throttle-time-max"), 0.0);
+    assert!(client(&m, "metadata-age") >= 0.0 && client(&m, "metadata-age") < 300.0);
+    // Buffer memory: all of it is back after the flush.
+    assert_eq!(client(&m, "buffer-total-bytes"), BUFFER_MEMORY as f64);
+    assert_eq!(client(&m, "buffer-available-bytes"), BUFFER_MEMORY as f64);
+    assert_eq!(client(&m, "waiting-threads"), 0.0);
+    assert!(client(&m, "flush-time-ns-total") > 0.0);
+    assert!(
+        client(&m, "metadata-wait-time-ns-total") > 0.0,
+        "two new topics"
+    );
+    assert_eq!(client(&m, "txn-commit-time-ns-total"), 0.0);
+    // The network: connections, requests and bytes.
+    assert!(client(&m, "connection-count") >= 1.0);
+    assert!(client(&m, "connection-creation-total") >= 1.0);
+    assert_eq!(client(&m, "failed-authentication-total"), 0.0);
+    assert!(client(&m, "successful-authentication-total") >= 1.0);
+    let out = client(&m, "outgoing-byte-total");
+    let incoming = client(&m, "incoming-byte-total");
+    assert!(
+        out > bytes,
+        "the requests carry the batches: {out} > {bytes}"
+    );
+    assert!(incoming > 0.0 && incoming < out, "{incoming} < {out}");
+    let requests = client(&m, "request-total");
+    let responses = client(&m, "response-total");
+    assert!(requests >= 2.0 && responses >= 2.0);
+    assert!(responses <= requests);
+    assert!(client(&m, "request-size-max") >= client(&m, "request-size-avg"));
+    assert!(client(&m, "network-io-total") >= 2.0);
+    assert!(client(&m, "select-total") >= 1.0);
+    assert!(client(&m, "io-wait-time-ns-total") > 0.0);
+    assert!(client(&m, "io-time-ns-total") > 0.0);
+    let ratio = client(&m, "io-wait-ratio");
+    assert!(ratio > 0.0 && ratio <= 1.0, "{ratio}");
+    // Per node: tagged node-id=node-<id>, adding up to the client's totals.
+    let nodes: Vec<&MetricName> = m
+        .keys()
+        .filter(|n| n.group() == "producer-node-metrics" && n.name() == "outgoing-byte-total")
+        .collect();
+    assert!(!nodes.is_empty());
+    let mut node_out = 0.0;
+    let mut node_latency = false;
+    for n in &nodes {
+        let id = n.tags()["node-id"].clone();
+        assert!(id.starts_with("node-"), "{id}");
+        node_out += m[*n].metric_value();
+        let tags = [("node-id", id.as_str())];
+        let lat = get(&m, "producer-node-metrics", "request-latency-avg", &tags);
+        node_latency |= lat > 0.0;
+        assert!(get(&m, "producer-node-metrics", "request-total", &tags) >= 1.0);
+    }
+    assert_eq!(node_out, out);
+    assert!(node_latency, "the leader's Produce latency");
+    // Nothing in flight once flushed (a metadata request may be, rarely: wait it out).
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while client(&p.metrics(), "requests-in-flight") != 0.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "requests still in flight"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    // Errors: a record the topic refuses (MESSAGE_TOO_LARGE, the sender's error count) and
+    // one refused before it is buffered (larger than max.request.size, doSend's count).
+    let err = p
+        .send(ProducerRecord::new(&small, vec![b'y'; 5000]))
+        .get()
+        .unwrap_err();
+    assert!(err.to_string().contains("MESSAGE_TOO_LARGE"), "{err}");
+    let m = p.metrics();
+    assert_eq!(client(&m, "record-error-total"), 1.0);
+    assert_eq!(topic(&m, "record-error-total", &small), 1.0);
+    assert!(client(&m, "record-error-rate") > 0.0);
+    let err = p
+        .send(ProducerRecord::new(&t1, vec![b'z'; 2 * 1024 * 1024]))
+        .get()
+        .unwrap_err();
+    assert!(matches!(err, Error::RecordTooLarge { .. }), "{err}");
+    let m = p.metrics();
+    assert_eq!(client(&m, "record-error-total"), 2.0);
+    assert_eq!(
+        topic(&m, "record-error-total", &t1),
+        0.0,
+        "never sent: no topic error"
+    );
+    assert_eq!(client(&m, "record-send-total"), 20_001.0);
+    p.close();
+    // Readable after close, as Java's.
+    let m = p.metrics();
+    assert_eq!(client(&m, "record-send-total"), 20_001.0);
+}
+
+/// Java's `KafkaProducerMetrics`: the time spent in each transactional call, counted when the
+/// call succeeds.
+#[test]
+fn transactional_calls_record_their_time() {
+    let t = support::unique_topic("metrics-txn");
+    support::create_topic(&t, 1, 1, &[]);
+    let config = ProducerConfig::builder()
+        .bootstrap_servers(support::bootstrap())
+        .set("client.id", CLIENT_ID)
+        .transactional_id(support::unique_topic("metrics-txn-id"))
+        .max_block(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let p: KafkaProducer<Vec<u8>, Vec<u8>> =
+        KafkaProducer::new(config, ByteArraySerializer, ByteArraySerializer).unwrap();
+    let names = [
+        "txn-init-time-ns-total",
+        "txn-begin-time-ns-total",
+        "txn-send-offsets-time-ns-total",
+        "txn-commit-time-ns-total",
+        "txn-abort-time-ns-total",
+    ];
+    for n in names {
+        assert_eq!(client(&p.metrics(), n), 0.0, "{n}");
+    }
+    p.init_transactions().unwrap();
+    p.begin_transaction().unwrap();
+    p.send(ProducerRecord::new(&t, b"v".to_vec()))
+        .get()
+        .unwrap();
+    p.commit_transaction().unwrap();
+    p.begin_transaction().unwrap();
+    p.send(ProducerRecord::new(&t, b"w".to_vec()))
+        .get()
+        .unwrap();
+    p.abort_transaction().unwrap();
+    let m = p.metrics();
+    for n in names.iter().filter(|n| !n.contains("send-offsets")) {
+        assert!(client(&m, n) > 0.0, "{n}");
+    }
+    assert_eq!(client(&m, "txn-send-offsets-time-ns-total"), 0.0);
+    assert_eq!(client(&m, "record-send-total"), 2.0);
+    assert_eq!(topic(&m, "record-send-total", &t), 2.0);
+    // The coordinator's requests count in the network metrics too.
+    assert!(client(&m, "request-total") >= 6.0);
+}
