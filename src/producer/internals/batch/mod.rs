@@ -177,8 +177,12 @@ impl ProducerBatch {
         {
             return Err(callback);
         }
+        let before = self.builder.size_in_bytes();
         let relative_offset = self.builder.append(timestamp, key, value, headers);
-        let size = crate::protocol::record_batch::estimate_size_upper_bound(key, value, headers);
+        // The record as written, in a batch of its own (Java's record-size-max takes an upper
+        // bound estimate; measuring what was written costs no second pass over the record).
+        let size = crate::protocol::record_batch::RECORD_BATCH_OVERHEAD
+            + self.builder.size_in_bytes().saturating_sub(before);
         self.max_record_size = self.max_record_size.max(size);
         let info = RecordInfo {
             relative_offset,
