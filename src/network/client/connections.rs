@@ -11,7 +11,7 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use super::NetworkClient;
+use super::{CLIENT_CLOSED, NetworkClient};
 
 impl NetworkClient {
     fn jittered(&mut self, base: Duration, max: Duration, failures: u32) -> Duration {
@@ -266,8 +266,13 @@ impl NetworkClient {
         self.tokens.remove(&conn.token);
         let in_flight = conn.close(self.poll.registry());
         self.connection_failure(node, now);
-        if was_ready {
-            log::warn!("Node {node} disconnected: {reason:?}");
+        match &reason {
+            // The producer's own close: nothing went wrong.
+            Disconnect::Closed(why) if why == CLIENT_CLOSED => {
+                log::debug!("Node {node} disconnected: the client is closing")
+            }
+            _ if was_ready => log::warn!("Node {node} disconnected: {reason:?}"),
+            _ => {}
         }
         // A broker that went away or cannot be reached: its leadership may have moved, or its
         // address changed (Java's `handleServerDisconnect`).

@@ -22,6 +22,8 @@ mod poll;
 mod requests;
 
 const WAKER: Token = Token(usize::MAX);
+/// The reason of the disconnections done by [`NetworkClient::close_all`] (the producer closing).
+const CLIENT_CLOSED: &str = "client closed";
 
 /// Network settings.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use mio::Token;
 use std::io;
 use std::time::{Duration, Instant};
 
-use super::{NetworkClient, WAKER};
+use super::{CLIENT_CLOSED, NetworkClient, WAKER};
 
 impl NetworkClient {
     /// Waits up to `timeout` for I/O, then handles everything that happened. Returns the
@@ -300,7 +300,7 @@ impl NetworkClient {
     pub(crate) fn close_all(&mut self, now: Instant) -> Vec<ClientResponse> {
         let nodes: Vec<i32> = self.connections.keys().copied().collect();
         for n in nodes {
-            self.disconnect(n, Disconnect::Closed("client closed".into()), now);
+            self.disconnect(n, Disconnect::Closed(CLIENT_CLOSED.into()), now);
         }
         std::mem::take(&mut self.pending)
     }
