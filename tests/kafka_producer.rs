@@ -2,9 +2,10 @@
 //! test it mirrors), against the in-process `MockCluster`.
 //!
 //! Not ported: the tests of Java's constructor plumbing (serializer/interceptor/metrics-reporter
-//! class loading, JMX, `ClientTelemetry`), interceptors and metrics (not implemented yet),
-//! every transactional test (transactions are not implemented), and null-argument checks that
-//! Rust's types rule out (`testPartitionsForWithNullTopic`, `testNullTopicName`).
+//! class loading, JMX, `ClientTelemetry`), and null-argument checks that Rust's types rule out
+//! (`testPartitionsForWithNullTopic`, `testNullTopicName`). Interceptors are tested in
+//! `tests/interceptors.rs`, metrics in `tests/metrics.rs` and the sender's `tests_metrics.rs`,
+//! transactions in `tests/transactions.rs` and the sender's `tests_transactional.rs`.
 
 #[path = "support/mock.rs"]
 mod mock_support;
