@@ -168,33 +168,29 @@ impl RecordAccumulator {
     ) {
         use crate::producer::internals::sender_metrics_registry::GROUP;
         let m = registry.metrics();
-        let pool = self.pool.clone();
-        m.add_gauge(
-            registry.in_group(
-                GROUP,
+        let gauges: [(&str, &str, fn(&BufferPool) -> usize); 3] = [
+            (
                 "waiting-threads",
                 "The number of user threads blocked waiting for buffer memory to enqueue their records",
+                BufferPool::queued,
             ),
-            move |_| pool.queued() as f64,
-        );
-        let pool = self.pool.clone();
-        m.add_gauge(
-            registry.in_group(
-                GROUP,
+            (
                 "buffer-total-bytes",
                 "The maximum amount of buffer memory the client can use (whether or not it is currently used).",
+                BufferPool::total_memory,
             ),
-            move |_| pool.total_memory() as f64,
-        );
-        let pool = self.pool.clone();
-        m.add_gauge(
-            registry.in_group(
-                GROUP,
+            (
                 "buffer-available-bytes",
                 "The total amount of buffer memory that is not being used (either unallocated or in the free list).",
+                BufferPool::available_memory,
             ),
-            move |_| pool.available_memory() as f64,
-        );
+        ];
+        for (name, description, read) in gauges {
+            let pool = self.pool.clone();
+            m.add_gauge(registry.in_group(GROUP, name, description), move |_| {
+                read(&pool) as f64
+            });
+        }
     }
 
     /// The buffer pool.
