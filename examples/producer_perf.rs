@@ -952,10 +952,20 @@ fn metrics_rows(
             let tags: Vec<String> = n.tags().iter().map(|(k, v)| format!("{k}={v}")).collect();
             (
                 format!("{}:{}:{{{}}}", n.group(), n.name(), tags.join(", ")),
-                format!("{:.3}", metrics[n].metric_value()),
+                metric_value_text(n, metrics[n].metric_value()),
             )
         })
         .collect()
+}
+
+/// A value as Java's `ToolsUtils.printMetrics` prints it: `%.3f` for a `Double` (every
+/// measurable stat), `%s` for the one `Long` gauge, `app-info:start-time-ms`.
+fn metric_value_text(name: &kafka_producer::metrics::MetricName, value: f64) -> String {
+    if name.group() == "app-info" && name.name() == "start-time-ms" {
+        format!("{}", value as i64)
+    } else {
+        perf::java_fixed(value, 3)
+    }
 }
 
 fn main() {

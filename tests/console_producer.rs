@@ -5,47 +5,13 @@
 mod support;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::Duration;
 use support::ConsumedRecord;
 
-/// The example's binary, built once (`cargo build --example console_producer`, in the profile
-/// of this test binary) next to it: `<target>/<profile>/examples/console_producer`.
-fn example() -> PathBuf {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        // <target>/<profile>/deps/console_producer-<hash>
-        let exe = std::env::current_exe().expect("current_exe");
-        let profile_dir = exe
-            .parent()
-            .and_then(|deps| deps.parent())
-            .expect("<target>/<profile>/deps");
-        let target_dir = profile_dir.parent().expect("<target>");
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "--quiet", "--example", "console_producer"])
-            .arg("--target-dir")
-            .arg(target_dir)
-            .current_dir(support::REPO_DIR);
-        if profile_dir.file_name().is_some_and(|p| p == "release") {
-            cmd.arg("--release");
-        }
-        let status = cmd.status().expect("running cargo build");
-        assert!(
-            status.success(),
-            "cargo build --example console_producer failed"
-        );
-        let bin = profile_dir.join("examples").join("console_producer");
-        assert!(bin.is_file(), "no {}", bin.display());
-        bin
-    })
-    .clone()
-}
-
 /// Runs the example with `args` and `stdin` as its standard input.
 fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(example())
+    let mut child = Command::new(support::example_binary("console_producer"))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

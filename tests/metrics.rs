@@ -3,7 +3,7 @@
 
 mod support;
 
-use kafka_producer::metrics::{KafkaMetric, MetricName};
+use kafka_producer::metrics::{KafkaMetric, MetricName, MetricsReporter};
 use kafka_producer::producer::serializer::ByteArraySerializer;
 use kafka_producer::{Error, KafkaProducer, ProducerConfig, ProducerRecord};
 use std::collections::HashMap;
@@ -229,4 +229,192 @@ fn transactional_calls_record_their_time() {
     assert_eq!(topic(&m, "record-send-total", &t), 2.0);
     // The coordinator's requests count in the network metrics too.
     assert!(client(&m, "request-total") >= 6.0);
+}
+
+/// What [`Keeper`] heard, shared with the test.
+#[derive(Default)]
+struct Heard {
+    init: Vec<MetricName>,
+    changes: Vec<MetricName>,
+    record_send_total: Option<Arc<KafkaMetric>>,
+    closes: usize,
+}
+
+/// A reporter that notes every call and keeps `producer-metrics:record-send-total`.
+struct Keeper(Arc<std::sync::Mutex<Heard>>);
+
+impl MetricsReporter for Keeper {
+    fn init(&mut self, metrics: &[Arc<KafkaMetric>]) {
+        let mut h = self.0.lock().unwrap();
+        for m in metrics {
+            h.init.push(m.metric_name().clone());
+            let n = m.metric_name();
+            if n.group() == "producer-metrics" && n.name() == "record-send-total" {
+                h.record_send_total = Some(m.clone());
+            }
+        }
+    }
+
+    fn metric_change(&mut self, metric: &Arc<KafkaMetric>) {
+        self.0
+            .lock()
+            .unwrap()
+            .changes
+            .push(metric.metric_name().clone());
+    }
+
+    fn close(&mut self) {
+        self.0.lock().unwrap().closes += 1;
+    }
+}
+
+#[test]
+fn a_reporter_hears_every_metric_and_keeps_live_ones() {
+    const N: usize = 500;
+    let t = support::unique_topic("metrics-reporter");
+    support::create_topic(&t, 2, 1, &[]);
+    let heard = Arc::new(std::sync::Mutex::new(Heard::default()));
+    let config = ProducerConfig::builder()
+        .bootstrap_servers(support::bootstrap())
+        .set("client.id", CLIENT_ID)
+        .max_block(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let p: KafkaProducer<Vec<u8>, Vec<u8>> =
+        KafkaProducer::builder(config, ByteArraySerializer, ByteArraySerializer)
+            .metrics_reporter(Keeper(heard.clone()))
+            .build()
+            .unwrap();
+    {
+        let h = heard.lock().unwrap();
+        let key = MetricName::new(
+            "record-send-total",
+            "producer-metrics",
+            "",
+            [("client-id", CLIENT_ID)],
+        );
+        assert!(h.init.contains(&key), "init has {key}: {:?}", h.init);
+        assert!(h.record_send_total.is_some());
+        assert!(
+            !h.init
+                .iter()
+                .chain(&h.changes)
+                .any(|n| n.tags().get("topic") == Some(&t)),
+            "no topic metric before a send"
+        );
+        assert_eq!(h.closes, 0);
+    }
+
+    let futures: Vec<_> = (0..N as u32)
+        .map(|i| p.send(ProducerRecord::new(&t, i.to_be_bytes().to_vec())))
+        .collect();
+    p.flush().unwrap();
+    for f in futures {
+        f.get().unwrap();
+    }
+    {
+        let h = heard.lock().unwrap();
+        let topic_metrics: Vec<&str> = h
+            .changes
+            .iter()
+            .filter(|n| n.group() == "producer-topic-metrics" && n.tags().get("topic") == Some(&t))
+            .map(|n| n.name())
+            .collect();
+        for name in ["record-send-total", "byte-total", "record-error-total"] {
+            assert!(topic_metrics.contains(&name), "{name} in {topic_metrics:?}");
+        }
+        let nodes: Vec<&MetricName> = h
+            .changes
+            .iter()
+            .filter(|n| n.group() == "producer-node-metrics")
+            .collect();
+        assert!(
+            nodes
+                .iter()
+                .any(|n| n.name() == "request-total" && n.tags()["node-id"].starts_with("node-")),
+            "{nodes:?}"
+        );
+        // It was told of every metric the producer has.
+        for n in p.metrics().keys() {
+            assert!(h.init.contains(n) || h.changes.contains(n), "{n} told");
+        }
+        assert_eq!(h.closes, 0, "not closed before close()");
+    }
+    // The kept metric is live, and readable from another thread.
+    let kept = heard.lock().unwrap().record_send_total.clone().unwrap();
+    let value = std::thread::spawn(move || kept.metric_value())
+        .join()
+        .unwrap();
+    assert_eq!(value, N as f64);
+
+    p.close();
+    assert_eq!(heard.lock().unwrap().closes, 1);
+    p.close();
+    drop(p);
+    let h = heard.lock().unwrap();
+    assert_eq!(h.closes, 1, "closed once");
+    assert_eq!(
+        h.record_send_total.as_ref().unwrap().metric_value(),
+        N as f64
+    );
+}
+
+/// A producer with these extra settings, its records sent and flushed.
+fn sampled_producer(settings: &[(&str, &str)], topic: &str) -> KafkaProducer<Vec<u8>, Vec<u8>> {
+    let mut b = ProducerConfig::builder()
+        .bootstrap_servers(support::bootstrap())
+        .set("client.id", CLIENT_ID)
+        .max_block(Duration::from_secs(30));
+    for (k, v) in settings {
+        b = b.set(*k, *v);
+    }
+    let p =
+        KafkaProducer::new(b.build().unwrap(), ByteArraySerializer, ByteArraySerializer).unwrap();
+    let futures: Vec<_> = (0..1000u32)
+        .map(|i| p.send(ProducerRecord::new(topic, i.to_be_bytes().to_vec())))
+        .collect();
+    p.flush().unwrap();
+    for f in futures {
+        f.get().unwrap();
+    }
+    p
+}
+
+/// `metrics.num.samples` and `metrics.sample.window.ms` reach the stats: a rate forgets what
+/// is older than its samples' windows.
+#[test]
+fn sample_settings_reach_the_rates() {
+    let t = support::unique_topic("metrics-samples");
+    support::create_topic(&t, 1, 1, &[]);
+    let short = sampled_producer(
+        &[
+            ("metrics.num.samples", "2"),
+            ("metrics.sample.window.ms", "200"),
+        ],
+        &t,
+    );
+    let m = short.metrics();
+    assert!(client(&m, "record-send-rate") > 0.0);
+    assert!(topic(&m, "record-send-rate", &t) > 0.0);
+    assert_eq!(client(&m, "record-send-total"), 1000.0);
+    std::thread::sleep(Duration::from_millis(600));
+    let m = short.metrics();
+    assert_eq!(client(&m, "record-send-rate"), 0.0);
+    assert_eq!(topic(&m, "record-send-rate", &t), 0.0);
+    assert_eq!(
+        client(&m, "record-send-total"),
+        1000.0,
+        "a total forgets nothing"
+    );
+    assert_eq!(topic(&m, "record-send-total", &t), 1000.0);
+    short.close();
+
+    // The defaults (2 samples of 30 s): the same pause forgets nothing.
+    let default = sampled_producer(&[], &t);
+    std::thread::sleep(Duration::from_millis(600));
+    let m = default.metrics();
+    assert!(client(&m, "record-send-rate") > 0.0);
+    assert!(topic(&m, "record-send-rate", &t) > 0.0);
+    assert_eq!(client(&m, "record-send-total"), 1000.0);
+    default.close();
 }

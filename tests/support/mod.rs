@@ -23,6 +23,38 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// The binary of example `name`, built once per test binary and name (`cargo build --example
+/// NAME`, in the profile of this test binary, into its target folder):
+/// `<target>/<profile>/examples/<name>`.
+pub fn example_binary(name: &str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, path)) = built.iter().find(|(n, _)| n == name) {
+        return path.clone();
+    }
+    // <target>/<profile>/deps/<test>-<hash>
+    let exe = std::env::current_exe().expect("current_exe");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("<target>/<profile>/deps");
+    let target_dir = profile_dir.parent().expect("<target>");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "--quiet", "--example", name])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .current_dir(REPO_DIR);
+    if profile_dir.file_name().is_some_and(|p| p == "release") {
+        cmd.arg("--release");
+    }
+    let status = cmd.status().expect("running cargo build");
+    assert!(status.success(), "cargo build --example {name} failed");
+    let bin = profile_dir.join("examples").join(name);
+    assert!(bin.is_file(), "no {}", bin.display());
+    built.push((name.to_string(), bin.clone()));
+    bin
+}
+
 /// The repository root (where `scripts/kafka.sh` lives).
 pub const REPO_DIR: &str = env!("CARGO_MANIFEST_DIR");
 
