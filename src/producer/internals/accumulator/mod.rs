@@ -168,7 +168,8 @@ impl RecordAccumulator {
     ) {
         use crate::producer::internals::sender_metrics_registry::GROUP;
         let m = registry.metrics();
-        let gauges: [(&str, &str, fn(&BufferPool) -> usize); 3] = [
+        type Read = fn(&BufferPool) -> usize;
+        let gauges: [(&str, &str, Read); 3] = [
             (
                 "waiting-threads",
                 "The number of user threads blocked waiting for buffer memory to enqueue their records",
