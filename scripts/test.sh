@@ -87,8 +87,8 @@ else
     cargo clippy --all-targets -- -D warnings
 fi
 
-step "cargo doc -D warnings (with the mock feature)"
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features mock
+step "cargo doc -D warnings (with the mock and prometheus features)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features mock,prometheus
 
 step "MSRV: Cargo.toml's rust-version against the dependencies (scripts/check-msrv.sh)"
 scripts/check-msrv.sh

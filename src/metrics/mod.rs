@@ -6,7 +6,7 @@
 //! A producer's metrics are those of the Java producer, with the same names, groups, tags and
 //! meanings: [`KafkaProducer::metrics`](crate::KafkaProducer::metrics) returns them keyed by
 //! name, as Java's `Map<MetricName, Metric>`, and a [`MetricsReporter`] is told of each one.
-//! With the `prometheus` feature, [`prometheus::render`] writes them in the Prometheus text
+//! With the `prometheus` feature, `metrics::prometheus::render` writes them in the Prometheus text
 //! format.
 
 mod kafka_metric;
