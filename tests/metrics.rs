@@ -240,27 +240,35 @@ struct Heard {
     closes: usize,
 }
 
-/// A reporter that notes every call and keeps `producer-metrics:record-send-total`.
+/// A reporter that notes every call and keeps `producer-metrics:record-send-total`. Its
+/// `init` is slow (as one connecting to a monitoring system): metrics registered meanwhile
+/// (the sender thread's first connection) must still reach it (they did not before the
+/// reporters were added ahead of the sender thread).
 struct Keeper(Arc<std::sync::Mutex<Heard>>);
+
+impl Keeper {
+    fn keep(h: &mut Heard, m: &Arc<KafkaMetric>) {
+        let n = m.metric_name();
+        if n.group() == "producer-metrics" && n.name() == "record-send-total" {
+            h.record_send_total = Some(m.clone());
+        }
+    }
+}
 
 impl MetricsReporter for Keeper {
     fn init(&mut self, metrics: &[Arc<KafkaMetric>]) {
+        std::thread::sleep(Duration::from_millis(200));
         let mut h = self.0.lock().unwrap();
         for m in metrics {
             h.init.push(m.metric_name().clone());
-            let n = m.metric_name();
-            if n.group() == "producer-metrics" && n.name() == "record-send-total" {
-                h.record_send_total = Some(m.clone());
-            }
+            Self::keep(&mut h, m);
         }
     }
 
     fn metric_change(&mut self, metric: &Arc<KafkaMetric>) {
-        self.0
-            .lock()
-            .unwrap()
-            .changes
-            .push(metric.metric_name().clone());
+        let mut h = self.0.lock().unwrap();
+        h.changes.push(metric.metric_name().clone());
+        Self::keep(&mut h, metric);
     }
 
     fn close(&mut self) {
@@ -293,7 +301,12 @@ fn a_reporter_hears_every_metric_and_keeps_live_ones() {
             "",
             [("client-id", CLIENT_ID)],
         );
-        assert!(h.init.contains(&key), "init has {key}: {:?}", h.init);
+        assert!(
+            h.init.contains(&key) || h.changes.contains(&key),
+            "told of {key}: {:?} {:?}",
+            h.init,
+            h.changes
+        );
         assert!(h.record_send_total.is_some());
         assert!(
             !h.init
@@ -417,4 +430,39 @@ fn sample_settings_reach_the_rates() {
     assert!(topic(&m, "record-send-rate", &t) > 0.0);
     assert_eq!(client(&m, "record-send-total"), 1000.0);
     default.close();
+}
+
+/// A producer whose last handle is dropped inside a callback (its close then runs on the
+/// sender thread, which cannot wait for itself) still closes its reporters, once, when the
+/// sender thread stops (before: never).
+#[test]
+fn a_producer_dropped_in_a_callback_closes_its_reporters() {
+    let t = support::unique_topic("metrics-drop");
+    support::create_topic(&t, 1, 1, &[]);
+    let heard = Arc::new(std::sync::Mutex::new(Heard::default()));
+    let config = ProducerConfig::builder()
+        .bootstrap_servers(support::bootstrap())
+        .build()
+        .unwrap();
+    let p: Arc<KafkaProducer<Vec<u8>, Vec<u8>>> = Arc::new(
+        KafkaProducer::builder(config, ByteArraySerializer, ByteArraySerializer)
+            .metrics_reporter(Keeper(heard.clone()))
+            .build()
+            .unwrap(),
+    );
+    let last = Arc::new(parking_lot::Mutex::new(Some(p.clone())));
+    let in_callback = last.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _future = p.send_with_callback(ProducerRecord::new(&t, b"v".to_vec()), move |r| {
+        in_callback.lock().take();
+        let _ = tx.send(r.is_ok());
+    });
+    drop(p);
+    assert!(rx.recv_timeout(Duration::from_secs(30)).unwrap());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while heard.lock().unwrap().closes == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(heard.lock().unwrap().closes, 1);
+    assert!(last.lock().is_none());
 }

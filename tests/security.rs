@@ -302,6 +302,26 @@ fn reauthentication_during_a_60s_idempotent_run_keeps_every_record_exactly_once(
         "{} authentications in {secs} s: {metrics:?}",
         metrics.authentications
     );
+    // Java's selector metrics: one successful authentication per connection, the rest are
+    // re-authentications (counted twice before: each re-authentication was also a new
+    // successful authentication).
+    let java = |name: &str| {
+        p.metrics()
+            .iter()
+            .find(|(k, _)| k.group() == "producer-metrics" && k.name() == name)
+            .map(|(_, m)| m.metric_value())
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    assert_eq!(
+        java("successful-authentication-total"),
+        java("connection-creation-total"),
+        "one authentication per connection"
+    );
+    assert_eq!(
+        java("successful-authentication-total") + java("successful-reauthentication-total"),
+        metrics.authentications as f64,
+        "every other authentication is a re-authentication"
+    );
     // No session expired under the client: no reconnection (one connection to the bootstrap
     // address, one to the broker), each closed once, by close().
     assert!(metrics.connections <= 2, "reconnected: {metrics:?}");

@@ -3,7 +3,7 @@
 //! over them) and cumulative (`CumulativeSum`, `CumulativeCount`, `Value`).
 
 use super::MetricConfig;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One stat of a sensor.
 #[derive(Debug, Clone)]
@@ -143,7 +143,10 @@ impl Combine {
 struct Sample {
     value: f64,
     event_count: u64,
-    last_window: Instant,
+    /// When the window started.
+    start: Instant,
+    /// When the window last recorded a value (its start while it has none).
+    last_event: Instant,
 }
 
 impl Sample {
@@ -151,7 +154,8 @@ impl Sample {
         Sample {
             value: initial,
             event_count: 0,
-            last_window: now,
+            start: now,
+            last_event: now,
         }
     }
 
@@ -160,14 +164,16 @@ impl Sample {
     }
 
     fn is_complete(&self, now: Instant, config: &MetricConfig) -> bool {
-        now.saturating_duration_since(self.last_window) >= config.time_window
+        now.saturating_duration_since(self.start) >= config.time_window
     }
 }
 
-/// A stat kept in `metrics.num.samples` windows of `metrics.sample.window.ms` (Java's
-/// `SampledStat`): a recording goes into the current window, or starts the next one (reusing
-/// the oldest) when the current one is complete; windows older than all of them together are
-/// reset before a measurement.
+/// A stat kept in windows of `metrics.sample.window.ms` (Java's `SampledStat`): a recording
+/// goes into the current window, or starts the next one (reusing the oldest of
+/// `metrics.num.samples + 1`) when the current one is complete; a window whose last recording
+/// is `samples × window` old is reset before a measurement. The extra window and the age by
+/// last recording (Java since KAFKA-16686) keep a rate from halving each time a window rolls
+/// over.
 #[derive(Debug, Clone)]
 pub(crate) struct SampledStat {
     combine: Combine,
@@ -190,7 +196,9 @@ impl SampledStat {
             self.samples.push(Sample::new(initial, now));
         }
         if self.samples[self.current].is_complete(now, config) {
-            self.current = (self.current + 1) % config.samples.max(1);
+            // One window more than `samples`: the one being replaced may still overlap the
+            // measured span (see `purge_obsolete`).
+            self.current = (self.current + 1) % (config.samples.max(1) + 1);
             if self.current >= self.samples.len() {
                 self.samples.push(Sample::new(initial, now));
             } else {
@@ -205,14 +213,19 @@ impl SampledStat {
             Combine::Min => sample.value = sample.value.min(value),
         }
         sample.event_count += 1;
+        sample.last_event = now;
     }
 
-    /// Java's `purgeObsoleteSamples`: windows older than `samples * window` start over.
+    /// Java's `purgeObsoleteSamples`: a window with no recording in the last
+    /// `samples * window` starts over (one that started before but recorded within is kept).
     fn purge_obsolete(&mut self, config: &MetricConfig, now: Instant) {
-        let expire_age = config.time_window * config.samples.max(1) as u32;
+        let expire_age = u32::try_from(config.samples.max(1))
+            .ok()
+            .and_then(|n| config.time_window.checked_mul(n))
+            .unwrap_or(Duration::MAX);
         let initial = self.combine.initial();
         for s in &mut self.samples {
-            if now.saturating_duration_since(s.last_window) >= expire_age {
+            if now.saturating_duration_since(s.last_event) >= expire_age {
                 s.reset(initial, now);
             }
         }
@@ -238,11 +251,7 @@ impl SampledStat {
         if self.samples.is_empty() {
             self.samples.push(Sample::new(self.combine.initial(), now));
         }
-        self.samples
-            .iter()
-            .map(|s| s.last_window)
-            .min()
-            .unwrap_or(now)
+        self.samples.iter().map(|s| s.start).min().unwrap_or(now)
     }
 }
 
@@ -357,6 +366,53 @@ mod tests {
         count.record(&c, 123.0, t0);
         count.record(&c, 456.0, t0);
         assert!((count.measure(&c, t0) - 2.0 / 30.0).abs() < 1e-9);
+    }
+
+    /// Java's `RateTest.testRateIsConsistentAfterTheFirstWindow` (KAFKA-16686): 10 events a
+    /// second, 1 s windows, 2 samples: after the first window the rate stays about 10 as
+    /// windows roll over. Failed before (Java's older rules: 2 windows aged by their start):
+    /// the rate fell to 5.5 right after each rollover.
+    #[test]
+    fn rate_is_consistent_after_the_first_window() {
+        let c = MetricConfig::new(2, Duration::from_secs(1), Default::default());
+        let t0 = Instant::now();
+        let mut rate = Stat::count_rate();
+        for step in 0..50 {
+            let now = t0 + Duration::from_millis(step * 100 + 99);
+            rate.record(&c, 1.0, now);
+            if step >= 10 {
+                let r = rate.measure(&c, now);
+                assert!(
+                    (9.0..=11.0).contains(&r),
+                    "rate {r} at {} ms",
+                    step * 100 + 99
+                );
+            }
+        }
+        // One sample: right after a rollover Java keeps the previous window (not 1000/s).
+        let c = MetricConfig::new(1, Duration::from_secs(1), Default::default());
+        let mut rate = Stat::count_rate();
+        for step in 0..30 {
+            let now = t0 + Duration::from_millis(step * 100 + 99);
+            rate.record(&c, 1.0, now);
+            if step >= 10 {
+                let r = rate.measure(&c, now);
+                assert!(r <= 20.0, "rate {r} at {} ms", step * 100 + 99);
+            }
+        }
+    }
+
+    #[test]
+    fn huge_windows_do_not_overflow() {
+        let c = MetricConfig::new(
+            5000,
+            Duration::from_millis(i64::MAX as u64),
+            Default::default(),
+        );
+        let t0 = Instant::now();
+        let mut max = Stat::max();
+        max.record(&c, 1.0, t0);
+        assert_eq!(max.measure(&c, t0 + Duration::from_secs(1)), 1.0);
     }
 
     #[test]

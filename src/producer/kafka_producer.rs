@@ -110,6 +110,17 @@ pub struct KafkaProducerBuilder<K, V> {
     reporters: UnusedReporters,
 }
 
+/// Closes the metrics (their reporters) unless forgotten: a failed build.
+struct CloseMetricsOnError(Option<Metrics>);
+
+impl Drop for CloseMetricsOnError {
+    fn drop(&mut self) {
+        if let Some(m) = self.0.take() {
+            m.close();
+        }
+    }
+}
+
 /// Reporters not yet handed to a producer's metrics: closed if the build fails (Java's
 /// constructor closes its metrics, and so its reporters, when it fails).
 #[derive(Default)]
@@ -205,6 +216,13 @@ impl<K, V> KafkaProducerBuilder<K, V> {
             ),
             crate::time::system(),
         );
+        // The reporters first, as Java's `Metrics` constructor takes them: each then hears of
+        // every metric as it is registered, the sender thread's included. A failed build
+        // closes them (the guard), as Java's constructor closes its metrics.
+        for r in reporters.0.drain(..) {
+            metrics.add_reporter(r);
+        }
+        let mut metrics_guard = CloseMetricsOnError(Some(metrics.clone()));
         let registry = SenderMetricsRegistry::new(metrics.clone(), config.client_id());
         let producer_metrics = KafkaProducerMetrics::new(&registry);
         let pool = Arc::new(BufferPool::with_metrics(
@@ -293,6 +311,7 @@ impl<K, V> KafkaProducerBuilder<K, V> {
         let interceptors = interceptors.build();
         let closer = interceptors.as_ref().map(|i| i.closer());
         let closer_on_error = closer.clone();
+        let metrics_of_thread = metrics.clone();
         let thread = std::thread::Builder::new()
             .name(format!(
                 "kafka-producer-network-thread | {}",
@@ -300,9 +319,13 @@ impl<K, V> KafkaProducerBuilder<K, V> {
             ))
             .spawn(move || {
                 sender.run();
+                // Closed here too, so that a producer closed or dropped on this thread (in a
+                // callback, where close cannot wait for the thread) still closes them; both
+                // close only once.
                 if let Some(c) = closer {
                     c.close();
                 }
+                metrics_of_thread.close();
                 let _ = done_tx.send(());
             })
             .map_err(|e| {
@@ -312,9 +335,8 @@ impl<K, V> KafkaProducerBuilder<K, V> {
                 Error::Network(format!("cannot start the sender thread: {e}"))
             })?;
         let sender_thread_id = thread.thread().id();
-        for r in reporters.0.drain(..) {
-            metrics.add_reporter(r);
-        }
+        // Built: the producer's close closes the metrics from now on.
+        metrics_guard.0 = None;
         Ok(KafkaProducer {
             config,
             key_serializer,

@@ -131,7 +131,7 @@ impl NetworkClient {
                         lifetime_text(session_lifetime)
                     );
                 }
-                self.connection_ready(node);
+                self.connection_ready(node, !first);
             }
             Err(e) => self.authentication_failed(node, e, now),
         }

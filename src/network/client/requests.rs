@@ -233,7 +233,7 @@ impl NetworkClient {
                 if self.uses_sasl() {
                     self.begin_authentication(node, now);
                 } else {
-                    self.connection_ready(node);
+                    self.connection_ready(node, false);
                 }
             }
             Err(e) => {
@@ -244,12 +244,14 @@ impl NetworkClient {
     }
 
     /// `node`'s connection is ready for requests (handshake and authentication done): its
-    /// failure counters reset, and a fatal error of an earlier failure is cleared.
-    pub(super) fn connection_ready(&mut self, node: i32) {
+    /// failure counters reset, and a fatal error of an earlier failure is cleared. A
+    /// re-authentication (KIP-368) is not a new successful authentication (Java's Selector
+    /// records it as `successful-reauthentication` only).
+    pub(super) fn connection_ready(&mut self, node: i32, reauthentication: bool) {
         if let Some(c) = self.connections.get_mut(&node) {
             c.state = ConnState::Ready;
             log::debug!("Node {node} is ready");
-            if let Some(m) = &self.sensors {
+            if let (false, Some(m)) = (reauthentication, &self.sensors) {
                 m.successful_authentication(Instant::now());
             }
         }
