@@ -614,6 +614,30 @@ config_def! {
         setter: sasl_mechanism(v: impl Into<String>) => v,
         doc: "The SASL mechanism, with SASL_PLAINTEXT or SASL_SSL.",
     }
+    SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_ID = "sasl.oauthbearer.client.credentials.client.id"
+        => sasl_oauthbearer_client_credentials_client_id: Option<String> => Option<&str> {
+        type: String,
+        default: None,
+        valid: Any,
+        importance: Medium,
+        setter: sasl_oauthbearer_client_credentials_client_id(v: impl Into<String>) => v,
+        doc: "OAUTHBEARER with an http(s) token endpoint: the OAuth client id (KIP-1139). \
+              Unset: the clientId option of sasl.jaas.config (deprecated in Java 4.1, with a \
+              warning); set, it wins over that option.",
+    }
+    SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_SECRET =
+        "sasl.oauthbearer.client.credentials.client.secret"
+        => sasl_oauthbearer_client_credentials_client_secret: Option<Password>
+        => Option<&Password> {
+        type: Password,
+        default: None,
+        valid: Any,
+        importance: Medium,
+        setter: sasl_oauthbearer_client_credentials_client_secret(v: impl Into<String>) => v,
+        doc: "OAUTHBEARER with an http(s) token endpoint: the OAuth client secret (KIP-1139). \
+              Unset: the clientSecret option of sasl.jaas.config (deprecated in Java 4.1, with \
+              a warning); set, it wins over that option. A secret: hidden in logs.",
+    }
     SASL_OAUTHBEARER_HEADER_URLENCODE = "sasl.oauthbearer.header.urlencode"
         => sasl_oauthbearer_header_urlencode: bool {
         type: Boolean,
@@ -622,6 +646,17 @@ config_def! {
         importance: Low,
         doc: "OAUTHBEARER with a token endpoint: URL-encode the client id and secret in the \
               HTTP Basic authorization header (RFC 6749 2.3.1).",
+    }
+    SASL_OAUTHBEARER_SCOPE = "sasl.oauthbearer.scope"
+        => sasl_oauthbearer_scope: Option<String> => Option<&str> {
+        type: String,
+        default: None,
+        valid: Any,
+        importance: Medium,
+        setter: sasl_oauthbearer_scope(v: impl Into<String>) => v,
+        doc: "OAUTHBEARER with an http(s) token endpoint: the scope requested (KIP-1139), \
+              optional. Unset: the scope option of sasl.jaas.config (deprecated in Java 4.1, \
+              with a warning); set, it wins over that option.",
     }
     SASL_OAUTHBEARER_SCOPE_CLAIM_NAME = "sasl.oauthbearer.scope.claim.name"
         => sasl_oauthbearer_scope_claim_name: String => &str {
@@ -647,7 +682,8 @@ config_def! {
         importance: Medium,
         setter: sasl_oauthbearer_token_endpoint_url(v: impl Into<String>) => v,
         doc: "OAUTHBEARER: the OAuth/OIDC token endpoint (client-credentials grant, with \
-              clientId and clientSecret from sasl.jaas.config), or a file: URL to read a token \
+              sasl.oauthbearer.client.credentials.client.id and .client.secret, else clientId \
+              and clientSecret from sasl.jaas.config), or a file: URL to read a token \
               from. Unset: unsecured JWTs made from sasl.jaas.config (testing only).",
     }
     SECURITY_PROTOCOL = "security.protocol" => security_protocol: SecurityProtocol {

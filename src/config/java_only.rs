@@ -194,8 +194,8 @@ fn jwt_retriever(class: &str) -> Option<Known> {
         )),
         "ClientCredentialsJwtRetriever" => Some(Known::Info(
             "tokens come from the OAuth client-credentials endpoint \
-             sasl.oauthbearer.token.endpoint.url (clientId, clientSecret and scope from \
-             sasl.jaas.config), as with this retriever",
+             sasl.oauthbearer.token.endpoint.url (client id, secret and scope from their \
+             sasl.oauthbearer.* keys, else from sasl.jaas.config), as with this retriever",
         )),
         "FileJwtRetriever" => Some(Known::Info(
             "tokens are read from the file: URL sasl.oauthbearer.token.endpoint.url, as with \
@@ -270,20 +270,6 @@ const IGNORED: Handling = Handling::Unsupported { quiet: None };
 pub(crate) const CONFIG_PROVIDERS: &str = "config providers (KIP-297) are not supported: put \
      the values in the file (a ${provider:...} placeholder would be used literally)";
 
-// Java 4.1 reads the OAuth client credentials from these keys first and falls back to the JAAS
-// options (ClientCredentialsJwtRetriever's ConfigOrJaas); this crate reads only the JAAS options,
-// so a value set here is refused rather than ignored (the login would fail, or use other
-// credentials). Empty is accepted (unset).
-const OAUTH_CLIENT_ID: &str = "not supported by this crate: put the client id into \
-     sasl.jaas.config as the JAAS option clientId (OAuthBearerLoginModule required \
-     clientId=\"...\" clientSecret=\"...\";), which Java reads too";
-const OAUTH_CLIENT_SECRET: &str = "not supported by this crate: put the client secret into \
-     sasl.jaas.config as the JAAS option clientSecret (OAuthBearerLoginModule required \
-     clientId=\"...\" clientSecret=\"...\";), which Java reads too";
-const OAUTH_SCOPE: &str = "not supported by this crate: put the scope into sasl.jaas.config as \
-     the JAAS option scope (OAuthBearerLoginModule required clientId=\"...\" \
-     clientSecret=\"...\" scope=\"...\";), which Java reads too";
-
 /// The prefix of the settings of the config providers (`config.providers.file.class`, ...).
 pub(crate) const CONFIG_PROVIDERS_PREFIX: &str = "config.providers.";
 
@@ -321,14 +307,6 @@ java_only! {
     "sasl.oauthbearer.assertion.private.key.file": String => IGNORED,
     "sasl.oauthbearer.assertion.private.key.passphrase": Password => IGNORED,
     "sasl.oauthbearer.assertion.template.file": String => IGNORED,
-    "sasl.oauthbearer.client.credentials.client.id": String => Handling::OnlyAt {
-        accepted: "",
-        message: OAUTH_CLIENT_ID,
-    },
-    "sasl.oauthbearer.client.credentials.client.secret": Password => Handling::OnlyAt {
-        accepted: "",
-        message: OAUTH_CLIENT_SECRET,
-    },
     "sasl.oauthbearer.clock.skew.seconds": Int => IGNORED,
     "sasl.oauthbearer.expected.audience": List => IGNORED,
     "sasl.oauthbearer.expected.issuer": String => IGNORED,
@@ -338,10 +316,6 @@ java_only! {
     "sasl.oauthbearer.jwks.endpoint.url": String => IGNORED,
     "sasl.oauthbearer.jwt.retriever.class": String => security_class(jwt_retriever),
     "sasl.oauthbearer.jwt.validator.class": String => security_class(jwt_validator),
-    "sasl.oauthbearer.scope": String => Handling::OnlyAt {
-        accepted: "",
-        message: OAUTH_SCOPE,
-    },
     "security.providers": String => IGNORED,
     "serializer.encoding": String => Handling::Utf8Encoding,
     "ssl.engine.factory.class": String => security_class(ssl_engine_factory),

@@ -124,6 +124,9 @@ fn table_and_parser_agree() {
             SASL_JAAS_CONFIG,
             SASL_LOGIN_CONNECT_TIMEOUT_MS,
             SASL_LOGIN_READ_TIMEOUT_MS,
+            SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_ID,
+            SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_SECRET,
+            SASL_OAUTHBEARER_SCOPE,
             SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL,
             SSL_CIPHER_SUITES,
             SSL_KEY_PASSWORD,
@@ -1197,25 +1200,85 @@ fn kafka_jwt_retrievers_are_accepted_when_they_match_the_token_endpoint() {
 }
 
 #[test]
-fn oauth_client_credentials_keys_are_refused_with_the_jaas_option_to_use() {
-    // Java 4.1 prefers these keys over the JAAS options; this crate reads only the JAAS
-    // options, so ignoring them would log in with other (or no) credentials.
-    for (key, option) in [
-        ("sasl.oauthbearer.client.credentials.client.id", "clientId"),
+fn oauth_client_credentials_keys_are_config_rows_with_the_secret_hidden() {
+    // KIP-1139 (Java 4.1): real keys, null by default, the secret a password.
+    for (key, value_type) in [
         (
-            "sasl.oauthbearer.client.credentials.client.secret",
-            "clientSecret",
+            SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_ID,
+            ValueType::String,
         ),
-        ("sasl.oauthbearer.scope", "scope"),
+        (
+            SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_SECRET,
+            ValueType::Password,
+        ),
+        (SASL_OAUTHBEARER_SCOPE, ValueType::String),
     ] {
-        let (k, m) = err(&[(key, "S3CRET-or-id")]);
-        assert_eq!(k, key);
-        assert!(m.contains("sasl.jaas.config"), "{m}");
-        assert!(m.contains(&format!("JAAS option {option} ")), "{m}");
-        assert!(!m.contains("S3CRET"), "{m}");
-        // Empty is unset.
-        with(&[(key, "")]).unwrap();
+        let k = config_key(key).unwrap();
+        assert_eq!(k.value_type, value_type, "{key}");
+        assert_eq!(k.default, None, "{key}");
+        assert_eq!(k.importance, Importance::Medium, "{key}");
+        assert!(
+            crate::config::java_only::java_only_key(key).is_none(),
+            "{key}"
+        );
     }
+    let unset = with(&[]).unwrap();
+    assert_eq!(unset.sasl_oauthbearer_client_credentials_client_id(), None);
+    assert_eq!(
+        unset.sasl_oauthbearer_client_credentials_client_secret(),
+        None
+    );
+    assert_eq!(unset.sasl_oauthbearer_scope(), None);
+
+    const SECRET: &str = "S3CRET-client-secret";
+    let c = with(&[
+        (
+            SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_ID,
+            " producer-app ",
+        ),
+        (SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_SECRET, SECRET),
+        (SASL_OAUTHBEARER_SCOPE, "kafka produce"),
+    ])
+    .unwrap();
+    assert_eq!(
+        c.sasl_oauthbearer_client_credentials_client_id(),
+        Some("producer-app")
+    );
+    assert_eq!(
+        c.sasl_oauthbearer_client_credentials_client_secret()
+            .map(Password::value),
+        Some(SECRET)
+    );
+    assert_eq!(c.sasl_oauthbearer_scope(), Some("kafka produce"));
+    // The builder's setters give the same config.
+    let built = ProducerConfig::builder()
+        .bootstrap_servers("localhost:9092")
+        .client_id("test")
+        .sasl_oauthbearer_client_credentials_client_id("producer-app")
+        .sasl_oauthbearer_client_credentials_client_secret(SECRET)
+        .sasl_oauthbearer_scope("kafka produce");
+    assert!(!format!("{built:?}").contains(SECRET));
+    assert_eq!(built.build().unwrap(), c);
+    // Display (Java's "ProducerConfig values:") and Debug hide the secret, not the others.
+    let shown = c.to_string();
+    assert!(!shown.contains(SECRET), "{shown}");
+    assert!(
+        shown.contains("\n\tsasl.oauthbearer.client.credentials.client.secret = [hidden]\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("\n\tsasl.oauthbearer.client.credentials.client.id = producer-app\n"),
+        "{shown}"
+    );
+    assert!(!format!("{c:?}").contains(SECRET));
+    assert!(!format!("{c:#?}").contains(SECRET));
+    // to_properties carries the real value (as for sasl.jaas.config), so it round-trips.
+    let props = c.to_properties();
+    assert!(props.contains(&(
+        SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_SECRET.to_string(),
+        SECRET.to_string()
+    )));
+    assert_eq!(ProducerConfig::from_properties(props).unwrap(), c);
 }
 
 #[test]

@@ -145,6 +145,13 @@ fn oauthbearer_login(
                         read_timeout: config.sasl_login_read_timeout(),
                         header_urlencode: config.sasl_oauthbearer_header_urlencode(),
                         tls: None,
+                        client_id: config
+                            .sasl_oauthbearer_client_credentials_client_id()
+                            .map(str::to_string),
+                        client_secret: config
+                            .sasl_oauthbearer_client_credentials_client_secret()
+                            .cloned(),
+                        scope: config.sasl_oauthbearer_scope().map(str::to_string),
                     };
                     Arc::new(OAuthBearerLoginCallbackHandler::new(
                         &settings,

@@ -1,6 +1,11 @@
 //! OIDC login (Java `OAuthBearerLoginCallbackHandler`, KIP-768): the token from
 //! `sasl.oauthbearer.token.endpoint.url` (client credentials over HTTP(S), or a `file:` URL),
 //! checked by the [`LoginAccessTokenValidator`], plus SASL extensions from the JAAS options.
+//!
+//! The client id, secret and scope come as Java 4.1's `ConfigOrJaas` (KIP-1139) takes them:
+//! from `sasl.oauthbearer.client.credentials.client.id`, `...client.secret` and
+//! `sasl.oauthbearer.scope` when set, else from the (deprecated) JAAS options `clientId`,
+//! `clientSecret` and `scope`, each with Java's warning.
 
 use super::client_initial_response::validate_extensions;
 use super::file_token_retriever::FileTokenRetriever;
@@ -10,6 +15,10 @@ use super::login_access_token_validator::{
 };
 use super::{OAuthBearerToken, OAuthBearerTokenProvider};
 use crate::config::Password;
+use crate::config::keys::{
+    SASL_JAAS_CONFIG, SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_ID,
+    SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_SECRET, SASL_OAUTHBEARER_SCOPE,
+};
 use crate::error::Error;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -49,6 +58,13 @@ pub(crate) struct OAuthBearerLoginSettings {
     pub(crate) header_urlencode: bool,
     /// The TLS settings for an `https` endpoint; `None`: the OS trust roots.
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+    /// `sasl.oauthbearer.client.credentials.client.id`: wins over the JAAS option `clientId`.
+    pub(crate) client_id: Option<String>,
+    /// `sasl.oauthbearer.client.credentials.client.secret`: wins over the JAAS option
+    /// `clientSecret`.
+    pub(crate) client_secret: Option<Password>,
+    /// `sasl.oauthbearer.scope`: wins over the JAAS option `scope`.
+    pub(crate) scope: Option<String>,
 }
 
 impl Default for OAuthBearerLoginSettings {
@@ -63,6 +79,9 @@ impl Default for OAuthBearerLoginSettings {
             read_timeout: None,
             header_urlencode: false,
             tls: None,
+            client_id: None,
+            client_secret: None,
+            scope: None,
         }
     }
 }
@@ -79,6 +98,9 @@ impl std::fmt::Debug for OAuthBearerLoginSettings {
             .field("read_timeout", &self.read_timeout)
             .field("header_urlencode", &self.header_urlencode)
             .field("tls", &self.tls.as_ref().map(|_| "custom"))
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("scope", &self.scope)
             .finish()
     }
 }
@@ -115,10 +137,74 @@ fn jaas_error(message: impl Into<String>) -> Error {
     }
 }
 
+/// One OAuth client setting as Java 4.1's `ConfigOrJaas.getValue`: the config key's value when
+/// set (set even if blank: the JAAS option is then ignored, with a warning when present too),
+/// else the JAAS option's (with a deprecation warning), else an error when `required`. Blank
+/// values are an error when `required`, unset (`None`) otherwise; values are trimmed. Messages
+/// and warnings name the key and option, never a value.
+fn config_or_jaas<'a>(
+    config: Option<&'a str>,
+    options: &'a BTreeMap<String, String>,
+    config_name: &str,
+    jaas_name: &str,
+    required: bool,
+) -> Result<Option<&'a str>, Error> {
+    let jaas = options.get(jaas_name).map(String::as_str);
+    let (value, key) = match (config, jaas) {
+        (Some(value), jaas) => {
+            if jaas.is_some() {
+                log::warn!(
+                    "Both the OAuth configuration {config_name} as well as the JAAS option \
+                     {jaas_name} (from the {SASL_JAAS_CONFIG} configuration) were provided. \
+                     Since the {jaas_name} JAAS option is deprecated, it will be ignored and the \
+                     value from the {config_name} configuration will be used. Please update \
+                     your configuration to only use {config_name}."
+                );
+            }
+            (value, config_name)
+        }
+        (None, Some(value)) => {
+            log::warn!(
+                "The OAuth JAAS option {jaas_name} was configured in {SASL_JAAS_CONFIG}, but \
+                 that JAAS option is deprecated and will be removed. Please update your \
+                 configuration to use the {config_name} configuration instead."
+            );
+            (value, SASL_JAAS_CONFIG)
+        }
+        (None, None) if required => {
+            return Err(Error::Config {
+                key: config_name.to_string(),
+                message: format!(
+                    "missing: the OAuth client credentials need {config_name}, or the JAAS \
+                     option {jaas_name} in {SASL_JAAS_CONFIG}"
+                ),
+            });
+        }
+        (None, None) => return Ok(None),
+    };
+    let value = value.trim();
+    if value.is_empty() {
+        if required {
+            let name = if key == SASL_JAAS_CONFIG {
+                jaas_name
+            } else {
+                config_name
+            };
+            return Err(Error::Config {
+                key: key.to_string(),
+                message: format!("The OAuth configuration option {name} value must be non-empty"),
+            });
+        }
+        return Ok(None);
+    }
+    Ok(Some(value))
+}
+
 impl OAuthBearerLoginCallbackHandler {
     /// The handler for these settings and the JAAS options of `OAuthBearerLoginModule`
-    /// (`clientId`, `clientSecret`, `scope`, `extension_<name>`; the first two only for an
-    /// HTTP(S) endpoint). Bad settings are [`Error::Config`].
+    /// (`clientId`, `clientSecret`, `scope`, `extension_<name>`). For an HTTP(S) endpoint the
+    /// client id and secret (required) and scope come from the settings' config keys when set,
+    /// else from the JAAS options. Bad settings are [`Error::Config`].
     pub(crate) fn new(
         settings: &OAuthBearerLoginSettings,
         options: &BTreeMap<String, String>,
@@ -133,19 +219,31 @@ impl OAuthBearerLoginCallbackHandler {
         let retriever = if url.starts_with("file:") {
             Retriever::File(FileTokenRetriever::from_url(url)?)
         } else {
-            let option = |name: &str| {
-                options
-                    .get(name)
-                    .map(|v| v.trim())
-                    .filter(|v| !v.is_empty())
-                    .ok_or_else(|| {
-                        jaas_error(format!(
-                            "The OAuth configuration option {name} value must be non-empty"
-                        ))
-                    })
-            };
-            let client_id = option(CLIENT_ID_OPTION)?;
-            let client_secret = Password::new(option(CLIENT_SECRET_OPTION)?);
+            let client_id = config_or_jaas(
+                settings.client_id.as_deref(),
+                options,
+                SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_ID,
+                CLIENT_ID_OPTION,
+                true,
+            )?
+            .unwrap_or_default();
+            let client_secret = Password::new(
+                config_or_jaas(
+                    settings.client_secret.as_ref().map(Password::value),
+                    options,
+                    SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_SECRET,
+                    CLIENT_SECRET_OPTION,
+                    true,
+                )?
+                .unwrap_or_default(),
+            );
+            let scope = config_or_jaas(
+                settings.scope.as_deref(),
+                options,
+                SASL_OAUTHBEARER_SCOPE,
+                SCOPE_OPTION,
+                false,
+            )?;
             let timings = RetrieverTimings {
                 retry_backoff: settings.retry_backoff,
                 retry_backoff_max: settings.retry_backoff_max,
@@ -156,7 +254,7 @@ impl OAuthBearerLoginCallbackHandler {
                 url,
                 client_id,
                 &client_secret,
-                options.get(SCOPE_OPTION).map(String::as_str),
+                scope,
                 settings.header_urlencode,
                 timings,
                 settings.tls.clone(),

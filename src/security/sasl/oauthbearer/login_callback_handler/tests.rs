@@ -322,8 +322,18 @@ fn bad_settings() {
             "sasl.oauthbearer.token.endpoint.url",
         ),
         (
+            // Neither the config key nor the JAAS option: Java's ConfigException names the key.
             settings("http://127.0.0.1:1/"),
             BTreeMap::new(),
+            "sasl.oauthbearer.client.credentials.client.id",
+        ),
+        (
+            settings("http://127.0.0.1:1/"),
+            {
+                let mut o = options(None);
+                o.insert("clientId".into(), "  ".into());
+                o
+            },
             "sasl.jaas.config",
         ),
         (
@@ -410,4 +420,374 @@ fn default_tls_config_builds() {
         &config,
         &crate::security::sasl::oauthbearer::http_client::default_tls_config().unwrap()
     ));
+}
+
+// KIP-1139 (Java 4.1's ConfigOrJaas): sasl.oauthbearer.client.credentials.client.id,
+// ...client.secret and sasl.oauthbearer.scope first, the JAAS options as the fallback.
+
+/// The log records of the calling thread (test threads are named after their test), captured
+/// by a process-wide logger; `None` when another logger was installed first.
+mod log_capture {
+    use std::sync::{Mutex, OnceLock};
+
+    static LINES: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+    static INSTALLED: OnceLock<bool> = OnceLock::new();
+
+    struct Capture;
+
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            let thread = std::thread::current().name().unwrap_or("").to_string();
+            let line = format!("{} {}", record.level(), record.args());
+            LINES.lock().unwrap().push((thread, line));
+        }
+        fn flush(&self) {}
+    }
+
+    static CAPTURE: Capture = Capture;
+
+    /// Installs the logger (once); true when it is the process's logger.
+    pub(super) fn install() -> bool {
+        *INSTALLED.get_or_init(|| {
+            let ok = log::set_logger(&CAPTURE).is_ok();
+            if ok {
+                log::set_max_level(log::LevelFilter::Trace);
+            }
+            ok
+        })
+    }
+
+    /// This thread's captured lines.
+    pub(super) fn lines() -> Vec<String> {
+        let me = std::thread::current().name().unwrap_or("").to_string();
+        LINES
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(t, _)| *t == me)
+            .map(|(_, l)| l.clone())
+            .collect()
+    }
+
+    /// Every captured line, of all threads.
+    pub(super) fn all() -> Vec<String> {
+        LINES
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect()
+    }
+}
+
+const CONFIG_SECRET: &str = "c0nfig-S3CRET/value";
+
+fn config_settings(url: &str, scope: Option<&str>) -> OAuthBearerLoginSettings {
+    OAuthBearerLoginSettings {
+        client_id: Some("config-app".to_string()),
+        client_secret: Some(Password::new(CONFIG_SECRET)),
+        scope: scope.map(str::to_string),
+        ..settings(url)
+    }
+}
+
+fn basic(id: &str, secret: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::encode_standard(format!("{id}:{secret}").as_bytes())
+    )
+}
+
+#[test]
+fn config_keys_alone_give_the_client_credentials() {
+    let installed = log_capture::install();
+    let (url, server) = serve(vec![token_response(&good_jwt())]);
+    // `OAuthBearerLoginModule required;`: no JAAS options at all.
+    let handler = OAuthBearerLoginCallbackHandler::new(
+        &config_settings(&url, Some("kafka produce")),
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    assert_eq!(handler.token().unwrap().principal(), "svc-producer");
+    let seen = server.join().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].header("Authorization"),
+        Some(basic("config-app", CONFIG_SECRET).as_str())
+    );
+    assert_eq!(
+        seen[0].body,
+        "grant_type=client_credentials&scope=kafka+produce"
+    );
+    if installed {
+        // No JAAS option used: no deprecation warning.
+        let lines = log_capture::lines();
+        assert!(!lines.iter().any(|l| l.contains("deprecated")), "{lines:?}");
+    }
+
+    // The scope is optional.
+    let (url, server) = serve(vec![token_response(&good_jwt())]);
+    let handler =
+        OAuthBearerLoginCallbackHandler::new(&config_settings(&url, None), &BTreeMap::new())
+            .unwrap();
+    handler.token().unwrap();
+    assert_eq!(
+        server.join().unwrap()[0].body,
+        "grant_type=client_credentials"
+    );
+}
+
+#[test]
+fn config_keys_win_over_the_jaas_options_with_a_warning() {
+    let installed = log_capture::install();
+    let (url, server) = serve(vec![token_response(&good_jwt())]);
+    // options(): clientId producer-app, clientSecret SECRET, scope jaas-scope.
+    let handler = OAuthBearerLoginCallbackHandler::new(
+        &config_settings(&url, Some("config-scope")),
+        &options(Some("jaas-scope")),
+    )
+    .unwrap();
+    handler.token().unwrap();
+    let seen = server.join().unwrap();
+    assert_eq!(
+        seen[0].header("Authorization"),
+        Some(basic("config-app", CONFIG_SECRET).as_str())
+    );
+    assert_eq!(
+        seen[0].body,
+        "grant_type=client_credentials&scope=config-scope"
+    );
+    if installed {
+        let lines = log_capture::lines();
+        for (key, option) in [
+            ("sasl.oauthbearer.client.credentials.client.id", "clientId"),
+            (
+                "sasl.oauthbearer.client.credentials.client.secret",
+                "clientSecret",
+            ),
+            ("sasl.oauthbearer.scope", "scope"),
+        ] {
+            let expected = format!(
+                "WARN Both the OAuth configuration {key} as well as the JAAS option {option} \
+                 (from the sasl.jaas.config configuration) were provided. Since the {option} \
+                 JAAS option is deprecated, it will be ignored and the value from the {key} \
+                 configuration will be used."
+            );
+            assert!(
+                lines.iter().any(|l| l.starts_with(&expected)),
+                "{expected}\n{lines:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn each_setting_falls_back_on_its_own() {
+    let installed = log_capture::install();
+    // Only the client id from the config: secret and scope from JAAS.
+    let (url, server) = serve(vec![token_response(&good_jwt())]);
+    let s = OAuthBearerLoginSettings {
+        client_id: Some("config-app".to_string()),
+        ..settings(&url)
+    };
+    let handler = OAuthBearerLoginCallbackHandler::new(&s, &options(Some("jaas-scope"))).unwrap();
+    handler.token().unwrap();
+    let seen = server.join().unwrap();
+    assert_eq!(
+        seen[0].header("Authorization"),
+        Some(basic("config-app", SECRET).as_str())
+    );
+    assert_eq!(
+        seen[0].body,
+        "grant_type=client_credentials&scope=jaas-scope"
+    );
+    if installed {
+        let lines = log_capture::lines();
+        let expected = "WARN The OAuth JAAS option clientSecret was configured in \
+                        sasl.jaas.config, but that JAAS option is deprecated and will be removed. \
+                        Please update your configuration to use the \
+                        sasl.oauthbearer.client.credentials.client.secret configuration instead.";
+        assert!(lines.iter().any(|l| l == expected), "{lines:?}");
+    }
+}
+
+#[test]
+fn jaas_options_alone_still_work() {
+    let installed = log_capture::install();
+    let (url, server) = serve(vec![token_response(&good_jwt())]);
+    let handler =
+        OAuthBearerLoginCallbackHandler::new(&settings(&url), &options(Some("kafka"))).unwrap();
+    handler.token().unwrap();
+    check_request(&server.join().unwrap()[0], Some("kafka"));
+    if installed {
+        let lines = log_capture::lines();
+        for option in ["clientId", "clientSecret", "scope"] {
+            let head = format!("WARN The OAuth JAAS option {option} was configured in");
+            assert!(lines.iter().any(|l| l.starts_with(&head)), "{lines:?}");
+        }
+    }
+}
+
+#[test]
+fn a_blank_config_key_is_set_not_a_fallback() {
+    // Java: containsKey is true for "", so the JAAS option is not read; required values are
+    // then an error, a blank scope is no scope.
+    for (s, key) in [
+        (
+            OAuthBearerLoginSettings {
+                client_id: Some(" ".to_string()),
+                ..settings("http://127.0.0.1:1/")
+            },
+            "sasl.oauthbearer.client.credentials.client.id",
+        ),
+        (
+            OAuthBearerLoginSettings {
+                client_secret: Some(Password::new("")),
+                ..settings("http://127.0.0.1:1/")
+            },
+            "sasl.oauthbearer.client.credentials.client.secret",
+        ),
+    ] {
+        match OAuthBearerLoginCallbackHandler::new(&s, &options(None)) {
+            Err(Error::Config { key: k, message }) => {
+                assert_eq!(k, key);
+                assert!(message.contains("must be non-empty"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let (url, server) = serve(vec![token_response(&good_jwt())]);
+    let s = OAuthBearerLoginSettings {
+        scope: Some(String::new()),
+        ..settings(&url)
+    };
+    let handler = OAuthBearerLoginCallbackHandler::new(&s, &options(Some("jaas-scope"))).unwrap();
+    handler.token().unwrap();
+    assert_eq!(
+        server.join().unwrap()[0].body,
+        "grant_type=client_credentials"
+    );
+}
+
+#[test]
+fn missing_secret_names_the_key_and_the_option() {
+    let s = OAuthBearerLoginSettings {
+        client_id: Some("config-app".to_string()),
+        ..settings("http://127.0.0.1:1/")
+    };
+    match OAuthBearerLoginCallbackHandler::new(&s, &BTreeMap::new()) {
+        Err(Error::Config { key, message }) => {
+            assert_eq!(key, "sasl.oauthbearer.client.credentials.client.secret");
+            assert!(message.contains("clientSecret"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_config_secret_never_shows() {
+    let installed = log_capture::install();
+    // The endpoint echoes the secret in its error body: masked in the error.
+    let body =
+        json!({"error": "invalid_client", "error_description": format!("bad {CONFIG_SECRET}")})
+            .to_string();
+    let (url, server) = serve(vec![format!(
+        "HTTP/1.1 401 Unauthorized\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )]);
+    let s = config_settings(&url, None);
+    let handler = OAuthBearerLoginCallbackHandler::new(&s, &options(None)).unwrap();
+    let e = handler.token().unwrap_err();
+    server.join().unwrap();
+    let encoded = basic("config-app", CONFIG_SECRET);
+    let mut texts = vec![
+        format!("{s:?}"),
+        format!("{s:#?}"),
+        format!("{handler:?}"),
+        format!("{handler:#?}"),
+        format!("{e}"),
+        format!("{e:?}"),
+    ];
+    assert!(
+        texts[0].contains("client_secret: Some([hidden])"),
+        "{}",
+        texts[0]
+    );
+    assert!(texts[4].contains("invalid_client"), "{}", texts[4]);
+    if installed {
+        // Every record of every test: none carries the secret.
+        texts.extend(log_capture::all());
+    }
+    for text in &texts {
+        assert!(!text.contains(CONFIG_SECRET), "{text}");
+        assert!(!text.contains(SECRET), "{text}");
+        assert!(!text.contains(&encoded), "{text}");
+    }
+}
+
+/// The whole path from the producer's properties: `SaslLogin::from_config` gets the first token
+/// with the config keys, the JAAS entry having no options.
+#[test]
+fn producer_config_keys_reach_the_token_endpoint() {
+    use crate::config::ProducerConfig;
+    use crate::security::sasl::login_manager::SaslLogin;
+    let (url, server) = serve(vec![token_response(&good_jwt())]);
+    let config = ProducerConfig::from_properties([
+        ("bootstrap.servers", "localhost:9092"),
+        ("security.protocol", "SASL_PLAINTEXT"),
+        ("sasl.mechanism", "OAUTHBEARER"),
+        (
+            "sasl.jaas.config",
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;",
+        ),
+        ("sasl.oauthbearer.token.endpoint.url", url.as_str()),
+        (
+            "sasl.oauthbearer.client.credentials.client.id",
+            "config-app",
+        ),
+        (
+            "sasl.oauthbearer.client.credentials.client.secret",
+            CONFIG_SECRET,
+        ),
+        ("sasl.oauthbearer.scope", "kafka"),
+    ])
+    .unwrap();
+    assert!(!config.to_string().contains(CONFIG_SECRET));
+    let login = SaslLogin::from_config(&config).unwrap().unwrap();
+    assert_eq!(login.mechanism_name(), "OAUTHBEARER");
+    assert!(!format!("{login:?}").contains(CONFIG_SECRET));
+    drop(login);
+    let seen = server.join().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].header("Authorization"),
+        Some(basic("config-app", CONFIG_SECRET).as_str())
+    );
+    assert_eq!(seen[0].body, "grant_type=client_credentials&scope=kafka");
+
+    // Without them (and without JAAS options) the error names the key.
+    let e = SaslLogin::from_config(
+        &ProducerConfig::from_properties([
+            ("bootstrap.servers", "localhost:9092"),
+            ("security.protocol", "SASL_PLAINTEXT"),
+            ("sasl.mechanism", "OAUTHBEARER"),
+            (
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;",
+            ),
+            (
+                "sasl.oauthbearer.token.endpoint.url",
+                "http://127.0.0.1:1/token",
+            ),
+        ])
+        .unwrap(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::Config { key, .. } if key == "sasl.oauthbearer.client.credentials.client.id"),
+        "{e:?}"
+    );
 }
