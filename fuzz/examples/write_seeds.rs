@@ -309,5 +309,24 @@ fn main() {
     let mut two = batch.clone();
     two.extend_from_slice(&batch);
     write("record_batch", "two-batches", 0, &two);
+    // A Java producer.properties as a Java user writes it (class keys, Java-only keys,
+    // escapes, a continuation line).
+    let properties = b"# producer.properties\n\
+bootstrap.servers=127.0.0.1:9092, localhost:9093\n\
+key.serializer=org.apache.kafka.common.serialization.StringSerializer\n\
+value.serializer=io.confluent.kafka.serializers.KafkaAvroSerializer\n\
+schema.registry.url=http://localhost:8081\n\
+interceptor.classes=com.acme.AuditInterceptor,\\\n    com.acme.TraceInterceptor\n\
+metric.reporters=org.apache.kafka.common.metrics.JmxReporter\n\
+client.dns.lookup=use_all_dns_ips\n\
+enable.metrics.push=true\n\
+acks=all\n\
+linger.ms : 5\n\
+compression.type lz4\n\
+client.id=orders\\u0041\n\
+metrics.recording.level=DEBUG\n\
+transactional.id=tx-1\n";
+    let (first, rest) = properties.split_at(1);
+    write("producer_properties", "java", first[0], rest);
     println!("seed corpus written to corpus/");
 }
