@@ -404,7 +404,21 @@ impl<K, V> KafkaProducer<K, V> {
     /// What the producer did so far: requests, batches, records, retries, connections.
     ///
     /// A snapshot the sender thread publishes once per loop, so right after a future completes
-    /// it may not count that record yet; after [`close`](Self::close) it is exact.
+    /// it may not count that record yet; after [`close`](Self::close) it is exact. These are
+    /// this crate's own counts (epoch bumps, authentications, ...); Java's metrics are
+    /// [`metrics`](Self::metrics).
+    ///
+    /// ```no_run
+    /// # use kafka_producer::{KafkaProducer, ProducerConfig};
+    /// # use kafka_producer::producer::serializer::StringSerializer;
+    /// # let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+    /// let producer: KafkaProducer<String, String> =
+    ///     KafkaProducer::new(config, StringSerializer, StringSerializer)?;
+    /// producer.close();
+    /// let c = producer.counters();
+    /// println!("{} produce requests, {} epoch bumps", c.produce_requests, c.epoch_bumps);
+    /// # Ok::<(), kafka_producer::Error>(())
+    /// ```
     pub fn counters(&self) -> ProducerMetrics {
         *self.control.metrics.lock()
     }
@@ -413,6 +427,30 @@ impl<K, V> KafkaProducer<K, V> {
     /// its names, groups (`producer-metrics`, `producer-topic-metrics`,
     /// `producer-node-metrics`, `app-info`), tags and meanings. Each [`KafkaMetric`] reads its
     /// current value when asked.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// use kafka_producer::mock::MockCluster;
+    /// use kafka_producer::producer::serializer::StringSerializer;
+    /// use kafka_producer::{KafkaProducer, ProducerConfig, ProducerRecord};
+    ///
+    /// let cluster = MockCluster::new(1);
+    /// cluster.create_topic("t", 1);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers(cluster.bootstrap_servers())
+    ///     .build()?;
+    /// let producer: KafkaProducer<String, String> =
+    ///     KafkaProducer::new(config, StringSerializer, StringSerializer)?;
+    /// producer.send(ProducerRecord::new("t", "v".to_string())).get()?;
+    /// let sent = producer
+    ///     .metrics()
+    ///     .into_iter()
+    ///     .find(|(n, _)| n.group() == "producer-metrics" && n.name() == "record-send-total")
+    ///     .map(|(_, m)| m.metric_value());
+    /// assert_eq!(sent, Some(1.0));
+    /// # }
+    /// # Ok::<(), kafka_producer::Error>(())
+    /// ```
     pub fn metrics(&self) -> HashMap<MetricName, Arc<KafkaMetric>> {
         self.metrics.metrics()
     }
