@@ -294,12 +294,7 @@ report() {
         "$JAVA_OPTS"
     printf 'Median of %s runs per cell; the whole run took %s min. BENCH_SCALE=%s.\n\n' "$RUNS" "$((ELAPSED / 60))" "$SCALE"
     printf 'CPU = user + system seconds of the client process (JVM start, JIT and GC included for Java) per million records; RSS = peak resident set.\n\n'
-    awk -F '\t' -v clients="$CLIENTS" '
-        function sortv(a, k,   i, j, x) { for (i = 2; i <= k; i++) { x = a[i]; j = i - 1
-            while (j > 0 && a[j] + 0 > x + 0) { a[j + 1] = a[j]; j-- } a[j + 1] = x } }
-        function med(w, c, col,   a, k, i) { k = 0; for (i = 1; i <= cnt[w, c]; i++) a[++k] = val[w, c, i, col]
-            if (k == 0) return ""; sortv(a, k); return a[int((k + 1) / 2)] }
-        function ratio(x, y) { return (x == "" || y == "" || y + 0 == 0) ? "–" : sprintf("%.2f", x / y) }
+    awk -F '\t' -v clients="$CLIENTS" "$AWK_MEDIAN_RATIO"'
         $2 == "skipped" { if (!(($1) in seen)) { seen[$1] = 1; order[++nw] = $1 }; skipped[$1] = 1; next }
         {   w = $1; c = $2
             if (!(w in seen)) { seen[w] = 1; order[++nw] = w }

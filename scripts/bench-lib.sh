@@ -14,6 +14,32 @@ replace_marked_section() {
         !skip { print }' "$out" >"$out.tmp" && mv "$out.tmp" "$out"
 }
 
+# The awk functions of the reports (prepend to a program: awk "$AWK_MEDIAN_RATIO"'...'):
+# sortv(a, k) sorts a[1..k] numerically; med(w, c, col) is the median of column col over
+# val[w, c, 1..cnt[w, c]] ("" without values); ratio(x, y) is x / y with 2 decimals ("–" when
+# either is missing or y is 0).
+AWK_MEDIAN_RATIO='
+        function sortv(a, k,   i, j, x) { for (i = 2; i <= k; i++) { x = a[i]; j = i - 1
+            while (j > 0 && a[j] + 0 > x + 0) { a[j + 1] = a[j]; j-- } a[j + 1] = x } }
+        function med(w, c, col,   a, k, i) { k = 0; for (i = 1; i <= cnt[w, c]; i++) a[++k] = val[w, c, i, col]
+            if (k == 0) return ""; sortv(a, k); return a[int((k + 1) / 2)] }
+        function ratio(x, y) { return (x == "" || y == "" || y + 0 == 0) ? "–" : sprintf("%.2f", x / y) }
+'
+
+# publish_report NAME: prints $REPORT and, unless $OUT is -, writes it into $OUT between NAME's
+# markers (see replace_marked_section), or appends it when $OUT has none. Uses the caller's
+# REPORT, OUT and log.
+publish_report() {
+    local name=$1
+    cat "$REPORT"
+    if [[ $OUT != - ]]; then
+        if ! replace_marked_section "$name" "$REPORT" "$OUT"; then
+            { printf '\n'; cat "$REPORT"; } >>"$OUT"
+        fi
+        log "wrote $OUT"
+    fi
+}
+
 # run_client CLIENT OUTFILE ARGS... : runs one client pinned to CLIENT_CPU under GNU time
 # (OUTFILE.time gets "user sys maxrss_kb"), stdout to OUTFILE, stderr to OUTFILE.err. Uses the
 # caller's GNU_TIME, CLIENT_CPU, KAFKA_SH, JAVA_OPTS, OURS, RDKAFKA (rdkafka only) and die.

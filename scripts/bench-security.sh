@@ -130,12 +130,7 @@ report() {
     printf 'the run took %s min; BENCH_SCALE=%s. Java flags: `%s`.\n\n' "$((ELAPSED / 60))" "$SCALE" "$JAVA_OPTS"
     printf 'Ours built (release) from %s. ' "$REV"
     printf 'CPU = user + system time of the client process (for Java: JVM start, JIT and GC included).\n\n'
-    awk -F '\t' -v specs="$(cut -d' ' -f1 <<<"$RUN_SPECS" | tr '\n' ' ')" -v acks_list="$ACKS_LIST" '
-        function sortv(a, k,   i, j, x) { for (i = 2; i <= k; i++) { x = a[i]; j = i - 1
-            while (j > 0 && a[j] + 0 > x + 0) { a[j + 1] = a[j]; j-- } a[j + 1] = x } }
-        function med(w, c, col,   a, k, i) { k = 0; for (i = 1; i <= cnt[w, c]; i++) a[++k] = val[w, c, i, col]
-            if (k == 0) return ""; sortv(a, k); return a[int((k + 1) / 2)] }
-        function ratio(x, y) { return (x == "" || y == "" || y + 0 == 0) ? "–" : sprintf("%.2f", x / y) }
+    awk -F '\t' -v specs="$(cut -d' ' -f1 <<<"$RUN_SPECS" | tr '\n' ' ')" -v acks_list="$ACKS_LIST" "$AWK_MEDIAN_RATIO"'
         $4 == "FAIL" { fails[$1, $2]++; next }
         {   w = $1; c = $2; n = ++cnt[w, c]
             val[w, c, n, "cpu"] = $4 + $5; val[w, c, n, "us"] = ($4 + $5) * 1e6 / $7
@@ -170,10 +165,4 @@ report() {
 
 REPORT="$WORK/report.md"
 report >"$REPORT"
-cat "$REPORT"
-if [[ $OUT != - ]]; then
-    if ! replace_marked_section bench-security "$REPORT" "$OUT"; then
-        { printf '\n'; cat "$REPORT"; } >>"$OUT"
-    fi
-    log "wrote $OUT"
-fi
+publish_report bench-security

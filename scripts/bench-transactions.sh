@@ -144,12 +144,7 @@ report() {
     printf 'and `--transactional-id ID --transaction-duration-ms MS` (MS = the duration column; "none": no transactions). '
     printf 'Median of %s runs per cell (clients interleaved); the whole run took %s min. Java client flags: `%s`.\n\n' \
         "$RUNS" "$((ELAPSED / 60))" "$JAVA_OPTS"
-    awk -F '\t' -v clients="$CLIENTS" '
-        function sortv(a, k,   i, j, x) { for (i = 2; i <= k; i++) { x = a[i]; j = i - 1
-            while (j > 0 && a[j] + 0 > x + 0) { a[j + 1] = a[j]; j-- } a[j + 1] = x } }
-        function med(w, c, col,   a, k, i) { k = 0; for (i = 1; i <= cnt[w, c]; i++) a[++k] = val[w, c, i, col]
-            if (k == 0) return ""; sortv(a, k); return a[int((k + 1) / 2)] }
-        function ratio(x, y) { return (x == "" || y == "" || y + 0 == 0) ? "–" : sprintf("%.2f", x / y) }
+    awk -F '\t' -v clients="$CLIENTS" "$AWK_MEDIAN_RATIO"'
         {   w = $1; c = $2
             if (!(w in seen)) { seen[w] = 1; order[++nw] = w }
             if ($4 == "FAIL") { fails[w, c]++; next }
@@ -187,10 +182,4 @@ report() {
 
 REPORT="$WORK/report.md"
 report >"$REPORT"
-cat "$REPORT"
-if [[ $OUT != - ]]; then
-    if ! replace_marked_section bench-transactions "$REPORT" "$OUT"; then
-        { printf '\n'; cat "$REPORT"; } >>"$OUT"
-    fi
-    log "wrote $OUT"
-fi
+publish_report bench-transactions
