@@ -717,23 +717,13 @@ mod tests {
     #[test]
     fn metrics_record_blocked_allocations() {
         use crate::metrics::{MetricConfig, Metrics};
-        use crate::producer::internals::accumulator::{AccumulatorConfig, RecordAccumulator};
+        use crate::producer::internals::accumulator::RecordAccumulator;
         use crate::producer::internals::sender_metrics_registry::SenderMetricsRegistry;
         let metrics = Metrics::new(MetricConfig::default(), crate::time::system());
         let registry = SenderMetricsRegistry::new(metrics.clone(), "pool-test");
         let pool = Arc::new(BufferPool::with_metrics(2048, 1024, &registry));
         let accumulator = RecordAccumulator::new(
-            AccumulatorConfig {
-                batch_size: 1024,
-                linger: Duration::ZERO,
-                retry_backoff: Duration::from_millis(100),
-                retry_backoff_max: Duration::from_millis(1000),
-                delivery_timeout: Duration::from_secs(120),
-                adaptive_partitioning: false,
-                partition_availability_timeout: Duration::ZERO,
-                compression: crate::protocol::record_batch::Compression::None,
-                compression_level: None,
-            },
+            crate::producer::internals::accumulator::tests::config(1024, 0),
             pool.clone(),
         );
         accumulator.register_metrics(&registry);

@@ -274,4 +274,4 @@ impl RecordAccumulator {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

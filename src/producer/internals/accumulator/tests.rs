@@ -65,7 +65,9 @@ struct Accum {
     cluster: Cluster,
 }
 
-fn config(batch_size: usize, linger_ms: u64) -> AccumulatorConfig {
+/// The settings of Java's `createTestRecordAccumulator` (no compression, 3.2 s delivery
+/// timeout); also for other modules' tests that need an accumulator.
+pub(crate) fn config(batch_size: usize, linger_ms: u64) -> AccumulatorConfig {
     AccumulatorConfig {
         batch_size,
         linger: Duration::from_millis(linger_ms),

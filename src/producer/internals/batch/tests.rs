@@ -269,21 +269,11 @@ fn producer_state_is_written_at_close_and_rewritten_after_a_reset() {
 #[test]
 fn a_batch_dropped_before_completion_fails_its_records_and_does_not_block_flush() {
     use crate::cluster::{Cluster, Node, PartitionInfo};
-    use crate::producer::internals::accumulator::{AccumulatorConfig, RecordAccumulator};
+    use crate::producer::internals::accumulator::RecordAccumulator;
     use crate::producer::internals::buffer_pool::BufferPool;
     use std::collections::HashSet;
     let acc = RecordAccumulator::new(
-        AccumulatorConfig {
-            batch_size: 1024,
-            linger: Duration::ZERO,
-            retry_backoff: Duration::from_millis(100),
-            retry_backoff_max: Duration::from_millis(1000),
-            delivery_timeout: Duration::from_secs(120),
-            adaptive_partitioning: false,
-            partition_availability_timeout: Duration::ZERO,
-            compression: Compression::None,
-            compression_level: None,
-        },
+        crate::producer::internals::accumulator::tests::config(1024, 0),
         Arc::new(BufferPool::new(1 << 20, 1024)),
     );
     let cluster = Cluster::new(
