@@ -24,13 +24,11 @@ impl NetworkClient {
                     req.correlation_id
                 );
                 c.enqueue(req, now);
-                if self.sensors.is_some() {
-                    // Written at once, outside `poll`: the I/O time joins the next poll's.
-                    let start = Instant::now();
-                    self.flush_writes(node, now);
+                // Written at once, outside `poll`: the I/O time joins the next poll's.
+                let start = self.sensors.is_some().then(Instant::now);
+                self.flush_writes(node, now);
+                if let Some(start) = start {
                     self.io_time_outside_poll += start.elapsed();
-                } else {
-                    self.flush_writes(node, now);
                 }
             }
             None => self.pending.push(ClientResponse {
