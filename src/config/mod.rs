@@ -64,6 +64,7 @@ pub use builder::ProducerConfigBuilder;
 pub use def::{CONFIG_KEYS, ProducerConfig, config_key, keys};
 pub use display::markdown_table;
 pub use key::{ConfigKey, Importance, Validator, ValueType};
+pub(crate) use parse::format_host_port;
 pub use parse::{parse_bootstrap_servers, parse_properties};
 pub use password::Password;
 pub use types::{

@@ -101,7 +101,7 @@ pub(super) fn boolean(key: &str, raw: &str) -> Result<bool, Error> {
 }
 
 /// `host:port`, or `[host]:port` for an IPv6 address.
-pub(super) fn format_host_port(host: &str, port: u16) -> String {
+pub(crate) fn format_host_port(host: &str, port: u16) -> String {
     if host.contains(':') {
         format!("[{host}]:{port}")
     } else {

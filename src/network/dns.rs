@@ -13,7 +13,7 @@
 //! Either way, no resolvable bootstrap server at all is Java's configuration error
 //! "No resolvable bootstrap urls given in bootstrap.servers".
 
-use crate::config::{ClientDnsLookup, keys::BOOTSTRAP_SERVERS};
+use crate::config::{ClientDnsLookup, format_host_port, keys::BOOTSTRAP_SERVERS};
 use crate::error::Error;
 use std::io;
 use std::net::{IpAddr, ToSocketAddrs};
@@ -38,15 +38,6 @@ fn system_canonical_name(ip: IpAddr) -> String {
     dns_lookup::lookup_addr(&ip).unwrap_or_else(|_| ip.to_string())
 }
 
-/// `host:port` as it was written in `bootstrap.servers` (IPv6 in brackets).
-fn url(host: &str, port: u16) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
-}
-
 /// The bootstrap list by `lookup`, given a resolver (`host` → its addresses) and a reverse
 /// resolver (address → its name, or the textual address when there is none): the pure part of
 /// [`resolve_bootstrap_servers`].
@@ -67,7 +58,10 @@ pub(crate) fn expand_bootstrap_servers(
                     _ => {
                         return Err(Error::config(
                             BOOTSTRAP_SERVERS,
-                            format!("Unknown host in {BOOTSTRAP_SERVERS}: {}", url(host, port)),
+                            format!(
+                                "Unknown host in {BOOTSTRAP_SERVERS}: {}",
+                                format_host_port(host, port)
+                            ),
                         ));
                     }
                 };
@@ -84,13 +78,8 @@ pub(crate) fn expand_bootstrap_servers(
                         );
                         name = textual;
                     }
-                    if !resolves(&name, port) {
-                        log::warn!(
-                            "Couldn't resolve server {} from {BOOTSTRAP_SERVERS} as DNS \
-                             resolution of the canonical hostname {name} failed for {host}",
-                            url(host, port)
-                        );
-                    } else if !out.contains(&(name.clone(), port)) {
+                    // The name resolves (to `ip`, just checked) or is the address itself.
+                    if !out.contains(&(name.clone(), port)) {
                         out.push((name, port));
                     }
                 }
@@ -102,7 +91,7 @@ pub(crate) fn expand_bootstrap_servers(
                     log::warn!(
                         "Couldn't resolve server {} from {BOOTSTRAP_SERVERS} as DNS resolution \
                          failed for {host}",
-                        url(host, port)
+                        format_host_port(host, port)
                     );
                 }
             }
@@ -119,7 +108,7 @@ pub(crate) fn expand_bootstrap_servers(
             "{BOOTSTRAP_SERVERS} resolved to canonical host names \
              (client.dns.lookup=resolve_canonical_bootstrap_servers_only): {}",
             out.iter()
-                .map(|(h, p)| url(h, *p))
+                .map(|(h, p)| format_host_port(h, *p))
                 .collect::<Vec<_>>()
                 .join(",")
         );
