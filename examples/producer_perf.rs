@@ -39,8 +39,8 @@
 //! number format, payloads, throttling); `bench-compare/src/bin/rdkafka_perf.rs` includes this
 //! file to run the same tool on librdkafka.
 
-use kafka_producer::producer::serializer::{ByteArraySerializer, Serializer};
-use kafka_producer::{Error, KafkaProducer, ProducerConfig, ProducerRecord};
+use kafka_producer::producer::serializer::ByteArraySerializer;
+use kafka_producer::{KafkaProducer, ProducerConfig, ProducerRecord};
 use std::sync::{Arc, Mutex};
 
 /// The client-independent parts of `ProducerPerformance`.
@@ -1026,12 +1026,9 @@ fn main() {
     }
     let config = ProducerConfig::from_properties(props.iter().map(|(k, v)| (k, v)))
         .unwrap_or_else(|e| fail(e));
-    // The value is an Arc<[u8]> written by ByteArraySerializer: no copy per record.
-    let value_serializer = |topic: &str, v: &Arc<[u8]>, out: &mut Vec<u8>| -> Result<(), Error> {
-        Serializer::<[u8]>::serialize(&ByteArraySerializer, topic, v, out)
-    };
+    // The value is an Arc<[u8]>, which ByteArraySerializer hands to the batch as it is.
     let producer: KafkaProducer<Vec<u8>, Arc<[u8]>> =
-        KafkaProducer::new(config, ByteArraySerializer, value_serializer)
+        KafkaProducer::new(config, ByteArraySerializer, ByteArraySerializer)
             .unwrap_or_else(|e| fail(e));
 
     if transaction_duration_ms.is_some() {

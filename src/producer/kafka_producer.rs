@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{JoinHandle, ThreadId};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 thread_local! {
     /// Per-thread scratch buffers for serialized keys and values: no allocation per record.
@@ -604,8 +604,8 @@ impl<K, V> KafkaProducer<K, V> {
             ));
         }
         let start = Instant::now();
-        let (cluster, waited) = match self.wait_on_metadata(&record.topic, record.partition, start)
-        {
+        let (cluster, waited, count) =
+            match self.wait_on_metadata(&record.topic, record.partition, start) {
             Ok(x) => x,
             Err(e) => return Err((e, callback)),
         };
@@ -616,31 +616,39 @@ impl<K, V> KafkaProducer<K, V> {
             kbuf.clear();
             vbuf.clear();
             let record = &mut record;
+            // Bytes and strings go into the batch as they are, with no copy into the scratch
+            // buffers (`borrow_serialized`).
             let key = match &record.key {
-                Some(k) => match self.key_serializer.serialize_with_headers(
-                    &record.topic,
-                    &mut record.headers,
-                    k,
-                    kbuf,
-                ) {
-                    Ok(()) => Some(&kbuf[..]),
-                    Err(e) => return Err((serialization_error("key", e), callback)),
+                Some(k) => match self.key_serializer.borrow_serialized(&record.topic, k) {
+                    Some(bytes) => Some(bytes),
+                    None => match self.key_serializer.serialize_with_headers(
+                        &record.topic,
+                        &mut record.headers,
+                        k,
+                        kbuf,
+                    ) {
+                        Ok(()) => Some(&kbuf[..]),
+                        Err(e) => return Err((serialization_error("key", e), callback)),
+                    },
                 },
                 None => None,
             };
             let value = match &record.value {
-                Some(v) => match self.value_serializer.serialize_with_headers(
-                    &record.topic,
-                    &mut record.headers,
-                    v,
-                    vbuf,
-                ) {
-                    Ok(()) => Some(&vbuf[..]),
-                    Err(e) => return Err((serialization_error("value", e), callback)),
+                Some(v) => match self.value_serializer.borrow_serialized(&record.topic, v) {
+                    Some(bytes) => Some(bytes),
+                    None => match self.value_serializer.serialize_with_headers(
+                        &record.topic,
+                        &mut record.headers,
+                        v,
+                        vbuf,
+                    ) {
+                        Ok(()) => Some(&vbuf[..]),
+                        Err(e) => return Err((serialization_error("value", e), callback)),
+                    },
                 },
                 None => None,
             };
-            let partition = match self.partition(record, key, value, &cluster) {
+            let partition = match self.partition(record, key, value, count, &cluster) {
                 Ok(p) => p,
                 Err(e) => return Err((e, callback)),
             };
@@ -648,7 +656,11 @@ impl<K, V> KafkaProducer<K, V> {
             if let Err(e) = self.ensure_valid_record_size(size) {
                 return Err((e, callback));
             }
-            let timestamp = record.timestamp.unwrap_or_else(now_ms);
+            // The clock read above serves as the timestamp too (Java's one `nowMs`).
+            // (plus the time waited for metadata, as Java's `nowMs += waitedOnMetadataMs`).
+            let timestamp = record
+                .timestamp
+                .unwrap_or_else(|| crate::time::wall_ms_at(start + waited));
             let result = self.accumulator.append(
                 &record.topic,
                 partition,
@@ -701,11 +713,9 @@ impl<K, V> KafkaProducer<K, V> {
         record: &ProducerRecord<K, V>,
         key: Option<&[u8]>,
         value: Option<&[u8]>,
+        count: usize,
         cluster: &Cluster,
     ) -> Result<Option<i32>, Error> {
-        let count = cluster
-            .partition_count_for_topic(&record.topic)
-            .unwrap_or(0);
         if let Some(p) = record.partition {
             return Ok(Some(p));
         }
@@ -730,13 +740,14 @@ impl<K, V> KafkaProducer<K, V> {
     }
 
     /// Java's `waitOnMetadata`: registers the topic and waits (at most `max.block.ms`) until
-    /// metadata knows it and, for an explicit partition, that partition.
+    /// metadata knows it and, for an explicit partition, that partition. Returns the cluster,
+    /// the time waited and the topic's partition count.
     fn wait_on_metadata(
         &self,
         topic: &str,
         partition: Option<i32>,
         start: Instant,
-    ) -> Result<(Arc<Cluster>, Duration), Error> {
+    ) -> Result<(Arc<Cluster>, Duration, usize), Error> {
         if let Some(p) = partition {
             if p < 0 {
                 return Err(Error::InvalidPartition {
@@ -763,11 +774,11 @@ impl<K, V> KafkaProducer<K, V> {
                         }
                     }
                     // The common case, metadata already known, reads no clock.
-                    _ if !refreshed => return Ok((cluster, Duration::ZERO)),
+                    _ if !refreshed => return Ok((cluster, Duration::ZERO, count)),
                     _ => {
                         let waited = start.elapsed();
                         self.producer_metrics.record_metadata_wait(waited);
-                        return Ok((cluster, waited));
+                        return Ok((cluster, waited, count));
                     }
                 }
             }
@@ -966,7 +977,7 @@ impl<K, V> KafkaProducer<K, V> {
                 "Cannot perform operation after producer has been closed".into(),
             ));
         }
-        let (cluster, _) = self.wait_on_metadata(topic, None, Instant::now())?;
+        let (cluster, _, _) = self.wait_on_metadata(topic, None, Instant::now())?;
         Ok(cluster.partitions_for_topic(topic).to_vec())
     }
 
@@ -1151,9 +1162,3 @@ fn serialization_error(what: &str, e: Error) -> Error {
     }
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}

@@ -142,6 +142,21 @@ pub trait Serializer<T: ?Sized>: Send + Sync {
         let _ = headers;
         self.serialize(topic, data, out)
     }
+
+    /// `data`'s serialized bytes when they are bytes `data` already holds, as they are (raw
+    /// bytes, UTF-8 strings): the producer then appends them straight into the batch, with
+    /// no copy into a buffer first, and calls neither `serialize` nor
+    /// `serialize_with_headers`. The default, `None`, serializes.
+    ///
+    /// ```
+    /// use kafka_producer::producer::serializer::{ByteArraySerializer, IntegerSerializer, Serializer};
+    /// assert_eq!(ByteArraySerializer.borrow_serialized("t", &vec![1u8, 2]), Some(&[1u8, 2][..]));
+    /// assert_eq!(IntegerSerializer.borrow_serialized("t", &7), None);
+    /// ```
+    fn borrow_serialized<'a>(&self, topic: &str, data: &'a T) -> Option<&'a [u8]> {
+        let _ = (topic, data);
+        None
+    }
 }
 
 /// A closure is a serializer.
@@ -189,6 +204,10 @@ where
 pub struct StringSerializer;
 
 impl Serializer<str> for StringSerializer {
+    fn borrow_serialized<'a>(&self, _topic: &str, data: &'a str) -> Option<&'a [u8]> {
+        Some(data.as_bytes())
+    }
+
     fn serialize(&self, _topic: &str, data: &str, out: &mut Vec<u8>) -> Result<(), Error> {
         out.extend_from_slice(data.as_bytes());
         Ok(())
@@ -196,12 +215,20 @@ impl Serializer<str> for StringSerializer {
 }
 
 impl Serializer<String> for StringSerializer {
+    fn borrow_serialized<'a>(&self, _topic: &str, data: &'a String) -> Option<&'a [u8]> {
+        Some(data.as_bytes())
+    }
+
     fn serialize(&self, topic: &str, data: &String, out: &mut Vec<u8>) -> Result<(), Error> {
         Serializer::<str>::serialize(self, topic, data, out)
     }
 }
 
 impl Serializer<&str> for StringSerializer {
+    fn borrow_serialized<'a>(&self, _topic: &str, data: &'a &str) -> Option<&'a [u8]> {
+        Some(data.as_bytes())
+    }
+
     fn serialize(&self, topic: &str, data: &&str, out: &mut Vec<u8>) -> Result<(), Error> {
         Serializer::<str>::serialize(self, topic, data, out)
     }
@@ -234,13 +261,31 @@ pub struct ByteArraySerializer;
 pub struct BytesSerializer;
 
 macro_rules! bytes_serializer {
+    (@as_slice $name:ident, $ty:ty) => {
+        impl Serializer<$ty> for $name {
+            fn serialize(&self, topic: &str, data: &$ty, out: &mut Vec<u8>) -> Result<(), Error> {
+                Serializer::<[u8]>::serialize(self, topic, data, out)
+            }
+
+            fn borrow_serialized<'a>(&self, _topic: &str, data: &'a $ty) -> Option<&'a [u8]> {
+                Some(&data[..])
+            }
+        }
+    };
     ($name:ident) => {
         impl Serializer<[u8]> for $name {
             fn serialize(&self, _topic: &str, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
                 out.extend_from_slice(data);
                 Ok(())
             }
+
+            fn borrow_serialized<'a>(&self, _topic: &str, data: &'a [u8]) -> Option<&'a [u8]> {
+                Some(data)
+            }
         }
+
+        bytes_serializer!(@as_slice $name, std::sync::Arc<[u8]>);
+        bytes_serializer!(@as_slice $name, Box<[u8]>);
 
         impl Serializer<Vec<u8>> for $name {
             fn serialize(
@@ -251,11 +296,19 @@ macro_rules! bytes_serializer {
             ) -> Result<(), Error> {
                 Serializer::<[u8]>::serialize(self, topic, data, out)
             }
+
+            fn borrow_serialized<'a>(&self, _topic: &str, data: &'a Vec<u8>) -> Option<&'a [u8]> {
+                Some(&data[..])
+            }
         }
 
         impl Serializer<&[u8]> for $name {
             fn serialize(&self, topic: &str, data: &&[u8], out: &mut Vec<u8>) -> Result<(), Error> {
                 Serializer::<[u8]>::serialize(self, topic, data, out)
+            }
+
+            fn borrow_serialized<'a>(&self, _topic: &str, data: &'a &[u8]) -> Option<&'a [u8]> {
+                Some(&data[..])
             }
         }
 
@@ -267,6 +320,10 @@ macro_rules! bytes_serializer {
                 out: &mut Vec<u8>,
             ) -> Result<(), Error> {
                 Serializer::<[u8]>::serialize(self, topic, data, out)
+            }
+
+            fn borrow_serialized<'a>(&self, _topic: &str, data: &'a [u8; N]) -> Option<&'a [u8]> {
+                Some(&data[..])
             }
         }
     };

@@ -6,6 +6,7 @@ pub(super) const MAX_VARINT_BYTES: usize = 5;
 pub(super) const MAX_VARLONG_BYTES: usize = 10;
 
 /// Size in bytes of `v` as an UNSIGNED_VARINT.
+#[inline]
 pub fn uvarint_len(v: u32) -> usize {
     match v {
         0..=0x7f => 1,
@@ -17,11 +18,13 @@ pub fn uvarint_len(v: u32) -> usize {
 }
 
 /// Size in bytes of `v` as a zig-zag VARINT.
+#[inline]
 pub fn varint_len(v: i32) -> usize {
     uvarint_len(((v << 1) ^ (v >> 31)) as u32)
 }
 
 /// Size in bytes of `v` as a zig-zag VARLONG.
+#[inline]
 pub fn varlong_len(v: i64) -> usize {
     let mut z = ((v << 1) ^ (v >> 63)) as u64;
     let mut n = 1;

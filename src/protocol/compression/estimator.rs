@@ -14,6 +14,7 @@ use super::*;
 /// assert_eq!(estimated_bytes_written(Compression::None, 61, 1000, 0.5), 1061);
 /// assert_eq!(estimated_bytes_written(Compression::Zstd, 61, 1000, 0.5), 61 + 525);
 /// ```
+#[inline]
 pub fn estimated_bytes_written(
     codec: Compression,
     header_size: usize,

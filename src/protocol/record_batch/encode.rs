@@ -273,22 +273,78 @@ impl RecordBatchBuilder {
             value.map(<[u8]>::len),
             headers,
         );
+        self.write_record(body, timestamp, timestamp_delta, key, value, headers);
+        offset_delta
+    }
+
+    /// [`has_room_for`](Self::has_room_for) and [`append`](Self::append) in one step, sizing
+    /// the record once: appends the record when it fits and returns its offset delta and the
+    /// bytes it took; `None` (nothing written) when it does not fit or the records are
+    /// compressed.
+    ///
+    /// ```
+    /// use kafka_producer::protocol::record_batch::RecordBatchBuilder;
+    /// let mut b = RecordBatchBuilder::new(Vec::new(), 100);
+    /// assert_eq!(b.try_append(0, None, Some(&[0; 40]), &[]), Some((0, 47)));
+    /// assert_eq!(b.try_append(0, None, Some(&[0; 40]), &[]), None); // 61 + 47 + 47 > 100
+    /// ```
+    pub fn try_append(
+        &mut self,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+    ) -> Option<(i32, usize)> {
+        if self.compressed_from.is_some() {
+            return None;
+        }
+        let base = self.base_timestamp.unwrap_or(timestamp);
+        let offset_delta = self.count;
+        let timestamp_delta = timestamp.wrapping_sub(base);
+        let body = record_body_size(
+            offset_delta,
+            timestamp_delta,
+            key.map(<[u8]>::len),
+            value.map(<[u8]>::len),
+            headers,
+        );
+        let size = varint_len(body as i32) + body;
+        if self.count > 0 && self.estimated_size_in_bytes().saturating_add(size) > self.write_limit
+        {
+            return None;
+        }
+        self.base_timestamp = Some(base);
+        self.write_record(body, timestamp, timestamp_delta, key, value, headers);
+        Some((offset_delta, size))
+    }
+
+    /// Writes one record of `body` bytes (after its length prefix) at offset delta `count`,
+    /// into room reserved once: the varints byte by byte, the key and value as one copy each.
+    fn write_record(
+        &mut self,
+        body: usize,
+        timestamp: i64,
+        timestamp_delta: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+    ) {
+        let offset_delta = self.count;
         let buf = &mut self.buf;
         buf.reserve(varint_len(body as i32) + body);
-        buf.put_varint(body as i32);
-        buf.put_i8(0); // record attributes: unused
-        buf.put_varlong(timestamp_delta);
-        buf.put_varint(offset_delta);
-        put_varint_bytes(buf, key);
-        put_varint_bytes(buf, value);
-        buf.put_varint(headers.len() as i32);
+        push_varint(buf, body as i32);
+        buf.push(0); // record attributes: unused
+        push_varlong(buf, timestamp_delta);
+        push_varint(buf, offset_delta);
+        push_varint_bytes(buf, key);
+        push_varint_bytes(buf, value);
+        push_varint(buf, headers.len() as i32);
         for h in headers {
-            put_varint_bytes(buf, Some(h.key.as_bytes()));
-            put_varint_bytes(buf, h.value.as_deref());
+            push_varint_bytes(buf, Some(h.key.as_bytes()));
+            push_varint_bytes(buf, h.value.as_deref());
         }
         self.max_timestamp = self.max_timestamp.max(timestamp);
         self.count += 1;
-        offset_delta
     }
 
     /// Writes the header fields and the CRC-32C, and returns the whole batch. May be called
@@ -387,12 +443,37 @@ pub fn rewrite_producer_state(batch: &mut [u8], state: ProducerState) {
     BigEndian::write_u32(&mut batch[CRC_OFFSET..ATTRIBUTES_OFFSET], crc);
 }
 
-pub(super) fn put_varint_bytes(buf: &mut Vec<u8>, b: Option<&[u8]>) {
+/// A zig-zag VARINT, byte by byte (the room is reserved: no call per byte).
+#[inline]
+fn push_varint(buf: &mut Vec<u8>, v: i32) {
+    let mut z = ((v << 1) ^ (v >> 31)) as u32;
+    while z >= 0x80 {
+        buf.push((z as u8) | 0x80);
+        z >>= 7;
+    }
+    buf.push(z as u8);
+}
+
+/// A zig-zag VARLONG, byte by byte.
+#[inline]
+fn push_varlong(buf: &mut Vec<u8>, v: i64) {
+    let mut z = ((v << 1) ^ (v >> 63)) as u64;
+    while z >= 0x80 {
+        buf.push((z as u8) | 0x80);
+        z >>= 7;
+    }
+    buf.push(z as u8);
+}
+
+/// VARINT length then the bytes; -1 for null.
+#[inline]
+fn push_varint_bytes(buf: &mut Vec<u8>, b: Option<&[u8]>) {
     match b {
-        None => buf.put_varint(-1),
+        None => push_varint(buf, -1),
         Some(b) => {
-            buf.put_varint(b.len() as i32);
-            buf.put_slice(b);
+            push_varint(buf, b.len() as i32);
+            buf.extend_from_slice(b);
         }
     }
 }
+

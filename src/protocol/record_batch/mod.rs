@@ -41,7 +41,7 @@ pub use decode::{Record, RecordBatch};
 pub use encode::{ProducerState, RecordBatchBuilder, rewrite_producer_state};
 pub use size::{estimate_size_upper_bound, record_size_in_bytes};
 
-use super::codec::{DecodeError, DecodeErrorKind, Reader, Writer, varint_len, varlong_len};
+use super::codec::{DecodeError, DecodeErrorKind, Reader, varint_len, varlong_len};
 use super::compression::{self, CompressionError, DEFAULT_MAX_DECOMPRESSED_SIZE};
 use byteorder::{BigEndian, ByteOrder};
 

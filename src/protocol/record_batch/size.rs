@@ -3,6 +3,7 @@
 use super::*;
 
 /// Size of one record's body after its length prefix (Java `DefaultRecord.sizeOfBodyInBytes`).
+#[inline]
 pub(super) fn record_body_size(
     offset_delta: i32,
     timestamp_delta: i64,
@@ -31,6 +32,7 @@ pub(super) fn record_body_size(
 }
 
 /// Bytes one record takes in a batch, length prefix included (Java `DefaultRecord.sizeInBytes`).
+#[inline]
 pub fn record_size_in_bytes(
     offset_delta: i32,
     timestamp_delta: i64,
@@ -56,6 +58,7 @@ pub fn record_size_in_bytes(
 /// use kafka_producer::protocol::record_batch::estimate_size_upper_bound;
 /// assert!(estimate_size_upper_bound(Some(b"k"), Some(b"v"), &[]) < 100);
 /// ```
+#[inline]
 pub fn estimate_size_upper_bound(
     key: Option<&[u8]>,
     value: Option<&[u8]>,

@@ -164,7 +164,7 @@ impl ProducerBatch {
         headers: &[Header],
         callback: Option<Callback>,
     ) -> Result<RecordFuture, Option<Callback>> {
-        if self.appends_closed || !self.builder.has_room_for(timestamp, key, value, headers) {
+        if self.appends_closed {
             return Err(callback);
         }
         // Compressed batches hold their records uncompressed until closed: they must also fit
@@ -177,12 +177,14 @@ impl ProducerBatch {
         {
             return Err(callback);
         }
-        let before = self.builder.size_in_bytes();
-        let relative_offset = self.builder.append(timestamp, key, value, headers);
+        let Some((relative_offset, written)) =
+            self.builder.try_append(timestamp, key, value, headers)
+        else {
+            return Err(callback);
+        };
         // The record as written, in a batch of its own (Java's record-size-max takes an upper
         // bound estimate; measuring what was written costs no second pass over the record).
-        let size = crate::protocol::record_batch::RECORD_BATCH_OVERHEAD
-            + self.builder.size_in_bytes().saturating_sub(before);
+        let size = crate::protocol::record_batch::RECORD_BATCH_OVERHEAD + written;
         self.max_record_size = self.max_record_size.max(size);
         let info = RecordInfo {
             relative_offset,
@@ -190,6 +192,12 @@ impl ProducerBatch {
             key_size: key.map_or(-1, |k| k.len() as i32),
             value_size: value.map_or(-1, |v| v.len() as i32),
         };
+        if self.thunks.is_empty() {
+            // Room for as many records of this size as the batch is expected to hold (most
+            // batches fill up), instead of growing the vector record after record.
+            let expected = self.builder.write_limit() / written.max(1);
+            self.thunks.reserve(expected.clamp(1, 256));
+        }
         self.thunks.push(Thunk { info, callback });
         // linger.ms counts from the batch's creation (or its last retry), not from this append.
         Ok(RecordFuture::pending(self.result.clone(), info))
