@@ -35,7 +35,6 @@ impl RecordAccumulator {
         let info = self.topic_info(topic);
         self.appends_in_progress.fetch_add(1, Ordering::SeqCst);
         let mut buffer: Option<(Vec<u8>, usize)> = None;
-        let tp_topic = info.name.clone();
         let result = loop {
             let (sticky, effective): (Option<StickyPartitionInfo>, i32) = match partition {
                 Some(p) => (None, p),
@@ -91,7 +90,7 @@ impl RecordAccumulator {
             }
             let (buf, size) = buffer.take().expect("buffer allocated above");
             let tp = TopicPartition {
-                topic: tp_topic.clone(),
+                topic: info.name.clone(),
                 partition: effective,
             };
             let compression = self.batch_compression(&tp.topic);
