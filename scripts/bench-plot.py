@@ -126,6 +126,17 @@ def fmt_rate(x):
     return f"{x / 1e6:.2f}M" if x >= 1e6 else f"{x / 1e3:.0f}k"
 
 
+def tick_label(med, mode, workload, index):
+    """The workload's name, and under it ours / librdkafka and ours / Java of the panel's figure."""
+    lines = [workload]
+    ours = med.get((mode, workload, "ours"))
+    for client, label in (("rdkafka", "librdkafka"), ("java", "Java")):
+        other = med.get((mode, workload, client))
+        if ours and other and other[index]:
+            lines.append(f"ours / {label}: {ours[index] / other[index]:.2f}")
+    return "\n".join(lines)
+
+
 def plot(med, modes, workloads, out, subtitle):
     import matplotlib
 
@@ -160,7 +171,7 @@ def plot(med, modes, workloads, out, subtitle):
                 for b, y in zip(bars, ys):
                     ax.text(b.get_x() + b.get_width() / 2, y + top * 0.01, fmt(y), ha="center", va="bottom", fontsize=7)
             ax.set_xticks(range(len(names)))
-            ax.set_xticklabels(names, fontsize=8)
+            ax.set_xticklabels([tick_label(med, mode, w, index) for w in names], fontsize=8)
             ax.set_ylim(0, top * 1.12)
             ax.grid(axis="y", alpha=0.3)
             ax.set_axisbelow(True)
