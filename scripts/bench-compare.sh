@@ -5,30 +5,48 @@
 # (bench-compare/: rdkafka_perf), the same workload for all three, against one harness broker.
 #
 #   scripts/bench-compare.sh            # everything; writes the results into BENCHMARKS.md
+#   BENCH_WORKLOADS=issue15 scripts/bench-compare.sh   # the "Performance round 2" table
 #   BENCH_WORKLOADS=quick scripts/bench-compare.sh
 #
 # The broker (1 node, log dir on /dev/shm when it exists) is pinned to CPU $BENCH_BROKER_CPU (0),
-# every client to CPU $BENCH_CLIENT_CPU (1), with taskset. Each workload gets a fresh broker, each
-# run a fresh topic; each (workload, client) runs $BENCH_RUNS times, interleaved, and the median
-# of every figure is reported. Client CPU (user+sys) and peak RSS come from GNU time; throughput
-# and latencies from the tools' last line (all three print Java's format).
+# every client to CPU $BENCH_CLIENT_CPU (1), with taskset. Each (workload, payload mode) gets a
+# fresh broker, each run a fresh topic; each (workload, payload mode, client) runs $BENCH_RUNS
+# times, the clients interleaved (their order rotates from round to round), and the median of
+# every figure is reported. Client CPU (user+sys) and peak RSS come from GNU time; throughput and
+# latencies from the tools' last line (all three print Java's format).
+#
+# Payload modes: "fixed" gives every client `--payload-file` with one line of exactly SIZE bytes
+# (A-Z repeated, made in the work dir): every record carries the same bytes and the client's CPU
+# is the client's own. "refill" gives `--record-size SIZE`: Java's default, a fresh random payload
+# per record (ours and rdkafka_perf fill the very bytes Java fills), its cost in the client's CPU.
+#
+# Plot: records/s and client CPU per million records by workload and client, one panel per payload
+# mode (scripts/bench-plot.py, matplotlib from PyPI in a venv under ~/.cache/kafka-producer-rs/,
+# made on first use), saved as $BENCH_PLOT and referenced from the report. The plot can be redrawn
+# from the raw rows stored in BENCHMARKS.md without a run: scripts/bench-plot.py BENCHMARKS.md.
 #
 # Extra runs: "sink" (ours against an in-process broker that answers at once: the client alone,
 # the sink's threads on the other CPU) and "overload" (ours with buffer.memory=32 MiB while the
 # broker is paused: peak RSS must stay within buffer.memory + 16 MiB).
 #
 # Environment:
-#   BENCH_WORKLOADS  "default", "quick" (the two 100 B / 16 KiB workloads and the throttled one)
+#   BENCH_WORKLOADS  "default", "quick" (the two 100 B / 16 KiB workloads and the throttled one),
+#                    "issue15" (issue "Performance round 2": 100 B acks=1, 100 B and 1 KiB
+#                    idempotent acks=all, linger 5 / 16 KiB batches, and 100 B acks=1 with
+#                    batch.size 256 KiB / linger 10)
 #                    or specs separated by spaces, each NAME:SIZE:RECORDS:ACKS:BATCH:LINGER:CODEC:RATE[:PROPS]
 #                    (RATE -1: unthrottled; PROPS: more producer props, k=v,k=v), e.g.
 #                    "small:100:2000000:1:16384:5:none:-1" or "x:100:1000:all:16384:0:none:-1:retries=3"
+#   BENCH_PAYLOAD    payload modes, space-separated: "fixed", "refill" (default "fixed refill")
 #   BENCH_SCALE      multiplies every record count (default 1; 0.1 for a smoke run)
-#   BENCH_RUNS       runs per (workload, client), default 3
+#   BENCH_RUNS       runs per (workload, payload mode, client), default 3
 #   BENCH_CLIENTS    default "java rdkafka ours"
 #   BENCH_EXTRAS     default "sink overload"; "" for none
 #   BENCH_PARTITIONS partitions per topic, default 1
 #   BENCH_OUT        Markdown output, default BENCHMARKS.md (only the part between the
 #                    bench-compare markers is replaced when they exist); "-" for stdout only
+#   BENCH_PLOT       the plot (PNG); default docs/bench-compare.png, none when BENCH_OUT is "-";
+#                    "" for none
 #   BENCH_DIR        work dir (default /dev/shm/bench-compare-$$, else /tmp/...)
 #   BENCH_JAVA_OPTS  JVM flags of the Java client (default: kafka-run-class.sh's, JIT fully on)
 #   BENCH_BROKER_CPU, BENCH_CLIENT_CPU   CPUs for taskset (0 and 1)
@@ -46,7 +64,13 @@ SCALE=${BENCH_SCALE:-1}
 CLIENTS=${BENCH_CLIENTS:-java rdkafka ours}
 EXTRAS=${BENCH_EXTRAS-sink overload}
 PARTITIONS=${BENCH_PARTITIONS:-1}
+PAYLOADS=${BENCH_PAYLOAD:-fixed refill}
 OUT=${BENCH_OUT:-$REPO_DIR/BENCHMARKS.md}
+if [[ $OUT == - ]]; then
+    PLOT=${BENCH_PLOT-}
+else
+    PLOT=${BENCH_PLOT-$REPO_DIR/docs/bench-compare.png}
+fi
 BROKER_CPU=${BENCH_BROKER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 # kafka-run-class.sh's defaults for kafka-producer-perf-test (C2 on, unlike kafka.sh's tools).
@@ -75,6 +99,11 @@ DEFAULT_WORKLOADS="100B-acks1-16K:100:2000000:1:16384:5:none:-1
 QUICK_WORKLOADS="100B-acks1-16K:100:2000000:1:16384:5:none:-1
 100B-acksall-16K:100:2000000:all:16384:5:none:-1
 100B-acksall-16K-50k/s:100:500000:all:16384:5:none:50000"
+# Issue "Performance round 2" (acks=all: idempotent, the clients' default).
+ISSUE15_WORKLOADS="100B-acks1-16K:100:2000000:1:16384:5:none:-1
+100B-acksall-16K:100:2000000:all:16384:5:none:-1
+1K-acksall-16K:1024:500000:all:16384:5:none:-1
+100B-acks1-256K-linger10:100:2000000:1:262144:10:none:-1"
 
 log() { printf 'bench-compare: %s\n' "$*" >&2; }
 die() {
@@ -85,8 +114,13 @@ die() {
 case ${BENCH_WORKLOADS:-default} in
 default) WORKLOADS=$DEFAULT_WORKLOADS ;;
 quick) WORKLOADS=$QUICK_WORKLOADS ;;
+issue15) WORKLOADS=$ISSUE15_WORKLOADS ;;
 *) WORKLOADS=$(tr ' ' '\n' <<<"$BENCH_WORKLOADS") ;;
 esac
+for mode in $PAYLOADS; do
+    [[ $mode == fixed || $mode == refill ]] || die "BENCH_PAYLOAD: unknown payload mode $mode (fixed, refill)"
+done
+[[ -n ${PAYLOADS// /} ]] || die "BENCH_PAYLOAD is empty"
 
 # --- prerequisites -----------------------------------------------------------------------------
 command -v taskset >/dev/null || die "taskset is missing (util-linux)"
@@ -144,18 +178,35 @@ start_broker() {
 # Topics: new_topic (bench-lib.sh).
 TOPIC_PREFIX=bench
 
-# record WORKLOAD CLIENT RUN OUTFILE: appends a TSV row (or a failure row).
+# record MODE WORKLOAD CLIENT RUN OUTFILE: appends a TSV row (or a failure row).
 record() {
-    local wl=$1 client=$2 run=$3 out=$4 total usr sys rss
+    local mode=$1 wl=$2 client=$3 run=$4 out=$5 total usr sys rss
     if total=$(parse_total "$out") && read -r usr sys rss <"$out.time" 2>/dev/null; then
         # shellcheck disable=SC2086 # word splitting of the parsed fields is intended
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$wl" "$client" "$run" "$usr" "$sys" "$rss" \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$wl" "$client" "$run" "$usr" "$sys" "$rss" \
             "$(printf '%s\t' $total)" >>"$RESULTS"
         log "  $client run $run: $(tail -n 1 "$out") [cpu ${usr}u ${sys}s, rss ${rss} KiB]"
     else
-        printf '%s\t%s\t%s\tFAIL\n' "$wl" "$client" "$run" >>"$RESULTS"
+        printf '%s\t%s\t%s\t%s\tFAIL\n' "$mode" "$wl" "$client" "$run" >>"$RESULTS"
         log "  $client run $run FAILED: $(tail -n 3 "$out.err" "$out" 2>/dev/null | tr '\n' ' ')"
     fi
+}
+
+# payload_args MODE SIZE: sets PAYLOAD_ARGS to the tools' payload flags; for "fixed", a file of
+# one line of exactly SIZE bytes (A-Z repeated, then a newline, which the tools drop) made once.
+PAYLOAD_ARGS=()
+payload_args() {
+    local mode=$1 size=$2 file="$WORK/payload-$2.txt"
+    if [[ $mode == refill ]]; then
+        PAYLOAD_ARGS=(--record-size "$size")
+        return
+    fi
+    if [[ ! -f $file ]]; then
+        awk -v n="$size" 'BEGIN { a = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"; s = ""
+            while (length(s) < n) s = s a; print substr(s, 1, n) }' >"$file"
+        (($(wc -c <"$file") == size + 1)) || die "payload file $file is not $size bytes + newline"
+    fi
+    PAYLOAD_ARGS=(--payload-file "$file")
 }
 
 ours_supports() { # ours_supports KEY=VALUE: does our config accept it?
@@ -165,6 +216,7 @@ ours_supports() { # ours_supports KEY=VALUE: does our config accept it?
 
 # --- the workloads -----------------------------------------------------------------------------
 START=$(date +%s)
+read -r -a CLIENT_LIST <<<"$CLIENTS"
 while IFS=: read -r name size records acks batch linger codec rate extra; do
     [[ -n $name ]] || continue
     extra_props=()
@@ -172,19 +224,26 @@ while IFS=: read -r name size records acks batch linger codec rate extra; do
     records=$(scaled "$records")
     if [[ $codec != none && " $CLIENTS " == *" ours "* ]] && ! ours_supports "compression.type=$codec"; then
         log "skipping $name: this crate refuses compression.type=$codec"
-        printf '%s\tskipped\n' "$name" >>"$RESULTS"
+        for mode in $PAYLOADS; do printf '%s\t%s\tskipped\n' "$mode" "$name" >>"$RESULTS"; done
         continue
     fi
-    log "workload $name: $records x $size B, acks=$acks, batch.size=$batch, linger.ms=$linger, compression=$codec, throughput=$rate ${extra_props[*]}"
-    start_broker
-    for run in $(seq 1 "$RUNS"); do
-        for client in $CLIENTS; do
-            new_topic
-            out="$WORK/$TOPIC_SEQ.$client.out"
-            run_client "$client" "$out" --topic "$TOPIC" --num-records "$records" --record-size "$size" \
-                --throughput "$rate" --producer-props "bootstrap.servers=$BOOTSTRAP" "acks=$acks" \
-                "batch.size=$batch" "linger.ms=$linger" "compression.type=$codec" "${extra_props[@]}" || true
-            record "$name" "$client" "$run" "$out"
+    for mode in $PAYLOADS; do
+        payload_args "$mode" "$size"
+        log "workload $name, payload $mode: $records x $size B, acks=$acks, batch.size=$batch, linger.ms=$linger, compression=$codec, throughput=$rate ${extra_props[*]}"
+        start_broker
+        for run in $(seq 1 "$RUNS"); do
+            # Rotate the client order from round to round.
+            n=${#CLIENT_LIST[@]}
+            order=()
+            for ((k = 0; k < n; k++)); do order+=("${CLIENT_LIST[$(((k + run - 1) % n))]}"); done
+            for client in "${order[@]}"; do
+                new_topic
+                out="$WORK/$TOPIC_SEQ.$client.out"
+                run_client "$client" "$out" --topic "$TOPIC" --num-records "$records" "${PAYLOAD_ARGS[@]}" \
+                    --throughput "$rate" --producer-props "bootstrap.servers=$BOOTSTRAP" "acks=$acks" \
+                    "batch.size=$batch" "linger.ms=$linger" "compression.type=$codec" "${extra_props[@]}" || true
+                record "$mode" "$name" "$client" "$run" "$out"
+            done
         done
     done
 done <<<"$WORKLOADS"
@@ -278,6 +337,24 @@ if [[ " $EXTRAS " == *" overload "* ]]; then
 fi
 ELAPSED=$(($(date +%s) - START))
 
+# --- the plot ----------------------------------------------------------------------------------
+# scripts/bench-plot.py makes its own venv with matplotlib (PyPI) on first use.
+PLOT_REF=
+if [[ -n $PLOT ]]; then
+    mkdir -p "$(dirname "$PLOT")"
+    if python3 "$SCRIPT_DIR/bench-plot.py" "$RESULTS" -o "$PLOT" --subtitle \
+        "bars: medians of $RUNS run(s); $(date -u '+%Y-%m-%d %H:%M UTC'); BENCH_SCALE=$SCALE; broker on CPU $BROKER_CPU, clients on CPU $CLIENT_CPU" >&2; then
+        log "wrote $PLOT"
+        if [[ $OUT != - ]]; then
+            PLOT_REF=$(realpath -m --relative-to="$(dirname "$OUT")" "$PLOT")
+        else
+            PLOT_REF=$(realpath -m "$PLOT")
+        fi
+    else
+        log "warning: no plot (scripts/bench-plot.py failed; the report goes without it)"
+    fi
+fi
+
 # --- the report --------------------------------------------------------------------------------
 report() {
     printf '<!-- bench-compare:begin (generated by scripts/bench-compare.sh; edits here are overwritten) -->\n'
@@ -292,59 +369,83 @@ report() {
         "$(awk '/name = "rdkafka-sys"/ { getline; sub(/.*\+/, ""); gsub(/"/, ""); print }' "$REPO_DIR/bench-compare/Cargo.lock" 2>/dev/null)" \
         "$(awk '/name = "rdkafka"$/ { getline; gsub(/.*= |"/, ""); print }' "$REPO_DIR/bench-compare/Cargo.lock" 2>/dev/null)" \
         "$JAVA_OPTS"
-    printf 'Median of %s runs per cell; the whole run took %s min. BENCH_SCALE=%s.\n\n' "$RUNS" "$((ELAPSED / 60))" "$SCALE"
-    printf 'CPU = user + system seconds of the client process (JVM start, JIT and GC included for Java) per million records; RSS = peak resident set.\n\n'
+    printf 'Median of %s runs per cell (the clients interleaved, their order rotating from round to round); the whole run took %s min. BENCH_SCALE=%s.\n\n' \
+        "$RUNS" "$((ELAPSED / 60))" "$SCALE"
+    printf 'CPU = user + system seconds of the client process (JVM start, JIT and GC included for Java) per million records; RSS = peak resident set. '
+    printf 'Payload modes: **fixed** = `--payload-file` with one line of exactly the record size (A–Z repeated), the same bytes for every record: the CPU is that of the client alone; '
+    printf '**refill** = `--record-size`, the default of Java: a fresh random payload per record (ours and rdkafka_perf fill the very bytes Java fills), its cost in the CPU of every client.\n\n'
+    if [[ -n $PLOT_REF ]]; then
+        printf '![records/s and client CPU per million records by workload and client, one panel per payload mode](%s)\n\n' "$PLOT_REF"
+    fi
     awk -F '\t' -v clients="$CLIENTS" "$AWK_MEDIAN_RATIO"'
-        $2 == "skipped" { if (!(($1) in seen)) { seen[$1] = 1; order[++nw] = $1 }; skipped[$1] = 1; next }
-        {   w = $1; c = $2
-            if (!(w in seen)) { seen[w] = 1; order[++nw] = w }
-            if ($4 == "FAIL") { fails[w, c]++; next }
+        function addw(m, w) { if (!(m in seenm)) { seenm[m] = 1; modes[++nm] = m }
+            if (!((m, w) in seenw)) { seenw[m, w] = 1; wl[m, ++nwl[m]] = w } }
+        # Rows from before the payload modes have no mode column: they are "refill" rows.
+        $1 != "fixed" && $1 != "refill" { $0 = "refill" FS $0 }
+        $3 == "skipped" { addw($1, $2); skipped[$1, $2] = 1; next }
+        {   m = $1; c = $3; addw(m, $2); w = m SUBSEP $2
+            if ($5 == "FAIL") { fails[w, c]++; next }
             n = ++cnt[w, c]
-            # cols: 4 usr 5 sys 6 rss 7 records 8 rate 9 mb 10 avg 11 max 12 p50 13 p95 14 p99 15 p999
-            val[w, c, n, "cpu"] = ($4 + $5) * 1e6 / $7
-            val[w, c, n, "rss"] = $6 / 1024
-            val[w, c, n, "rate"] = $8; val[w, c, n, "mb"] = $9
-            val[w, c, n, "p50"] = $12; val[w, c, n, "p99"] = $14; val[w, c, n, "p999"] = $15 }
+            # cols: 5 usr 6 sys 7 rss 8 records 9 rate 10 mb 11 avg 12 max 13 p50 14 p95 15 p99 16 p999
+            val[w, c, n, "cpu"] = ($5 + $6) * 1e6 / $8
+            val[w, c, n, "rss"] = $7 / 1024
+            val[w, c, n, "rate"] = $9; val[w, c, n, "mb"] = $10
+            val[w, c, n, "p50"] = $13; val[w, c, n, "p99"] = $15; val[w, c, n, "p999"] = $16 }
         END {
             nc = split(clients, cl, " ")
             name["java"] = "Java"; name["rdkafka"] = "librdkafka"; name["ours"] = "ours"
-            print "| workload | client | records/s | MB/s | CPU s / M records | peak RSS MiB | p50 ms | p99 ms | p99.9 ms |"
-            print "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-            for (i = 1; i <= nw; i++) { w = order[i]
-                if (w in skipped) { printf "| %s | (skipped: compression not supported by ours) | | | | | | | |\n", w; continue }
-                for (j = 1; j <= nc; j++) { c = cl[j]
-                    if (cnt[w, c] == 0) { printf "| %s | %s | failed | | | | | | |\n", w, name[c]; continue }
-                    printf "| %s | %s | %.0f | %.2f | %.2f | %.0f | %s | %s | %s |%s\n", w, name[c],
-                        med(w, c, "rate"), med(w, c, "mb"), med(w, c, "cpu"), med(w, c, "rss"),
-                        med(w, c, "p50"), med(w, c, "p99"), med(w, c, "p999"),
-                        (fails[w, c] ? sprintf(" (%d failed run(s))", fails[w, c]) : "") } }
+            title["fixed"] = "fixed (`--payload-file`: one line of the record size, the same payload for every record)"
+            title["refill"] = "refill (`--record-size`: a fresh random payload per record, as Java does by default)"
+            for (x = 1; x <= nm; x++) { m = modes[x]
+                printf "### Payload %s\n\n", title[m]
+                print "| workload | client | records/s | MB/s | CPU s / M records | peak RSS MiB | p50 ms | p99 ms | p99.9 ms |"
+                print "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+                for (i = 1; i <= nwl[m]; i++) { wn = wl[m, i]; w = m SUBSEP wn
+                    if ((m, wn) in skipped) { printf "| %s | (skipped: compression not supported by ours) | | | | | | | |\n", wn; continue }
+                    for (j = 1; j <= nc; j++) { c = cl[j]
+                        if (cnt[w, c] == 0) { printf "| %s | %s | failed | | | | | | |\n", wn, name[c]; continue }
+                        printf "| %s | %s | %.0f | %.2f | %.2f | %.0f | %s | %s | %s |%s\n", wn, name[c],
+                            med(w, c, "rate"), med(w, c, "mb"), med(w, c, "cpu"), med(w, c, "rss"),
+                            med(w, c, "p50"), med(w, c, "p99"), med(w, c, "p999"),
+                            (fails[w, c] ? sprintf(" (%d failed run(s))", fails[w, c]) : "") } }
+                print ""
+                printf "Ratios, payload %s (ours / other; throughput: higher is better, CPU, RSS and latency: lower is better):\n", m
+                print ""
+                print "| workload | records/s vs Java | records/s vs librdkafka | CPU vs Java | CPU vs librdkafka | RSS vs Java | RSS vs librdkafka | p99 vs Java | p99 vs librdkafka |"
+                print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+                for (i = 1; i <= nwl[m]; i++) { wn = wl[m, i]; w = m SUBSEP wn; if ((m, wn) in skipped) continue
+                    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", wn,
+                        ratio(med(w, "ours", "rate"), med(w, "java", "rate")), ratio(med(w, "ours", "rate"), med(w, "rdkafka", "rate")),
+                        ratio(med(w, "ours", "cpu"), med(w, "java", "cpu")), ratio(med(w, "ours", "cpu"), med(w, "rdkafka", "cpu")),
+                        ratio(med(w, "ours", "rss"), med(w, "java", "rss")), ratio(med(w, "ours", "rss"), med(w, "rdkafka", "rss")),
+                        ratio(med(w, "ours", "p99"), med(w, "java", "p99")), ratio(med(w, "ours", "p99"), med(w, "rdkafka", "p99")) }
+                print "" }
+            if (!(("fixed" in seenm) && ("refill" in seenm))) exit
+            print "### What the per-record refill costs"
             print ""
-            print "Ratios (ours / other; throughput: higher is better, CPU, RSS and latency: lower is better):"
+            print "CPU s / M records added by the refill (refill mode minus fixed mode, the same workload and client), and records/s of the refill mode over those of the fixed mode."
             print ""
-            print "| workload | records/s vs Java | records/s vs librdkafka | CPU vs Java | CPU vs librdkafka | RSS vs Java | RSS vs librdkafka | p99 vs Java | p99 vs librdkafka |"
-            print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-            for (i = 1; i <= nw; i++) { w = order[i]; if (w in skipped) continue
-                printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", w,
-                    ratio(med(w, "ours", "rate"), med(w, "java", "rate")), ratio(med(w, "ours", "rate"), med(w, "rdkafka", "rate")),
-                    ratio(med(w, "ours", "cpu"), med(w, "java", "cpu")), ratio(med(w, "ours", "cpu"), med(w, "rdkafka", "cpu")),
-                    ratio(med(w, "ours", "rss"), med(w, "java", "rss")), ratio(med(w, "ours", "rss"), med(w, "rdkafka", "rss")),
-                    ratio(med(w, "ours", "p99"), med(w, "java", "p99")), ratio(med(w, "ours", "p99"), med(w, "rdkafka", "p99")) }
+            hdr = "| workload |"; sep = "|---|"
+            for (j = 1; j <= nc; j++) { hdr = hdr " " name[cl[j]] ": CPU added |"; sep = sep "---:|" }
+            for (j = 1; j <= nc; j++) { hdr = hdr " " name[cl[j]] ": records/s refill / fixed |"; sep = sep "---:|" }
+            print hdr; print sep
+            for (i = 1; i <= nwl["refill"]; i++) { wn = wl["refill", i]
+                if (!(("fixed", wn) in seenw) || (("refill", wn) in skipped)) continue
+                f = "fixed" SUBSEP wn; r = "refill" SUBSEP wn; line = "| " wn " |"
+                for (j = 1; j <= nc; j++) { c = cl[j]; a = med(r, c, "cpu"); b = med(f, c, "cpu")
+                    line = line " " ((a == "" || b == "") ? "–" : sprintf("%+.2f", a - b)) " |" }
+                for (j = 1; j <= nc; j++) { c = cl[j]; line = line " " ratio(med(r, c, "rate"), med(f, c, "rate")) " |" }
+                print line }
             print "" }' "$RESULTS"
     cat "$EXTRA_RESULTS"
-    printf '<details><summary>Raw rows (workload, client, run, user s, sys s, max RSS KiB, records, records/s, MB/s, avg, max, p50, p95, p99, p99.9 ms)</summary>\n\n```\n'
+    printf '<details><summary>Raw rows (payload mode, workload, client, run, user s, sys s, max RSS KiB, records, records/s, MB/s, avg, max, p50, p95, p99, p99.9 ms)</summary>\n\n```\n'
     cat "$RESULTS"
     printf '```\n</details>\n<!-- bench-compare:end -->\n'
 }
 
 REPORT="$WORK/report.md"
 report >"$REPORT"
-cat "$REPORT"
-if [[ $OUT != - ]]; then
-    if ! replace_marked_section bench-compare "$REPORT" "$OUT"; then
-        {
-            printf '# Benchmarks\n\nReproduce with `scripts/bench-compare.sh` (see its header for the knobs).\n\n'
-            cat "$REPORT"
-        } >"$OUT"
-    fi
-    log "wrote $OUT"
+if [[ $OUT != - && ! -f $OUT ]]; then
+    printf '# Benchmarks\n\nReproduce with `scripts/bench-compare.sh` (see its header for the knobs).\n' >"$OUT"
 fi
+publish_report bench-compare
