@@ -13,6 +13,8 @@ use crate::protocol::ErrorCode;
 use crate::protocol::messages::MetadataResponse;
 use parking_lot::{Condvar, Mutex, RwLock};
 use rustc_hash::FxHashMap;
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -59,6 +61,18 @@ pub(crate) struct Metadata {
     /// send to a known topic only takes the read lock.
     topics: RwLock<FxHashMap<Arc<str>, AtomicU64>>,
     epoch: Instant,
+    /// This instance, among all (the key of the threads' snapshot caches).
+    id: u64,
+    /// Grows after each change of `cluster` (read by [`fetch_local`](Self::fetch_local)).
+    generation: AtomicU64,
+}
+
+static NEXT_METADATA_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The last snapshot this thread read: (metadata id, generation, snapshot).
+    static CLUSTER_CACHE: RefCell<Option<(u64, u64, Rc<Arc<Cluster>>)>> =
+        const { RefCell::new(None) };
 }
 
 impl Metadata {
@@ -81,7 +95,34 @@ impl Metadata {
             cluster: RwLock::new(Arc::new(Cluster::bootstrap(bootstrap))),
             topics: RwLock::new(FxHashMap::default()),
             epoch: Instant::now(),
+            id: NEXT_METADATA_ID.fetch_add(1, Ordering::Relaxed),
+            generation: AtomicU64::new(0),
         }
+    }
+
+    /// The current snapshot, through this thread's cache: while the snapshot does not change,
+    /// a send takes no lock and touches no reference count shared with other threads (the
+    /// cache keeps the last snapshot a thread read alive until that thread reads another).
+    pub(crate) fn fetch_local(&self) -> Rc<Arc<Cluster>> {
+        // Read before the snapshot: a writer replaces the snapshot, then bumps the generation.
+        let generation = self.generation.load(Ordering::Acquire);
+        CLUSTER_CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some((id, cached_generation, cluster)) = &*cache {
+                if *id == self.id && *cached_generation == generation {
+                    return cluster.clone();
+                }
+            }
+            let cluster = Rc::new(self.fetch());
+            *cache = Some((self.id, generation, cluster.clone()));
+            cluster
+        })
+    }
+
+    /// Replaces the snapshot.
+    fn set_cluster(&self, slot: &mut Arc<Cluster>, cluster: Cluster) {
+        *slot = Arc::new(cluster);
+        self.generation.fetch_add(1, Ordering::Release);
     }
 
     /// The current snapshot.
@@ -100,7 +141,11 @@ impl Metadata {
     pub(crate) fn add_topic(&self, topic: &str, now: Instant) -> bool {
         let at = self.millis(now);
         if let Some(last) = self.topics.read().get(topic) {
-            last.fetch_max(at, Ordering::Relaxed);
+            // A plain load and store, no read-modify-write per record: racing threads store
+            // times a few milliseconds apart, all far inside metadata.max.idle.ms.
+            if last.load(Ordering::Relaxed) < at {
+                last.store(at, Ordering::Relaxed);
+            }
             return false;
         }
         if self
@@ -242,7 +287,7 @@ impl Metadata {
                 need_update = true;
             }
         }
-        *self.cluster.write() = Arc::new(cluster);
+        self.set_cluster(&mut self.cluster.write(), cluster);
         let mut st = self.state.lock();
         st.version += 1;
         st.fatal = None;
@@ -279,7 +324,7 @@ impl Metadata {
         match cluster.with_leaders(leaders, endpoints) {
             Some(updated) => {
                 log::debug!("Updated partition leaders from a Produce response: {leaders:?}");
-                *cluster = Arc::new(updated);
+                self.set_cluster(&mut cluster, updated);
                 true
             }
             None => false,
@@ -292,7 +337,10 @@ impl Metadata {
     /// partition counts (their leaders unknown) and an update is requested at once.
     pub(crate) fn rebootstrap(&self) {
         let current = self.fetch();
-        *self.cluster.write() = Arc::new(current.rebootstrapped(&self.bootstrap));
+        self.set_cluster(
+            &mut self.cluster.write(),
+            current.rebootstrapped(&self.bootstrap),
+        );
         let mut st = self.state.lock();
         st.need_update = true;
         st.failed_attempts = 0;

@@ -25,6 +25,7 @@ use mio::Waker;
 use parking_lot::Mutex;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{JoinHandle, ThreadId};
@@ -747,7 +748,7 @@ impl<K, V> KafkaProducer<K, V> {
         topic: &str,
         partition: Option<i32>,
         start: Instant,
-    ) -> Result<(Arc<Cluster>, Duration, usize), Error> {
+    ) -> Result<(Rc<Arc<Cluster>>, Duration, usize), Error> {
         if let Some(p) = partition {
             if p < 0 {
                 return Err(Error::InvalidPartition {
@@ -758,7 +759,7 @@ impl<K, V> KafkaProducer<K, V> {
             }
         }
         self.metadata.add_topic(topic, start);
-        let mut cluster = self.metadata.fetch();
+        let mut cluster = self.metadata.fetch_local();
         let deadline = start + self.config.max_block();
         let mut refreshed = false;
         loop {
@@ -815,7 +816,7 @@ impl<K, V> KafkaProducer<K, V> {
                 );
             }
             refreshed = true;
-            cluster = self.metadata.fetch();
+            cluster = self.metadata.fetch_local();
         }
     }
 

@@ -44,7 +44,7 @@ impl RecordAccumulator {
                     (Some(s), p)
                 }
             };
-            let dq = Self::deque_of(&info, effective);
+            let dq = self.deque_of(&info, effective);
             {
                 let mut d = dq.lock();
                 if self.closed.load(Ordering::SeqCst) {

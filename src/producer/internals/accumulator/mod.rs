@@ -16,7 +16,9 @@ use crate::protocol::record_batch::Compression;
 use crate::time::Time;
 use parking_lot::{Mutex, RwLock};
 use rustc_hash::FxHashMap;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -107,6 +109,23 @@ pub struct RecordAccumulator {
     drain_index: Mutex<HashMap<i32, usize>>,
     node_stats: Mutex<HashMap<i32, NodeLatencyStats>>,
     ratio_estimator: CompressionRatioEstimator,
+    /// This accumulator, among all (the key of the threads' route caches).
+    id: u64,
+}
+
+static NEXT_ACCUMULATOR_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// The topic and partition queue a thread appended to last, so that its next append to them
+/// takes no map lock and touches no reference count shared with other threads. Topics and
+/// queues are never removed from an accumulator, so a cached one stays the live one.
+struct RouteCache {
+    accumulator: u64,
+    topic: Rc<Arc<TopicInfo>>,
+    deque: Option<(i32, Rc<Deque>)>,
+}
+
+thread_local! {
+    static ROUTE_CACHE: RefCell<Option<RouteCache>> = const { RefCell::new(None) };
 }
 
 fn result_key(r: &Arc<BatchResult>) -> usize {
@@ -157,6 +176,7 @@ impl RecordAccumulator {
             drain_index: Mutex::new(HashMap::new()),
             node_stats: Mutex::new(HashMap::new()),
             ratio_estimator: CompressionRatioEstimator::new(),
+            id: NEXT_ACCUMULATOR_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -199,7 +219,47 @@ impl RecordAccumulator {
         &self.pool
     }
 
-    fn topic_info(&self, topic: &str) -> Arc<TopicInfo> {
+    /// The topic's queues, through this thread's [`RouteCache`].
+    fn topic_info(&self, topic: &str) -> Rc<Arc<TopicInfo>> {
+        ROUTE_CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(c) = &*cache {
+                if c.accumulator == self.id && &*c.topic.name == topic {
+                    return c.topic.clone();
+                }
+            }
+            let info = Rc::new(self.shared_topic_info(topic));
+            *cache = Some(RouteCache {
+                accumulator: self.id,
+                topic: info.clone(),
+                deque: None,
+            });
+            info
+        })
+    }
+
+    /// The partition's queue, through this thread's [`RouteCache`] (filled for `info`'s topic
+    /// by [`topic_info`](Self::topic_info)).
+    fn deque_of(&self, info: &Arc<TopicInfo>, partition: i32) -> Rc<Deque> {
+        ROUTE_CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            match &mut *cache {
+                Some(c) if c.accumulator == self.id && Arc::ptr_eq(&c.topic, info) => {
+                    if let Some((p, d)) = &c.deque {
+                        if *p == partition {
+                            return d.clone();
+                        }
+                    }
+                    let d = Rc::new(Self::shared_deque(info, partition));
+                    c.deque = Some((partition, d.clone()));
+                    d
+                }
+                _ => Rc::new(Self::shared_deque(info, partition)),
+            }
+        })
+    }
+
+    fn shared_topic_info(&self, topic: &str) -> Arc<TopicInfo> {
         if let Some(t) = self.topics.read().get(topic) {
             return t.clone();
         }
@@ -216,7 +276,7 @@ impl RecordAccumulator {
             .clone()
     }
 
-    fn deque_of(info: &TopicInfo, partition: i32) -> Deque {
+    fn shared_deque(info: &TopicInfo, partition: i32) -> Deque {
         if let Some(d) = info.deques.read().get(&partition) {
             return d.clone();
         }

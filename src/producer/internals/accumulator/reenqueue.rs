@@ -17,8 +17,8 @@ impl RecordAccumulator {
     pub fn reenqueue(&self, mut batch: ProducerBatch, now: Instant) {
         batch.reenqueued(now);
         let tp = batch.topic_partition().clone();
-        let info = self.topic_info(&tp.topic);
-        let dq = Self::deque_of(&info, tp.partition);
+        let info = self.shared_topic_info(&tp.topic);
+        let dq = Self::shared_deque(&info, tp.partition);
         let mut d = dq.lock();
         match batch.sequence() {
             None => d.push_front(batch),
@@ -50,8 +50,8 @@ impl RecordAccumulator {
             Err(e) => return Err(Box::new((batch, e))),
         };
         let n = parts.len();
-        let info = self.topic_info(&tp.topic);
-        let dq = Self::deque_of(&info, tp.partition);
+        let info = self.shared_topic_info(&tp.topic);
+        let dq = Self::shared_deque(&info, tp.partition);
         let mut txn = txn;
         let mut d = dq.lock();
         for b in parts.into_iter().rev() {
