@@ -406,6 +406,44 @@ mod tests {
         )
     }
 
+    /// The per-thread snapshot cache answers for its own `Metadata` only, and follows every
+    /// kind of change of the snapshot (update, new leaders, rebootstrap).
+    #[test]
+    fn fetch_local_follows_each_instance_and_each_change() {
+        let a = Metadata::new(config(), &[("h".into(), 1)]);
+        let b = Metadata::new(config(), &[("h".into(), 1)]);
+        let t0 = Instant::now();
+        assert_eq!(a.fetch_local().partition_count_for_topic("t"), None);
+        a.update(&response(1), t0);
+        assert_eq!(a.fetch_local().partition_count_for_topic("t"), Some(1));
+        // The other instance, read right after in the same thread, is not served a's snapshot.
+        assert_eq!(b.fetch_local().partition_count_for_topic("t"), None);
+        assert_eq!(a.fetch_local().partition_count_for_topic("t"), Some(1));
+        let leader = |m: &Metadata| {
+            m.fetch_local()
+                .leader_for(&TopicPartition::new("t", 0))
+                .map(|n| n.id)
+        };
+        // Also not at the same generation.
+        b.update(&response(-1), t0);
+        assert_eq!(leader(&a), Some(1));
+        assert_eq!(leader(&b), None);
+        assert_eq!(leader(&a), Some(1));
+        a.update(&response(-1), t0);
+        assert_eq!(leader(&a), None);
+        let node = crate::cluster::Node {
+            id: 1,
+            host: "h".into(),
+            port: 1,
+            rack: None,
+        };
+        assert!(a.update_partition_leadership(&[(TopicPartition::new("t", 0), 1, 1)], &[node]));
+        assert_eq!(leader(&a), Some(1));
+        a.rebootstrap();
+        assert_eq!(leader(&a), None);
+        assert!(Arc::ptr_eq(&a.fetch_local(), &a.fetch()));
+    }
+
     #[test]
     fn update_cycle_and_backoff() {
         let m = Metadata::new(config(), &[("h".into(), 1)]);

@@ -838,3 +838,46 @@ fn node_latency_stats() {
     a.accum.update_node_latency_stats(NODE1, a.now(), true);
     assert_eq!(a.accum.node_stats.lock()[&NODE1].drain_time, Some(a.now()));
 }
+
+/// The per-thread route cache (last topic and partition queue appended to) answers for its own
+/// accumulator only: two accumulators with the same topic, appended to in turns from one
+/// thread, each keep their own records; switching partitions and topics goes to the right
+/// queue.
+#[test]
+fn route_cache_keeps_accumulators_and_partitions_apart() {
+    let a = accum(1024, 10 * 1024, 10);
+    let b = accum(1024, 10 * 1024, 10);
+    for i in 0..10 {
+        a.append(&tp1(), VALUE);
+        if i % 2 == 0 {
+            b.append(&tp1(), VALUE);
+        }
+        a.append(&tp2(), VALUE);
+    }
+    let other = TopicPartition::new("other", 0);
+    a.accum
+        .append(
+            "other",
+            Some(0),
+            0,
+            None,
+            Some(VALUE),
+            &[],
+            None,
+            MAX_BLOCK,
+            &a.cluster,
+        )
+        .map_err(|(e, _)| e)
+        .expect("append");
+    a.append(&tp1(), VALUE);
+    let count = |acc: &Accum, tp: &TopicPartition| -> usize {
+        acc.accum.existing_deque(tp).map_or(0, |d| {
+            d.lock().iter().map(|batch| batch.record_count()).sum()
+        })
+    };
+    assert_eq!(count(&a, &tp1()), 11);
+    assert_eq!(count(&a, &tp2()), 10);
+    assert_eq!(count(&a, &other), 1);
+    assert_eq!(count(&b, &tp1()), 5);
+    assert_eq!(count(&b, &tp2()), 0);
+}
