@@ -73,7 +73,23 @@ thread_local! {
     /// The last snapshot this thread read: (metadata id, generation, snapshot).
     static CLUSTER_CACHE: RefCell<Option<(u64, u64, Rc<Arc<Cluster>>)>> =
         const { RefCell::new(None) };
+    /// The topic this thread sent to last (see [`Metadata::topic_for_send`]).
+    static SEND_TOPIC: RefCell<Option<SendTopic>> = const { RefCell::new(None) };
 }
+
+/// A thread's last topic: of which metadata and snapshot generation, its partition count in
+/// that snapshot, and when the thread last registered it (`add_topic`).
+struct SendTopic {
+    metadata: u64,
+    generation: u64,
+    topic: Box<str>,
+    partitions: Option<usize>,
+    registered: Instant,
+}
+
+/// How long a thread's registration of its topic stands before it is renewed, far below the
+/// smallest `metadata.max.idle.ms` (5 s).
+const TOPIC_REGISTRATION_TTL: Duration = Duration::from_secs(1);
 
 impl Metadata {
     /// Metadata knowing only the bootstrap servers.
@@ -117,6 +133,47 @@ impl Metadata {
             *cache = Some((self.id, generation, cluster.clone()));
             cluster
         })
+    }
+
+    /// Java's `metadata.add(topic, nowMs)` and `metadata.fetch()` of a send, for the common case
+    /// of a thread sending to the same topic again: the snapshot (as
+    /// [`fetch_local`](Self::fetch_local)) and the topic's partition count in it (`None`:
+    /// unknown). The topic is registered ([`add_topic`](Self::add_topic)) when it is new to
+    /// this thread or to the snapshot, and otherwise at most once a second per thread, so
+    /// its idle time stays far inside `metadata.max.idle.ms`.
+    pub(crate) fn topic_for_send(
+        &self,
+        topic: &str,
+        now: Instant,
+    ) -> (Rc<Arc<Cluster>>, Option<usize>) {
+        let generation = self.generation.load(Ordering::Acquire);
+        let cached = SEND_TOPIC.with(|cache| match &*cache.borrow() {
+            Some(c)
+                if c.metadata == self.id
+                    && c.generation == generation
+                    && &*c.topic == topic
+                    && now.saturating_duration_since(c.registered) < TOPIC_REGISTRATION_TTL =>
+            {
+                Some(c.partitions)
+            }
+            _ => None,
+        });
+        if let Some(partitions) = cached {
+            return (self.fetch_local(), partitions);
+        }
+        self.add_topic(topic, now);
+        let cluster = self.fetch_local();
+        let partitions = cluster.partition_count_for_topic(topic);
+        SEND_TOPIC.with(|cache| {
+            *cache.borrow_mut() = Some(SendTopic {
+                metadata: self.id,
+                generation,
+                topic: topic.into(),
+                partitions,
+                registered: now,
+            });
+        });
+        (cluster, partitions)
     }
 
     /// Replaces the snapshot.
@@ -442,6 +499,32 @@ mod tests {
         a.rebootstrap();
         assert_eq!(leader(&a), None);
         assert!(Arc::ptr_eq(&a.fetch_local(), &a.fetch()));
+    }
+
+    /// A thread sending to the same topic registers it again once a second (its idle expiry
+    /// moves on) and sees each new snapshot's partition count.
+    #[test]
+    fn topic_for_send_renews_the_registration_and_follows_updates() {
+        let m = Metadata::new(config(), &[("h".into(), 1)]);
+        let t0 = Instant::now();
+        assert_eq!(m.topic_for_send("t", t0).1, None);
+        assert_eq!(m.topics_for_request(t0), vec!["t".to_string()]);
+        m.update(&response(1), t0);
+        assert_eq!(m.topic_for_send("t", t0).1, Some(1));
+        // Within the second: served by the thread's cache; after it: registered again.
+        m.topic_for_send("t", t0 + Duration::from_millis(500));
+        m.topic_for_send("t", t0 + Duration::from_secs(2));
+        assert_eq!(
+            m.topics_for_request(t0 + Duration::from_secs(301)),
+            vec!["t".to_string()]
+        );
+        assert!(m.topics_for_request(t0 + Duration::from_secs(303)).is_empty());
+        // A topic dropped as idle is registered again by the next send.
+        assert_eq!(m.topic_for_send("t", t0 + Duration::from_secs(303)).1, Some(1));
+        assert_eq!(
+            m.topics_for_request(t0 + Duration::from_secs(303)),
+            vec!["t".to_string()]
+        );
     }
 
     #[test]

@@ -758,12 +758,10 @@ impl<K, V> KafkaProducer<K, V> {
                 });
             }
         }
-        self.metadata.add_topic(topic, start);
-        let mut cluster = self.metadata.fetch_local();
-        let deadline = start + self.config.max_block();
+        let (mut cluster, mut partitions) = self.metadata.topic_for_send(topic, start);
         let mut refreshed = false;
         loop {
-            if let Some(count) = cluster.partition_count_for_topic(topic) {
+            if let Some(count) = partitions {
                 match partition {
                     Some(p) if p as usize >= count => {
                         if refreshed {
@@ -797,6 +795,7 @@ impl<K, V> KafkaProducer<K, V> {
             }
             let version = self.metadata.request_update();
             self.wakeup();
+            let deadline = start + self.config.max_block();
             if let Err(e) = self.metadata.await_update(version, deadline) {
                 let waited = start.elapsed().as_millis();
                 return Err(
@@ -817,6 +816,7 @@ impl<K, V> KafkaProducer<K, V> {
             }
             refreshed = true;
             cluster = self.metadata.fetch_local();
+            partitions = cluster.partition_count_for_topic(topic);
         }
     }
 
