@@ -106,8 +106,9 @@ fi
 prepare_work
 [[ -x $OURS ]] || die "no $OURS (build it or unset BENCH_SKIP_BUILD)"
 if [[ " $EXTRAS " == *" locks "* ]]; then
-    "$OURS_LOCKS" --topic probe --num-records 1 --record-size 1 --throughput -1 --sink \
-        --producer-props bootstrap.servers=127.0.0.1:9 2>&1 >/dev/null | grep -q '^lock-stats deques' ||
+    probe=$("$OURS_LOCKS" --topic probe --num-records 1 --record-size 1 --throughput -1 --sink \
+        --producer-props bootstrap.servers=127.0.0.1:9 2>&1 >/dev/null || true)
+    grep -q '^lock-stats deques' <<<"$probe" ||
         die "$OURS_LOCKS prints no lock-stats lines (not a --features lock-stats build?)"
 fi
 LIBS=$("$KAFKA_SH" fetch | tail -n 1)
@@ -206,12 +207,13 @@ if [[ " $EXTRAS " == *" sink "* ]]; then
                     log "  sink $parts/$threads run $run FAILED: $(tail -n 3 "$out.err" | tr '\n' ' ')"
                     continue
                 fi
-                # callers = the main thread and perf-caller-*, sender = kafka-producer-*.
+                # callers = the main thread and perf-caller-*, sender = kafka-producer-* (the
+                # sink's mock-broker-* threads are not the client's).
                 awk -v total="$total" -v parts="$parts" -v threads="$threads" -v run="$run" '
                     { line = $0; sub(/^thread CPU: /, "", line); sub(/ \(total.*$/, "", line)
                       k = split(line, parts_, ", "); caller = 0; sender = 0
                       for (i = 1; i <= k; i++) { m = split(parts_[i], w, " "); name = w[1]; secs = w[m - 1]
-                          if (name ~ /^kafka-producer/) sender += secs; else if (name !~ /^sink/) caller += secs }
+                          if (name ~ /^kafka-producer/) sender += secs; else if (name ~ /^(producer_perf|perf-caller)/) caller += secs }
                       split(total, t, " ")
                       printf "%s\t%s\t%s\t%s\t%s\t%.3f\t%.3f\t%s\n", parts, threads, run, t[1], t[2], caller, sender, t[8] }' \
                     <<<"$cpu" >>"$SINK_ROWS"
