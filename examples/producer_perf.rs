@@ -32,8 +32,24 @@
 //! - `--sink-partitions N`: partitions of the sink's topic (default 1).
 //! - `--sink-cpu N`: pin the sink's threads to CPU `N` (with `taskset`), so that the client's
 //!   CPUs (`taskset -c M cargo run ...`) measure the client alone.
+//! - `--threads N`: send from `N` caller threads sharing the one producer (default 1: the main
+//!   thread alone, as Java's tool). The `--num-records` are split among them as evenly as
+//!   possible (the total stays `--num-records`; with `--payload-monotonic` each thread sends its
+//!   own range of numbers), `--throughput` is the total rate (each thread is paced at its share),
+//!   thread `k` draws its random payloads from `SplittableRandom(k)` (thread 0's are Java's
+//!   bytes). Latencies, progress lines and the summary cover all threads (the callbacks run on
+//!   the producer's I/O thread and feed one set of statistics). Not with transactions (one
+//!   producer has one transaction at a time). `bench-compare/java/SharedProducerPerf.java` does
+//!   the same with Java's `KafkaProducer` (`scripts/bench-threads.sh` runs both).
 //!
-//! With `--sink` the CPU time of every thread is printed to stderr at the end.
+//! With `--sink` the CPU time of every thread is printed to stderr at the end (caller threads
+//! other than the main one as `perf-caller-K`, measured when they finish sending).
+//!
+//! Built with the crate's `lock-stats` feature (`cargo build --release --example producer_perf
+//! --features lock-stats`), the tool prints to stderr at the end one `lock-stats` line for the
+//! accumulator's partition-queue mutexes (`deques`) and one for the buffer pool's (`pool`):
+//! acquisitions, contended acquisitions, total wait and hold nanoseconds and the longest ones,
+//! counted from the first send on (see `kafka_producer::producer::lock_stats`).
 //!
 //! The module [`perf`] holds what does not depend on the client (arguments, statistics, Java's
 //! number format, payloads, throttling); `bench-compare/src/bin/rdkafka_perf.rs` includes this
@@ -550,6 +566,17 @@ pub mod perf {
             })
         }
 
+        /// The payloads of caller thread `k` of `--threads`: the same source, the random
+        /// payloads drawn from `SplittableRandom(k)` (thread 0's are the single thread's).
+        pub fn for_thread(&self, k: usize) -> Payloads {
+            Payloads {
+                random: SplittableRandom::new(k as i64),
+                source: self.source.clone(),
+                list: self.list.clone(),
+                current: Arc::from(vec![0u8; self.current.len()]),
+            }
+        }
+
         /// The payload of record `i`.
         pub fn next(&mut self, i: i64) -> Arc<[u8]> {
             if !self.list.is_empty() {
@@ -871,6 +898,30 @@ pub mod perf {
         out
     }
 
+    /// CPU time (user + system, from `/proc/thread-self/schedstat`) of the calling thread, in
+    /// seconds (0 when unreadable).
+    pub fn current_thread_cpu_time() -> f64 {
+        std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            .map_or(0.0, |ns| ns as f64 / 1e9)
+    }
+
+    /// The records of each of `threads` caller threads: `num_records` split as evenly as
+    /// possible (the first ones get one more), as (first record number, count).
+    pub fn split_records(num_records: i64, threads: usize) -> Vec<(i64, i64)> {
+        let n = threads as i64;
+        let mut first = 0;
+        (0..n)
+            .map(|k| {
+                let count = num_records / n + i64::from(k < num_records % n);
+                let range = (first, count);
+                first += count;
+                range
+            })
+            .collect()
+    }
+
     /// Pins the calling thread to `cpu` with `taskset -p` (std has no affinity call).
     pub fn pin_current_thread(cpu: usize) {
         let Ok(link) = std::fs::read_link("/proc/thread-self") else {
@@ -892,7 +943,7 @@ pub mod perf {
 
 const PROG: &str = "producer-performance";
 
-const EXTRA_FLAGS: [perf::ExtraFlag; 3] = [
+const EXTRA_FLAGS: [perf::ExtraFlag; 4] = [
     perf::ExtraFlag {
         name: "sink",
         takes_value: false,
@@ -907,6 +958,12 @@ const EXTRA_FLAGS: [perf::ExtraFlag; 3] = [
         name: "sink-cpu",
         takes_value: true,
         help: "pin the --sink threads to this CPU (with taskset)",
+    },
+    perf::ExtraFlag {
+        name: "threads",
+        takes_value: true,
+        help: "send from this many threads sharing one producer, --num-records split among \
+               them, --throughput the total rate (default: 1)",
     },
 ];
 
@@ -972,7 +1029,7 @@ fn main() {
     // Client logs on stderr, as RUST_LOG says (e.g. RUST_LOG=kafka_producer=info).
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args = perf::args_or_exit(PROG, &EXTRA_FLAGS);
-    let mut payloads = perf::Payloads::new(&args).unwrap_or_else(|e| fail(e));
+    let payloads = perf::Payloads::new(&args).unwrap_or_else(|e| fail(e));
     let mut props = perf::read_props(&args, |path| {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
         kafka_producer::config::parse_properties(&text).map_err(|e| format!("{path}: {e}"))
@@ -993,6 +1050,17 @@ fn main() {
         args.transaction_duration_ms
             .unwrap_or(DEFAULT_TRANSACTION_DURATION_MS)
     });
+    let threads: usize = match args.extra("threads") {
+        Some(Some(t)) => t
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .unwrap_or_else(|| fail(format!("bad --threads {t}"))),
+        _ => 1,
+    };
+    if threads > 1 && transaction_duration_ms.is_some() {
+        fail("--threads above 1 cannot run transactions (a producer has one at a time)");
+    }
     // Runs until the end of `main`.
     let mut _sink_cluster = None;
     if args.extra("sink").is_some() {
@@ -1036,43 +1104,61 @@ fn main() {
     }
 
     let stats: &'static Mutex<perf::Stats> = perf::shared_stats(args.num_records);
+    #[cfg(feature = "lock-stats")]
+    kafka_producer::producer::lock_stats::reset();
     let start_ms = perf::now_ms();
-    let mut throttler = perf::Throttler::new(args.throughput, start_ms);
-    let mut current_transaction_size = 0u64;
-    let mut transaction_start_ms = 0;
-    for i in 0..args.num_records {
-        let payload = payloads.next(i);
-        if transaction_duration_ms.is_some() && current_transaction_size == 0 {
-            producer.begin_transaction().unwrap_or_else(|e| fail(e));
-            transaction_start_ms = perf::now_ms();
+    // --threads: thread 0 is this one; the others share the producer by reference.
+    let shares = perf::split_records(args.num_records, threads);
+    let share_throughput = |count: i64| {
+        if args.throughput > 0.0 {
+            args.throughput * count as f64 / args.num_records as f64
+        } else {
+            args.throughput
         }
-        let bytes = payload.len() as i32;
-        let record = ProducerRecord::new(args.topic.as_str(), payload);
-        let send_start_ms = perf::now_ms();
-        producer.send_with_callback(record, move |result| match result {
-            Ok(_) => {
-                let now = perf::now_ms();
-                stats
-                    .lock()
-                    .expect("stats")
-                    .record((now - send_start_ms) as i32, bytes, now);
-            }
-            Err(e) => eprintln!("{e}"),
-        });
-        current_transaction_size += 1;
-        if let Some(duration) = transaction_duration_ms {
-            if duration <= send_start_ms - transaction_start_ms {
-                producer.commit_transaction().unwrap_or_else(|e| fail(e));
-                current_transaction_size = 0;
-            }
-        }
-        if throttler.should_throttle(i, send_start_ms) {
-            throttler.throttle();
-        }
-    }
-    if transaction_duration_ms.is_some() && current_transaction_size != 0 {
-        producer.commit_transaction().unwrap_or_else(|e| fail(e));
-    }
+    };
+    let caller_cpu: Vec<(String, f64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(k, &(first, count))| {
+                let name = format!("perf-caller-{k}");
+                let (producer, args) = (&producer, &args);
+                let payloads = payloads.for_thread(k);
+                let throughput = share_throughput(count);
+                std::thread::Builder::new()
+                    .name(name.clone())
+                    .spawn_scoped(scope, move || {
+                        let caller = Caller {
+                            producer,
+                            topic: &args.topic,
+                            stats,
+                            start_ms,
+                            transaction_duration_ms: None,
+                        };
+                        caller.send_records(payloads, first, count, throughput);
+                        (name, perf::current_thread_cpu_time())
+                    })
+                    .unwrap_or_else(|e| fail(format!("cannot start a caller thread: {e}")))
+            })
+            .collect();
+        let caller = Caller {
+            producer: &producer,
+            topic: &args.topic,
+            stats,
+            start_ms,
+            transaction_duration_ms,
+        };
+        let (first, count) = shares[0];
+        caller.send_records(payloads, first, count, share_throughput(count));
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| fail("a caller thread panicked"))
+            })
+            .collect()
+    });
 
     let sink = args.extra("sink").is_some();
     if !args.print_metrics && !sink {
@@ -1084,7 +1170,9 @@ fn main() {
             eprintln!("flush failed: {e}");
         }
         if sink {
-            let times = perf::thread_cpu_times();
+            let mut times = perf::thread_cpu_times();
+            times.extend(caller_cpu);
+            times.sort_by(|a, b| a.0.cmp(&b.0));
             let total: f64 = times.iter().map(|(_, s)| s).sum();
             let list: Vec<String> = times.iter().map(|(n, s)| format!("{n} {s:.3} s")).collect();
             eprintln!("thread CPU: {} (total {total:.3} s)", list.join(", "));
@@ -1094,6 +1182,89 @@ fn main() {
             perf::print_metrics(&metrics_rows(&producer.metrics()));
         }
         producer.close();
+    }
+    #[cfg(feature = "lock-stats")]
+    print_lock_stats(args.num_records);
+}
+
+/// One caller thread's view of the run.
+struct Caller<'a> {
+    producer: &'a KafkaProducer<Vec<u8>, Arc<[u8]>>,
+    topic: &'a str,
+    stats: &'static Mutex<perf::Stats>,
+    start_ms: i64,
+    /// `Some`: transactions (one caller thread only).
+    transaction_duration_ms: Option<i64>,
+}
+
+impl Caller<'_> {
+    /// Java's send loop: records `first..first + count` (their numbers matter only for
+    /// `--payload-monotonic`), paced at `throughput` records/s, the transactions begun and
+    /// committed as Java's tool does.
+    fn send_records(&self, mut payloads: perf::Payloads, first: i64, count: i64, throughput: f64) {
+        let producer = self.producer;
+        let stats = self.stats;
+        let mut throttler = perf::Throttler::new(throughput, self.start_ms);
+        let mut current_transaction_size = 0u64;
+        let mut transaction_start_ms = 0;
+        for i in 0..count {
+            let payload = payloads.next(first + i);
+            if self.transaction_duration_ms.is_some() && current_transaction_size == 0 {
+                producer.begin_transaction().unwrap_or_else(|e| fail(e));
+                transaction_start_ms = perf::now_ms();
+            }
+            let bytes = payload.len() as i32;
+            let record = ProducerRecord::new(self.topic, payload);
+            let send_start_ms = perf::now_ms();
+            producer.send_with_callback(record, move |result| match result {
+                Ok(_) => {
+                    let now = perf::now_ms();
+                    stats
+                        .lock()
+                        .expect("stats")
+                        .record((now - send_start_ms) as i32, bytes, now);
+                }
+                Err(e) => eprintln!("{e}"),
+            });
+            current_transaction_size += 1;
+            if let Some(duration) = self.transaction_duration_ms {
+                if duration <= send_start_ms - transaction_start_ms {
+                    producer.commit_transaction().unwrap_or_else(|e| fail(e));
+                    current_transaction_size = 0;
+                }
+            }
+            if throttler.should_throttle(i, send_start_ms) {
+                throttler.throttle();
+            }
+        }
+        if self.transaction_duration_ms.is_some() && current_transaction_size != 0 {
+            producer.commit_transaction().unwrap_or_else(|e| fail(e));
+        }
+    }
+}
+
+/// The `lock-stats` lines on stderr: one for the partition queues' mutexes, one for the buffer
+/// pool's, raw counts then per record.
+#[cfg(feature = "lock-stats")]
+fn print_lock_stats(records: i64) {
+    let s = kafka_producer::producer::lock_stats::read();
+    for (name, c) in [("deques", s.deques), ("pool", s.pool)] {
+        eprintln!(
+            "lock-stats {name} acquisitions={} contended={} wait_ns={} hold_ns={} \
+             max_wait_ns={} max_hold_ns={} (per record {:.3} acquisitions; {:.3} % contended; \
+             mean wait {:.1} ns, {:.0} ns when contended; mean hold {:.1} ns)",
+            c.acquisitions,
+            c.contended,
+            c.wait_ns,
+            c.hold_ns,
+            c.max_wait_ns,
+            c.max_hold_ns,
+            c.acquisitions as f64 / records as f64,
+            100.0 * c.contended_fraction(),
+            c.mean_wait_ns(),
+            c.mean_contended_wait_ns(),
+            c.mean_hold_ns(),
+        );
     }
 }
 
@@ -1226,6 +1397,35 @@ mod tests {
         .map(String::from)
         .to_vec();
         assert!(parse_args(&both, &[]).unwrap_err().contains("not allowed"));
+    }
+
+    #[test]
+    fn threads_split_the_records() {
+        assert_eq!(split_records(10, 1), [(0, 10)]);
+        assert_eq!(split_records(10, 4), [(0, 3), (3, 3), (6, 2), (8, 2)]);
+        assert_eq!(split_records(2, 3), [(0, 1), (1, 1), (2, 0)]);
+        let total: i64 = split_records(1_000_003, 8).iter().map(|(_, n)| n).sum();
+        assert_eq!(total, 1_000_003);
+    }
+
+    #[test]
+    fn thread_payloads() {
+        let argv: Vec<String> = "--topic t --num-records 10 --record-size 8 --throughput -1 \
+                                 --producer-props bootstrap.servers=h:1"
+            .split(' ')
+            .map(String::from)
+            .collect();
+        let a = parse_args(&argv, &[]).unwrap().unwrap();
+        let mut main = Payloads::new(&a).unwrap();
+        let mut t0 = main.for_thread(0);
+        let mut t1 = main.for_thread(1);
+        let first = main.next(0);
+        // Thread 0 draws what the single thread draws; thread 1 its own sequence.
+        assert_eq!(&*first, &*t0.next(0));
+        assert_eq!(&*first, b"YQHHNEBS");
+        let other = t1.next(0);
+        assert_eq!(other.len(), 8);
+        assert_ne!(&*first, &*other);
     }
 
     #[test]

@@ -42,7 +42,9 @@ publish_report() {
 
 # run_client CLIENT OUTFILE ARGS... : runs one client pinned to CLIENT_CPU under GNU time
 # (OUTFILE.time gets "user sys maxrss_kb"), stdout to OUTFILE, stderr to OUTFILE.err. Uses the
-# caller's GNU_TIME, CLIENT_CPU, KAFKA_SH, JAVA_OPTS, OURS, RDKAFKA (rdkafka only) and die.
+# caller's GNU_TIME, CLIENT_CPU, KAFKA_SH, JAVA_OPTS, OURS, RDKAFKA (rdkafka only),
+# JAVA_SHARED_CP (java-shared only: the folder of bench-compare/java/SharedProducerPerf's
+# classes) and die.
 run_client() {
     local client=$1 out=$2
     shift 2
@@ -50,6 +52,8 @@ run_client() {
     case $client in
     java) cmd=(env KAFKA_TOOL_JVM_OPTS="$JAVA_OPTS" KAFKA_TOOL_CDS=0 "$KAFKA_SH" java-tool
         org.apache.kafka.tools.ProducerPerformance) ;;
+    java-shared) cmd=(env KAFKA_TOOL_JVM_OPTS="$JAVA_OPTS" KAFKA_TOOL_CDS=0
+        KAFKA_TOOL_CLASSPATH="$JAVA_SHARED_CP" "$KAFKA_SH" java-tool SharedProducerPerf) ;;
     rdkafka) cmd=("$RDKAFKA") ;;
     ours) cmd=("$OURS") ;;
     *) die "unknown client $client" ;;

@@ -209,7 +209,9 @@ Files: DIR/cluster.env (KAFKA_BOOTSTRAP=..., KAFKA_NODE_<i>_BROKER_PORT=..., ...
 Environment: KAFKA_VERSION (4.1.1; see above), KAFKA_CACHE (~/.cache/kafka-producer-rs), KAFKA_DIR,
   KAFKA_BOOTSTRAP, KAFKA_START_TIMEOUT (60 s), KAFKA_STOP_TIMEOUT (15 s),
   KAFKA_BROKER_JVM_OPTS, KAFKA_TOOL_JVM_OPTS (replace the defaults), KAFKA_TOOLS_LOG_LEVEL (WARN),
-  KAFKA_TOOL_CDS, KAFKA_BROKER_CDS (1; 0 = no AppCDS archives for the tools / brokers), JAVA_HOME.
+  KAFKA_TOOL_CDS, KAFKA_BROKER_CDS (1; 0 = no AppCDS archives for the tools / brokers), JAVA_HOME,
+  KAFKA_TOOL_CLASSPATH (java-tool: entries put before the Kafka jars, e.g. a folder of compiled
+  classes; use with KAFKA_TOOL_CDS=0).
 EOF
 }
 
@@ -386,7 +388,8 @@ java_tool() {
     shift
     set -- "$class" "$@"
     local -a jvm=("$JAVA" "${TOOL_JVM_OPTS[@]}" -Xlog:disable -Xlog:all=warning:stderr
-        -Dfile.encoding=UTF-8 -Dlog4j2.configurationFile="$TOOLS_LOG4J" -cp "$LIBS_DIR/*")
+        -Dfile.encoding=UTF-8 -Dlog4j2.configurationFile="$TOOLS_LOG4J"
+        -cp "${KAFKA_TOOL_CLASSPATH:+$KAFKA_TOOL_CLASSPATH:}$LIBS_DIR/*")
     if [[ ${KAFKA_TOOL_CDS:-1} == 0 || ! $class =~ ^[A-Za-z0-9_.$]+$ ]]; then
         exec "${jvm[@]}" "$@"
     fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine:
-#   cargo fmt --check, cargo clippy -D warnings, cargo doc -D warnings, the MSRV check (scripts/check-msrv.sh), a real
-#   single-node Kafka broker (scripts/kafka.sh), cargo test --all-targets and cargo test --doc.
+#   cargo fmt --check, cargo clippy -D warnings (also with --features lock-stats), cargo doc -D warnings,
+#   the MSRV check (scripts/check-msrv.sh), a real single-node Kafka broker (scripts/kafka.sh),
+#   cargo test --all-targets, cargo test --doc and the lock-stats unit tests.
 #
 # Usage: scripts/test.sh [CARGO-TEST-ARGS...]
 #   With arguments, runs `cargo test ARGS` instead of the two full cargo test runs
@@ -85,6 +86,8 @@ else
     cargo fmt --all -- --check
     step "cargo clippy --all-targets -- -D warnings"
     cargo clippy --all-targets -- -D warnings
+    step "cargo clippy --all-targets --features lock-stats -- -D warnings"
+    cargo clippy --all-targets --features lock-stats -- -D warnings
 fi
 
 step "cargo doc -D warnings (with the mock and prometheus features)"
@@ -120,6 +123,9 @@ else
     cargo test --all-targets --no-fail-fast 2>&1 | tee -a "$TEST_LOG"
     step "cargo test --doc"
     cargo test --doc 2>&1 | tee -a "$TEST_LOG"
+    # The timed mutexes of the lock-stats feature, under the pool's and the accumulator's tests.
+    step "cargo test --lib --features lock-stats (lock_stats, buffer_pool, accumulator)"
+    cargo test --lib --features lock-stats -- lock_stats buffer_pool accumulator 2>&1 | tee -a "$TEST_LOG"
     # The oldest and the newest broker line beside the default one (issue 12); the whole matrix
     # (2.4.1 2.8.2 3.9.1 4.1.1 4.4.0) is `scripts/compat.sh` alone, outside CI.
     step "broker compatibility: scripts/compat.sh ${COMPAT_CI_VERSIONS:-2.4.1 4.4.0}"

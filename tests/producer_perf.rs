@@ -2,6 +2,7 @@
 //! `--print-metrics`: the table Java's `ToolsUtils.printMetrics` prints (a blank line, a
 //! `Metric Name   Value` header, then `group:name:{k=v, ...} : %.3f` sorted by name, names
 //! padded to the longest) holds the run's real numbers, and the records are on the broker.
+//! `--threads N` (caller threads sharing the producer) sends exactly `--num-records` records.
 
 mod support;
 
@@ -128,4 +129,87 @@ fn print_metrics_reports_the_run() {
     let offsets = support::end_offsets(&topic);
     assert_eq!(offsets.len(), 3, "{offsets:?}");
     assert_eq!(offsets.iter().map(|(_, o)| o).sum::<i64>(), RECORDS);
+}
+
+/// The summary line (the last line of stdout) of a run, after checking it succeeded.
+fn run_ok(cmd: &mut Command) -> (String, String) {
+    let out = cmd.output().expect("running producer_perf");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "{}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
+        out.status
+    );
+    let summary = stdout.lines().last().unwrap_or_default().to_string();
+    (summary, stderr)
+}
+
+/// `--threads 4`: four caller threads share the producer; the records are split among them
+/// (an odd count: the split is uneven) and all of them, no more, reach the broker; the summary
+/// counts them all.
+#[test]
+fn threads_share_one_producer() {
+    const N: i64 = 100_003;
+    let topic = support::unique_topic("perf-threads");
+    support::create_topic(&topic, 3, 1, &[]);
+    let bootstrap = format!("bootstrap.servers={}", support::bootstrap());
+    let (summary, _) = run_ok(
+        Command::new(support::example_binary("producer_perf"))
+            .args(["--topic", &topic, "--num-records", &N.to_string()])
+            .args([
+                "--record-size",
+                "100",
+                "--throughput",
+                "-1",
+                "--threads",
+                "4",
+            ])
+            .args(["--producer-props", &bootstrap, "acks=all", "linger.ms=5"]),
+    );
+    assert!(
+        summary.starts_with(&format!("{N} records sent, ")) && summary.ends_with(" 99.9th."),
+        "{summary}"
+    );
+    let offsets = support::end_offsets(&topic);
+    assert_eq!(offsets.len(), 3, "{offsets:?}");
+    assert_eq!(offsets.iter().map(|(_, o)| o).sum::<i64>(), N);
+}
+
+/// `--threads 3 --sink`: the client-only run counts every record, lists the CPU time of the
+/// extra caller threads, and refuses a bad count; transactions need one thread.
+#[test]
+fn threads_with_the_sink() {
+    let perf = support::example_binary("producer_perf");
+    let base = |threads: &str| {
+        let mut c = Command::new(&perf);
+        c.args([
+            "--topic",
+            "t",
+            "--num-records",
+            "20000",
+            "--record-size",
+            "10",
+        ])
+        .args(["--throughput", "-1", "--sink", "--sink-partitions", "2"])
+        .args(["--threads", threads])
+        .args(["--producer-props", "bootstrap.servers=127.0.0.1:9"]);
+        c
+    };
+    let (summary, stderr) = run_ok(&mut base("3"));
+    assert!(summary.starts_with("20000 records sent, "), "{summary}");
+    assert!(
+        stderr.contains("perf-caller-1 ") && stderr.contains("perf-caller-2 "),
+        "{stderr}"
+    );
+    for bad in ["0", "x"] {
+        let out = base(bad).output().expect("running producer_perf");
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("bad --threads"));
+    }
+    let out = base("2")
+        .args(["--transactional-id", "tx"])
+        .output()
+        .expect("running producer_perf");
+    assert!(!out.status.success());
 }

@@ -17,3 +17,13 @@ pub mod kafka_producer;
 pub mod partitioner;
 pub mod record;
 pub mod serializer;
+
+/// Lock statistics of the producer's hot mutexes (the `lock-stats` feature, off by default):
+/// the accumulator's per-partition queues and the buffer pool, summed over the process. With
+/// the feature every acquisition of those mutexes is timed (two clock reads and a few atomic
+/// additions), so a build with it is for finding lock convoys, not for throughput figures.
+/// `examples/producer_perf.rs` prints them at the end when built with the feature.
+#[cfg(feature = "lock-stats")]
+pub mod lock_stats {
+    pub use super::internals::lock_stats::{LockCounts, LockStats, read, reset};
+}

@@ -9,7 +9,8 @@ use crate::error::{Error, TimeoutKind};
 use crate::metrics::Sensor;
 use crate::metrics::stats::{Stat, TimeUnit};
 use crate::producer::internals::sender_metrics_registry::{GROUP, SenderMetricsRegistry};
-use parking_lot::{Condvar, Mutex};
+// The pool's mutex, timed with the `lock-stats` feature (plain parking_lot without it).
+use super::lock_stats::{PoolCondvar as Condvar, PoolGuard, PoolMutex as Mutex};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -171,7 +172,7 @@ impl BufferPool {
     /// one could be taken whole.
     fn wait_for_memory(
         &self,
-        st: &mut parking_lot::MutexGuard<'_, PoolState>,
+        st: &mut PoolGuard<'_, PoolState>,
         size: usize,
         max_block: Duration,
     ) -> Result<Option<Vec<u8>>, Error> {

@@ -55,7 +55,7 @@ pub struct AccumulatorConfig {
     pub compression_level: Option<i32>,
 }
 
-type Deque = Arc<Mutex<VecDeque<ProducerBatch>>>;
+type Deque = Arc<super::lock_stats::DequeMutex<VecDeque<ProducerBatch>>>;
 
 struct TopicInfo {
     name: Arc<str>,
