@@ -69,10 +69,17 @@ pub(crate) struct Metadata {
 
 static NEXT_METADATA_ID: AtomicU64 = AtomicU64::new(1);
 
+/// A snapshot as one thread holds it: cloning and dropping the `Rc` is not atomic, so a send
+/// touches no reference count that other threads (and the sender) also touch.
+#[allow(clippy::redundant_allocation)]
+pub(crate) type LocalCluster = Rc<Arc<Cluster>>;
+
+/// A thread's cached snapshot: (metadata id, generation, snapshot).
+type CachedCluster = Option<(u64, u64, LocalCluster)>;
+
 thread_local! {
     /// The last snapshot this thread read: (metadata id, generation, snapshot).
-    static CLUSTER_CACHE: RefCell<Option<(u64, u64, Rc<Arc<Cluster>>)>> =
-        const { RefCell::new(None) };
+    static CLUSTER_CACHE: RefCell<CachedCluster> = const { RefCell::new(None) };
     /// The topic this thread sent to last (see [`Metadata::topic_for_send`]).
     static SEND_TOPIC: RefCell<Option<SendTopic>> = const { RefCell::new(None) };
 }
@@ -119,7 +126,7 @@ impl Metadata {
     /// The current snapshot, through this thread's cache: while the snapshot does not change,
     /// a send takes no lock and touches no reference count shared with other threads (the
     /// cache keeps the last snapshot a thread read alive until that thread reads another).
-    pub(crate) fn fetch_local(&self) -> Rc<Arc<Cluster>> {
+    pub(crate) fn fetch_local(&self) -> LocalCluster {
         // Read before the snapshot: a writer replaces the snapshot, then bumps the generation.
         let generation = self.generation.load(Ordering::Acquire);
         CLUSTER_CACHE.with(|cache| {
@@ -145,7 +152,7 @@ impl Metadata {
         &self,
         topic: &str,
         now: Instant,
-    ) -> (Rc<Arc<Cluster>>, Option<usize>) {
+    ) -> (LocalCluster, Option<usize>) {
         let generation = self.generation.load(Ordering::Acquire);
         let cached = SEND_TOPIC.with(|cache| match &*cache.borrow() {
             Some(c)
@@ -518,9 +525,15 @@ mod tests {
             m.topics_for_request(t0 + Duration::from_secs(301)),
             vec!["t".to_string()]
         );
-        assert!(m.topics_for_request(t0 + Duration::from_secs(303)).is_empty());
+        assert!(
+            m.topics_for_request(t0 + Duration::from_secs(303))
+                .is_empty()
+        );
         // A topic dropped as idle is registered again by the next send.
-        assert_eq!(m.topic_for_send("t", t0 + Duration::from_secs(303)).1, Some(1));
+        assert_eq!(
+            m.topic_for_send("t", t0 + Duration::from_secs(303)).1,
+            Some(1)
+        );
         assert_eq!(
             m.topics_for_request(t0 + Duration::from_secs(303)),
             vec!["t".to_string()]

@@ -4,12 +4,12 @@
 //! (linger, backoff, request and delivery timeouts) can be driven by a [`MockTime`] in
 //! deterministic tests, as Java's `MockTime` drives `SenderTest` and `RecordAccumulatorTest`.
 
+#[cfg(test)]
+use parking_lot::Mutex;
 use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-#[cfg(test)]
-use parking_lot::Mutex;
 
 /// A clock.
 pub trait Time: Send + Sync + fmt::Debug {
@@ -152,7 +152,10 @@ mod wall_clock_tests {
             let at = Instant::now();
             let ms = wall_ms_at(at);
             let after = system_ms();
-            assert!(before - 1 <= ms && ms <= after + 1, "{before} <= {ms} <= {after}");
+            assert!(
+                before - 1 <= ms && ms <= after + 1,
+                "{before} <= {ms} <= {after}"
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
     }

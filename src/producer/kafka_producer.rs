@@ -25,7 +25,6 @@ use mio::Waker;
 use parking_lot::Mutex;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{JoinHandle, ThreadId};
@@ -607,9 +606,9 @@ impl<K, V> KafkaProducer<K, V> {
         let start = Instant::now();
         let (cluster, waited, count) =
             match self.wait_on_metadata(&record.topic, record.partition, start) {
-            Ok(x) => x,
-            Err(e) => return Err((e, callback)),
-        };
+                Ok(x) => x,
+                Err(e) => return Err((e, callback)),
+            };
         let remaining = self.config.max_block().saturating_sub(waited);
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
@@ -748,7 +747,7 @@ impl<K, V> KafkaProducer<K, V> {
         topic: &str,
         partition: Option<i32>,
         start: Instant,
-    ) -> Result<(Rc<Arc<Cluster>>, Duration, usize), Error> {
+    ) -> Result<(crate::metadata::LocalCluster, Duration, usize), Error> {
         if let Some(p) = partition {
             if p < 0 {
                 return Err(Error::InvalidPartition {
@@ -1162,4 +1161,3 @@ fn serialization_error(what: &str, e: Error) -> Error {
         other => Error::Serialization(format!("{what}: {other}")),
     }
 }
-

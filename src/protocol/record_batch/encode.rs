@@ -476,4 +476,3 @@ fn push_varint_bytes(buf: &mut Vec<u8>, b: Option<&[u8]>) {
         }
     }
 }
-

@@ -115,12 +115,17 @@ pub struct RecordAccumulator {
 
 static NEXT_ACCUMULATOR_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
+/// A topic's queues as one thread holds them (non-atomic clones, as
+/// [`LocalCluster`](crate::metadata::LocalCluster)).
+#[allow(clippy::redundant_allocation)]
+type LocalTopicInfo = Rc<Arc<TopicInfo>>;
+
 /// The topic and partition queue a thread appended to last, so that its next append to them
 /// takes no map lock and touches no reference count shared with other threads. Topics and
 /// queues are never removed from an accumulator, so a cached one stays the live one.
 struct RouteCache {
     accumulator: u64,
-    topic: Rc<Arc<TopicInfo>>,
+    topic: LocalTopicInfo,
     deque: Option<(i32, Rc<Deque>)>,
 }
 
@@ -220,7 +225,7 @@ impl RecordAccumulator {
     }
 
     /// The topic's queues, through this thread's [`RouteCache`].
-    fn topic_info(&self, topic: &str) -> Rc<Arc<TopicInfo>> {
+    fn topic_info(&self, topic: &str) -> LocalTopicInfo {
         ROUTE_CACHE.with(|cache| {
             let mut cache = cache.borrow_mut();
             if let Some(c) = &*cache {
