@@ -59,17 +59,13 @@ impl RecordAccumulator {
         out
     }
 
-    /// At a forced close: aborts queued batches until no thread is appending any more, then
-    /// once more for a batch made by an append that ended just then (Java
-    /// `abortIncompleteBatches`).
+    /// At close, after [`close`](Self::close): aborts every queued batch (Java
+    /// `abortIncompleteBatches`). Java repeats until no thread is appending; here one pass
+    /// after `close` suffices, because an append checks `closed` under its queue's lock: an
+    /// append to a queue this pass has drained comes after the pass's unlock and finds the
+    /// accumulator closed; a queue created after the pass took its list of queues was
+    /// inserted under the map's write lock, after `close`, so its append finds it closed too.
     pub fn abort_incomplete_batches(&self, error: &Error) {
-        loop {
-            self.abort_undrained_batches(error);
-            if !self.has_appends_in_progress() {
-                break;
-            }
-            std::thread::yield_now();
-        }
         self.abort_undrained_batches(error);
     }
 }

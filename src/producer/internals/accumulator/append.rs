@@ -33,7 +33,9 @@ impl RecordAccumulator {
         cluster: &Cluster,
     ) -> Result<RecordAppendResult, (Error, Option<Callback>)> {
         let info = self.topic_info(topic);
-        self.appends_in_progress.fetch_add(1, Ordering::SeqCst);
+        // No count of appends in progress (Java's `appendsInProgress`, two shared atomic
+        // operations per record): every append checks `closed` under its queue's lock, which
+        // is enough for `abort_incomplete_batches` (see there).
         let mut buffer: Option<(Vec<u8>, usize)> = None;
         let result = loop {
             let (sticky, effective): (Option<StickyPartitionInfo>, i32) = match partition {
@@ -119,7 +121,6 @@ impl RecordAccumulator {
         if let Some((buf, size)) = buffer {
             self.pool.deallocate(buf, size);
         }
-        self.appends_in_progress.fetch_sub(1, Ordering::SeqCst);
         result
     }
 
@@ -182,11 +183,6 @@ impl RecordAccumulator {
             }
             _ => Err(callback),
         }
-    }
-
-    /// Whether threads are appending right now.
-    pub fn has_appends_in_progress(&self) -> bool {
-        self.appends_in_progress.load(Ordering::SeqCst) > 0
     }
 }
 

@@ -99,7 +99,6 @@ pub struct RecordAccumulator {
     pool: Arc<BufferPool>,
     topics: RwLock<FxHashMap<Arc<str>, Arc<TopicInfo>>>,
     incomplete: Mutex<HashMap<usize, Arc<BatchResult>>>,
-    appends_in_progress: AtomicUsize,
     flushes_in_progress: AtomicUsize,
     /// A transaction is committing or aborting: every batch is sendable at once (Java's
     /// `transactionCompleting` in `ready`).
@@ -173,7 +172,6 @@ impl RecordAccumulator {
             pool,
             topics: RwLock::new(FxHashMap::default()),
             incomplete: Mutex::new(HashMap::new()),
-            appends_in_progress: AtomicUsize::new(0),
             flushes_in_progress: AtomicUsize::new(0),
             transaction_completing: AtomicBool::new(false),
             closed: AtomicBool::new(false),
