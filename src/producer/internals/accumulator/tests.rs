@@ -889,16 +889,15 @@ fn route_cache_keeps_accumulators_and_partitions_apart() {
 fn abort_after_close_leaves_no_record_behind_racing_appends() {
     for round in 0..20 {
         let a = Arc::new(accum(512, 1 << 20, 0));
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let threads: Vec<_> = (0..3)
             .map(|t| {
                 let a = a.clone();
-                let stop = stop.clone();
                 std::thread::spawn(move || {
                     let mut futures = Vec::new();
                     let mut refused = 0usize;
                     let mut i = 0u32;
-                    while !stop.load(Ordering::SeqCst) || i < 50 {
+                    // Until the first refusal: every append after close is refused.
+                    loop {
                         // Also new partitions of a new topic while closing.
                         let topic = format!("t{}", (i + t + round) % 7);
                         match a.accum.append(
@@ -927,12 +926,14 @@ fn abort_after_close_leaves_no_record_behind_racing_appends() {
         std::thread::sleep(Duration::from_millis(2));
         a.accum.close();
         a.accum.abort_incomplete_batches(&closed_error());
-        stop.store(true, Ordering::SeqCst);
         for t in threads {
             let (futures, refused) = t.join().unwrap();
             assert_eq!(refused, 1, "each thread stops at its first refused append");
             for f in futures {
-                assert!(f.is_done(), "a record appended before the abort was left pending");
+                assert!(
+                    f.is_done(),
+                    "a record appended before the abort was left pending"
+                );
             }
         }
         assert!(!a.accum.has_undrained());
