@@ -11,13 +11,13 @@
 //!
 //! ```text
 //! INTERVAL n=1 t_s=60.0 sent=3000000 acked=2999800 errors=0 p50_ms=1.9 p99_ms=7.4 max_ms=35.2
-//!   rss_kib=21540 fds=9 threads=3 max_ack_gap_ms=210 behind_ms=0 retries=0 epoch_bumps=0
+//!   rss_kib=21540 rss_peak_kib=21540 fds=9 threads=3 max_ack_gap_ms=210 behind_ms=0 retries=0 epoch_bumps=0
 //!   disconnections=0 stalled=0
 //! ```
 //!
 //! (one line; wrapped here). `sent`/`acked`/`errors` and the latency percentiles are those of
-//! the interval (a latency counts in the interval its callback ran in); `rss_kib`, `fds`
-//! (`/proc/self/fd`, without the one reading it) and `threads` are sampled at the interval's end;
+//! the interval (a latency counts in the interval its callback ran in); `rss_kib`, `rss_peak_kib`
+//! (`VmHWM`: the peak so far), `fds` (`/proc/self/fd`, without the one reading it) and `threads` are sampled at the interval's end;
 //! `max_ack_gap_ms` is the longest time in the interval without a callback while records were
 //! outstanding (sampled every 50 ms); `behind_ms` how far the sends are behind the schedule;
 //! `retries`, `epoch_bumps`, `disconnections` are the producer's counters (cumulative).
@@ -167,6 +167,12 @@ impl Shared {
 
 /// `VmRSS` (KiB) and `Threads` of this process.
 fn proc_status() -> (u64, u64) {
+    let (rss, _, threads) = proc_status_hwm();
+    (rss, threads)
+}
+
+/// `VmRSS`, `VmHWM` (peak RSS, KiB) and `Threads` of this process.
+fn proc_status_hwm() -> (u64, u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status
@@ -176,7 +182,7 @@ fn proc_status() -> (u64, u64) {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0)
     };
-    (field("VmRSS:"), field("Threads:"))
+    (field("VmRSS:"), field("VmHWM:"), field("Threads:"))
 }
 
 /// Open file descriptors, without the one `read_dir` holds.
@@ -341,12 +347,12 @@ fn monitor(
             let sent = shared.sent.load(Ordering::Relaxed);
             let acked = shared.acked.load(Ordering::Relaxed);
             let errors = shared.errors.load(Ordering::Relaxed);
-            let (rss, threads) = proc_status();
+            let (rss, hwm, threads) = proc_status_hwm();
             let c = producer.counters();
             let max_bucket = counts.iter().rposition(|c| *c > 0);
             println!(
                 "{} n={n} t_s={:.1} sent={} acked={} errors={} p50_ms={} p99_ms={} p999_ms={} \
-                 max_ms={} rss_kib={rss} fds={} threads={threads} max_ack_gap_ms={} behind_ms={} \
+                 max_ms={} rss_kib={rss} rss_peak_kib={hwm} fds={} threads={threads} max_ack_gap_ms={} behind_ms={} \
                  retries={} epoch_bumps={} disconnections={} stalled={stalled_in_interval}",
                 if stopping { "FINAL" } else { "INTERVAL" },
                 elapsed.as_secs_f64(),

@@ -224,11 +224,13 @@ RESTARTS_FAILED=$(grep -c ' failed$' "$OUT/restarts.log" || true)
     echo
     echo "| minute | sent | acked | p50 ms | p99 ms | p99.9 ms | max ms | longest ack gap ms | RSS MiB | fds | threads | retries | epoch bumps | disconnections | broker restarts |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    prev=0
     grep -E '^(INTERVAL|FINAL) ' "$OUT/producer.out" | while read -r line; do
         n=$(field "$line" n)
         t=$(field "$line" t_s)
-        from=$(awk -v t="$t" -v i="$INTERVAL" 'BEGIN { printf "%d", (t - i < 0 ? 0 : t - i) }')
+        from=$prev
         to=$(awk -v t="$t" 'BEGIN { printf "%d", t }')
+        prev=$to
         restarts=$(awk -v a="$from" -v b="$to" '$3 >= a && $3 < b { printf "%snode %s (killed %ss, up %ss)", sep, $2, $3, $4; sep = ", " }' "$OUT/restarts.log")
         label=$n
         [[ $line == FINAL* ]] && label="end (flush+close)"
@@ -244,7 +246,7 @@ RESTARTS_FAILED=$(grep -c ' failed$' "$OUT/restarts.log" || true)
           if (p99 != "-") { p99 += 0; if (!np99++ || p99 < pmin) pmin = p99; if (p99 > pmax) pmax = p99 }
           if (n == 0) rfirst = rss; n++; rlast = rss; flast = fds }
         END { if (n == 0) { print "- no interval lines"; exit }
-              printf "- RSS: min %.1f MiB, max %.1f MiB (first interval %.1f, last %.1f)\n", rmin, rmax, rfirst, rlast
+              printf "- RSS at the end of each interval: min %.1f MiB, max %.1f MiB (first interval %.1f, last %.1f); peak RSS (VmHWM) %.1f MiB\n", rmin, rmax, rfirst, rlast, v["rss_peak_kib"] / 1024
               printf "- Open fds: min %d, max %d (last interval %d)\n", fmin, fmax, flast
               printf "- p99 latency per interval: %s to %s ms\n", pmin, pmax }' "$OUT/producer.out"
     echo "- Totals: \`${TOTAL_LINE#TOTAL }\`"
