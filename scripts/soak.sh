@@ -118,6 +118,7 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 log "starting a 3-node cluster in $DIR (base port $BASE_PORT)"
 STARTED=1
