@@ -471,10 +471,11 @@ fn main() {
         let s = shared.clone();
         let sent_at = Instant::now();
         // The future is not needed: the callback reports.
-        let _ = producer
-            .send_with_callback(ProducerRecord::new(args.topic.as_str(), seq), move |r| {
+        drop(
+            producer.send_with_callback(ProducerRecord::new(args.topic.as_str(), seq), move |r| {
                 s.callback(seq, sent_at, r.map(|_| ()))
-            });
+            }),
+        );
     };
     while i < total {
         let elapsed = start.elapsed();
