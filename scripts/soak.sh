@@ -234,7 +234,7 @@ RESTARTS_FAILED=$(grep -c ' failed$' "$OUT/restarts.log" || true)
         prev=$to
         restarts=$(awk -v a="$from" -v b="$to" '$3 >= a && $3 < b { printf "%snode %s (killed %ss, up %ss)", sep, $2, $3, $4; sep = ", " }' "$OUT/restarts.log")
         label=$n
-        [[ $line == FINAL* ]] && label="end (flush+close)"
+        [[ $line == FINAL* ]] && label="$n (to the end: last sends, flush, close)"
         rss=$(awk -v k="$(field "$line" rss_kib)" 'BEGIN { printf "%.1f", k / 1024 }')
         echo "| $label | $(field "$line" sent) | $(field "$line" acked) | $(field "$line" p50_ms) | $(field "$line" p99_ms) | $(field "$line" p999_ms) | $(field "$line" max_ms) | $(field "$line" max_ack_gap_ms) | $rss | $(field "$line" fds) | $(field "$line" threads) | $(field "$line" retries) | $(field "$line" epoch_bumps) | $(field "$line" disconnections) | ${restarts:--} |"
     done
