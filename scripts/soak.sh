@@ -223,7 +223,8 @@ RESTARTS_FAILED=$(grep -c ' failed$' "$OUT/restarts.log" || true)
     echo "- Load average (1/5/15 min) at start $LOAD_START, at end $LOAD_END ($(nproc) cores, shared)"
     echo "- Data on disk at the end (3 replicas): ${DISK:-?}"
     echo
-    echo "| minute | sent | acked | p50 ms | p99 ms | p99.9 ms | max ms | longest ack gap ms | RSS MiB | fds | threads | retries | epoch bumps | disconnections | broker restarts |"
+    if ((INTERVAL == 60)); then unit=minute; else unit="${INTERVAL} s interval"; fi
+    echo "| $unit | sent | acked | p50 ms | p99 ms | p99.9 ms | max ms | longest ack gap ms | RSS MiB | fds | threads | retries | epoch bumps | disconnections | broker restarts |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     prev=0
     grep -E '^(INTERVAL|FINAL) ' "$OUT/producer.out" | while read -r line; do
