@@ -254,13 +254,14 @@ if [[ " $EXTRAS " == *" sink "* ]]; then
     n=$(scaled 2000000)
     {
         printf '### Client only: ours against an in-process sink\n\n'
-        printf '`taskset -c %s producer_perf --sink --sink-cpu %s`, %s records of 100 B, acks=1, linger.ms=5, ' \
+        printf '`taskset -c %s producer_perf --sink --sink-cpu %s`, %s records of 100 B (a fixed payload, `--payload-file`), acks=1, linger.ms=5, ' \
             "$CLIENT_CPU" "$BROKER_CPU" "$n"
         printf 'unthrottled; the sink answers every request at once from CPU %s. Client CPU: the ' "$BROKER_CPU"
         printf "producer's threads only (caller + sender), from /proc/self/task; median of %s runs.\n\n" "$RUNS"
         printf '| batch.size | records/s | MB/s | client CPU s / M records | caller thread s / M | sender thread s / M | p99 ms |\n'
         printf '|---|---:|---:|---:|---:|---:|---:|\n'
     } >>"$EXTRA_RESULTS"
+    payload_args fixed 100
     for batch in 16384 1048576; do
         log "sink: $n x 100 B, batch.size=$batch"
         rows="$WORK/sink-$batch.tsv"
@@ -268,7 +269,7 @@ if [[ " $EXTRAS " == *" sink "* ]]; then
         for run in $(seq 1 "$RUNS"); do
             out="$WORK/sink-$batch-$run.out"
             "$GNU_TIME" -f "%U %S %M" -o "$out.time" taskset -c "$CLIENT_CPU" "$OURS" --sink --sink-cpu "$BROKER_CPU" \
-                --topic sink --num-records "$n" --record-size 100 --throughput -1 \
+                --topic sink --num-records "$n" "${PAYLOAD_ARGS[@]}" --throughput -1 \
                 --producer-props bootstrap.servers=127.0.0.1:9 acks=1 "batch.size=$batch" linger.ms=5 \
                 >"$out" 2>"$out.err" || true
             total=$(parse_total "$out" || echo "")
@@ -283,7 +284,7 @@ if [[ " $EXTRAS " == *" sink "* ]]; then
                 { line = $0; sub(/^thread CPU: /, "", line); sub(/ \(total.*$/, "", line)
                   k = split(line, parts, ", "); caller = 0; sender = 0
                   for (i = 1; i <= k; i++) { m = split(parts[i], w, " "); name = w[1]; secs = w[m - 1]
-                      if (name ~ /^kafka-producer/) sender += secs; else if (name !~ /^sink/) caller += secs }
+                      if (name ~ /^kafka-producer/) sender += secs; else if (name !~ /^(sink|mock-broker)/) caller += secs }
                   split(total, t, " ")
                   printf "%s\t%s\t%.3f\t%.3f\t%.3f\t%s\n", t[2], t[3], (caller + sender) * 1e6 / n, caller * 1e6 / n, sender * 1e6 / n, t[8] }' \
                 <<<"$threads" >>"$rows"
