@@ -1,7 +1,7 @@
 //! Writing batches: [`RecordBatchBuilder`], the producer state in the header, and rewriting
 //! it in an encoded batch.
 
-use super::size::record_body_size;
+use super::size::record_sizes;
 use super::*;
 
 /// Producer identity written into a batch's header (idempotent and transactional producers).
@@ -266,13 +266,7 @@ impl RecordBatchBuilder {
         let base = *self.base_timestamp.get_or_insert(timestamp);
         let offset_delta = self.count;
         let timestamp_delta = timestamp.wrapping_sub(base);
-        let body = record_body_size(
-            offset_delta,
-            timestamp_delta,
-            key.map(<[u8]>::len),
-            value.map(<[u8]>::len),
-            headers,
-        );
+        let (body, _) = record_sizes(offset_delta, timestamp_delta, key, value, headers);
         self.write_record(body, timestamp, timestamp_delta, key, value, headers);
         offset_delta
     }
@@ -301,14 +295,7 @@ impl RecordBatchBuilder {
         let base = self.base_timestamp.unwrap_or(timestamp);
         let offset_delta = self.count;
         let timestamp_delta = timestamp.wrapping_sub(base);
-        let body = record_body_size(
-            offset_delta,
-            timestamp_delta,
-            key.map(<[u8]>::len),
-            value.map(<[u8]>::len),
-            headers,
-        );
-        let size = varint_len(body as i32) + body;
+        let (body, size) = record_sizes(offset_delta, timestamp_delta, key, value, headers);
         if self.count > 0 && self.estimated_size_in_bytes().saturating_add(size) > self.write_limit
         {
             return None;
@@ -443,18 +430,13 @@ pub fn rewrite_producer_state(batch: &mut [u8], state: ProducerState) {
     BigEndian::write_u32(&mut batch[CRC_OFFSET..ATTRIBUTES_OFFSET], crc);
 }
 
-/// A zig-zag VARINT, byte by byte (the room is reserved: no call per byte).
+/// A zig-zag VARINT: the same bytes as the VARLONG of the same value.
 #[inline]
 fn push_varint(buf: &mut Vec<u8>, v: i32) {
-    let mut z = ((v << 1) ^ (v >> 31)) as u32;
-    while z >= 0x80 {
-        buf.push((z as u8) | 0x80);
-        z >>= 7;
-    }
-    buf.push(z as u8);
+    push_varlong(buf, i64::from(v));
 }
 
-/// A zig-zag VARLONG, byte by byte.
+/// A zig-zag VARLONG, byte by byte (the room is reserved: no call per byte).
 #[inline]
 fn push_varlong(buf: &mut Vec<u8>, v: i64) {
     let mut z = ((v << 1) ^ (v >> 63)) as u64;

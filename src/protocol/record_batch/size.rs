@@ -4,7 +4,7 @@ use super::*;
 
 /// Size of one record's body after its length prefix (Java `DefaultRecord.sizeOfBodyInBytes`).
 #[inline]
-pub(super) fn record_body_size(
+fn record_body_size(
     offset_delta: i32,
     timestamp_delta: i64,
     key_len: Option<usize>,
@@ -40,6 +40,18 @@ pub fn record_size_in_bytes(
     value: Option<&[u8]>,
     headers: &[Header],
 ) -> usize {
+    record_sizes(offset_delta, timestamp_delta, key, value, headers).1
+}
+
+/// A record's body size (after its length prefix) and its whole size (with the prefix).
+#[inline]
+pub(super) fn record_sizes(
+    offset_delta: i32,
+    timestamp_delta: i64,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    headers: &[Header],
+) -> (usize, usize) {
     let body = record_body_size(
         offset_delta,
         timestamp_delta,
@@ -47,7 +59,7 @@ pub fn record_size_in_bytes(
         value.map(<[u8]>::len),
         headers,
     );
-    varint_len(body as i32) + body
+    (body, varint_len(body as i32) + body)
 }
 
 /// An upper bound of the bytes a batch holding only this record takes (Java
