@@ -90,6 +90,8 @@ struct SendTopic {
     metadata: u64,
     generation: u64,
     topic: Box<str>,
+    /// The snapshot the partition count was read from: the two are handed out together.
+    cluster: LocalCluster,
     partitions: Option<usize>,
     registered: Instant,
 }
@@ -161,12 +163,12 @@ impl Metadata {
                     && &*c.topic == topic
                     && now.saturating_duration_since(c.registered) < TOPIC_REGISTRATION_TTL =>
             {
-                Some(c.partitions)
+                Some((c.cluster.clone(), c.partitions))
             }
             _ => None,
         });
-        if let Some(partitions) = cached {
-            return (self.fetch_local(), partitions);
+        if let Some(hit) = cached {
+            return hit;
         }
         self.add_topic(topic, now);
         let cluster = self.fetch_local();
@@ -176,6 +178,7 @@ impl Metadata {
                 metadata: self.id,
                 generation,
                 topic: topic.into(),
+                cluster: cluster.clone(),
                 partitions,
                 registered: now,
             });
@@ -538,6 +541,47 @@ mod tests {
             m.topics_for_request(t0 + Duration::from_secs(303)),
             vec!["t".to_string()]
         );
+    }
+
+    /// The partition count `topic_for_send` gives is the count in the snapshot it gives with
+    /// it, while another thread installs snapshots with and without the topic (a count from a
+    /// newer snapshot than the one handed out made the sticky partitioner panic on a snapshot
+    /// without the topic).
+    #[test]
+    fn topic_for_send_count_comes_from_the_snapshot_it_returns() {
+        use crate::mock::responses::{broker, metadata, topic_error};
+        let m = Arc::new(Metadata::new(config(), &[("h".into(), 1)]));
+        let without = metadata(
+            vec![broker(1, "h", 1)],
+            vec![topic_error("t", ErrorCode::LEADER_NOT_AVAILABLE)],
+        );
+        m.update(&response(1), Instant::now());
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let (m, stop) = (m.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut i = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    if i.is_multiple_of(2) {
+                        m.update(&without, Instant::now());
+                    } else {
+                        m.update(&response(1), Instant::now());
+                    }
+                    i += 1;
+                }
+            })
+        };
+        let t0 = Instant::now();
+        let mut mismatches = 0u64;
+        while t0.elapsed() < Duration::from_millis(1500) {
+            let (cluster, partitions) = m.topic_for_send("t", t0);
+            if partitions != cluster.partition_count_for_topic("t") {
+                mismatches += 1;
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        writer.join().unwrap();
+        assert_eq!(mismatches, 0);
     }
 
     #[test]

@@ -289,8 +289,11 @@ impl<K, V> MockProducer<K, V> {
         let mut key = Vec::new();
         let mut value = Vec::new();
         // Key first, then value, with the record's own headers (as `KafkaProducer`).
+        // The bytes `borrow_serialized` gives are used as they are, as `KafkaProducer` does.
         if let Some(k) = &record.key {
-            if let Err(e) = self.key_serializer.serialize_with_headers(
+            if let Some(bytes) = self.key_serializer.borrow_serialized(&record.topic, k) {
+                key.extend_from_slice(bytes);
+            } else if let Err(e) = self.key_serializer.serialize_with_headers(
                 &record.topic,
                 &mut record.headers,
                 k,
@@ -300,7 +303,9 @@ impl<K, V> MockProducer<K, V> {
             }
         }
         if let Some(v) = &record.value {
-            if let Err(e) = self.value_serializer.serialize_with_headers(
+            if let Some(bytes) = self.value_serializer.borrow_serialized(&record.topic, v) {
+                value.extend_from_slice(bytes);
+            } else if let Err(e) = self.value_serializer.serialize_with_headers(
                 &record.topic,
                 &mut record.headers,
                 v,

@@ -656,11 +656,8 @@ impl<K, V> KafkaProducer<K, V> {
             if let Err(e) = self.ensure_valid_record_size(size) {
                 return Err((e, callback));
             }
-            // The clock read above serves as the timestamp too (Java's one `nowMs`).
-            // (plus the time waited for metadata, as Java's `nowMs += waitedOnMetadataMs`).
-            let timestamp = record
-                .timestamp
-                .unwrap_or_else(|| crate::time::wall_ms_at(start + waited));
+            // Read after any wait for metadata (Java's `nowMs += waitedOnMetadataMs`).
+            let timestamp = record.timestamp.unwrap_or_else(crate::time::wall_clock_ms);
             let result = self.accumulator.append(
                 &record.topic,
                 partition,

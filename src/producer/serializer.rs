@@ -89,7 +89,8 @@ pub trait Serializer<T: ?Sized>: Send + Sync {
 
     /// As [`serialize`](Self::serialize), with the record's headers, which the serializer may
     /// read and change (Java's `serialize(topic, headers, data)`). The producer (and
-    /// `MockProducer`) always call this one, key first, then value; the default ignores the
+    /// `MockProducer`) call this one, key first, then value, unless
+    /// [`borrow_serialized`](Self::borrow_serialized) gives the bytes; the default ignores the
     /// headers and calls `serialize`.
     ///
     /// A serializer that names the schema of what it wrote in a header, as Confluent's

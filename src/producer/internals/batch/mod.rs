@@ -193,10 +193,11 @@ impl ProducerBatch {
             value_size: value.map_or(-1, |v| v.len() as i32),
         };
         if self.thunks.is_empty() {
-            // Room for as many records of this size as the batch is expected to hold (most
-            // batches fill up), instead of growing the vector record after record.
+            // Room for up to 32 records of this size at once (the vector then doubles), not
+            // 4: fewer regrowths, and little memory outside buffer.memory for batches that stay
+            // small.
             let expected = self.builder.write_limit() / written.max(1);
-            self.thunks.reserve(expected.clamp(1, 256));
+            self.thunks.reserve(expected.clamp(1, 32));
         }
         self.thunks.push(Thunk { info, callback });
         // linger.ms counts from the batch's creation (or its last retry), not from this append.
