@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::producer::delivery::{BatchOutcome, BatchResult, Callback, RecordFuture, RecordInfo};
 use crate::producer::partitioner::{Partitioner, partition_for_key};
 use crate::producer::record::{ProducerRecord, RecordMetadata};
-use crate::producer::serializer::Serializer;
+use crate::producer::serializer::{Serializer, serialized_bytes};
 use parking_lot::Mutex;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -291,27 +291,29 @@ impl<K, V> MockProducer<K, V> {
         // Key first, then value, with the record's own headers (as `KafkaProducer`).
         // The bytes `borrow_serialized` gives are used as they are, as `KafkaProducer` does.
         if let Some(k) = &record.key {
-            if let Some(bytes) = self.key_serializer.borrow_serialized(&record.topic, k) {
-                key.extend_from_slice(bytes);
-            } else if let Err(e) = self.key_serializer.serialize_with_headers(
+            let mut buf = Vec::new();
+            match serialized_bytes(
+                &*self.key_serializer,
                 &record.topic,
                 &mut record.headers,
                 k,
-                &mut key,
+                &mut buf,
             ) {
-                return fail(e, callback);
+                Ok(bytes) => key.extend_from_slice(bytes),
+                Err(e) => return fail(e, callback),
             }
         }
         if let Some(v) = &record.value {
-            if let Some(bytes) = self.value_serializer.borrow_serialized(&record.topic, v) {
-                value.extend_from_slice(bytes);
-            } else if let Err(e) = self.value_serializer.serialize_with_headers(
+            let mut buf = Vec::new();
+            match serialized_bytes(
+                &*self.value_serializer,
                 &record.topic,
                 &mut record.headers,
                 v,
-                &mut value,
+                &mut buf,
             ) {
-                return fail(e, callback);
+                Ok(bytes) => value.extend_from_slice(bytes),
+                Err(e) => return fail(e, callback),
             }
         }
         let custom = || {

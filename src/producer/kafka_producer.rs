@@ -18,7 +18,7 @@ use crate::producer::internals::transaction_manager::transactional::Transactiona
 use crate::producer::internals::transaction_manager::transactional_request_result::TransactionalRequestResult;
 use crate::producer::partitioner::{Partitioner, partition_for_key};
 use crate::producer::record::{ProducerRecord, RecordMetadata};
-use crate::producer::serializer::Serializer;
+use crate::producer::serializer::{Serializer, serialized_bytes};
 use crate::protocol::ErrorCode;
 use crate::protocol::record_batch::estimate_size_upper_bound;
 use mio::Waker;
@@ -619,32 +619,28 @@ impl<K, V> KafkaProducer<K, V> {
             // Bytes and strings go into the batch as they are, with no copy into the scratch
             // buffers (`borrow_serialized`).
             let key = match &record.key {
-                Some(k) => match self.key_serializer.borrow_serialized(&record.topic, k) {
-                    Some(bytes) => Some(bytes),
-                    None => match self.key_serializer.serialize_with_headers(
-                        &record.topic,
-                        &mut record.headers,
-                        k,
-                        kbuf,
-                    ) {
-                        Ok(()) => Some(&kbuf[..]),
-                        Err(e) => return Err((serialization_error("key", e), callback)),
-                    },
+                Some(k) => match serialized_bytes(
+                    &*self.key_serializer,
+                    &record.topic,
+                    &mut record.headers,
+                    k,
+                    kbuf,
+                ) {
+                    Ok(bytes) => Some(bytes),
+                    Err(e) => return Err((serialization_error("key", e), callback)),
                 },
                 None => None,
             };
             let value = match &record.value {
-                Some(v) => match self.value_serializer.borrow_serialized(&record.topic, v) {
-                    Some(bytes) => Some(bytes),
-                    None => match self.value_serializer.serialize_with_headers(
-                        &record.topic,
-                        &mut record.headers,
-                        v,
-                        vbuf,
-                    ) {
-                        Ok(()) => Some(&vbuf[..]),
-                        Err(e) => return Err((serialization_error("value", e), callback)),
-                    },
+                Some(v) => match serialized_bytes(
+                    &*self.value_serializer,
+                    &record.topic,
+                    &mut record.headers,
+                    v,
+                    vbuf,
+                ) {
+                    Ok(bytes) => Some(bytes),
+                    Err(e) => return Err((serialization_error("value", e), callback)),
                 },
                 None => None,
             };

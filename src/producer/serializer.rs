@@ -160,6 +160,24 @@ pub trait Serializer<T: ?Sized>: Send + Sync {
     }
 }
 
+/// The bytes of `data` as the producer sends them: `borrow_serialized`'s when it gives them,
+/// else `serialize_with_headers` into `buf` (one rule for `KafkaProducer` and `MockProducer`).
+pub(crate) fn serialized_bytes<'a, T: ?Sized, S: Serializer<T> + ?Sized>(
+    serializer: &S,
+    topic: &str,
+    headers: &mut Headers,
+    data: &'a T,
+    buf: &'a mut Vec<u8>,
+) -> Result<&'a [u8], Error> {
+    match serializer.borrow_serialized(topic, data) {
+        Some(bytes) => Ok(bytes),
+        None => {
+            serializer.serialize_with_headers(topic, headers, data, buf)?;
+            Ok(&buf[..])
+        }
+    }
+}
+
 /// A closure is a serializer.
 ///
 /// Annotate the closure's argument types (`|topic: &str, data: &T, out: &mut Vec<u8>|`) so that
