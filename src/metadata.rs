@@ -93,12 +93,14 @@ struct SendTopic {
     /// The snapshot the partition count was read from: the two are handed out together.
     cluster: LocalCluster,
     partitions: Option<usize>,
-    registered: Instant,
+    /// Wall-clock milliseconds of the registration: the send reads this clock anyway (for the
+    /// record's timestamp), so a cache hit costs no second clock read.
+    registered_ms: i64,
 }
 
 /// How long a thread's registration of its topic stands before it is renewed, far below the
 /// smallest `metadata.max.idle.ms` (5 s).
-const TOPIC_REGISTRATION_TTL: Duration = Duration::from_secs(1);
+const TOPIC_REGISTRATION_TTL_MS: i64 = 1000;
 
 impl Metadata {
     /// Metadata knowing only the bootstrap servers.
@@ -150,10 +152,14 @@ impl Metadata {
     /// unknown). The topic is registered ([`add_topic`](Self::add_topic)) when it is new to
     /// this thread or to the snapshot, and otherwise at most once a second per thread, so
     /// its idle time stays far inside `metadata.max.idle.ms`.
+    ///
+    /// `now_ms` is the wall clock the send read; `now` gives the monotonic time, read only to
+    /// register the topic. A wall clock set back registers the topic again at once.
     pub(crate) fn topic_for_send(
         &self,
         topic: &str,
-        now: Instant,
+        now_ms: i64,
+        now: impl FnOnce() -> Instant,
     ) -> (LocalCluster, Option<usize>) {
         let generation = self.generation.load(Ordering::Acquire);
         let cached = SEND_TOPIC.with(|cache| match &*cache.borrow() {
@@ -161,7 +167,8 @@ impl Metadata {
                 if c.metadata == self.id
                     && c.generation == generation
                     && &*c.topic == topic
-                    && now.saturating_duration_since(c.registered) < TOPIC_REGISTRATION_TTL =>
+                    && (c.registered_ms..c.registered_ms + TOPIC_REGISTRATION_TTL_MS)
+                        .contains(&now_ms) =>
             {
                 Some((c.cluster.clone(), c.partitions))
             }
@@ -170,7 +177,7 @@ impl Metadata {
         if let Some(hit) = cached {
             return hit;
         }
-        self.add_topic(topic, now);
+        self.add_topic(topic, now());
         let cluster = self.fetch_local();
         let partitions = cluster.partition_count_for_topic(topic);
         SEND_TOPIC.with(|cache| {
@@ -180,7 +187,7 @@ impl Metadata {
                 topic: topic.into(),
                 cluster: cluster.clone(),
                 partitions,
-                registered: now,
+                registered_ms: now_ms,
             });
         });
         (cluster, partitions)
@@ -517,13 +524,19 @@ mod tests {
     fn topic_for_send_renews_the_registration_and_follows_updates() {
         let m = Metadata::new(config(), &[("h".into(), 1)]);
         let t0 = Instant::now();
-        assert_eq!(m.topic_for_send("t", t0).1, None);
+        // The wall clock (ms) and the monotonic clock, both `d` after the start.
+        let at = |d: Duration| (d.as_millis() as i64, move || t0 + d);
+        let send = |d: Duration| {
+            let (ms, now) = at(d);
+            m.topic_for_send("t", ms, now)
+        };
+        assert_eq!(send(Duration::ZERO).1, None);
         assert_eq!(m.topics_for_request(t0), vec!["t".to_string()]);
         m.update(&response(1), t0);
-        assert_eq!(m.topic_for_send("t", t0).1, Some(1));
+        assert_eq!(send(Duration::ZERO).1, Some(1));
         // Within the second: served by the thread's cache; after it: registered again.
-        m.topic_for_send("t", t0 + Duration::from_millis(500));
-        m.topic_for_send("t", t0 + Duration::from_secs(2));
+        send(Duration::from_millis(500));
+        send(Duration::from_secs(2));
         assert_eq!(
             m.topics_for_request(t0 + Duration::from_secs(301)),
             vec!["t".to_string()]
@@ -533,13 +546,27 @@ mod tests {
                 .is_empty()
         );
         // A topic dropped as idle is registered again by the next send.
-        assert_eq!(
-            m.topic_for_send("t", t0 + Duration::from_secs(303)).1,
-            Some(1)
-        );
+        assert_eq!(send(Duration::from_secs(303)).1, Some(1));
         assert_eq!(
             m.topics_for_request(t0 + Duration::from_secs(303)),
             vec!["t".to_string()]
+        );
+    }
+
+    /// A wall clock set back does not freeze the thread's registration until the clock catches
+    /// up: the next send registers the topic again (else it would expire as idle).
+    #[test]
+    fn topic_for_send_registers_again_when_the_wall_clock_goes_back() {
+        let m = Metadata::new(config(), &[("h".into(), 1)]);
+        let t0 = Instant::now();
+        m.update(&response(1), t0);
+        m.topic_for_send("t", 1_000_000, || t0);
+        // The wall clock went back an hour; the monotonic clock moved on 200 s.
+        m.topic_for_send("t", 1_000_000 - 3_600_000, || t0 + Duration::from_secs(200));
+        assert_eq!(
+            m.topics_for_request(t0 + Duration::from_secs(303)),
+            vec!["t".to_string()],
+            "registered again at 200 s, so not idle at 303 s"
         );
     }
 
@@ -574,7 +601,7 @@ mod tests {
         let t0 = Instant::now();
         let mut mismatches = 0u64;
         while t0.elapsed() < Duration::from_millis(1500) {
-            let (cluster, partitions) = m.topic_for_send("t", t0);
+            let (cluster, partitions) = m.topic_for_send("t", 0, || t0);
             if partitions != cluster.partition_count_for_topic("t") {
                 mismatches += 1;
             }

@@ -603,9 +603,11 @@ impl<K, V> KafkaProducer<K, V> {
                 callback,
             ));
         }
-        let start = Instant::now();
+        // One clock read per send (Java's `time.milliseconds()` in `doSend`): the wall clock,
+        // for the record's timestamp and the topic's registration.
+        let now_ms = crate::time::wall_clock_ms();
         let (cluster, waited, count) =
-            match self.wait_on_metadata(&record.topic, record.partition, start) {
+            match self.wait_on_metadata(&record.topic, record.partition, now_ms) {
                 Ok(x) => x,
                 Err(e) => return Err((e, callback)),
             };
@@ -652,8 +654,14 @@ impl<K, V> KafkaProducer<K, V> {
             if let Err(e) = self.ensure_valid_record_size(size) {
                 return Err((e, callback));
             }
-            // Read after any wait for metadata (Java's `nowMs += waitedOnMetadataMs`).
-            let timestamp = record.timestamp.unwrap_or_else(crate::time::wall_clock_ms);
+            // Read again after a wait for metadata (Java's `nowMs += waitedOnMetadataMs`).
+            let timestamp = record.timestamp.unwrap_or_else(|| {
+                if waited.is_zero() {
+                    now_ms
+                } else {
+                    crate::time::wall_clock_ms()
+                }
+            });
             let result = self.accumulator.append(
                 &record.topic,
                 partition,
@@ -739,7 +747,7 @@ impl<K, V> KafkaProducer<K, V> {
         &self,
         topic: &str,
         partition: Option<i32>,
-        start: Instant,
+        now_ms: i64,
     ) -> Result<(crate::metadata::LocalCluster, Duration, usize), Error> {
         if let Some(p) = partition {
             if p < 0 {
@@ -750,7 +758,12 @@ impl<K, V> KafkaProducer<K, V> {
                 });
             }
         }
-        let (mut cluster, mut partitions) = self.metadata.topic_for_send(topic, start);
+        // The monotonic clock is read only when the metadata must be registered or waited for.
+        let mut started: Option<Instant> = None;
+        let (mut cluster, mut partitions) = self
+            .metadata
+            .topic_for_send(topic, now_ms, || *started.get_or_insert_with(Instant::now));
+        let mut start = || *started.get_or_insert_with(Instant::now);
         let mut refreshed = false;
         loop {
             if let Some(count) = partitions {
@@ -767,7 +780,7 @@ impl<K, V> KafkaProducer<K, V> {
                     // The common case, metadata already known, reads no clock.
                     _ if !refreshed => return Ok((cluster, Duration::ZERO, count)),
                     _ => {
-                        let waited = start.elapsed();
+                        let waited = start().elapsed();
                         self.producer_metrics.record_metadata_wait(waited);
                         return Ok((cluster, waited, count));
                     }
@@ -787,9 +800,9 @@ impl<K, V> KafkaProducer<K, V> {
             }
             let version = self.metadata.request_update();
             self.wakeup();
-            let deadline = start + self.config.max_block();
+            let deadline = start() + self.config.max_block();
             if let Err(e) = self.metadata.await_update(version, deadline) {
-                let waited = start.elapsed().as_millis();
+                let waited = start().elapsed().as_millis();
                 return Err(
                     match (e, cluster.partition_count_for_topic(topic), partition) {
                         (Error::Timeout { .. }, Some(count), Some(p)) => Error::timeout(
@@ -970,7 +983,7 @@ impl<K, V> KafkaProducer<K, V> {
                 "Cannot perform operation after producer has been closed".into(),
             ));
         }
-        let (cluster, _, _) = self.wait_on_metadata(topic, None, Instant::now())?;
+        let (cluster, _, _) = self.wait_on_metadata(topic, None, crate::time::wall_clock_ms())?;
         Ok(cluster.partitions_for_topic(topic).to_vec())
     }
 

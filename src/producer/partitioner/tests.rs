@@ -333,12 +333,12 @@ fn switch_disabled_until_twice_the_batch_size() {
     assert!(!p.is_partition_changed(&info), "100 bytes, but disabled");
     p.update_partition_info(&info, 99, &c, false);
     assert!(!p.is_partition_changed(&info), "199 bytes");
-    assert_eq!(info.produced_bytes(), 199);
+    assert_eq!(p.produced_bytes(&info), Some(199));
     p.update_partition_info(&info, 1, &c, false);
     assert!(p.is_partition_changed(&info), "200 bytes: forced");
     let next = p.peek_current_partition_info(&c);
     assert_eq!(next.partition(), 1);
-    assert_eq!(next.produced_bytes(), 0);
+    assert_eq!(p.produced_bytes(&next), Some(0));
 
     // Enabled: switch at exactly the batch size.
     p.update_partition_info(&next, 100, &c, true);

@@ -24,7 +24,7 @@ fn sticky_partition_info_example() {
     let p = BuiltInPartitioner::new("t", 16384);
     let info = p.peek_current_partition_info(&cluster);
     assert_eq!(info.partition(), 0, "the topic's only partition");
-    assert_eq!(info.produced_bytes(), 0);
+    assert_eq!(p.produced_bytes(&info), Some(0));
 }
 
 /// The example once in the documentation of `partition`.
@@ -76,7 +76,7 @@ fn produced_bytes_example() {
     let p = BuiltInPartitioner::new("t", 16384);
     let info = p.peek_current_partition_info(&cluster);
     p.update_partition_info(&info, 100, &cluster, true);
-    assert_eq!(info.produced_bytes(), 100);
+    assert_eq!(p.produced_bytes(&info), Some(100));
 }
 
 /// The example once in the documentation of `BuiltInPartitioner`.

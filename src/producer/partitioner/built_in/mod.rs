@@ -11,48 +11,42 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::murmur2::to_positive;
 
-/// The sticky partition a [`BuiltInPartitioner`] currently sends to, and how many bytes were
-/// appended to it since it was chosen (Java's `BuiltInPartitioner.StickyPartitionInfo`).
+/// The sticky partition a [`BuiltInPartitioner`] currently sends to (Java's
+/// `BuiltInPartitioner.StickyPartitionInfo`), as a copyable handle.
 ///
-/// A cheap handle: clones share one object. Objects are compared by identity: a new one is made
-/// at every switch, even when the new partition is the same as the old one, and
-/// [`BuiltInPartitioner::is_partition_changed`] tells whether a handle still refers to the
-/// current one.
-#[derive(Debug, Clone)]
+/// Handles are compared by identity: a new one is made at every switch, even when the new
+/// partition is the same as the old one, and [`BuiltInPartitioner::is_partition_changed`] tells
+/// whether a handle still refers to the current one. The identity is an epoch counted by the
+/// partitioner (Java compares object references), so that peeking, checking and comparing the
+/// current partition are plain atomic loads, as Java's volatile reads, instead of a lock and a
+/// reference count per record; the bytes appended since the switch live in the partitioner
+/// ([`BuiltInPartitioner::produced_bytes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct StickyPartitionInfo {
-    inner: Arc<StickyState>,
-}
-
-#[derive(Debug)]
-pub(super) struct StickyState {
-    index: i32,
-    produced_bytes: AtomicUsize,
+    /// `epoch << 32 | partition as u32`; epochs start at 1, so 0 is "none chosen yet".
+    word: u64,
 }
 
 impl StickyPartitionInfo {
-    pub(super) fn new(index: i32) -> Self {
+    fn pack(epoch: u32, index: i32) -> Self {
         StickyPartitionInfo {
-            inner: Arc::new(StickyState {
-                index,
-                produced_bytes: AtomicUsize::new(0),
-            }),
+            word: (u64::from(epoch) << 32) | u64::from(index as u32),
         }
     }
 
+    fn epoch(self) -> u32 {
+        (self.word >> 32) as u32
+    }
+
+    // Used by the ported Java tests only.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(super) fn same_as(&self, other: &StickyPartitionInfo) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        self.word == other.word
     }
 
     /// The partition.
     pub(crate) fn partition(&self) -> i32 {
-        self.inner.index
-    }
-
-    /// The bytes appended to this partition since it became the sticky partition.
-    // Used by the ported Java tests only.
-    #[cfg_attr(not(test), allow(dead_code))]
-    pub(crate) fn produced_bytes(&self) -> usize {
-        self.inner.produced_bytes.load(Ordering::Relaxed)
+        self.word as u32 as i32
     }
 }
 
@@ -103,8 +97,14 @@ pub(crate) struct BuiltInPartitioner {
     sticky_batch_size: usize,
     /// Java's `volatile PartitionLoadStats partitionLoadStats`.
     partition_load_stats: RwLock<Option<Arc<PartitionLoadStats>>>,
-    /// Java's `AtomicReference<StickyPartitionInfo> stickyPartitionInfo`.
-    sticky_partition_info: RwLock<Option<StickyPartitionInfo>>,
+    /// Java's `AtomicReference<StickyPartitionInfo> stickyPartitionInfo`: the current
+    /// [`StickyPartitionInfo`]'s word, 0 before the first record.
+    sticky_partition_info: AtomicU64,
+    /// Java's `stickyPartitionInfo.producedBytes`: bytes appended to the current sticky
+    /// partition. Reset before a new sticky partition is published, so that a thread that sees
+    /// the new one also sees the reset (all appends to the old one happened under the old
+    /// partition's queue lock, which the switching thread holds).
+    produced_bytes: AtomicUsize,
     random: RandomSource,
 }
 
@@ -114,7 +114,11 @@ impl fmt::Debug for BuiltInPartitioner {
             .field("topic", &self.topic)
             .field("sticky_batch_size", &self.sticky_batch_size)
             .field("partition_load_stats", &*self.partition_load_stats.read())
-            .field("sticky_partition_info", &*self.sticky_partition_info.read())
+            .field("sticky_partition_info", &self.current())
+            .field(
+                "produced_bytes",
+                &self.produced_bytes.load(Ordering::Relaxed),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -164,7 +168,8 @@ impl BuiltInPartitioner {
             topic,
             sticky_batch_size,
             partition_load_stats: RwLock::new(None),
-            sticky_partition_info: RwLock::new(None),
+            sticky_partition_info: AtomicU64::new(0),
+            produced_bytes: AtomicUsize::new(0),
             random,
         }
     }
@@ -251,18 +256,37 @@ impl BuiltInPartitioner {
     /// [`update_partition_info`](Self::update_partition_info) (see the protocol on
     /// [`BuiltInPartitioner`]).
     pub(crate) fn peek_current_partition_info(&self, cluster: &Cluster) -> StickyPartitionInfo {
-        if let Some(info) = self.sticky_partition_info.read().as_ref() {
-            return info.clone();
+        if let Some(info) = self.current() {
+            return info;
         }
-        let mut current = self.sticky_partition_info.write();
-        if let Some(info) = current.as_ref() {
-            // Someone has raced us.
-            return info.clone();
+        // We're the first to create it, unless someone races us.
+        let info = StickyPartitionInfo::pack(1, self.next_partition(cluster));
+        match self.sticky_partition_info.compare_exchange(
+            0,
+            info.word,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => info,
+            Err(current) => StickyPartitionInfo { word: current },
         }
-        // We're the first to create it.
-        let info = StickyPartitionInfo::new(self.next_partition(cluster));
-        *current = Some(info.clone());
-        info
+    }
+
+    /// The current sticky partition, if one was chosen.
+    fn current(&self) -> Option<StickyPartitionInfo> {
+        match self.sticky_partition_info.load(Ordering::Acquire) {
+            0 => None,
+            word => Some(StickyPartitionInfo { word }),
+        }
+    }
+
+    /// The bytes appended to the sticky partition of `info` since it was chosen, while it is
+    /// the current one (`None` once the partitioner switched away from it).
+    // Used by the ported Java tests only.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn produced_bytes(&self, info: &StickyPartitionInfo) -> Option<usize> {
+        self.is_current(info)
+            .then(|| self.produced_bytes.load(Ordering::Relaxed))
     }
 
     /// Whether a concurrent thread switched the sticky partition since `partition_info` was
@@ -274,10 +298,7 @@ impl BuiltInPartitioner {
     }
 
     pub(super) fn is_current(&self, info: &StickyPartitionInfo) -> bool {
-        self.sticky_partition_info
-            .read()
-            .as_ref()
-            .is_some_and(|current| current.same_as(info))
+        self.sticky_partition_info.load(Ordering::Acquire) == info.word
     }
 
     /// Counts `appended_bytes` more bytes appended to the sticky partition and switches to the
@@ -304,8 +325,7 @@ impl BuiltInPartitioner {
             self.is_current(partition_info),
             "update_partition_info with a sticky partition info that is not the current one"
         );
-        let produced_bytes = partition_info
-            .inner
+        let produced_bytes = self
             .produced_bytes
             .fetch_add(appended_bytes, Ordering::Relaxed)
             .saturating_add(appended_bytes);
@@ -326,8 +346,21 @@ impl BuiltInPartitioner {
         }
         if (produced_bytes >= self.sticky_batch_size && enable_switch) || produced_bytes >= twice {
             // We've produced enough to this partition, switch to next.
-            let next = StickyPartitionInfo::new(self.next_partition(cluster));
-            *self.sticky_partition_info.write() = Some(next);
+            let epoch = match partition_info.epoch().wrapping_add(1) {
+                0 => 1,
+                e => e,
+            };
+            let next = StickyPartitionInfo::pack(epoch, self.next_partition(cluster));
+            // Reset, then publish (see `produced_bytes`). Only the holder of the current
+            // partition's queue lock switches; the exchange keeps a caller that broke that
+            // protocol from replacing a newer partition.
+            self.produced_bytes.store(0, Ordering::Relaxed);
+            let _ = self.sticky_partition_info.compare_exchange(
+                partition_info.word,
+                next.word,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            );
         }
     }
 
