@@ -456,8 +456,14 @@ impl<K, V> KafkaProducer<K, V> {
     }
 
     fn wakeup(&self) {
-        // One wake-up per sender round is enough (as Java's selector.wakeup).
-        if self.control.wake_pending.swap(true, Ordering::SeqCst) {
+        // One wake-up per sender round is enough (as Java's selector.wakeup). Once a wake-up
+        // is pending (the common case while batches queue up: every append then asks for
+        // one), a load answers without writing the cache line the sender thread clears: the
+        // sender clears the flag before it looks for work, so a caller that still sees it set
+        // made its change before that look (through the queue lock, or the flag's order).
+        if self.control.wake_pending.load(Ordering::SeqCst)
+            || self.control.wake_pending.swap(true, Ordering::SeqCst)
+        {
             return;
         }
         if let Err(e) = self.waker.wake() {
