@@ -31,7 +31,7 @@ impl Completion {
         };
         self.result.complete(outcome.clone());
         if let Some(cb) = self.callback {
-            cb(outcome.map(|o| self.info.metadata(&tp, &o)));
+            cb.call(outcome.map(|o| self.info.metadata(&tp, &o)));
         }
     }
 }
@@ -266,7 +266,7 @@ impl<K, V> MockProducer<K, V> {
         record: ProducerRecord<K, V>,
         callback: impl FnOnce(Result<RecordMetadata, Error>) + Send + 'static,
     ) -> RecordFuture {
-        self.do_send(record, Some(Box::new(callback)))
+        self.do_send(record, Some(Callback::new(callback)))
     }
 
     fn do_send(
@@ -276,7 +276,7 @@ impl<K, V> MockProducer<K, V> {
     ) -> RecordFuture {
         let fail = |e: Error, callback: Option<Callback>| {
             if let Some(cb) = callback {
-                cb(Err(e.clone()));
+                cb.call(Err(e.clone()));
             }
             RecordFuture::failed(e)
         };

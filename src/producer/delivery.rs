@@ -12,9 +12,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-/// A callback run once on the sender thread with the record's metadata or its error.
-/// Callbacks of one partition run in send order. A panic in a callback is caught and logged.
-pub type Callback = Box<dyn FnOnce(Result<RecordMetadata, Error>) + Send + 'static>;
+pub use crate::producer::callback::Callback;
 
 /// Where a batch was written: the offset of its first record and the broker's append time
 /// (-1 unless the topic uses `LogAppendTime`).
@@ -407,7 +405,7 @@ pub(crate) fn completing_partition() -> i32 {
 
 /// Runs a user callback, catching and logging a panic so the sender thread survives it.
 pub(crate) fn run_callback(cb: Callback, result: Result<RecordMetadata, Error>) {
-    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || cb(result))).is_err() {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || cb.call(result))).is_err() {
         log::error!("A producer callback panicked; the panic was caught and ignored");
     }
 }

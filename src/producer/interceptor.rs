@@ -280,7 +280,7 @@ impl<K, V> ProducerInterceptors<K, V> {
         });
         let acks = self.acks.clone();
         let t = target.clone();
-        let callback: Callback = Box::new(move |result: Result<RecordMetadata, Error>| {
+        let callback = Callback::new(move |result: Result<RecordMetadata, Error>| {
             match &result {
                 Ok(md) => acks.on_acknowledgement(md, None),
                 Err(e) => {
@@ -297,7 +297,7 @@ impl<K, V> ProducerInterceptors<K, V> {
                 }
             }
             if let Some(cb) = user {
-                cb(result);
+                cb.call(result);
             }
         });
         (callback, target)

@@ -497,9 +497,9 @@ impl<K, V> KafkaProducer<K, V> {
         callback: impl FnOnce(Result<RecordMetadata, Error>) + Send + 'static,
     ) -> RecordFuture {
         if let Some(interceptors) = &self.interceptors {
-            return self.send_intercepted(interceptors, record, Some(Box::new(callback)));
+            return self.send_intercepted(interceptors, record, Some(Callback::new(callback)));
         }
-        match self.do_send(record, Some(Box::new(callback))) {
+        match self.do_send(record, Some(Callback::new(callback))) {
             Ok(f) => f,
             Err((e, cb)) => {
                 self.record_send_error(&e);

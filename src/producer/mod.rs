@@ -10,6 +10,7 @@
 //! Behind them, `internals` (crate-private, as Java's `producer/internals/`): the
 //! `RecordAccumulator`, `BufferPool`, `ProducerBatch`, `Sender` and `TransactionManager`.
 
+pub(crate) mod callback;
 pub mod delivery;
 pub mod interceptor;
 pub(crate) mod internals;

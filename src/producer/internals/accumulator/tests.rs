@@ -438,7 +438,7 @@ fn abort_incomplete_batches() {
         a.append_cb(
             &TopicPartition::new(TOPIC, i % 3),
             VALUE,
-            Some(Box::new(move |r: Result<_, Error>| {
+            Some(Callback::new(move |r: Result<_, Error>| {
                 assert_eq!(r.unwrap_err().to_string(), closed_error().to_string());
                 c.fetch_add(1, Ordering::SeqCst);
             })),
@@ -471,7 +471,7 @@ fn abort_unsent_batches() {
         a.append_cb(
             &TopicPartition::new(TOPIC, i % 3),
             VALUE,
-            Some(Box::new(move |r: Result<_, Error>| {
+            Some(Callback::new(move |r: Result<_, Error>| {
                 assert_eq!(r.unwrap_err(), expected);
                 c.fetch_add(1, Ordering::SeqCst);
             })),
@@ -774,7 +774,7 @@ fn append_in_expiry_callback() {
         a.append_cb(
             &tp1(),
             VALUE,
-            Some(Box::new(move |r: Result<_, Error>| {
+            Some(Callback::new(move |r: Result<_, Error>| {
                 if matches!(r, Err(Error::Timeout { .. })) {
                     a2.append(&tp2(), VALUE);
                     n.fetch_add(1, Ordering::SeqCst);

@@ -30,7 +30,7 @@ fn append_close_and_complete() {
             None,
             Some(b"w"),
             &[],
-            Some(Box::new(move |r| s.lock().push(r.map(|m| m.offset)))),
+            Some(Callback::new(move |r| s.lock().push(r.map(|m| m.offset)))),
         )
         .ok()
         .unwrap();
@@ -88,7 +88,7 @@ fn split_chains_futures_keeps_callbacks_and_sequences() {
     let mut futures = Vec::new();
     for i in 0..10u8 {
         let c = calls.clone();
-        let cb: Callback = Box::new(move |r: Result<RecordMetadata, Error>| {
+        let cb = Callback::new(move |r: Result<RecordMetadata, Error>| {
             c.lock().push((i, r.map(|m| m.offset)))
         });
         futures.push(
@@ -297,7 +297,7 @@ fn a_batch_dropped_before_completion_fails_its_records_and_does_not_block_flush(
     );
     let calls = Arc::new(parking_lot::Mutex::new(Vec::new()));
     let c = calls.clone();
-    let callback: Callback = Box::new(move |r| c.lock().push(r));
+    let callback = Callback::new(move |r| c.lock().push(r));
     let appended = acc
         .append(
             "t",
@@ -353,7 +353,7 @@ fn failure_reaches_callbacks_and_futures() {
             None,
             Some(b"x"),
             &[],
-            Some(Box::new(move |r| *g.lock() = Some(r))),
+            Some(Callback::new(move |r| *g.lock() = Some(r))),
         )
         .ok()
         .unwrap();

@@ -378,7 +378,7 @@ impl Harness {
                 Some(b"key"),
                 Some(b"value"),
                 &[],
-                Some(Box::new(callback)),
+                Some(crate::producer::delivery::Callback::new(callback)),
                 Duration::ZERO,
                 &cluster,
             )
