@@ -88,6 +88,12 @@ else
     cargo clippy --all-targets -- -D warnings
     step "cargo clippy --all-targets --features lock-stats -- -D warnings"
     cargo clippy --all-targets --features lock-stats -- -D warnings
+    step "unsafe code only in src/producer/callback.rs"
+    unsafe_modules=$(grep -rl 'allow(unsafe_code)' src | grep -vx 'src/producer/callback.rs' || true)
+    if [[ -n $unsafe_modules ]]; then
+        echo "unsafe code allowed outside src/producer/callback.rs: $unsafe_modules" >&2
+        exit 1
+    fi
 fi
 
 step "cargo doc -D warnings (with the mock and prometheus features)"

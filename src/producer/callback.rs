@@ -20,7 +20,9 @@ use std::ptr;
 /// Words of inline storage: closures capturing up to this many `usize`s are not boxed.
 const INLINE_WORDS: usize = 4;
 
-/// The inline storage: `INLINE_WORDS` words, aligned as a `usize`.
+/// The inline storage: `INLINE_WORDS` words, aligned as a `usize`. It must stay a type without
+/// padding: a copy of a `MaybeUninit<T>` need not keep the bytes of `T`'s padding, which may
+/// hold a stored closure's data.
 type Storage = MaybeUninit<[usize; INLINE_WORDS]>;
 
 /// Whether a `T` fits in [`Storage`] (size and alignment).
@@ -75,9 +77,10 @@ where
 /// Callbacks of one partition run in send order. A panic in a callback is caught and logged.
 ///
 /// [`KafkaProducer::send_with_callback`](crate::KafkaProducer::send_with_callback) takes any
-/// closure and builds one. Closures whose captures fit in 32 bytes (four machine words, e.g.
-/// a `&'static` reference, an `Arc` and an `i64`) and need no more than a `usize`'s alignment
-/// are stored inline, without a heap allocation; larger or over-aligned ones are boxed.
+/// closure and builds one. Closures whose captures fit in four machine words (32 bytes on
+/// 64-bit targets, e.g. a `&'static` reference, an `Arc` and an `i64`) and need no more than a
+/// `usize`'s alignment are stored inline, without a heap allocation; larger or over-aligned
+/// ones are boxed.
 ///
 /// ```
 /// use kafka_producer::{Callback, Error, RecordMetadata};
@@ -101,6 +104,18 @@ where
 /// // An already boxed closure converts without a second allocation.
 /// let boxed: Box<dyn FnOnce(Result<RecordMetadata, Error>) + Send> = Box::new(|_| ());
 /// let _callback = Callback::from(boxed);
+/// ```
+///
+/// Only `Send` closures are accepted, and a `Callback` is not `Sync`:
+///
+/// ```compile_fail
+/// let rc = std::rc::Rc::new(());
+/// kafka_producer::Callback::new(move |_| drop(rc));
+/// ```
+///
+/// ```compile_fail
+/// fn is_sync<T: Sync>() {}
+/// is_sync::<kafka_producer::Callback>();
 /// ```
 pub struct Callback {
     /// A value of the closure type `vtable` was made for (the closure itself, or a `Box` of
@@ -135,7 +150,9 @@ impl Callback {
     where
         F: FnOnce(Result<RecordMetadata, Error>) + Send + 'static,
     {
-        // Constant for each `F`: compiled away.
+        // Constant for each `F`: compiled away. It must stay a run-time assertion: `new`
+        // instantiates `inline::<F>` for closures that do not fit too (in the branch that
+        // boxes them instead), where a `const` assertion would fail to compile.
         assert!(
             fits_inline::<F>(),
             "closure does not fit the inline storage"
@@ -153,8 +170,19 @@ impl Callback {
     }
 
     /// Runs the closure with `result`, consuming the callback: the closure runs exactly once
-    /// and its captures are dropped once, also when it panics (the panic propagates).
-    pub(crate) fn call(self, result: Result<RecordMetadata, Error>) {
+    /// and its captures are dropped once, also when it panics (the panic propagates). The
+    /// producer calls it on its sender thread; code that holds a `Callback` of its own (e.g. to
+    /// forward it from another callback) calls it the same way.
+    ///
+    /// ```
+    /// use kafka_producer::{Callback, Error};
+    ///
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let callback = Callback::new(move |r: Result<_, Error>| tx.send(r.is_ok()).unwrap());
+    /// callback.call(Err(Error::Internal("not sent".into())));
+    /// assert_eq!(rx.recv().unwrap(), false);
+    /// ```
+    pub fn call(self, result: Result<RecordMetadata, Error>) {
         // `Drop` must not run: the closure is moved out (and consumed) by `vtable.call`.
         let mut this = ManuallyDrop::new(self);
         let vtable = this.vtable;
@@ -280,6 +308,68 @@ mod tests {
         assert_eq!(Arc::strong_count(&calls), 2);
         drop(cb);
         assert_eq!(calls.load(Ordering::SeqCst), 1, "not run when dropped");
+        assert_eq!(Arc::strong_count(&calls), 1);
+    }
+
+    /// The limits exactly: 32 bytes at `usize` alignment inline; one more word, or a 16-byte
+    /// capture aligned to 16, boxed (so the alignment check is tested on its own).
+    #[test]
+    fn inline_limits_are_size_and_alignment() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (c, words) = (calls.clone(), [7u64; 3]);
+        let fits = move |r: Result<RecordMetadata, Error>| {
+            assert_eq!(words, [7; 3]);
+            record(&c, &r);
+        };
+        assert_eq!(mem::size_of_val(&fits), 32);
+        assert!(fits_inline_fn(&fits));
+        let (c, words) = (calls.clone(), [7u64; 4]);
+        let too_big = move |r: Result<RecordMetadata, Error>| {
+            assert_eq!(words, [7; 4]);
+            record(&c, &r);
+        };
+        assert!(!fits_inline_fn(&too_big));
+        #[repr(align(16))]
+        struct A16(u8);
+        let (c, a) = (calls.clone(), A16(5));
+        let aligned = move |r: Result<RecordMetadata, Error>| {
+            assert_eq!(&a as *const A16 as usize % 16, 0);
+            assert_eq!(a.0, 5);
+            record(&c, &r);
+        };
+        assert!(mem::size_of_val(&aligned) <= mem::size_of::<Storage>());
+        assert!(!fits_inline_fn(&aligned), "refused for its alignment only");
+        for cb in [
+            Callback::new(fits),
+            Callback::new(too_big),
+            Callback::new(aligned),
+        ] {
+            cb.call(Ok(metadata()));
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        assert_eq!(Arc::strong_count(&calls), 1);
+    }
+
+    /// Callbacks moved within a vector that regrows, then called or dropped on another
+    /// thread, still run or drop once each.
+    #[test]
+    fn callbacks_survive_moves_and_cross_threads() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut v = Vec::with_capacity(1);
+        for _ in 0..100 {
+            let c = calls.clone();
+            v.push(Callback::new(move |r| record(&c, &r)));
+        }
+        let handle = std::thread::spawn(move || {
+            let mut v = v;
+            let dropped = v.split_off(50);
+            for cb in v {
+                cb.call(Ok(metadata()));
+            }
+            drop(dropped);
+        });
+        handle.join().unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 50);
         assert_eq!(Arc::strong_count(&calls), 1);
     }
 
