@@ -89,7 +89,12 @@ else
     step "cargo clippy --all-targets --features lock-stats -- -D warnings"
     cargo clippy --all-targets --features lock-stats -- -D warnings
     step "unsafe code only in src/producer/callback.rs"
-    unsafe_modules=$(grep -rl 'allow(unsafe_code)' src | grep -vx 'src/producer/callback.rs' || true)
+    grep -q '^#!\[deny(unsafe_code)\]' src/lib.rs || {
+        echo "src/lib.rs must keep #![deny(unsafe_code)]" >&2
+        exit 1
+    }
+    unsafe_modules=$(grep -rlE '(allow|expect)\([^)]*unsafe_code' src || [[ $? == 1 ]])
+    unsafe_modules=$(grep -vx 'src/producer/callback.rs' <<<"$unsafe_modules" || true)
     if [[ -n $unsafe_modules ]]; then
         echo "unsafe code allowed outside src/producer/callback.rs: $unsafe_modules" >&2
         exit 1

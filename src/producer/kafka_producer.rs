@@ -471,6 +471,16 @@ impl<K, V> KafkaProducer<K, V> {
         }
     }
 
+    /// Wakes the sender even when a wake-up is marked pending, for state the sender reads only
+    /// between rounds (`running`, `force_close`): the round of a pending wake-up may have
+    /// started, and looked at that state, before it changed.
+    fn wakeup_always(&self) {
+        self.control.wake_pending.store(true, Ordering::SeqCst);
+        if let Err(e) = self.waker.wake() {
+            log::error!("Failed to wake the sender thread: {e}");
+        }
+    }
+
     /// Sends a record; returns a future of its metadata. Errors found before the record is
     /// buffered (closed producer, metadata timeout, serialization, size, buffer memory) come
     /// back through the future. The [interceptors](KafkaProducerBuilder::interceptor) see the
@@ -1106,7 +1116,7 @@ impl<K, V> KafkaProducer<K, V> {
             self.control.force_close.store(true, Ordering::SeqCst);
         }
         self.control.running.store(false, Ordering::SeqCst);
-        self.wakeup();
+        self.wakeup_always();
         if on_sender_thread {
             return;
         }
@@ -1138,7 +1148,7 @@ impl<K, V> KafkaProducer<K, V> {
                 timeout.as_millis()
             );
             self.control.force_close.store(true, Ordering::SeqCst);
-            self.wakeup();
+            self.wakeup_always();
         }
         if let Some(t) = self.sender_thread.lock().take() {
             if t.join().is_err() {
@@ -1171,5 +1181,43 @@ fn serialization_error(what: &str, e: Error) -> Error {
     match e {
         Error::Serialization(m) => Error::Serialization(format!("{what}: {m}")),
         other => Error::Serialization(format!("{what}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod close_tests {
+    use super::*;
+    use crate::mock::MockCluster;
+    use crate::producer::serializer::StringSerializer;
+
+    /// `close()` wakes the sender even when a wake-up is still marked pending: the flag stays
+    /// set from an append whose eventfd write a past round already consumed until the next
+    /// round starts, and the sender reads `running` only between rounds. A `close()` that
+    /// trusted the flag waited for the idle sender's poll to time out (found in review).
+    #[test]
+    fn close_wakes_the_sender_even_with_a_wake_up_marked_pending() {
+        let cluster = MockCluster::new(1);
+        cluster.create_topic("t", 1);
+        let config = ProducerConfig::builder()
+            .bootstrap_servers(cluster.bootstrap_servers())
+            .build()
+            .unwrap();
+        let producer: KafkaProducer<String, String> =
+            KafkaProducer::new(config, StringSerializer, StringSerializer).unwrap();
+        producer
+            .send(ProducerRecord::new("t", "v".to_string()))
+            .get()
+            .unwrap();
+        // Let the sender settle into its idle poll, then leave the flag as a consumed
+        // wake-up leaves it.
+        std::thread::sleep(Duration::from_millis(300));
+        producer.control.wake_pending.store(true, Ordering::SeqCst);
+        let start = Instant::now();
+        producer.close();
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "close() took {:?}",
+            start.elapsed()
+        );
     }
 }

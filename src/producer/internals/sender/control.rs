@@ -115,7 +115,7 @@ impl StateDump {
 
     /// Whether a dump was asked and not answered yet (one atomic load).
     pub(crate) fn is_asked(&self) -> bool {
-        self.asked.load(Ordering::Relaxed)
+        self.asked.load(Ordering::SeqCst)
     }
 
     /// The sender's answer.

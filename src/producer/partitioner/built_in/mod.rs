@@ -312,8 +312,7 @@ impl BuiltInPartitioner {
     /// full, so that a switch waits for the batch to fill up instead of leaving a small batch
     /// behind (with `linger.ms=500`, 12 KB produced per 500 ms and `batch.size` 16 KB, switching
     /// at 16 KB would make batches of 12 KB and 4 KB); the cap at twice the size bounds that wait.
-    /// It calls it with 0 bytes and `enable_switch = true` to complete a switch it disabled
-    /// before, once the batches are full.
+    /// A switch it disabled happens at the next record appended once the batches are full.
     pub(crate) fn update_partition_info(
         &self,
         partition_info: &StickyPartitionInfo,
