@@ -73,17 +73,10 @@ else
 fi
 BROKER_CPU=${BENCH_BROKER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
-# kafka-run-class.sh's defaults for kafka-producer-perf-test (C2 on, unlike kafka.sh's tools).
-JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx512M -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true}
-if [[ -d /dev/shm && -w /dev/shm ]]; then
-    WORK=${BENCH_DIR:-/dev/shm/bench-compare-$$}
-else
-    WORK=${BENCH_DIR:-/tmp/bench-compare-$$}
-fi
+bench_setup bench-compare
 
 OURS="$REPO_DIR/target/release/examples/producer_perf"
 RDKAFKA="$REPO_DIR/bench-compare/target/release/rdkafka_perf"
-GNU_TIME=/usr/bin/time
 
 DEFAULT_WORKLOADS="100B-acks1-16K:100:2000000:1:16384:5:none:-1
 100B-acksall-16K:100:2000000:all:16384:5:none:-1
@@ -105,12 +98,6 @@ ISSUE15_WORKLOADS="100B-acks1-16K:100:2000000:1:16384:5:none:-1
 1K-acksall-16K:1024:500000:all:16384:5:none:-1
 100B-acks1-256K-linger10:100:2000000:1:262144:10:none:-1"
 
-log() { printf 'bench-compare: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-
 case ${BENCH_WORKLOADS:-default} in
 default) WORKLOADS=$DEFAULT_WORKLOADS ;;
 quick) WORKLOADS=$QUICK_WORKLOADS ;;
@@ -123,14 +110,6 @@ done
 [[ -n ${PAYLOADS// /} ]] || die "BENCH_PAYLOAD is empty"
 
 # --- prerequisites -----------------------------------------------------------------------------
-command -v taskset >/dev/null || die "taskset is missing (util-linux)"
-if [[ ! -x $GNU_TIME ]] || ! "$GNU_TIME" -f %M true >/dev/null 2>&1; then
-    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-        log "installing GNU time"
-        apt-get install -y time >/dev/null || { apt-get update >/dev/null && apt-get install -y time >/dev/null; }
-    fi
-    [[ -x $GNU_TIME ]] || die "GNU time (/usr/bin/time) is missing: apt-get install -y time"
-fi
 (($(nproc) >= 2)) || log "warning: fewer than 2 CPUs; broker and client share one"
 
 scaled() { awk -v n="$1" -v s="$SCALE" 'BEGIN { v = int(n * s); if (v < 1) v = 1; print v }'; }

@@ -1,5 +1,34 @@
 # Shared by the benchmark scripts (sourced, not run).
 
+# bench_setup NAME: what every benchmark script sets up alike. log/die print "NAME: ..." on
+# stderr; JAVA_OPTS: kafka-run-class.sh's defaults for kafka-producer-perf-test (C2 on, unlike
+# kafka.sh's tools), or $BENCH_JAVA_OPTS; WORK: NAME-PID under /dev/shm when it is writable,
+# else under /tmp, or $BENCH_DIR; GNU_TIME; and the tools every run needs: taskset, and GNU
+# time (installed with apt-get when running as root).
+bench_setup() {
+    BENCH_NAME=$1
+    JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx512M -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true}
+    if [[ -d /dev/shm && -w /dev/shm ]]; then
+        WORK=${BENCH_DIR:-/dev/shm/$1-$$}
+    else
+        WORK=${BENCH_DIR:-/tmp/$1-$$}
+    fi
+    GNU_TIME=/usr/bin/time
+    command -v taskset >/dev/null || die "taskset is missing (util-linux)"
+    if [[ ! -x $GNU_TIME ]] || ! "$GNU_TIME" -f %M true >/dev/null 2>&1; then
+        if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+            log "installing GNU time"
+            apt-get install -y time >/dev/null || { apt-get update >/dev/null && apt-get install -y time >/dev/null; }
+        fi
+        "$GNU_TIME" -f %M true >/dev/null 2>&1 || die "GNU time (/usr/bin/time) is missing: apt-get install -y time"
+    fi
+}
+log() { printf '%s: %s\n' "${BENCH_NAME:-bench}" "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 1
+}
+
 # Replaces the lines of OUT between `<!-- NAME:begin` and `<!-- NAME:end` (both included) with
 # the lines of REPORT (which carries its own markers). Returns 1, changing nothing, when OUT
 # lacks either marker: the caller then writes OUT its own way.

@@ -39,23 +39,10 @@ EXTRA=${BENCH_EXTRA:-1}
 OUT=${BENCH_OUT:-$REPO_DIR/BENCHMARKS.md}
 BROKER_CPU=${BENCH_BROKER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
-JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx512M -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true}
-if [[ -d /dev/shm && -w /dev/shm ]]; then
-    WORK=${BENCH_DIR:-/dev/shm/bench-security-$$}
-else
-    WORK=${BENCH_DIR:-/tmp/bench-security-$$}
-fi
+bench_setup bench-security
 OURS="$REPO_DIR/target/release/examples/producer_perf"
-GNU_TIME=/usr/bin/time
 SIZE=100 BATCH=16384 LINGER=5
 
-log() { printf 'bench-security: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-command -v taskset >/dev/null || die "taskset is missing (util-linux)"
-"$GNU_TIME" -f %M true >/dev/null 2>&1 || die "GNU time (/usr/bin/time) is missing: apt-get install -y time"
 scaled() { awk -v n="$1" -v s="$SCALE" 'BEGIN { v = int(n * s); if (v < 1) v = 1; print v }'; }
 RECORDS=$(scaled 2000000)
 

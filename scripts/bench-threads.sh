@@ -67,27 +67,11 @@ if ((NCPU >= 3)); then
 else
     CLIENT_CPU=${BENCH_CLIENT_CPUS:-1}
 fi
-JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx512M -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true}
-if [[ -d /dev/shm && -w /dev/shm ]]; then
-    WORK=${BENCH_DIR:-/dev/shm/bench-threads-$$}
-else
-    WORK=${BENCH_DIR:-/tmp/bench-threads-$$}
-fi
+bench_setup bench-threads
 OURS="$REPO_DIR/target/release/examples/producer_perf"
 OURS_LOCKS=${BENCH_LOCKS_BIN:-$REPO_DIR/target/lock-stats/producer_perf}
 JAVA_SRC="$REPO_DIR/bench-compare/java/SharedProducerPerf.java"
-GNU_TIME=/usr/bin/time
 
-log() { printf 'bench-threads: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-
-command -v taskset >/dev/null || die "taskset is missing (util-linux)"
-if [[ ! -x $GNU_TIME ]] || ! "$GNU_TIME" -f %M true >/dev/null 2>&1; then
-    die "GNU time (/usr/bin/time) is missing: apt-get install -y time"
-fi
 command -v javac >/dev/null || die "javac is missing (a JDK 17+)"
 (($(nproc) >= 2)) || log "warning: fewer than 2 CPUs; broker and client share one"
 RECORDS=$(awk -v n="${BENCH_RECORDS:-2000000}" -v s="$SCALE" 'BEGIN { v = int(n * s); if (v < 1) v = 1; print v }')

@@ -51,24 +51,9 @@ FEATURES=${BENCH_FEATURES:-}
 OUT=${BENCH_OUT:-$REPO_DIR/BENCHMARKS.md}
 BROKER_CPU=${BENCH_BROKER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
-JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx512M -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true}
-if [[ -d /dev/shm && -w /dev/shm ]]; then
-    WORK=${BENCH_DIR:-/dev/shm/bench-transactions-$$}
-else
-    WORK=${BENCH_DIR:-/tmp/bench-transactions-$$}
-fi
+bench_setup bench-transactions
 OURS="$REPO_DIR/target/release/examples/producer_perf"
-GNU_TIME=/usr/bin/time
 
-log() { printf 'bench-transactions: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-
-command -v taskset >/dev/null || die "taskset is missing (util-linux)"
-[[ -x $GNU_TIME ]] && "$GNU_TIME" -f %M true >/dev/null 2>&1 ||
-    die "GNU time (/usr/bin/time) is missing: apt-get install -y time"
 for c in $CLIENTS; do
     [[ $c == java || $c == ours ]] || die "BENCH_CLIENTS: only java and ours run transactions (not '$c')"
 done
