@@ -7,7 +7,8 @@
 //! ~350 instructions per record plus arena-lock traffic. Typical callbacks capture one to four
 //! words, so they are written into a fixed buffer of four words and called / dropped through a
 //! per-closure-type vtable of plain functions (as `std::task::RawWaker` does); larger or
-//! over-aligned closures are boxed and the box (one word) is stored inline.
+//! over-aligned closures are boxed and the box (one word) is stored inline. The module's tests
+//! run under Miri (Stacked and Tree Borrows) with `scripts/miri.sh`.
 #![allow(unsafe_code)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
