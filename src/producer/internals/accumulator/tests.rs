@@ -113,7 +113,7 @@ impl Accum {
     ) -> RecordAppendResult {
         self.accum
             .append(
-                TOPIC,
+                &tp.topic,
                 Some(tp.partition),
                 0,
                 Some(KEY),
@@ -855,20 +855,7 @@ fn route_cache_keeps_accumulators_and_partitions_apart() {
         a.append(&tp2(), VALUE);
     }
     let other = TopicPartition::new("other", 0);
-    a.accum
-        .append(
-            "other",
-            Some(0),
-            0,
-            None,
-            Some(VALUE),
-            &[],
-            None,
-            MAX_BLOCK,
-            &a.cluster,
-        )
-        .map_err(|(e, _)| e)
-        .expect("append");
+    a.append(&other, VALUE);
     a.append(&tp1(), VALUE);
     let count = |acc: &Accum, tp: &TopicPartition| -> usize {
         acc.accum.existing_deque(tp).map_or(0, |d| {
