@@ -159,16 +159,7 @@ TOPIC_PREFIX=bench
 
 # record MODE WORKLOAD CLIENT RUN OUTFILE: appends a TSV row (or a failure row).
 record() {
-    local mode=$1 wl=$2 client=$3 run=$4 out=$5 total usr sys rss
-    if total=$(parse_total "$out") && read -r usr sys rss <"$out.time" 2>/dev/null; then
-        # shellcheck disable=SC2086 # word splitting of the parsed fields is intended
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$wl" "$client" "$run" "$usr" "$sys" "$rss" \
-            "$(printf '%s\t' $total)" >>"$RESULTS"
-        log "  $client run $run: $(tail -n 1 "$out") [cpu ${usr}u ${sys}s, rss ${rss} KiB]"
-    else
-        printf '%s\t%s\t%s\t%s\tFAIL\n' "$mode" "$wl" "$client" "$run" >>"$RESULTS"
-        log "  $client run $run FAILED: $(tail -n 3 "$out.err" "$out" 2>/dev/null | tr '\n' ' ')"
-    fi
+    record_run "$5" "$3 run $4" "$1" "$2" "$3" "$4" || true
 }
 
 # payload_args MODE SIZE: sets PAYLOAD_ARGS to the tools' payload flags; for "fixed", a file of

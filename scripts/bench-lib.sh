@@ -111,6 +111,27 @@ parse_total() {
                print f[1], f[4], f[6], f[8], f[12], f[16], f[19], f[22], f[25] }' "$1"
 }
 
+# record_run OUT LABEL KEY...: appends the run whose tool output is OUT (and GNU time's
+# "user system rss" in OUT.time) to $RESULTS as one tab-separated row: the KEYs, the user and
+# system CPU seconds, the peak RSS (KiB), then the fields of parse_total; a run without a result
+# line gets the row "KEYs FAIL". Logs "  LABEL: <the tool's last line> [cpu ...]" or
+# "  LABEL FAILED: ...". Returns 1 for a failed run.
+record_run() {
+    local out=$1 label=$2 total usr sys rss
+    shift 2
+    if total=$(parse_total "$out") && read -r usr sys rss <"$out.time" 2>/dev/null; then
+        # shellcheck disable=SC2086 # word splitting of the parsed fields is intended
+        printf '%s\t' "$@" "$usr" "$sys" "$rss" $total >>"$RESULTS"
+        printf '\n' >>"$RESULTS"
+        log "  $label: $(tail -n 1 "$out") [cpu ${usr}u ${sys}s, rss ${rss} KiB]"
+    else
+        printf '%s\t' "$@" >>"$RESULTS"
+        printf 'FAIL\n' >>"$RESULTS"
+        log "  $label FAILED: $(tail -n 3 "$out.err" "$out" 2>/dev/null | tr '\n' ' ')"
+        return 1
+    fi
+}
+
 # prepare_work: builds examples/producer_perf (release) unless BENCH_SKIP_BUILD=1, fetches the
 # Kafka jars, makes $WORK with an empty RESULTS ($WORK/results.tsv) and sets BROKER_DIR
 # ($WORK/kafka); at exit the broker there stops and $WORK goes (kept with BENCH_KEEP=1). Uses the

@@ -90,13 +90,7 @@ for acks in $ACKS_LIST; do
             run_client "$client" "$out" --topic "$TOPIC" --num-records "$RECORDS" --record-size "$SIZE" \
                 --throughput -1 --producer.config "$CLIENTS_DIR/$props.properties" \
                 --producer-props "acks=$acks" "batch.size=$BATCH" "linger.ms=$LINGER" || true
-            if total=$(parse_total "$out") && read -r usr sys rss <"$out.time" 2>/dev/null; then
-                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$acks" "$name" "$round" "$usr" "$sys" "$rss" "${total// /$'\t'}" >>"$RESULTS"
-                log "  round $round $name: $(tail -n 1 "$out" | cut -d, -f1-2) [cpu ${usr}u ${sys}s, rss ${rss} KiB]"
-            else
-                printf '%s\t%s\t%s\tFAIL\n' "$acks" "$name" "$round" >>"$RESULTS"
-                log "  round $round $name FAILED: $(tail -n 3 "$out.err" "$out" 2>/dev/null | tr '\n' ' ')"
-            fi
+            record_run "$out" "round $round $name" "$acks" "$name" "$round" || true
         done
     done
 done

@@ -137,15 +137,8 @@ for run in $(seq 1 "$RUNS"); do
                 out="$WORK/$((TOPIC_SEQ + 1)).$client.out"
                 run_one "$client" "$parts" "$threads" "$out"
                 name=${client%-shared}
-                if total=$(parse_total "$out") && read -r usr sys rss <"$out.time" 2>/dev/null; then
-                    # shellcheck disable=SC2086 # word splitting of the parsed fields is intended
-                    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$parts" "$threads" "$name" "$run" "$usr" "$sys" "$rss" \
-                        "$(printf '%s\t' $total)" >>"$RESULTS"
-                    log "  $parts partition(s), $threads thread(s), $name run $run: $(tail -n 1 "$out") [cpu ${usr}u ${sys}s]"
-                else
-                    printf '%s\t%s\t%s\t%s\tFAIL\n' "$parts" "$threads" "$name" "$run" >>"$RESULTS"
-                    log "  $parts partition(s), $threads thread(s), $name run $run FAILED: $(tail -n 3 "$out.err" "$out" 2>/dev/null | tr '\n' ' ')"
-                fi
+                record_run "$out" "$parts partition(s), $threads thread(s), $name run $run" \
+                    "$parts" "$threads" "$name" "$run" || true
             done
         done
     done

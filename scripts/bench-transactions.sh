@@ -98,18 +98,9 @@ for run in $(seq 1 "$RUNS"); do
             run_client "$client" "$out" --topic "$TOPIC" --num-records "$RECORDS" --record-size "$SIZE" \
                 --throughput -1 --producer-props "bootstrap.servers=$BOOTSTRAP" "${PROP_ARGS[@]}" \
                 "${txn[@]}" || true
-            if total=$(parse_total "$out") && read -r usr sys rss <"$out.time" 2>/dev/null; then
-                # shellcheck disable=SC2086 # word splitting of the parsed fields is intended
-                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$d" "$client" "$run" "$usr" "$sys" "$rss" \
-                    "$(printf '%s\t' $total)" >>"$RESULTS"
-                extra=""
-                if [[ ${BENCH_VERIFY:-0} == 1 ]]; then
-                    extra=" [read_committed: $(verify_committed "$TOPIC") records]"
-                fi
-                log "  duration $d, $client run $run: $(tail -n 1 "$out") [cpu ${usr}u ${sys}s, rss ${rss} KiB]$extra"
-            else
-                printf '%s\t%s\t%s\tFAIL\n' "$d" "$client" "$run" >>"$RESULTS"
-                log "  duration $d, $client run $run FAILED: $(tail -n 3 "$out.err" "$out" 2>/dev/null | tr '\n' ' ')"
+            if record_run "$out" "duration $d, $client run $run" "$d" "$client" "$run" &&
+                [[ ${BENCH_VERIFY:-0} == 1 ]]; then
+                log "  duration $d, $client run $run: read_committed: $(verify_committed "$TOPIC") records"
             fi
         done
     done
