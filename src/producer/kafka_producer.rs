@@ -776,10 +776,8 @@ impl<K, V> KafkaProducer<K, V> {
         }
         // The monotonic clock is read only when the metadata must be registered or waited for.
         let mut started: Option<Instant> = None;
-        let (mut cluster, mut partitions) = self
-            .metadata
-            .topic_for_send(topic, now_ms, || *started.get_or_insert_with(Instant::now));
         let mut start = || *started.get_or_insert_with(Instant::now);
+        let (mut cluster, mut partitions) = self.metadata.topic_for_send(topic, now_ms, &mut start);
         let mut refreshed = false;
         loop {
             if let Some(count) = partitions {

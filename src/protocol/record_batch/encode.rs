@@ -260,15 +260,8 @@ impl RecordBatchBuilder {
         value: Option<&[u8]>,
         headers: &[Header],
     ) -> i32 {
-        if self.compressed_from.is_some() {
-            return -1;
-        }
-        let base = *self.base_timestamp.get_or_insert(timestamp);
-        let offset_delta = self.count;
-        let timestamp_delta = timestamp.wrapping_sub(base);
-        let (body, _) = record_sizes(offset_delta, timestamp_delta, key, value, headers);
-        self.write_record(body, timestamp, timestamp_delta, key, value, headers);
-        offset_delta
+        self.append_sized(timestamp, key, value, headers, false)
+            .map_or(-1, |(offset_delta, _)| offset_delta)
     }
 
     /// [`has_room_for`](Self::has_room_for) and [`append`](Self::append) in one step, sizing
@@ -289,6 +282,19 @@ impl RecordBatchBuilder {
         value: Option<&[u8]>,
         headers: &[Header],
     ) -> Option<(i32, usize)> {
+        self.append_sized(timestamp, key, value, headers, true)
+    }
+
+    /// Sizes the record once and appends it (unless the records are compressed, or
+    /// `check_room` and it does not fit): its offset delta and the bytes it took.
+    fn append_sized(
+        &mut self,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+        check_room: bool,
+    ) -> Option<(i32, usize)> {
         if self.compressed_from.is_some() {
             return None;
         }
@@ -296,7 +302,9 @@ impl RecordBatchBuilder {
         let offset_delta = self.count;
         let timestamp_delta = timestamp.wrapping_sub(base);
         let (body, size) = record_sizes(offset_delta, timestamp_delta, key, value, headers);
-        if self.count > 0 && self.estimated_size_in_bytes().saturating_add(size) > self.write_limit
+        if check_room
+            && self.count > 0
+            && self.estimated_size_in_bytes().saturating_add(size) > self.write_limit
         {
             return None;
         }
