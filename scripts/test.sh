@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine:
-#   cargo fmt --check, cargo clippy -D warnings (also with --features lock-stats), cargo doc -D warnings,
+#   cargo fmt --check, cargo clippy -D warnings (also with --features lock-stats), unsafe code
+#   allowed only in src/producer/callback.rs, cargo doc -D warnings,
 #   the MSRV check (scripts/check-msrv.sh), a real single-node Kafka broker (scripts/kafka.sh),
 #   cargo test --all-targets, cargo test --doc and the lock-stats unit tests.
 #
