@@ -150,6 +150,8 @@ pub struct Cluster {
     unauthorized_topics: HashSet<Arc<str>>,
     internal_topics: HashSet<Arc<str>>,
     is_bootstrap: bool,
+    /// Whether some partition has no leader, or a leader missing from `nodes`.
+    has_leaderless_partitions: bool,
 }
 
 impl Cluster {
@@ -248,7 +250,9 @@ impl Cluster {
         let mut by_topic: HashMap<Arc<str>, Vec<PartitionInfo>> = HashMap::default();
         let mut by_tp = HashMap::default();
         let mut by_node: HashMap<i32, Vec<TopicPartition>> = HashMap::default();
+        let mut has_leaderless_partitions = false;
         for p in partitions {
+            has_leaderless_partitions |= !p.leader.is_some_and(|l| nodes.contains_key(&l));
             let tp = TopicPartition::new(p.topic.clone(), p.partition);
             if let Some(leader) = p.leader {
                 by_node.entry(leader).or_default().push(tp.clone());
@@ -276,6 +280,7 @@ impl Cluster {
             partitions_by_topic,
             available_by_topic,
             partitions_by_node: by_node,
+            has_leaderless_partitions,
             ..Default::default()
         }
     }
@@ -395,6 +400,16 @@ impl Cluster {
             .get(&node)
             .map(|v| &v[..])
             .unwrap_or(&[])
+    }
+
+    /// The brokers that lead at least one partition.
+    pub(crate) fn leaders(&self) -> impl Iterator<Item = i32> + '_ {
+        self.partitions_by_node.keys().copied()
+    }
+
+    /// Whether some partition has no leader, or one that is not among the nodes.
+    pub(crate) fn has_leaderless_partitions(&self) -> bool {
+        self.has_leaderless_partitions
     }
 
     /// Every topic with partitions in this snapshot.

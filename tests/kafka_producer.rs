@@ -524,3 +524,63 @@ fn one_old_broker_does_not_fail_sends_to_the_others() {
     assert!(matches!(stuck.get(), Err(Error::Timeout { .. })));
     p.close();
 }
+
+/// Beyond Java: while every request slot to the leader is taken, callers do not wake the
+/// sender for new batches (the response will). That must never strand a full batch: with
+/// `linger.ms` at ten minutes, every full batch goes out as responses come back (only the
+/// last, open batch waits for `flush`), for the idempotent producer and for acks=1.
+#[test]
+fn full_batches_go_out_as_responses_free_request_slots_without_waiting_for_linger() {
+    for (label, extra) in [
+        ("idempotent", &[][..]),
+        (
+            "acks=1",
+            &[
+                ("acks", "1"),
+                ("enable.idempotence", "false"),
+                ("max.in.flight.requests.per.connection", "2"),
+            ][..],
+        ),
+    ] {
+        let cluster = MockCluster::sink(TOPIC, 1);
+        // Every request answered after 2 ms: the slots stay taken while the caller appends.
+        cluster.push_produce_actions((0..2_000).map(|_| {
+            kafka_producer::mock::Action::Delay(
+                Duration::from_millis(2),
+                Box::new(kafka_producer::mock::Action::Ok),
+            )
+        }));
+        let mut settings = vec![
+            ("linger.ms", "600000"),
+            ("batch.size", "1024"),
+            ("max.in.flight.requests.per.connection", "1"),
+        ];
+        settings.extend_from_slice(extra);
+        let p = producer(&cluster, &settings);
+        let done = Arc::new(AtomicUsize::new(0));
+        let records = 5_000;
+        let value = "v".repeat(90);
+        for _ in 0..records {
+            let done = done.clone();
+            p.send_with_callback(record(&value), move |r| {
+                r.expect("acknowledged");
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        // About 9 records fill a 1 KiB batch: all but the last batch complete without flush.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while done.load(Ordering::SeqCst) < records - 20 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let before_flush = done.load(Ordering::SeqCst);
+        assert!(
+            before_flush >= records - 20,
+            "{label}: only {before_flush} of {records} acknowledged before flush: a full batch \
+             waited for linger.ms"
+        );
+        p.flush().unwrap();
+        assert_eq!(done.load(Ordering::SeqCst), records, "{label}");
+        assert_eq!(cluster.end_offset(TOPIC, 0), records as i64, "{label}");
+        p.close();
+    }
+}

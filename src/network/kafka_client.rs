@@ -15,6 +15,12 @@ pub(crate) trait KafkaClient {
     /// not in backoff (Java `ready`).
     fn ready(&mut self, node: &Node, now: Instant) -> bool;
 
+    /// Whether `node` is connected but can take no request before a network event wakes the
+    /// poll (a response, or the socket turning writable): its in-flight requests are at the
+    /// limit or a write is pending. (Beyond Java: the sender then needs no wake-up for new
+    /// batches of the partitions `node` leads.)
+    fn send_blocked(&self, node: i32) -> bool;
+
     /// How long the sender may sleep on account of `node` (Java `connectionDelay`).
     fn connection_delay(&self, node: i32, now: Instant) -> Duration;
 
@@ -92,6 +98,9 @@ pub(crate) trait KafkaClient {
 impl KafkaClient for NetworkClient {
     fn ready(&mut self, node: &Node, now: Instant) -> bool {
         NetworkClient::ready(self, node, now)
+    }
+    fn send_blocked(&self, node: i32) -> bool {
+        NetworkClient::is_send_blocked(self, node)
     }
     fn connection_delay(&self, node: i32, now: Instant) -> Duration {
         NetworkClient::connection_delay(self, node, now)

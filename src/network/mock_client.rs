@@ -311,6 +311,10 @@ impl KafkaClient for MockClient {
         self.node_in_flight(node.id) < self.max_in_flight
     }
 
+    fn send_blocked(&self, node: i32) -> bool {
+        self.nodes_connected.contains(&node) && self.node_in_flight(node) >= self.max_in_flight
+    }
+
     fn connection_failed(&self, node: i32, now: Instant) -> bool {
         self.failed_connections.get(&node).is_some_and(|t| now < *t)
     }

@@ -698,7 +698,12 @@ impl<K, V> KafkaProducer<K, V> {
                     result.partition,
                 ));
             }
-            if result.batch_is_full || result.new_batch_created {
+            if (result.batch_is_full || result.new_batch_created)
+                && !self.control.sends_blocked.load(Ordering::SeqCst)
+            {
+                // Skipped while the sender could not send the batch before a response wakes
+                // it anyway: it clears `sends_blocked` before it looks at the queues, so a
+                // caller that still sees it set appended before that look.
                 self.wakeup();
             }
             Ok(result.future)

@@ -32,6 +32,15 @@ impl NetworkClient {
         }) && (self.sasl_sessions.is_empty() || !self.reauthentication_due(node, Instant::now()))
     }
 
+    /// Whether `node`'s connection is up but cannot take another request until a network event:
+    /// its `max.in.flight.requests.per.connection` requests are out (a response frees a slot)
+    /// or a write is pending (the socket's writability continues it).
+    pub(crate) fn is_send_blocked(&self, node: i32) -> bool {
+        self.connections.get(&node).is_some_and(|c| {
+            c.state == ConnState::Ready && !c.can_send_more(self.config.max_in_flight)
+        })
+    }
+
     /// Like [`is_ready`](Self::is_ready), and starts connecting when not connected and not in
     /// backoff.
     ///

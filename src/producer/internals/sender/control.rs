@@ -82,6 +82,11 @@ pub(crate) struct SenderControl {
     /// Set by a caller thread that woke the sender, cleared by the sender before it looks for
     /// work: while it is set, further wake-ups (a system call each) are skipped.
     pub wake_pending: AtomicBool,
+    /// Set by the sender before it blocks when every partition leader's connection is up but
+    /// can take no request before a network event (which wakes the poll anyway), cleared by
+    /// the sender before it looks for work: while it is set, a new or full batch needs no
+    /// wake-up, since the sender could not send it sooner.
+    pub sends_blocked: AtomicBool,
     /// State dumps asked by callers.
     pub dump: StateDump,
 }

@@ -179,6 +179,7 @@ impl<C: KafkaClient> Sender<C> {
     pub(crate) fn run_once(&mut self, now: Instant) {
         // Before looking for work: a caller appending from now on wakes the poll again.
         self.control.wake_pending.store(false, Ordering::SeqCst);
+        self.control.sends_blocked.store(false, Ordering::SeqCst);
         if self.control.dump.is_asked() {
             self.control.dump.answer(self.describe_state(now));
         }
@@ -312,7 +313,29 @@ impl<C: KafkaClient> Sender<C> {
                 self.send_produce_request(node, batches, now);
             }
         }
+        if self.sends_blocked_until_network_event(&cluster) {
+            self.control.sends_blocked.store(true, Ordering::SeqCst);
+        }
         poll_timeout
+    }
+
+    /// Whether no batch appended from now on could be sent before a network event ends the
+    /// coming poll: every partition has a leader, and every leader's connection is at its
+    /// in-flight limit (or has a write pending). Then callers need not wake the sender for a
+    /// new or full batch: a response frees the slot, ends the poll, and the next round sees
+    /// the batch. This saves a wake-up (two context switches and a round that finds nothing
+    /// to do) per batch while the broker is the limit. Transactional producers always wake
+    /// the sender: a new partition first needs `AddPartitionsToTxn`, which may go to another
+    /// node.
+    fn sends_blocked_until_network_event(&self, cluster: &crate::cluster::Cluster) -> bool {
+        if cluster.is_bootstrap()
+            || cluster.has_leaderless_partitions()
+            || self.txn.as_ref().is_some_and(|t| t.is_transactional())
+        {
+            return false;
+        }
+        let mut leaders = cluster.leaders().peekable();
+        leaders.peek().is_some() && leaders.all(|node| self.client.send_blocked(node))
     }
 
     /// Fails the queued batches of the partitions `node` leads: the client cannot authenticate
@@ -452,3 +475,6 @@ mod tests_metrics;
 
 #[cfg(test)]
 mod tests_transactional;
+
+#[cfg(test)]
+mod tests_wakeups;

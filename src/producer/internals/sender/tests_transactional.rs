@@ -3478,3 +3478,23 @@ fn receive_failed_batch_twice_with_transactions() {
     x.outcome_of(&a).unwrap();
     x.core().begin_transaction().unwrap();
 }
+
+/// A transactional sender never lets callers skip its wake-up for a new batch: a new partition
+/// first needs an AddPartitionsToTxn, which may go to a coordinator with room.
+#[test]
+fn transactional_sender_never_marks_sends_blocked() {
+    let mut x = Txn::with(
+        Setup {
+            max_in_flight: 1,
+            ..Setup::default()
+        },
+        1,
+    );
+    x.init();
+    let fs = x.begin_with_partitions(&[tp(0)]);
+    x.run_until("the batch is in flight", |x| {
+        x.h.in_flight_batches(&tp(0)) == 1
+    });
+    assert!(!fs[0].is_done());
+    assert!(!x.h.control.sends_blocked.load(Ordering::SeqCst));
+}
