@@ -1131,7 +1131,7 @@ fn main() {
                     .spawn_scoped(scope, move || {
                         let caller = Caller {
                             producer,
-                            topic: &args.topic,
+                            topic: Arc::from(args.topic.as_str()),
                             stats,
                             start_ms,
                             transaction_duration_ms: None,
@@ -1144,7 +1144,7 @@ fn main() {
             .collect();
         let caller = Caller {
             producer: &producer,
-            topic: &args.topic,
+            topic: Arc::from(args.topic.as_str()),
             stats,
             start_ms,
             transaction_duration_ms,
@@ -1190,7 +1190,8 @@ fn main() {
 /// One caller thread's view of the run.
 struct Caller<'a> {
     producer: &'a KafkaProducer<Vec<u8>, Arc<[u8]>>,
-    topic: &'a str,
+    /// Shared by every record, as Java's tool passes one `String` (no copy per record).
+    topic: Arc<str>,
     stats: &'static Mutex<perf::Stats>,
     start_ms: i64,
     /// `Some`: transactions (one caller thread only).
@@ -1214,7 +1215,7 @@ impl Caller<'_> {
                 transaction_start_ms = perf::now_ms();
             }
             let bytes = payload.len() as i32;
-            let record = ProducerRecord::new(self.topic, payload);
+            let record = ProducerRecord::new(self.topic.clone(), payload);
             let send_start_ms = perf::now_ms();
             producer.send_with_callback(record, move |result| match result {
                 Ok(_) => {

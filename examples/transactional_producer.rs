@@ -66,7 +66,7 @@ fn run(args: &Args) -> Result<(), Error> {
         producer.begin_transaction()?;
         for rec in 0..args.records {
             let record = ProducerRecord::with_key_value(
-                &args.topic,
+                args.topic.as_str(),
                 format!("key-{rec}"),
                 format!("txn {txn} record {rec}"),
             );

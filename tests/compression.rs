@@ -68,7 +68,7 @@ fn every_codec_round_trips_through_the_java_consumer() {
         let futures: Vec<_> = sent
             .iter()
             .map(|(k, v, h)| {
-                let mut r = ProducerRecord::new(&topic, v.clone());
+                let mut r = ProducerRecord::new(topic.as_str(), v.clone());
                 r.key = k.clone();
                 r.headers = h.clone();
                 p.send(r)
@@ -120,7 +120,7 @@ fn batches_too_large_for_the_topic_are_split_and_delivered_once_in_order() {
     let futures: Vec<_> = (0..1000)
         .map(|i| {
             p.send(ProducerRecord::new(
-                &topic,
+                topic.as_str(),
                 format!("{i:04}{}", "v".repeat(1020)).into_bytes(),
             ))
         })
@@ -159,9 +159,9 @@ fn a_single_record_too_large_for_the_topic_fails_clearly() {
     let topic = support::unique_topic("toolarge-topic");
     support::create_topic(&topic, 1, 1, &[("max.message.bytes", "2048")]);
     let p = producer(&[]);
-    let small = p.send(ProducerRecord::new(&topic, vec![b'a'; 10]));
+    let small = p.send(ProducerRecord::new(topic.as_str(), vec![b'a'; 10]));
     let err = p
-        .send(ProducerRecord::new(&topic, vec![b'b'; 5000]))
+        .send(ProducerRecord::new(topic.as_str(), vec![b'b'; 5000]))
         .get()
         .unwrap_err();
     let text = err.to_string();
@@ -173,7 +173,7 @@ fn a_single_record_too_large_for_the_topic_fails_clearly() {
     assert_eq!(small.get().unwrap().offset, 0);
     // The producer keeps working.
     assert_eq!(
-        p.send(ProducerRecord::new(&topic, vec![b'c'; 10]))
+        p.send(ProducerRecord::new(topic.as_str(), vec![b'c'; 10]))
             .get()
             .unwrap()
             .offset,

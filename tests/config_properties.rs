@@ -41,7 +41,8 @@ fn send_and_read_back(config: ProducerConfig, prefix: &str, n: usize) {
     let futures: Vec<_> = (0..n)
         .map(|i| {
             producer.send(
-                ProducerRecord::new(&topic, format!("value-{i}")).with_key(format!("key-{i}")),
+                ProducerRecord::new(topic.as_str(), format!("value-{i}"))
+                    .with_key(format!("key-{i}")),
             )
         })
         .collect();

@@ -153,7 +153,7 @@ fn send_keyed(
                     *seq += 1;
                     let (a, f) = (acked.clone(), failures.clone());
                     p.send_with_callback(
-                        ProducerRecord::with_key_value(&topic, key, value),
+                        ProducerRecord::with_key_value(topic.as_str(), key, value),
                         move |r| match r {
                             Ok(_) => {
                                 a.fetch_add(1, Ordering::SeqCst);
@@ -379,7 +379,7 @@ fn whole_cluster_down_shorter_then_longer_than_delivery_timeout() {
             *seq += 1;
             let (o, c) = (ok.clone(), calls.clone());
             p.send_with_callback(
-                ProducerRecord::with_key_value(&topic, key, value),
+                ProducerRecord::with_key_value(topic.as_str(), key, value),
                 move |r| {
                     c.fetch_add(1, Ordering::SeqCst);
                     if r.is_ok() {
@@ -432,7 +432,7 @@ fn whole_cluster_down_shorter_then_longer_than_delivery_timeout() {
     );
     let errors: Arc<Mutex<Vec<Error>>> = Arc::default();
     p.send(ProducerRecord::with_key_value(
-        &topic,
+        topic.as_str(),
         "warm".to_string(),
         "warm:0".to_string(),
     ))
@@ -444,7 +444,7 @@ fn whole_cluster_down_shorter_then_longer_than_delivery_timeout() {
         let (e, c) = (errors.clone(), lost_calls.clone());
         p.send_with_callback(
             ProducerRecord::with_key_value(
-                &topic,
+                topic.as_str(),
                 format!("late{}", i % 10),
                 format!("late{}:{}", i % 10, i / 10),
             ),
@@ -482,7 +482,7 @@ fn whole_cluster_down_shorter_then_longer_than_delivery_timeout() {
     // The producer keeps working once the cluster is back.
     for i in 0..100 {
         p.send(ProducerRecord::with_key_value(
-            &topic,
+            topic.as_str(),
             "after".to_string(),
             format!("after:{i}"),
         ))

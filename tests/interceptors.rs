@@ -208,7 +208,7 @@ fn chain_order_replacement_and_ack_before_callback() {
     );
     let seen = b_seen.lock().clone();
     assert_eq!(seen.len(), 1);
-    assert_eq!(seen[0].topic, "replaced", "b sees a's replacement");
+    assert_eq!(&*seen[0].topic, "replaced", "b sees a's replacement");
     assert_eq!(seen[0].value.as_deref(), Some("HELLO"));
     let stored = cluster.records("replaced", 0);
     assert_eq!(stored.len(), 1);
@@ -635,7 +635,7 @@ fn real_broker_two_interceptors_2000_records() {
         } else {
             format!("{i:05}")
         };
-        let mut record = ProducerRecord::with_key_value(&topic, format!("k{i}"), value);
+        let mut record = ProducerRecord::with_key_value(topic.as_str(), format!("k{i}"), value);
         if i % 250 == 7 {
             bad_partition += 1;
             record = record.with_partition(7);

@@ -62,9 +62,9 @@ fn metrics_of_a_real_run_add_up() {
     let mut futures = Vec::with_capacity(20_000);
     for i in 0..20_000u32 {
         let t = if i % 4 == 0 { &t2 } else { &t1 };
-        futures.push(
-            p.send(ProducerRecord::new(t, vec![b'x'; 100]).with_key(i.to_be_bytes().to_vec())),
-        );
+        futures.push(p.send(
+            ProducerRecord::new(t.as_str(), vec![b'x'; 100]).with_key(i.to_be_bytes().to_vec()),
+        ));
     }
     p.flush().unwrap();
     for f in futures {
@@ -157,7 +157,7 @@ fn metrics_of_a_real_run_add_up() {
     // Errors: a record the topic refuses (MESSAGE_TOO_LARGE, the sender's error count) and
     // one refused before it is buffered (larger than max.request.size, doSend's count).
     let err = p
-        .send(ProducerRecord::new(&small, vec![b'y'; 5000]))
+        .send(ProducerRecord::new(small.as_str(), vec![b'y'; 5000]))
         .get()
         .unwrap_err();
     assert!(err.to_string().contains("MESSAGE_TOO_LARGE"), "{err}");
@@ -166,7 +166,10 @@ fn metrics_of_a_real_run_add_up() {
     assert_eq!(topic(&m, "record-error-total", &small), 1.0);
     assert!(client(&m, "record-error-rate") > 0.0);
     let err = p
-        .send(ProducerRecord::new(&t1, vec![b'z'; 2 * 1024 * 1024]))
+        .send(ProducerRecord::new(
+            t1.as_str(),
+            vec![b'z'; 2 * 1024 * 1024],
+        ))
         .get()
         .unwrap_err();
     assert!(matches!(err, Error::RecordTooLarge { .. }), "{err}");
@@ -211,12 +214,12 @@ fn transactional_calls_record_their_time() {
     }
     p.init_transactions().unwrap();
     p.begin_transaction().unwrap();
-    p.send(ProducerRecord::new(&t, b"v".to_vec()))
+    p.send(ProducerRecord::new(t.as_str(), b"v".to_vec()))
         .get()
         .unwrap();
     p.commit_transaction().unwrap();
     p.begin_transaction().unwrap();
-    p.send(ProducerRecord::new(&t, b"w".to_vec()))
+    p.send(ProducerRecord::new(t.as_str(), b"w".to_vec()))
         .get()
         .unwrap();
     p.abort_transaction().unwrap();
@@ -319,7 +322,7 @@ fn a_reporter_hears_every_metric_and_keeps_live_ones() {
     }
 
     let futures: Vec<_> = (0..N as u32)
-        .map(|i| p.send(ProducerRecord::new(&t, i.to_be_bytes().to_vec())))
+        .map(|i| p.send(ProducerRecord::new(t.as_str(), i.to_be_bytes().to_vec())))
         .collect();
     p.flush().unwrap();
     for f in futures {
@@ -453,7 +456,7 @@ fn a_producer_dropped_in_a_callback_closes_its_reporters() {
     let last = Arc::new(parking_lot::Mutex::new(Some(p.clone())));
     let in_callback = last.clone();
     let (tx, rx) = std::sync::mpsc::channel();
-    let _future = p.send_with_callback(ProducerRecord::new(&t, b"v".to_vec()), move |r| {
+    let _future = p.send_with_callback(ProducerRecord::new(t.as_str(), b"v".to_vec()), move |r| {
         in_callback.lock().take();
         let _ = tx.send(r.is_ok());
     });

@@ -32,7 +32,7 @@ fn sync_sends_get_consecutive_offsets() {
     let mut offsets = Vec::new();
     for i in 0..20 {
         let md = producer
-            .send(ProducerRecord::new(&topic, format!("v{i}")))
+            .send(ProducerRecord::new(topic.as_str(), format!("v{i}")))
             .get()
             .unwrap();
         assert_eq!(&*md.topic, topic.as_str());
@@ -64,7 +64,7 @@ fn async_callbacks_fire_once_with_partition_and_offset() {
     for i in 0..n {
         let c = calls.clone();
         producer.send_with_callback(
-            ProducerRecord::with_key_value(&topic, i, format!("Message_{i}")),
+            ProducerRecord::with_key_value(topic.as_str(), i, format!("Message_{i}")),
             move |r| c.lock().push((i, r)),
         );
     }
@@ -123,7 +123,7 @@ fn four_threads_200k_records_exactly_once() {
                 let mut futures = Vec::with_capacity(per_thread);
                 for i in 0..per_thread {
                     futures.push(p.send(ProducerRecord::with_key_value(
-                        &topic,
+                        topic.as_str(),
                         format!("t{t}-{i}"),
                         format!("value-{t}-{i}"),
                     )));
@@ -168,14 +168,14 @@ fn keyed_partitions_match_the_java_client() {
         let mut futures = Vec::new();
         for i in 0..COUNT {
             futures.push(strings.send(ProducerRecord::with_key_value(
-                &topic,
+                topic.as_str(),
                 format!("key-{i}"),
                 String::new(),
             )));
         }
         for i in 0..COUNT {
             futures.push(ints.send(ProducerRecord::with_key_value(
-                &topic,
+                topic.as_str(),
                 int_key(i),
                 String::new(),
             )));
@@ -199,12 +199,12 @@ fn small_records_with_linger_are_batched() {
     let producer = string_producer(config(&support::bootstrap()).linger(Duration::from_millis(50)));
     // Warm up metadata and the connection first.
     producer
-        .send(ProducerRecord::new(&topic, "warm".to_string()))
+        .send(ProducerRecord::new(topic.as_str(), "warm".to_string()))
         .get()
         .unwrap();
     let before = producer.counters().produce_requests;
     let futures: Vec<_> = (0..10_000)
-        .map(|i| producer.send(ProducerRecord::new(&topic, format!("r{i}"))))
+        .map(|i| producer.send(ProducerRecord::new(topic.as_str(), format!("r{i}"))))
         .collect();
     for f in futures {
         f.get().unwrap();
@@ -224,9 +224,9 @@ fn record_larger_than_max_request_size_fails_alone() {
     let topic = support::unique_topic("toolarge");
     support::create_topic(&topic, 1, 1, &[]);
     let producer = string_producer(config(&support::bootstrap()).max_request_size(10_000));
-    let ok1 = producer.send(ProducerRecord::new(&topic, "small-1".to_string()));
+    let ok1 = producer.send(ProducerRecord::new(topic.as_str(), "small-1".to_string()));
     let start = Instant::now();
-    let big = producer.send(ProducerRecord::new(&topic, "x".repeat(20_000)));
+    let big = producer.send(ProducerRecord::new(topic.as_str(), "x".repeat(20_000)));
     let err = big.get().unwrap_err();
     assert!(start.elapsed() < Duration::from_secs(5), "fails at once");
     match &err {
@@ -236,7 +236,7 @@ fn record_larger_than_max_request_size_fails_alone() {
         }
         other => panic!("unexpected {other}"),
     }
-    let ok2 = producer.send(ProducerRecord::new(&topic, "small-2".to_string()));
+    let ok2 = producer.send(ProducerRecord::new(topic.as_str(), "small-2".to_string()));
     assert_eq!(ok1.get().unwrap().offset, 0);
     assert_eq!(ok2.get().unwrap().offset, 1);
     producer.close();
@@ -248,7 +248,7 @@ fn explicit_partition_out_of_range_is_an_error() {
     support::create_topic(&topic, 2, 1, &[]);
     let producer = string_producer(config(&support::bootstrap()));
     let err = producer
-        .send(ProducerRecord::new(&topic, "v".to_string()).with_partition(5))
+        .send(ProducerRecord::new(topic.as_str(), "v".to_string()).with_partition(5))
         .get()
         .unwrap_err();
     assert_eq!(
@@ -260,19 +260,19 @@ fn explicit_partition_out_of_range_is_an_error() {
         }
     );
     let err = producer
-        .send(ProducerRecord::new(&topic, "v".to_string()).with_partition(-1))
+        .send(ProducerRecord::new(topic.as_str(), "v".to_string()).with_partition(-1))
         .get()
         .unwrap_err();
     assert!(matches!(err, Error::InvalidPartition { partition: -1, .. }));
     // A negative timestamp is refused, as Java does.
     let err = producer
-        .send(ProducerRecord::new(&topic, "v".to_string()).with_timestamp(-5))
+        .send(ProducerRecord::new(topic.as_str(), "v".to_string()).with_timestamp(-5))
         .get()
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRecord(_)), "{err}");
     // A valid one still works.
     let md = producer
-        .send(ProducerRecord::new(&topic, "v".to_string()).with_partition(1))
+        .send(ProducerRecord::new(topic.as_str(), "v".to_string()).with_partition(1))
         .get()
         .unwrap();
     assert_eq!(md.partition, 1);
@@ -290,10 +290,13 @@ fn unknown_topic_without_auto_creation_times_out_naming_the_topic() {
     let called = Arc::new(AtomicUsize::new(0));
     let c = called.clone();
     let err = producer
-        .send_with_callback(ProducerRecord::new(&topic, "v".to_string()), move |r| {
-            assert!(r.is_err());
-            c.fetch_add(1, Ordering::SeqCst);
-        })
+        .send_with_callback(
+            ProducerRecord::new(topic.as_str(), "v".to_string()),
+            move |r| {
+                assert!(r.is_err());
+                c.fetch_add(1, Ordering::SeqCst);
+            },
+        )
         .get()
         .unwrap_err();
     let waited = start.elapsed();
@@ -360,26 +363,29 @@ fn close_delivers_in_flight_records_and_close_zero_fails_them() {
     // Graceful close: everything buffered is delivered, every callback once.
     let producer = string_producer(config(&bootstrap).linger(Duration::from_millis(200)));
     producer
-        .send(ProducerRecord::new(&topic, "warm".to_string()))
+        .send(ProducerRecord::new(topic.as_str(), "warm".to_string()))
         .get()
         .unwrap();
     let ok = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     for i in 0..1000 {
         let (o, f) = (ok.clone(), failed.clone());
-        producer.send_with_callback(ProducerRecord::new(&topic, format!("v{i}")), move |r| {
-            if r.is_ok() {
-                o.fetch_add(1, Ordering::SeqCst)
-            } else {
-                f.fetch_add(1, Ordering::SeqCst)
-            };
-        });
+        producer.send_with_callback(
+            ProducerRecord::new(topic.as_str(), format!("v{i}")),
+            move |r| {
+                if r.is_ok() {
+                    o.fetch_add(1, Ordering::SeqCst)
+                } else {
+                    f.fetch_add(1, Ordering::SeqCst)
+                };
+            },
+        );
     }
     producer.close();
     assert_eq!(ok.load(Ordering::SeqCst), 1000);
     assert_eq!(failed.load(Ordering::SeqCst), 0);
     let after = producer
-        .send(ProducerRecord::new(&topic, "late".to_string()))
+        .send(ProducerRecord::new(topic.as_str(), "late".to_string()))
         .get()
         .unwrap_err();
     assert!(matches!(after, Error::ProducerClosed(_)), "{after}");
@@ -391,7 +397,7 @@ fn close_delivers_in_flight_records_and_close_zero_fails_them() {
             .batch_size(1 << 20),
     );
     producer
-        .send(ProducerRecord::new(&topic, "warm".to_string()))
+        .send(ProducerRecord::new(topic.as_str(), "warm".to_string()))
         .get()
         .unwrap();
     let ok = Arc::new(AtomicUsize::new(0));
@@ -400,7 +406,7 @@ fn close_delivers_in_flight_records_and_close_zero_fails_them() {
     for i in 0..500 {
         let (o, f) = (ok.clone(), failed.clone());
         futures.push(producer.send_with_callback(
-            ProducerRecord::new(&topic, format!("v{i}")),
+            ProducerRecord::new(topic.as_str(), format!("v{i}")),
             move |r| {
                 if r.is_ok() {
                     o.fetch_add(1, Ordering::SeqCst)
@@ -450,7 +456,7 @@ fn acks_zero_completes_with_unknown_offsets() {
     support::create_topic(&topic, 1, 1, &[]);
     let producer = string_producer(config(&support::bootstrap()).acks(kafka_producer::Acks::None));
     let futures: Vec<_> = (0..100)
-        .map(|i| producer.send(ProducerRecord::new(&topic, format!("v{i}"))))
+        .map(|i| producer.send(ProducerRecord::new(topic.as_str(), format!("v{i}"))))
         .collect();
     for f in futures {
         let md = f.get().unwrap();
@@ -471,7 +477,7 @@ fn headers_null_values_and_timestamps_reach_the_java_consumer() {
     let producer = string_producer(config(&support::bootstrap()));
     producer
         .send(
-            ProducerRecord::with_key_value(&topic, "k".to_string(), "v".to_string())
+            ProducerRecord::with_key_value(topic.as_str(), "k".to_string(), "v".to_string())
                 .with_header("a", b"1".to_vec())
                 .with_header("b", b"".to_vec())
                 .with_timestamp(1_600_000_000_123),
@@ -479,7 +485,10 @@ fn headers_null_values_and_timestamps_reach_the_java_consumer() {
         .get()
         .unwrap();
     producer
-        .send(ProducerRecord::tombstone(&topic, "gone".to_string()))
+        .send(ProducerRecord::tombstone(
+            topic.as_str(),
+            "gone".to_string(),
+        ))
         .get()
         .unwrap();
     let r = support::consume(&topic, 2, Duration::from_secs(30));
@@ -532,14 +541,15 @@ fn idempotent_full_speed_on_topics_created_a_moment_ago() {
         let start = Instant::now();
         for _ in 0..RECORDS {
             let (errors, acked) = (errors.clone(), acked.clone());
-            producer.send_with_callback(ProducerRecord::new(&topic, payload.clone()), move |r| {
-                match r {
+            producer.send_with_callback(
+                ProducerRecord::new(topic.as_str(), payload.clone()),
+                move |r| match r {
                     Ok(_) => {
                         acked.fetch_add(1, Ordering::Relaxed);
                     }
                     Err(e) => errors.lock().push(e.to_string()),
-                }
-            });
+                },
+            );
         }
         producer.flush().unwrap();
         let took = start.elapsed();

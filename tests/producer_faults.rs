@@ -76,7 +76,7 @@ fn stopped_broker_bounds_memory_and_times_out_sends() {
         .build()
         .unwrap();
     let p = producer(config);
-    p.send(ProducerRecord::new(&topic, "warm".to_string()))
+    p.send(ProducerRecord::new(topic.as_str(), "warm".to_string()))
         .get()
         .unwrap();
     cluster.kill(1);
@@ -89,7 +89,7 @@ fn stopped_broker_bounds_memory_and_times_out_sends() {
         let c = completed.clone();
         let start = Instant::now();
         let f = p.send_with_callback(
-            ProducerRecord::new(&topic, format!("{i:01024}")),
+            ProducerRecord::new(topic.as_str(), format!("{i:01024}")),
             move |_| {
                 c.fetch_add(1, Ordering::SeqCst);
             },
@@ -139,7 +139,7 @@ fn broker_restarted_mid_stream_all_sends_complete() {
     let p = Arc::new(producer(config));
     let mut futures = Vec::new();
     for i in 0..2000 {
-        futures.push(p.send(ProducerRecord::new(&topic, format!("before-{i}"))));
+        futures.push(p.send(ProducerRecord::new(topic.as_str(), format!("before-{i}"))));
     }
     for f in futures.drain(..) {
         f.get().unwrap();
@@ -151,7 +151,7 @@ fn broker_restarted_mid_stream_all_sends_complete() {
         std::thread::spawn(move || {
             let mut fs = Vec::new();
             for i in 0..3000 {
-                fs.push(p.send(ProducerRecord::new(&topic, format!("during-{i}"))));
+                fs.push(p.send(ProducerRecord::new(topic.as_str(), format!("during-{i}"))));
                 std::thread::sleep(Duration::from_millis(2));
             }
             fs

@@ -69,7 +69,7 @@ fn produce_on_every_listener_and_mechanism_read_back_by_java() {
         let futures: Vec<_> = (0..per_setup)
             .map(|i| {
                 p.send(ProducerRecord::with_key_value(
-                    &topic,
+                    topic.as_str(),
                     format!("{name}-{i}"),
                     format!("{name}:{i}"),
                 ))
@@ -199,7 +199,7 @@ fn a_certificate_for_another_host_is_an_error_naming_the_host() {
         "badhost",
         &[("ssl.endpoint.identification.algorithm", "")],
     ));
-    p.send(ProducerRecord::new(&topic, "v".to_string()))
+    p.send(ProducerRecord::new(topic.as_str(), "v".to_string()))
         .get()
         .unwrap();
     p.close();
@@ -277,7 +277,7 @@ fn reauthentication_during_a_60s_idempotent_run_keeps_every_record_exactly_once(
             let failed = failed.clone();
             let value = format!("{n:010}");
             p.send_with_callback(
-                ProducerRecord::new(&topic, value.clone()),
+                ProducerRecord::new(topic.as_str(), value.clone()),
                 move |r: Result<kafka_producer::RecordMetadata, Error>| {
                     if let Err(e) = r {
                         failed.lock().push(format!("{value}: {e}"));
@@ -398,7 +398,7 @@ fn no_password_key_or_token_appears_in_debug_display_or_logs() {
         let c = config(&env, name, &[]);
         shown.push_str(&format!("{c}\n{c:?}\n"));
         let p = producer(c);
-        p.send(ProducerRecord::new(&topic, name.to_string()))
+        p.send(ProducerRecord::new(topic.as_str(), name.to_string()))
             .get()
             .unwrap();
         shown.push_str(&p.debug_state());
@@ -467,7 +467,7 @@ fn oauthbearer_with_a_token_provider_given_in_code() {
         .unwrap()
         .with_sasl_oauthbearer_token_provider(provider.clone());
     let p = producer(c);
-    p.send(ProducerRecord::new(&topic, "v".to_string()))
+    p.send(ProducerRecord::new(topic.as_str(), "v".to_string()))
         .get()
         .unwrap();
     p.close();
@@ -581,7 +581,7 @@ fn oauthbearer_with_an_oidc_token_endpoint_client_credentials() {
         &[("sasl.oauthbearer.token.endpoint.url", &url)],
     ));
     for i in 0..20 {
-        p.send(ProducerRecord::new(&topic, format!("oidc-{i}")))
+        p.send(ProducerRecord::new(topic.as_str(), format!("oidc-{i}")))
             .get()
             .unwrap_or_else(|e| panic!("send {i}: {e:?}"));
     }

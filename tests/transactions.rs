@@ -181,7 +181,7 @@ fn committed_and_aborted(transaction_version: &str) {
             let f = failures.clone();
             let committing = txn % 2 == 0;
             drop(producer.send_with_callback(
-                ProducerRecord::with_key_value(&topic, key, value(txn, rec)),
+                ProducerRecord::with_key_value(topic.as_str(), key, value(txn, rec)),
                 move |r| {
                     if let (true, Err(e)) = (committing, r) {
                         f.lock().push((txn, e));
@@ -302,7 +302,7 @@ fn second_producer_fences_the_first() {
     a.begin_transaction().expect("A: begin_transaction");
     for i in 0..20 {
         drop(a.send(ProducerRecord::with_key_value(
-            &topic,
+            topic.as_str(),
             format!("k{i}"),
             format!("A-{i}"),
         )));
@@ -325,7 +325,7 @@ fn second_producer_fences_the_first() {
     let t0 = Instant::now();
     let send = a
         .send(ProducerRecord::with_key_value(
-            &topic,
+            topic.as_str(),
             "k".into(),
             "A-late".into(),
         ))
@@ -351,7 +351,7 @@ fn second_producer_fences_the_first() {
     b.begin_transaction().expect("B: begin_transaction");
     for i in 0..10 {
         drop(b.send(ProducerRecord::with_key_value(
-            &topic,
+            topic.as_str(),
             format!("k{i}"),
             format!("B-{i}"),
         )));
@@ -388,7 +388,7 @@ fn transaction_timeout_aborts_and_is_reported() {
     producer.begin_transaction().expect("begin_transaction");
     for i in 0..10 {
         drop(producer.send(ProducerRecord::with_key_value(
-            &topic,
+            topic.as_str(),
             format!("k{i}"),
             format!("v{i}"),
         )));
@@ -464,7 +464,7 @@ fn offsets_visible_only_after_commit() {
     // 1. aborted: no offsets.
     producer.begin_transaction().unwrap();
     drop(producer.send(ProducerRecord::with_key_value(
-        &output,
+        output.as_str(),
         "k".into(),
         "aborted-1".into(),
     )));
@@ -482,7 +482,7 @@ fn offsets_visible_only_after_commit() {
     // 2. committed: exactly those sent.
     producer.begin_transaction().unwrap();
     drop(producer.send(ProducerRecord::with_key_value(
-        &output,
+        output.as_str(),
         "k".into(),
         "committed-2".into(),
     )));
@@ -503,7 +503,7 @@ fn offsets_visible_only_after_commit() {
         .send_offsets_to_transaction(&offsets(&[(0, 99), (2, 99)]), &meta)
         .expect("send_offsets_to_transaction");
     drop(producer.send(ProducerRecord::with_key_value(
-        &output,
+        output.as_str(),
         "k".into(),
         "aborted-3".into(),
     )));
@@ -642,7 +642,7 @@ fn coordinator_kills_never_tear_a_transaction() {
                 let f = failures.clone();
                 drop(producer.send_with_callback(
                     ProducerRecord::with_key_value(
-                        &topic,
+                        topic.as_str(),
                         keys[rec % keys.len()].clone(),
                         value(txn, rec),
                     ),
@@ -809,7 +809,11 @@ fn send_outside_a_transaction_fails() {
     let producer = txn_producer(&bs, &unique_id("outside"), &[]);
     let send = |v: &str| {
         producer
-            .send(ProducerRecord::with_key_value(&topic, "k".into(), v.into()))
+            .send(ProducerRecord::with_key_value(
+                topic.as_str(),
+                "k".into(),
+                v.into(),
+            ))
             .get_timeout(Duration::from_secs(5))
     };
     let t0 = Instant::now();
@@ -850,7 +854,7 @@ fn empty_transaction_commits() {
         .expect("abort of an empty transaction");
     producer.begin_transaction().expect("begin_transaction");
     drop(producer.send(ProducerRecord::with_key_value(
-        &topic,
+        topic.as_str(),
         "k".into(),
         "after".into(),
     )));

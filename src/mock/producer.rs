@@ -334,7 +334,7 @@ impl<K, V> MockProducer<K, V> {
                 _ => 0,
             }
         });
-        let tp = TopicPartition::new(record.topic.as_str(), partition);
+        let tp = TopicPartition::new(record.topic.clone(), partition);
         let info = RecordInfo {
             relative_offset: 0,
             timestamp: record.timestamp.unwrap_or_else(now_ms),

@@ -694,7 +694,7 @@ impl<K, V> KafkaProducer<K, V> {
             // last transaction were all complete before its EndTxn, which waits for the gate).
             if let (Some(t), true) = (&self.transactional, result.new_batch_created) {
                 t.lock().maybe_add_partition(&TopicPartition::new(
-                    record.topic.as_str(),
+                    record.topic.clone(),
                     result.partition,
                 ));
             }
@@ -745,7 +745,7 @@ impl<K, V> KafkaProducer<K, V> {
             if let Some(p) = custom.partition(&record.topic, key, value, cluster) {
                 if p < 0 || p as usize >= count {
                     return Err(Error::InvalidPartition {
-                        topic: record.topic.clone(),
+                        topic: record.topic.to_string(),
                         partition: p,
                         partitions: count,
                     });

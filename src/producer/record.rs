@@ -23,12 +23,19 @@ pub type Headers = Vec<Header>;
 ///     .with_timestamp(1_700_000_000_000);
 /// assert_eq!(r.partition, Some(3));
 /// assert_eq!(r.key, Some(42));
+///
+/// // Many records to one topic: share the name instead of copying it per record.
+/// let topic: std::sync::Arc<str> = "orders".into();
+/// let records: Vec<ProducerRecord<(), String>> =
+///     (0..3).map(|i| ProducerRecord::new(topic.clone(), format!("order-{i}"))).collect();
+/// assert_eq!(&*records[2].topic, "orders");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ProducerRecord<K, V> {
-    /// Topic to send to.
-    pub topic: String,
+    /// Topic to send to. Shared, not copied: a caller sending many records to one topic
+    /// clones one `Arc<str>` (a reference count) instead of allocating a `String` per record.
+    pub topic: Arc<str>,
     /// Partition; `None` lets the partitioner choose.
     pub partition: Option<i32>,
     /// Key; `None` is a null key.
@@ -43,7 +50,7 @@ pub struct ProducerRecord<K, V> {
 
 impl<K, V> ProducerRecord<K, V> {
     /// A record with a value and no key.
-    pub fn new(topic: impl Into<String>, value: V) -> Self {
+    pub fn new(topic: impl Into<Arc<str>>, value: V) -> Self {
         ProducerRecord {
             topic: topic.into(),
             partition: None,
@@ -55,12 +62,12 @@ impl<K, V> ProducerRecord<K, V> {
     }
 
     /// A record with a key and a value.
-    pub fn with_key_value(topic: impl Into<String>, key: K, value: V) -> Self {
+    pub fn with_key_value(topic: impl Into<Arc<str>>, key: K, value: V) -> Self {
         Self::new(topic, value).with_key(key)
     }
 
     /// A record with a null value (a tombstone).
-    pub fn tombstone(topic: impl Into<String>, key: K) -> Self {
+    pub fn tombstone(topic: impl Into<Arc<str>>, key: K) -> Self {
         ProducerRecord {
             topic: topic.into(),
             partition: None,
