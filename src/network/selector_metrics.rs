@@ -8,7 +8,7 @@
 
 use crate::metrics::stats::{Stat, TimeUnit};
 use crate::metrics::{MetricName, Metrics, Sensor};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -293,7 +293,7 @@ impl SelectorMetrics {
             select_time,
             io_time,
             connection_count,
-            nodes: HashMap::new(),
+            nodes: HashMap::default(),
         }
     }
 

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::metadata::Metadata;
 use crate::protocol::ApiKey;
 use mio::{Events, Poll, Token, Waker};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -145,11 +145,11 @@ impl NetworkClient {
             poll,
             events: Events::with_capacity(256),
             waker,
-            connections: HashMap::new(),
-            sasl_sessions: HashMap::new(),
-            tokens: HashMap::new(),
+            connections: HashMap::default(),
+            sasl_sessions: HashMap::default(),
+            tokens: HashMap::default(),
             next_token: 0,
-            nodes: HashMap::new(),
+            nodes: HashMap::default(),
             correlation_id: 0,
             metadata,
             metadata_in_flight: None,

@@ -4,7 +4,7 @@
 use crate::cluster::Cluster;
 use crate::producer::internals::batch::ProducerBatch;
 use crate::producer::internals::transaction_manager::TransactionManager;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::Instant;
 
 use super::{RecordAccumulator, retry_backoff};
@@ -26,7 +26,7 @@ impl RecordAccumulator {
         guarantee_order: bool,
         mut txn: Option<&mut TransactionManager>,
     ) -> HashMap<i32, Vec<ProducerBatch>> {
-        let mut out = HashMap::new();
+        let mut out = HashMap::default();
         for &node in nodes {
             let batches = self.drain_node(
                 cluster,

@@ -16,8 +16,9 @@ use crate::protocol::record_batch::Compression;
 use crate::time::Time;
 use parking_lot::{Mutex, RwLock};
 use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -171,13 +172,13 @@ impl RecordAccumulator {
             time,
             pool,
             topics: RwLock::new(FxHashMap::default()),
-            incomplete: Mutex::new(HashMap::new()),
+            incomplete: Mutex::new(HashMap::default()),
             flushes_in_progress: AtomicUsize::new(0),
             transaction_completing: AtomicBool::new(false),
             closed: AtomicBool::new(false),
-            muted: Mutex::new(HashSet::new()),
-            drain_index: Mutex::new(HashMap::new()),
-            node_stats: Mutex::new(HashMap::new()),
+            muted: Mutex::new(HashSet::default()),
+            drain_index: Mutex::new(HashMap::default()),
+            node_stats: Mutex::new(HashMap::default()),
             ratio_estimator: CompressionRatioEstimator::new(),
             id: NEXT_ACCUMULATOR_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }

@@ -348,7 +348,7 @@ fn next_ready_check_delay() {
         a.append(&tp2(), VALUE);
     }
     let r = a.accum.ready(&a.cluster, a.now());
-    assert_eq!(r.ready_nodes, HashSet::from([NODE1]));
+    assert_eq!(r.ready_nodes, HashSet::from_iter([NODE1]));
     assert!(r.next_ready_check_delay <= Duration::from_millis(linger));
 }
 
@@ -545,7 +545,7 @@ fn muted_partitions() {
     let a = accum(1024 + RECORD_BATCH_OVERHEAD, 10 * 1024, 10);
     a.append(&tp1(), VALUE);
     a.time.sleep_ms(10);
-    let nodes: HashSet<i32> = HashSet::from([NODE1]);
+    let nodes: HashSet<i32> = HashSet::from_iter([NODE1]);
     let drained = a
         .accum
         .drain(&a.cluster, &nodes, usize::MAX, a.now(), true, None);

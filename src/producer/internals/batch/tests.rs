@@ -271,7 +271,6 @@ fn a_batch_dropped_before_completion_fails_its_records_and_does_not_block_flush(
     use crate::cluster::{Cluster, Node, PartitionInfo};
     use crate::producer::internals::accumulator::RecordAccumulator;
     use crate::producer::internals::buffer_pool::BufferPool;
-    use std::collections::HashSet;
     let acc = RecordAccumulator::new(
         crate::producer::internals::accumulator::tests::config(1024, 0),
         Arc::new(BufferPool::new(1 << 20, 1024)),
@@ -314,7 +313,7 @@ fn a_batch_dropped_before_completion_fails_its_records_and_does_not_block_flush(
         .unwrap();
     let drained = acc.drain(
         &cluster,
-        &HashSet::from([0]),
+        &[0].into_iter().collect(),
         1 << 20,
         Instant::now(),
         false,

@@ -13,7 +13,7 @@ use crate::producer::internals::accumulator::RecordAccumulator;
 use crate::producer::internals::batch::ProducerBatch;
 use crate::producer::internals::transaction_manager::TransactionManager;
 use crate::time::Time;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -84,7 +84,7 @@ impl<C: KafkaClient> Sender<C> {
             metadata,
             config,
             control,
-            in_flight: HashMap::new(),
+            in_flight: HashMap::default(),
             metrics: SenderMetrics::default(),
             txn,
             init_request: None,

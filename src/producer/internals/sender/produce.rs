@@ -16,7 +16,7 @@ use crate::protocol::messages::{
 };
 use crate::protocol::record_batch::Compression;
 use crate::protocol::{ApiKey, ErrorCode, Reader};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -137,7 +137,7 @@ impl<C: KafkaClient> Sender<C> {
         }
         // Group by topic, keeping drain order.
         let mut order: Vec<std::sync::Arc<str>> = Vec::new();
-        let mut by_topic: HashMap<std::sync::Arc<str>, Vec<usize>> = HashMap::new();
+        let mut by_topic: HashMap<std::sync::Arc<str>, Vec<usize>> = HashMap::default();
         for (i, b) in batches.iter().enumerate() {
             let t = b.topic_partition().topic.clone();
             by_topic
@@ -309,7 +309,7 @@ impl<C: KafkaClient> Sender<C> {
                     std::time::Duration::from_millis(parsed.throttle_time_ms.max(0) as u64),
                     now,
                 );
-                let mut results: HashMap<TopicPartition, _> = HashMap::new();
+                let mut results: HashMap<TopicPartition, _> = HashMap::default();
                 for t in &parsed.responses {
                     for p in &t.partitions {
                         results.insert(TopicPartition::new(t.name.as_str(), p.index), p);

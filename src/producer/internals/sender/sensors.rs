@@ -11,7 +11,7 @@ use crate::metrics::Sensor;
 use crate::metrics::stats::Stat;
 use crate::producer::internals::batch::ProducerBatch;
 use crate::producer::internals::sender_metrics_registry::{self as r, SenderMetricsRegistry};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -127,8 +127,8 @@ impl SenderSensors {
             record_size,
             batch_split,
             produce_throttle_time,
-            topics: HashMap::new(),
-            nodes: HashMap::new(),
+            topics: HashMap::default(),
+            nodes: HashMap::default(),
             in_flight,
         }
     }

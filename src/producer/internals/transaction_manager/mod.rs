@@ -15,7 +15,8 @@ use crate::cluster::TopicPartition;
 use crate::error::Error;
 use crate::protocol::ErrorCode;
 use crate::protocol::record_batch::{NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 use transactional::Transactional;
 
@@ -191,10 +192,10 @@ impl TransactionManager {
         TransactionManager {
             producer: ProducerIdAndEpoch::NONE,
             init: InitState::Needed,
-            partitions: HashMap::new(),
+            partitions: HashMap::default(),
             epoch_bump_required: false,
             partitions_to_rewrite: HashSet::new(),
-            unresolved: HashMap::new(),
+            unresolved: HashMap::default(),
             fatal: None,
             next_batch_id: 1,
             transactional: None,
