@@ -619,6 +619,19 @@ mod tests {
         }
     }
 
+    /// A connection (token 1) to a loopback listener, and the listener's end of it.
+    fn connected_to_a_loopback_peer(
+        poll: &mut Poll,
+        now: Instant,
+    ) -> (Connection, std::net::TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut conn =
+            Connection::connect(1, addr, Token(1), poll.registry(), -1, -1, None, now).unwrap();
+        wait_connected(poll, &mut conn).unwrap();
+        (conn, listener.accept().unwrap().0)
+    }
+
     /// Waits for a readable event of `conn`'s token.
     fn wait_readable(poll: &mut Poll, token: Token) -> bool {
         let mut events = Events::with_capacity(8);
@@ -639,13 +652,8 @@ mod tests {
     #[test]
     fn a_short_read_ends_the_loop_and_the_rest_of_a_frame_raises_a_new_event() {
         let mut poll = Poll::new().unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
         let now = Instant::now();
-        let mut conn =
-            Connection::connect(1, addr, Token(1), poll.registry(), -1, -1, None, now).unwrap();
-        wait_connected(&mut poll, &mut conn).unwrap();
-        let (mut server, _) = listener.accept().unwrap();
+        let (mut conn, mut server) = connected_to_a_loopback_peer(&mut poll, now);
         conn.enqueue(
             OutboundRequest {
                 api: ApiKey::Metadata,
@@ -671,13 +679,8 @@ mod tests {
     #[test]
     fn a_large_announced_frame_allocates_only_as_its_bytes_arrive() {
         let mut poll = Poll::new().unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
         let now = Instant::now();
-        let mut conn =
-            Connection::connect(1, addr, Token(1), poll.registry(), -1, -1, None, now).unwrap();
-        wait_connected(&mut poll, &mut conn).unwrap();
-        let (mut server, _) = listener.accept().unwrap();
+        let (mut conn, mut server) = connected_to_a_loopback_peer(&mut poll, now);
         // A frame header announcing 100 MiB, then 100 bytes of it.
         server
             .write_all(&(MAX_RESPONSE_SIZE as i32).to_be_bytes())

@@ -10,19 +10,27 @@ fn sends_blocked(h: &Harness) -> bool {
     h.control.sends_blocked.load(Ordering::SeqCst)
 }
 
+/// A sender with at most `max_in_flight` requests per connection and `nodes` brokers, after
+/// `prepare`, that has sent one request: a batch of partition 0 (led by node 0).
+fn one_request_out(max_in_flight: usize, nodes: i32, prepare: impl FnOnce(&Harness)) -> Harness {
+    let mut h = Harness::new(Setup {
+        max_in_flight,
+        nodes,
+        ..Setup::default()
+    });
+    prepare(&h);
+    h.append(&tp(0));
+    h.run_once();
+    assert_eq!(h.client().in_flight_len(), 1);
+    h
+}
+
 /// The only leader's connection takes one request; while it is out, a new batch could not be
 /// sent sooner than the response, so callers need not wake the sender. Once the response is in,
 /// the next round clears the flag before it looks at the queues.
 #[test]
 fn set_while_the_only_leader_is_at_its_in_flight_limit() {
-    let mut h = Harness::new(Setup {
-        max_in_flight: 1,
-        ..Setup::default()
-    });
-    assert!(!sends_blocked(&h), "nothing sent yet");
-    let f = h.append(&tp(0));
-    h.run_once();
-    assert_eq!(h.client().in_flight_len(), 1);
+    let mut h = one_request_out(1, 1, |h| assert!(!sends_blocked(h), "nothing sent yet"));
     assert!(sends_blocked(&h), "the one request slot is taken");
 
     // A batch appended while the flag is set (its caller skipped the wake-up) is sent by the
@@ -30,7 +38,7 @@ fn set_while_the_only_leader_is_at_its_in_flight_limit() {
     let g = h.append(&tp(1));
     h.respond(produce_response(&tp(0), 0, ErrorCode::NONE));
     h.run_once(); // receives the response
-    assert!(f.is_done());
+    assert_eq!(h.in_flight_batches(&tp(0)), 0);
     h.run_once(); // sends the batch of tp(1)
     assert_eq!(h.client().in_flight_len(), 1);
     assert_eq!(h.in_flight_batches(&tp(1)), 1);
@@ -48,13 +56,7 @@ fn set_while_the_only_leader_is_at_its_in_flight_limit() {
 /// Below the limit a new batch can go at once: callers wake the sender.
 #[test]
 fn not_set_below_the_in_flight_limit() {
-    let mut h = Harness::new(Setup {
-        max_in_flight: 2,
-        ..Setup::default()
-    });
-    h.append(&tp(0));
-    h.run_once();
-    assert_eq!(h.client().in_flight_len(), 1);
+    let h = one_request_out(2, 1, |_| {});
     assert!(!sends_blocked(&h));
 }
 
@@ -62,14 +64,7 @@ fn not_set_below_the_in_flight_limit() {
 /// needs the sender at once.
 #[test]
 fn not_set_while_another_leader_has_room() {
-    let mut h = Harness::new(Setup {
-        max_in_flight: 1,
-        nodes: 2,
-        ..Setup::default()
-    });
-    h.append(&tp(0)); // led by node 0
-    h.run_once();
-    assert_eq!(h.client().in_flight_len(), 1);
+    let mut h = one_request_out(1, 2, |_| {});
     assert!(
         !sends_blocked(&h),
         "node 1 could take a batch of partition 1"
@@ -84,16 +79,11 @@ fn not_set_while_another_leader_has_room() {
 /// A partition without a leader needs the sender to ask for metadata when a batch arrives.
 #[test]
 fn not_set_while_a_partition_has_no_leader() {
-    let mut h = Harness::new(Setup {
-        max_in_flight: 1,
-        ..Setup::default()
+    let h = one_request_out(1, 1, |h| {
+        let mut update = super::tests::metadata_update(1, 2);
+        update.topics[0].partitions[1].leader_id = -1;
+        h.metadata.update(&update, h.time.now());
     });
-    let mut update = super::tests::metadata_update(1, 2);
-    update.topics[0].partitions[1].leader_id = -1;
-    h.metadata.update(&update, h.time.now());
-    h.append(&tp(0));
-    h.run_once();
-    assert_eq!(h.client().in_flight_len(), 1);
     assert!(!sends_blocked(&h));
 }
 
