@@ -377,7 +377,6 @@ impl Connection {
         let mut out = Vec::new();
         self.bytes_read = 0;
         loop {
-            let room = self.read_buf.spare().len();
             match self.transport.read(self.read_buf.spare()) {
                 Ok(0) => {
                     let result =
@@ -394,12 +393,6 @@ impl Connection {
                     self.last_activity = now;
                     if let Err(e) = self.extract_frames(&mut out) {
                         return (out, Err(e));
-                    }
-                    // A plaintext socket that filled less than the room it was given had
-                    // nothing more: the read that would return `WouldBlock` is skipped (as
-                    // tokio does on epoll; data arriving later raises a new edge).
-                    if n < room && self.transport.short_read_drains() {
-                        break;
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -646,9 +639,8 @@ mod tests {
         false
     }
 
-    /// A read that fills less than its room ends the read loop without the read that would
-    /// return `WouldBlock`; the rest of the frame, arriving later, raises a new edge-triggered
-    /// event, so nothing is left unread.
+    /// A frame split in two: the first part completes nothing, the rest raises a new
+    /// edge-triggered event and completes the frame, so nothing is left unread.
     #[test]
     fn a_short_read_ends_the_loop_and_the_rest_of_a_frame_raises_a_new_event() {
         let mut poll = Poll::new().unwrap();
@@ -674,6 +666,41 @@ mod tests {
             assert_eq!(frames.len(), usize::from(complete));
         }
         assert!(conn.read_buf.filled().is_empty());
+    }
+
+    /// The broker's last response and its close (FIN) can come with one readiness event: the
+    /// read must go on past the response to the end of stream, or no later event reports the
+    /// close and the requests in flight wait for `request.timeout.ms` (found in review of a
+    /// read loop that stopped at the first short read).
+    #[test]
+    fn a_close_arriving_with_the_last_response_is_seen_at_once() {
+        let mut poll = Poll::new().unwrap();
+        let now = Instant::now();
+        let (mut conn, mut server) = connected_to_a_loopback_peer(&mut poll, now);
+        for id in [1, 2] {
+            conn.enqueue(
+                OutboundRequest {
+                    api: ApiKey::Metadata,
+                    version: 12,
+                    correlation_id: id,
+                    expect_response: true,
+                    chunks: Vec::new(),
+                },
+                now,
+            );
+        }
+        let mut frame = 8i32.to_be_bytes().to_vec();
+        frame.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0]);
+        server.write_all(&frame).unwrap();
+        drop(server);
+        std::thread::sleep(Duration::from_millis(100)); // the FIN is in the socket too
+        assert!(wait_readable(&mut poll, Token(1)), "no readable event");
+        let (frames, result) = conn.read(Instant::now());
+        assert_eq!(frames.len(), 1);
+        assert!(
+            matches!(&result, Err(ReadError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof),
+            "{result:?}"
+        );
     }
 
     #[test]

@@ -120,13 +120,6 @@ impl TransportLayer {
         matches!(self, TransportLayer::Ssl(t) if t.post_handshake)
     }
 
-    /// Whether a read that returned fewer bytes than asked for emptied the socket, so that
-    /// the next read would only return `WouldBlock`: true for a plain TCP socket under
-    /// edge-triggered readiness; not for TLS, whose records may be half read.
-    pub(crate) fn short_read_drains(&self) -> bool {
-        matches!(self, TransportLayer::Plaintext(_))
-    }
-
     /// Reads like a socket: `Ok(0)` at end of stream, `WouldBlock` when nothing is left.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {

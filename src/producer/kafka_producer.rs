@@ -1188,7 +1188,7 @@ fn serialization_error(what: &str, e: Error) -> Error {
 }
 
 #[cfg(test)]
-mod close_tests {
+mod wakeup_tests {
     use super::*;
     use crate::mock::MockCluster;
     use crate::producer::serializer::StringSerializer;
@@ -1222,5 +1222,50 @@ mod close_tests {
             "close() took {:?}",
             start.elapsed()
         );
+    }
+
+    /// A caller that opens a new batch skips the sender's wake-up while the sender marked
+    /// `sends_blocked`, and wakes it otherwise. Whether the sender ran a round is read off a
+    /// state dump asked without a wake-up: the sender answers it at the start of its next round.
+    #[test]
+    fn a_new_batch_skips_the_wake_up_only_while_sends_are_blocked() {
+        let cluster = MockCluster::new(1);
+        cluster.create_topic("t", 2);
+        let config = ProducerConfig::builder()
+            .bootstrap_servers(cluster.bootstrap_servers())
+            .linger(Duration::from_secs(600))
+            .build()
+            .unwrap();
+        let producer: KafkaProducer<String, String> =
+            KafkaProducer::new(config, StringSerializer, StringSerializer).unwrap();
+        let first = producer.send(ProducerRecord::new("t", "v".to_string()).with_partition(0));
+        producer.flush().unwrap();
+        first.get_timeout(Duration::from_secs(20)).unwrap();
+        // The sender idles in its poll (nothing queued, nothing in flight).
+        std::thread::sleep(Duration::from_millis(300));
+        let control = &producer.control;
+        control.sends_blocked.store(true, Ordering::SeqCst);
+        control.dump.ask();
+        let blocked = producer.send(ProducerRecord::new("t", "a".to_string()).with_partition(0));
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            control.dump.is_asked(),
+            "the sender was woken while sends were blocked"
+        );
+        control.sends_blocked.store(false, Ordering::SeqCst);
+        let free = producer.send(ProducerRecord::new("t", "b".to_string()).with_partition(1));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while control.dump.is_asked() {
+            assert!(
+                Instant::now() < deadline,
+                "the sender was not woken for a new batch"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        producer.flush().unwrap();
+        for f in [blocked, free] {
+            f.get_timeout(Duration::from_secs(20)).unwrap();
+        }
+        producer.close();
     }
 }
