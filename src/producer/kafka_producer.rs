@@ -1193,27 +1193,37 @@ mod wakeup_tests {
     use crate::mock::MockCluster;
     use crate::producer::serializer::StringSerializer;
 
+    /// A producer on a one-broker `MockCluster` whose topic "t" has `partitions`, with
+    /// `linger`, once a first record (partition 0, flushed) is acknowledged and the sender has
+    /// settled into its idle poll (nothing queued, nothing in flight).
+    fn idle_producer(
+        partitions: usize,
+        linger: Duration,
+    ) -> (MockCluster, KafkaProducer<String, String>) {
+        let cluster = MockCluster::new(1);
+        cluster.create_topic("t", partitions);
+        let config = ProducerConfig::builder()
+            .bootstrap_servers(cluster.bootstrap_servers())
+            .linger(linger)
+            .build()
+            .unwrap();
+        let producer: KafkaProducer<String, String> =
+            KafkaProducer::new(config, StringSerializer, StringSerializer).unwrap();
+        let first = producer.send(ProducerRecord::new("t", "v".to_string()).with_partition(0));
+        producer.flush().unwrap();
+        first.get_timeout(Duration::from_secs(20)).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        (cluster, producer)
+    }
+
     /// `close()` wakes the sender even when a wake-up is still marked pending: the flag stays
     /// set from an append whose eventfd write a past round already consumed until the next
     /// round starts, and the sender reads `running` only between rounds. A `close()` that
     /// trusted the flag waited for the idle sender's poll to time out (found in review).
     #[test]
     fn close_wakes_the_sender_even_with_a_wake_up_marked_pending() {
-        let cluster = MockCluster::new(1);
-        cluster.create_topic("t", 1);
-        let config = ProducerConfig::builder()
-            .bootstrap_servers(cluster.bootstrap_servers())
-            .build()
-            .unwrap();
-        let producer: KafkaProducer<String, String> =
-            KafkaProducer::new(config, StringSerializer, StringSerializer).unwrap();
-        producer
-            .send(ProducerRecord::new("t", "v".to_string()))
-            .get()
-            .unwrap();
-        // Let the sender settle into its idle poll, then leave the flag as a consumed
-        // wake-up leaves it.
-        std::thread::sleep(Duration::from_millis(300));
+        let (_cluster, producer) = idle_producer(1, Duration::from_millis(5));
+        // Leave the flag as a consumed wake-up leaves it.
         producer.control.wake_pending.store(true, Ordering::SeqCst);
         let start = Instant::now();
         producer.close();
@@ -1229,20 +1239,7 @@ mod wakeup_tests {
     /// state dump asked without a wake-up: the sender answers it at the start of its next round.
     #[test]
     fn a_new_batch_skips_the_wake_up_only_while_sends_are_blocked() {
-        let cluster = MockCluster::new(1);
-        cluster.create_topic("t", 2);
-        let config = ProducerConfig::builder()
-            .bootstrap_servers(cluster.bootstrap_servers())
-            .linger(Duration::from_secs(600))
-            .build()
-            .unwrap();
-        let producer: KafkaProducer<String, String> =
-            KafkaProducer::new(config, StringSerializer, StringSerializer).unwrap();
-        let first = producer.send(ProducerRecord::new("t", "v".to_string()).with_partition(0));
-        producer.flush().unwrap();
-        first.get_timeout(Duration::from_secs(20)).unwrap();
-        // The sender idles in its poll (nothing queued, nothing in flight).
-        std::thread::sleep(Duration::from_millis(300));
+        let (_cluster, producer) = idle_producer(2, Duration::from_secs(600));
         let control = &producer.control;
         control.sends_blocked.store(true, Ordering::SeqCst);
         control.dump.ask();
