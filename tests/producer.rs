@@ -5,8 +5,8 @@ mod support;
 
 use kafka_producer::producer::serializer::{IntegerSerializer, StringSerializer};
 use kafka_producer::{
-    Error, KafkaProducer, ProducerConfig, ProducerConfigBuilder, ProducerRecord, RecordMetadata,
-    TimeoutKind,
+    Error, KafkaProducer, ProducerConfig, ProducerConfigBuilder, ProducerRecord, RecordFuture,
+    RecordMetadata, TimeoutKind,
 };
 use parking_lot::Mutex;
 use std::collections::{HashMap, HashSet};
@@ -355,6 +355,27 @@ fn invalid_configs_are_refused_with_the_key() {
     assert!(err.to_string().contains("linger.ms"), "{err}");
 }
 
+/// Sends records "v0", "v1", ... to `topic`, each callback counting into (acknowledged,
+/// failed); returns the two counters and the records' futures.
+fn send_counting(
+    producer: &KafkaProducer<String, String>,
+    topic: &str,
+    records: usize,
+) -> (Arc<AtomicUsize>, Arc<AtomicUsize>, Vec<RecordFuture>) {
+    let ok = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let futures = (0..records)
+        .map(|i| {
+            let (o, f) = (ok.clone(), failed.clone());
+            producer.send_with_callback(ProducerRecord::new(topic, format!("v{i}")), move |r| {
+                let counter = if r.is_ok() { o } else { f };
+                counter.fetch_add(1, Ordering::SeqCst);
+            })
+        })
+        .collect();
+    (ok, failed, futures)
+}
+
 #[test]
 fn close_delivers_in_flight_records_and_close_zero_fails_them() {
     let bootstrap = support::bootstrap();
@@ -366,21 +387,7 @@ fn close_delivers_in_flight_records_and_close_zero_fails_them() {
         .send(ProducerRecord::new(topic.as_str(), "warm".to_string()))
         .get()
         .unwrap();
-    let ok = Arc::new(AtomicUsize::new(0));
-    let failed = Arc::new(AtomicUsize::new(0));
-    for i in 0..1000 {
-        let (o, f) = (ok.clone(), failed.clone());
-        producer.send_with_callback(
-            ProducerRecord::new(topic.as_str(), format!("v{i}")),
-            move |r| {
-                if r.is_ok() {
-                    o.fetch_add(1, Ordering::SeqCst)
-                } else {
-                    f.fetch_add(1, Ordering::SeqCst)
-                };
-            },
-        );
-    }
+    let (ok, failed, _) = send_counting(&producer, &topic, 1000);
     producer.close();
     assert_eq!(ok.load(Ordering::SeqCst), 1000);
     assert_eq!(failed.load(Ordering::SeqCst), 0);
@@ -400,22 +407,7 @@ fn close_delivers_in_flight_records_and_close_zero_fails_them() {
         .send(ProducerRecord::new(topic.as_str(), "warm".to_string()))
         .get()
         .unwrap();
-    let ok = Arc::new(AtomicUsize::new(0));
-    let failed = Arc::new(AtomicUsize::new(0));
-    let mut futures = Vec::new();
-    for i in 0..500 {
-        let (o, f) = (ok.clone(), failed.clone());
-        futures.push(producer.send_with_callback(
-            ProducerRecord::new(topic.as_str(), format!("v{i}")),
-            move |r| {
-                if r.is_ok() {
-                    o.fetch_add(1, Ordering::SeqCst)
-                } else {
-                    f.fetch_add(1, Ordering::SeqCst)
-                };
-            },
-        ));
-    }
+    let (ok, failed, futures) = send_counting(&producer, &topic, 500);
     let start = Instant::now();
     producer.close_timeout(Duration::ZERO);
     assert!(start.elapsed() < Duration::from_secs(5));
