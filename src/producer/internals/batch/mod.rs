@@ -16,11 +16,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-struct Thunk {
-    info: RecordInfo,
-    callback: Option<Callback>,
-}
-
 static NEXT_BATCH_ID: AtomicU64 = AtomicU64::new(1);
 
 thread_local! {
@@ -69,7 +64,12 @@ pub struct ProducerBatch {
     uncompressed_limit: usize,
     compression: BatchCompression,
     result: Arc<BatchResult>,
-    thunks: Vec<Thunk>,
+    /// What each record's future and callback report, by offset in the batch.
+    infos: Vec<RecordInfo>,
+    /// Each record's callback, by offset in the batch (a separate vector from `infos`: pushing
+    /// one 64-byte struct made of the info's fields and the callback went through a temporary
+    /// on the stack whose wide reloads of narrow stores stalled every append).
+    callbacks: Vec<Option<Callback>>,
     created: Instant,
     last_attempt: Instant,
     attempts: u32,
@@ -137,7 +137,8 @@ impl ProducerBatch {
             uncompressed_limit: buffer_size,
             compression,
             result,
-            thunks: Vec::new(),
+            infos: Vec::new(),
+            callbacks: Vec::new(),
             created: now,
             last_attempt: now,
             attempts: 0,
@@ -192,21 +193,23 @@ impl ProducerBatch {
             key_size: key.map_or(-1, |k| k.len() as i32),
             value_size: value.map_or(-1, |v| v.len() as i32),
         };
-        if self.thunks.is_empty() {
-            // Room for up to 32 records of this size at once (the vector then doubles), not
+        if self.infos.is_empty() {
+            // Room for up to 32 records of this size at once (the vectors then double), not
             // 4: fewer regrowths, and little memory outside buffer.memory for batches that stay
             // small.
             let expected = self.builder.write_limit() / written.max(1);
-            self.thunks.reserve(expected.clamp(1, 32));
+            self.infos.reserve(expected.clamp(1, 32));
+            self.callbacks.reserve(expected.clamp(1, 32));
         }
-        self.thunks.push(Thunk { info, callback });
+        self.infos.push(info);
+        self.callbacks.push(callback);
         // linger.ms counts from the batch's creation (or its last retry), not from this append.
         Ok(RecordFuture::pending(self.result.clone(), info))
     }
 
     /// Records in the batch.
     pub fn record_count(&self) -> usize {
-        self.thunks.len()
+        self.infos.len()
     }
 
     /// Bytes of the batch (header included): exact once closed; while open, with compression,
@@ -424,11 +427,11 @@ impl ProducerBatch {
             Ok(_) => None,
         };
         with_completing_partition(self.tp.partition, || {
-            for t in self.thunks.iter_mut() {
-                if let Some(cb) = t.callback.take() {
+            for (info, callback) in self.infos.iter().zip(self.callbacks.iter_mut()) {
+                if let Some(cb) = callback.take() {
                     let r = match (&outcome, &record_errors) {
-                        (Ok(o), _) => Ok(t.info.metadata(&self.tp, o)),
-                        (Err(_), Some(re)) => Err(re.error_for(t.info.relative_offset)),
+                        (Ok(o), _) => Ok(info.metadata(&self.tp, o)),
+                        (Err(_), Some(re)) => Err(re.error_for(info.relative_offset)),
                         (Err(e), None) => Err(e.clone()),
                     };
                     run_callback(cb, r);
@@ -457,13 +460,13 @@ impl ProducerBatch {
         };
         let decoded = crate::protocol::record_batch::RecordBatch::decode_all(&bytes)
             .map_err(|e| Error::Internal(format!("cannot decode the batch to split: {e}")))?;
-        let mut records = Vec::with_capacity(self.thunks.len());
+        let mut records = Vec::with_capacity(self.infos.len());
         for b in &decoded {
             for r in &b.records {
                 records.push((b.timestamp_of(r), r));
             }
         }
-        if records.len() != self.thunks.len() {
+        if records.len() != self.infos.len() {
             return Err(Error::Internal("the batch to split lost records".into()));
         }
         let compression = BatchCompression {
@@ -472,9 +475,9 @@ impl ProducerBatch {
         };
         let mut out: Vec<ProducerBatch> = Vec::new();
         let mut targets = Vec::with_capacity(records.len());
-        for ((timestamp, r), thunk) in records.into_iter().zip(self.thunks.iter_mut()) {
+        for ((timestamp, r), slot) in records.into_iter().zip(self.callbacks.iter_mut()) {
             let (key, value) = (r.key.as_deref(), r.value.as_deref());
-            let mut callback = thunk.callback.take();
+            let mut callback = slot.take();
             loop {
                 if let Some(b) = out.last_mut() {
                     let offset = b.record_count() as i32;

@@ -324,10 +324,15 @@ impl BuiltInPartitioner {
             self.is_current(partition_info),
             "update_partition_info with a sticky partition info that is not the current one"
         );
+        // A load and a store, not Java's `addAndGet`: every call for the current partition is
+        // made under that partition's queue lock (the protocol above), which orders them, and the
+        // reset before a switch is published to the next holder by the exchange below. A
+        // read-modify-write per record cost as much as the queue lock's own atomics.
         let produced_bytes = self
             .produced_bytes
-            .fetch_add(appended_bytes, Ordering::Relaxed)
+            .load(Ordering::Relaxed)
             .saturating_add(appended_bytes);
+        self.produced_bytes.store(produced_bytes, Ordering::Relaxed);
 
         // We're trying to switch partition once we produce stickyBatchSize bytes to a partition,
         // but doing so may hinder batching because the switch may happen while the batch isn't
