@@ -42,6 +42,9 @@
 //!   producer has one transaction at a time). `bench-compare/java/SharedProducerPerf.java` does
 //!   the same with Java's `KafkaProducer` (`scripts/bench-threads.sh` runs both).
 //!
+//! - `--no-client`: no client at all: the same loop with each record's callback body run at
+//!   once, to measure what the tool itself costs per record (in every client's figure).
+//!
 //! With `--sink` the CPU time of every thread is printed to stderr at the end (caller threads
 //! other than the main one as `perf-caller-K`, measured when they finish sending).
 //!
@@ -943,7 +946,7 @@ pub mod perf {
 
 const PROG: &str = "producer-performance";
 
-const EXTRA_FLAGS: [perf::ExtraFlag; 4] = [
+const EXTRA_FLAGS: [perf::ExtraFlag; 5] = [
     perf::ExtraFlag {
         name: "sink",
         takes_value: false,
@@ -964,6 +967,12 @@ const EXTRA_FLAGS: [perf::ExtraFlag; 4] = [
         takes_value: true,
         help: "send from this many threads sharing one producer, --num-records split among \
                them, --throughput the total rate (default: 1)",
+    },
+    perf::ExtraFlag {
+        name: "no-client",
+        takes_value: false,
+        help: "no client: the tool's own work per record alone (payload, record, clock reads, \
+               statistics, its callback run at once)",
     },
 ];
 
@@ -1060,6 +1069,10 @@ fn main() {
     };
     if threads > 1 && transaction_duration_ms.is_some() {
         fail("--threads above 1 cannot run transactions (a producer has one at a time)");
+    }
+    if args.extra("no-client").is_some() {
+        tool_only(payloads, &args);
+        return;
     }
     // Runs until the end of `main`.
     let mut _sink_cluster = None;
@@ -1185,6 +1198,39 @@ fn main() {
     }
     #[cfg(feature = "lock-stats")]
     print_lock_stats(args.num_records);
+}
+
+/// `--no-client`: the send loop of [`Caller::send_records`] and the body of its callback, run
+/// at once, with no client: the per-record work every client's figure includes (the payload,
+/// the record with its shared topic and payload, two clock reads, the statistics), whatever the
+/// client. Prints the summary line, and the CPU time per million records on stderr.
+fn tool_only(mut payloads: perf::Payloads, args: &perf::Args) {
+    let stats = perf::shared_stats(args.num_records);
+    let topic: Arc<str> = Arc::from(args.topic.as_str());
+    let start_ms = perf::now_ms();
+    let mut throttler = perf::Throttler::new(args.throughput, start_ms);
+    for i in 0..args.num_records {
+        let payload = payloads.next(i);
+        let bytes = payload.len() as i32;
+        let record: ProducerRecord<Vec<u8>, Arc<[u8]>> =
+            ProducerRecord::new(topic.clone(), payload);
+        let send_start_ms = perf::now_ms();
+        drop(std::hint::black_box(record));
+        let now = perf::now_ms();
+        stats
+            .lock()
+            .expect("stats")
+            .record((now - send_start_ms) as i32, bytes, now);
+        if throttler.should_throttle(i, send_start_ms) {
+            throttler.throttle();
+        }
+    }
+    stats.lock().expect("stats").print_total();
+    let cpu: f64 = perf::thread_cpu_times().iter().map(|(_, s)| s).sum();
+    eprintln!(
+        "tool only: {cpu:.3} CPU-s, {:.3} CPU-s per million records",
+        cpu * 1e6 / args.num_records.max(1) as f64
+    );
 }
 
 /// One caller thread's view of the run.

@@ -25,7 +25,9 @@
 # made on first use), saved as $BENCH_PLOT and referenced from the report. The plot can be redrawn
 # from the raw rows stored in BENCHMARKS.md without a run: scripts/bench-plot.py BENCHMARKS.md.
 #
-# Extra runs: "sink" (ours against an in-process broker that answers at once: the client alone,
+# Extra runs: "tool" (producer_perf --no-client for each workload and payload mode: the tool's own
+# work per record, the same loop with no client, which every client's CPU includes; the report
+# then also gives ours and librdkafka net of it), "sink" (ours against an in-process broker that answers at once: the client alone,
 # the sink's threads on the other CPU) and "overload" (ours with buffer.memory=32 MiB while the
 # broker is paused: peak RSS must stay within buffer.memory + 16 MiB).
 #
@@ -41,7 +43,7 @@
 #   BENCH_SCALE      multiplies every record count (default 1; 0.1 for a smoke run)
 #   BENCH_RUNS       runs per (workload, payload mode, client), default 3
 #   BENCH_CLIENTS    default "java rdkafka ours"
-#   BENCH_EXTRAS     default "sink overload"; "" for none
+#   BENCH_EXTRAS     default "tool sink overload"; "" for none
 #   BENCH_PARTITIONS partitions per topic, default 1
 #   BENCH_OUT        Markdown output, default BENCHMARKS.md (only the part between the
 #                    bench-compare markers is replaced when they exist); "-" for stdout only
@@ -62,7 +64,7 @@ KAFKA_SH="$SCRIPT_DIR/kafka.sh"
 RUNS=${BENCH_RUNS:-3}
 SCALE=${BENCH_SCALE:-1}
 CLIENTS=${BENCH_CLIENTS:-java rdkafka ours}
-EXTRAS=${BENCH_EXTRAS-sink overload}
+EXTRAS=${BENCH_EXTRAS-tool sink overload}
 PARTITIONS=${BENCH_PARTITIONS:-1}
 PAYLOADS=${BENCH_PAYLOAD:-fixed refill}
 OUT=${BENCH_OUT:-$REPO_DIR/BENCHMARKS.md}
@@ -129,6 +131,8 @@ fi
 mkdir -p "$WORK"
 RESULTS="$WORK/results.tsv"
 EXTRA_RESULTS="$WORK/extras.md"
+TOOL_RESULTS="$WORK/tool.tsv"
+: >"$TOOL_RESULTS"
 : >"$RESULTS"
 : >"$EXTRA_RESULTS"
 BROKER_DIR="$WORK/kafka"
@@ -215,6 +219,21 @@ while IFS=: read -r name size records acks batch linger codec rate extra; do
                 record "$mode" "$name" "$client" "$run" "$out"
             done
         done
+        if [[ " $EXTRAS " == *" tool "* ]]; then
+            # The tool alone (no client, no broker): the same records, clock reads and statistics.
+            for run in $(seq 1 "$RUNS"); do
+                out="$WORK/tool.$mode.$name.$run.out"
+                if "$GNU_TIME" -f "%U %S %M" -o "$out.time" taskset -c "$CLIENT_CPU" "$OURS" --no-client \
+                    --topic tool --num-records "$records" "${PAYLOAD_ARGS[@]}" --throughput "$rate" \
+                    --producer-props bootstrap.servers=127.0.0.1:9 >"$out" 2>"$out.err"; then
+                    read -r usr sys _ <"$out.time"
+                    awk -v m="$mode" -v w="$name" -v r="$run" -v u="$usr" -v s="$sys" -v n="$records" \
+                        'BEGIN { printf "%s\t%s\t%s\t%.4f\n", m, w, r, (u + s) * 1e6 / n }' >>"$TOOL_RESULTS"
+                else
+                    log "  tool-only run $run FAILED: $(tail -n 3 "$out.err")"
+                fi
+            done
+        fi
     done
 done <<<"$WORKLOADS"
 stop_broker
@@ -408,6 +427,33 @@ report() {
                 for (j = 1; j <= nc; j++) { c = cl[j]; line = line " " ratio(med(r, c, "rate"), med(f, c, "rate")) " |" }
                 print line }
             print "" }' "$RESULTS"
+    if [[ -s $TOOL_RESULTS ]]; then
+        printf '### Net of the tool'"'"'s own work
+
+'
+        printf 'Every client runs the same send loop (`examples/producer_perf.rs`; `rdkafka_perf` includes it): per record a payload, two clock reads and the statistics, as Java'"'"'s ProducerPerformance. '
+        printf '`producer_perf --no-client` runs that loop alone, each callback body at once, with no client (median of %s runs). ' "$RUNS"
+        printf 'Subtracted from the CPU figures above, what is left is the client'"'"'s own CPU per record.
+
+'
+        printf '| payload | workload | tool alone: CPU s / M | ours − tool | librdkafka − tool | Java − tool | net CPU vs librdkafka | net CPU vs Java |
+'
+        printf '|---|---|---:|---:|---:|---:|---:|---:|
+'
+        awk -F '\t' "$AWK_MEDIAN_RATIO"'
+            function net(x, t) { return (x == "" || t == "") ? "" : x - t }
+            function fmt(x) { return x == "" ? "–" : sprintf("%.2f", x) }
+            FNR == NR { w = $1 SUBSEP $2; if (!(w in seen)) { seen[w] = 1; order[++no] = w }
+                n = ++cnt[w, "tool"]; val[w, "tool", n, "cpu"] = $4; next }
+            $1 != "fixed" && $1 != "refill" { $0 = "refill" FS $0 }
+            $3 == "skipped" || $5 == "FAIL" { next }
+            { w = $1 SUBSEP $2; n = ++cnt[w, $3]; val[w, $3, n, "cpu"] = ($5 + $6) * 1e6 / $8 }
+            END { for (i = 1; i <= no; i++) { w = order[i]; split(w, p, SUBSEP); t = med(w, "tool", "cpu")
+                    o = net(med(w, "ours", "cpu"), t); r = net(med(w, "rdkafka", "cpu"), t); j = net(med(w, "java", "cpu"), t)
+                    printf "| %s | %s | %.3f | %s | %s | %s | %s | %s |\n", p[1], p[2], t, fmt(o), fmt(r), fmt(j), ratio(o, r), ratio(o, j) } }' \
+            "$TOOL_RESULTS" "$RESULTS"
+        printf '\n'
+    fi
     cat "$EXTRA_RESULTS"
     printf '<details><summary>Raw rows (payload mode, workload, client, run, user s, sys s, max RSS KiB, records, records/s, MB/s, avg, max, p50, p95, p99, p99.9 ms)</summary>\n\n```\n'
     cat "$RESULTS"
