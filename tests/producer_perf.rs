@@ -213,3 +213,31 @@ fn threads_with_the_sink() {
         .expect("running producer_perf");
     assert!(!out.status.success());
 }
+
+/// `--no-client`: the send loop alone, with no producer and no broker (nothing listens on the
+/// given address): every record counted in the summary, the tool's CPU per million records on
+/// stderr.
+#[test]
+fn no_client_runs_the_tools_loop_alone() {
+    let (summary, stderr) = run_ok(
+        Command::new(support::example_binary("producer_perf"))
+            .args([
+                "--topic",
+                "t",
+                "--num-records",
+                "20000",
+                "--record-size",
+                "10",
+            ])
+            .args(["--throughput", "-1", "--no-client"])
+            .args(["--producer-props", "bootstrap.servers=127.0.0.1:9"]),
+    );
+    assert!(
+        summary.starts_with("20000 records sent, ") && summary.ends_with(" 99.9th."),
+        "{summary}"
+    );
+    assert!(
+        stderr.contains("tool only: ") && stderr.contains(" CPU-s per million records"),
+        "{stderr}"
+    );
+}
