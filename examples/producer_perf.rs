@@ -42,8 +42,9 @@
 //!   producer has one transaction at a time). `bench-compare/java/SharedProducerPerf.java` does
 //!   the same with Java's `KafkaProducer` (`scripts/bench-threads.sh` runs both).
 //!
-//! - `--no-client`: no client at all: the same loop with each record's callback body run at
-//!   once, to measure what the tool itself costs per record (in every client's figure).
+//! - `--no-client`: no client at all: the part of the loop this tool and `rdkafka_perf` share,
+//!   each callback body run at once, to measure what the tool itself costs per record (in both
+//!   clients' figures). `--threads`, `--sink` and transactions do not apply.
 //!
 //! With `--sink` the CPU time of every thread is printed to stderr at the end (caller threads
 //! other than the main one as `perf-caller-K`, measured when they finish sending).
@@ -1200,22 +1201,20 @@ fn main() {
     print_lock_stats(args.num_records);
 }
 
-/// `--no-client`: the send loop of [`Caller::send_records`] and the body of its callback, run
-/// at once, with no client: the per-record work every client's figure includes (the payload,
-/// the record with its shared topic and payload, two clock reads, the statistics), whatever the
-/// client. Prints the summary line, and the CPU time per million records on stderr.
+/// `--no-client`: what the send loops of [`Caller::send_records`] and of `rdkafka_perf` share,
+/// with the body of the callback run at once and no client: the per-record work both clients'
+/// figures include (the payload, two clock reads, the statistics). No record is built (ours
+/// builds a `ProducerRecord`, `rdkafka_perf` a borrowing `BaseRecord`). Prints the summary line,
+/// and the CPU time per million records on stderr.
 fn tool_only(mut payloads: perf::Payloads, args: &perf::Args) {
     let stats = perf::shared_stats(args.num_records);
-    let topic: Arc<str> = Arc::from(args.topic.as_str());
     let start_ms = perf::now_ms();
     let mut throttler = perf::Throttler::new(args.throughput, start_ms);
     for i in 0..args.num_records {
         let payload = payloads.next(i);
         let bytes = payload.len() as i32;
-        let record: ProducerRecord<Vec<u8>, Arc<[u8]>> =
-            ProducerRecord::new(topic.clone(), payload);
         let send_start_ms = perf::now_ms();
-        drop(std::hint::black_box(record));
+        drop(std::hint::black_box(payload));
         let now = perf::now_ms();
         stats
             .lock()

@@ -25,9 +25,9 @@
 # made on first use), saved as $BENCH_PLOT and referenced from the report. The plot can be redrawn
 # from the raw rows stored in BENCHMARKS.md without a run: scripts/bench-plot.py BENCHMARKS.md.
 #
-# Extra runs: "tool" (producer_perf --no-client for each workload and payload mode: the tool's own
-# work per record, the same loop with no client, which every client's CPU includes; the report
-# then also gives ours and librdkafka net of it), "sink" (ours against an in-process broker that answers at once: the client alone,
+# Extra runs: "tool" (producer_perf --no-client for each workload and payload mode: the part of
+# the send loop that ours and rdkafka_perf share, alone, with no client; the report then also
+# gives both net of it), "sink" (ours against an in-process broker that answers at once: the client alone,
 # the sink's threads on the other CPU) and "overload" (ours with buffer.memory=32 MiB while the
 # broker is paused: peak RSS must stay within buffer.memory + 16 MiB).
 #
@@ -222,7 +222,7 @@ while IFS=: read -r name size records acks batch linger codec rate extra; do
         if [[ " $EXTRAS " == *" tool "* ]]; then
             # The tool alone (no client, no broker): the same records, clock reads and statistics.
             for run in $(seq 1 "$RUNS"); do
-                out="$WORK/tool.$mode.$name.$run.out"
+                out="$WORK/tool.$mode.${name//\//_}.$run.out"
                 if "$GNU_TIME" -f "%U %S %M" -o "$out.time" taskset -c "$CLIENT_CPU" "$OURS" --no-client \
                     --topic tool --num-records "$records" "${PAYLOAD_ARGS[@]}" --throughput "$rate" \
                     --producer-props bootstrap.servers=127.0.0.1:9 >"$out" 2>"$out.err"; then
@@ -428,18 +428,13 @@ report() {
                 print line }
             print "" }' "$RESULTS"
     if [[ -s $TOOL_RESULTS ]]; then
-        printf '### Net of the tool'"'"'s own work
-
-'
-        printf 'Every client runs the same send loop (`examples/producer_perf.rs`; `rdkafka_perf` includes it): per record a payload, two clock reads and the statistics, as Java'"'"'s ProducerPerformance. '
-        printf '`producer_perf --no-client` runs that loop alone, each callback body at once, with no client (median of %s runs). ' "$RUNS"
-        printf 'Subtracted from the CPU figures above, what is left is the client'"'"'s own CPU per record.
-
-'
-        printf '| payload | workload | tool alone: CPU s / M | ours − tool | librdkafka − tool | Java − tool | net CPU vs librdkafka | net CPU vs Java |
-'
-        printf '|---|---|---:|---:|---:|---:|---:|---:|
-'
+        printf '### Net of the tool'"'"'s own work\n\n'
+        printf 'Ours and librdkafka run the same send loop (`examples/producer_perf.rs`; `rdkafka_perf` includes it): per record a payload, two clock reads and the statistics, as Java'"'"'s ProducerPerformance. '
+        printf '`producer_perf --no-client` runs the part of it both share alone (no record, each callback body at once, no client; median of %s runs). ' "$RUNS"
+        printf 'Subtracted from the CPU figures above, what is left is the client'"'"'s own CPU per record (ours keeps the cost of building its `ProducerRecord` in it). '
+        printf 'Java runs its own tool, so it has no column here.\n\n'
+        printf '| payload | workload | tool alone: CPU s / M | ours − tool | librdkafka − tool | net CPU vs librdkafka |\n'
+        printf '|---|---|---:|---:|---:|---:|\n'
         awk -F '\t' "$AWK_MEDIAN_RATIO"'
             function net(x, t) { return (x == "" || t == "") ? "" : x - t }
             function fmt(x) { return x == "" ? "–" : sprintf("%.2f", x) }
@@ -449,8 +444,8 @@ report() {
             $3 == "skipped" || $5 == "FAIL" { next }
             { w = $1 SUBSEP $2; n = ++cnt[w, $3]; val[w, $3, n, "cpu"] = ($5 + $6) * 1e6 / $8 }
             END { for (i = 1; i <= no; i++) { w = order[i]; split(w, p, SUBSEP); t = med(w, "tool", "cpu")
-                    o = net(med(w, "ours", "cpu"), t); r = net(med(w, "rdkafka", "cpu"), t); j = net(med(w, "java", "cpu"), t)
-                    printf "| %s | %s | %.3f | %s | %s | %s | %s | %s |\n", p[1], p[2], t, fmt(o), fmt(r), fmt(j), ratio(o, r), ratio(o, j) } }' \
+                    o = net(med(w, "ours", "cpu"), t); r = net(med(w, "rdkafka", "cpu"), t)
+                    printf "| %s | %s | %.3f | %s | %s | %s |\n", p[1], p[2], t, fmt(o), fmt(r), ratio(o, r) } }' \
             "$TOOL_RESULTS" "$RESULTS"
         printf '\n'
     fi

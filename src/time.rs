@@ -21,7 +21,13 @@ pub(crate) fn wall_clock_ms() -> i64 {
     // arithmetic: `SystemTime::now().duration_since(UNIX_EPOCH)` costs a normalising
     // subtraction and a 128-bit conversion more, per record.
     let t = rustix::time::clock_gettime(rustix::time::ClockId::Realtime);
-    (t.tv_sec.saturating_mul(1000) + t.tv_nsec / 1_000_000).max(0)
+    // `tv_nsec` is a C `long` on some 32-bit libc targets.
+    #[allow(clippy::useless_conversion)]
+    let nanos = i64::from(t.tv_nsec);
+    t.tv_sec
+        .saturating_mul(1000)
+        .saturating_add(nanos / 1_000_000)
+        .max(0)
 }
 
 /// The wall clock in milliseconds since the Unix epoch (see the Unix version).
@@ -123,14 +129,19 @@ mod tests {
         let ms = |t: std::time::SystemTime| {
             t.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
         };
-        for _ in 0..1000 {
+        let mut checked = 0;
+        while checked < 1000 {
             let before = ms(std::time::SystemTime::now());
             let now = wall_clock_ms();
             let after = ms(std::time::SystemTime::now());
+            if after < before {
+                continue; // the clock was set back meanwhile
+            }
             assert!(
                 before <= now && now <= after,
                 "{before} <= {now} <= {after}"
             );
+            checked += 1;
         }
     }
 }
