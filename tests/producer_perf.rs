@@ -176,26 +176,30 @@ fn threads_share_one_producer() {
     assert_eq!(offsets.iter().map(|(_, o)| o).sum::<i64>(), N);
 }
 
+/// A run of 20,000 records of 10 B, unthrottled, with `extra` flags, against no broker
+/// (nothing listens on the bootstrap address): for `--sink` and `--no-client`.
+fn offline_run(extra: &[&str]) -> Command {
+    let mut c = Command::new(support::example_binary("producer_perf"));
+    c.args([
+        "--topic",
+        "t",
+        "--num-records",
+        "20000",
+        "--record-size",
+        "10",
+    ])
+    .args(["--throughput", "-1"])
+    .args(extra)
+    .args(["--producer-props", "bootstrap.servers=127.0.0.1:9"]);
+    c
+}
+
 /// `--threads 3 --sink`: the client-only run counts every record, lists the CPU time of the
 /// extra caller threads, and refuses a bad count; transactions need one thread.
 #[test]
 fn threads_with_the_sink() {
-    let perf = support::example_binary("producer_perf");
-    let base = |threads: &str| {
-        let mut c = Command::new(&perf);
-        c.args([
-            "--topic",
-            "t",
-            "--num-records",
-            "20000",
-            "--record-size",
-            "10",
-        ])
-        .args(["--throughput", "-1", "--sink", "--sink-partitions", "2"])
-        .args(["--threads", threads])
-        .args(["--producer-props", "bootstrap.servers=127.0.0.1:9"]);
-        c
-    };
+    let base =
+        |threads: &str| offline_run(&["--sink", "--sink-partitions", "2", "--threads", threads]);
     let (summary, stderr) = run_ok(&mut base("3"));
     assert!(summary.starts_with("20000 records sent, "), "{summary}");
     assert!(
@@ -219,19 +223,7 @@ fn threads_with_the_sink() {
 /// stderr.
 #[test]
 fn no_client_runs_the_tools_loop_alone() {
-    let (summary, stderr) = run_ok(
-        Command::new(support::example_binary("producer_perf"))
-            .args([
-                "--topic",
-                "t",
-                "--num-records",
-                "20000",
-                "--record-size",
-                "10",
-            ])
-            .args(["--throughput", "-1", "--no-client"])
-            .args(["--producer-props", "bootstrap.servers=127.0.0.1:9"]),
-    );
+    let (summary, stderr) = run_ok(&mut offline_run(&["--no-client"]));
     assert!(
         summary.starts_with("20000 records sent, ") && summary.ends_with(" 99.9th."),
         "{summary}"
