@@ -745,6 +745,17 @@ pub mod perf {
             .collect()
     }
 
+    /// The body of a record's callback once it is acknowledged (Java's `PerfCallback`): its
+    /// latency from `send_start_ms` to now, and its bytes, into the shared statistics.
+    #[inline]
+    pub fn record_acked(stats: &Mutex<Stats>, send_start_ms: i64, bytes: i32) {
+        let now = now_ms();
+        stats
+            .lock()
+            .expect("stats")
+            .record((now - send_start_ms) as i32, bytes, now);
+    }
+
     /// The shared statistics: callbacks lock it (on the client's I/O thread, as in Java), the
     /// main thread prints the total. Leaked, so that callbacks capture a plain reference.
     pub fn shared_stats(num_records: i64) -> &'static Mutex<Stats> {
@@ -972,8 +983,8 @@ const EXTRA_FLAGS: [perf::ExtraFlag; 5] = [
     perf::ExtraFlag {
         name: "no-client",
         takes_value: false,
-        help: "no client: the tool's own work per record alone (payload, record, clock reads, \
-               statistics, its callback run at once)",
+        help: "no client: the tool's own work per record alone (payload, clock reads, \
+               statistics, the callback body run at once)",
     },
 ];
 
@@ -1215,11 +1226,7 @@ fn tool_only(mut payloads: perf::Payloads, args: &perf::Args) {
         let bytes = payload.len() as i32;
         let send_start_ms = perf::now_ms();
         drop(std::hint::black_box(payload));
-        let now = perf::now_ms();
-        stats
-            .lock()
-            .expect("stats")
-            .record((now - send_start_ms) as i32, bytes, now);
+        perf::record_acked(stats, send_start_ms, bytes);
         if throttler.should_throttle(i, send_start_ms) {
             throttler.throttle();
         }
@@ -1263,13 +1270,7 @@ impl Caller<'_> {
             let record = ProducerRecord::new(self.topic.clone(), payload);
             let send_start_ms = perf::now_ms();
             producer.send_with_callback(record, move |result| match result {
-                Ok(_) => {
-                    let now = perf::now_ms();
-                    stats
-                        .lock()
-                        .expect("stats")
-                        .record((now - send_start_ms) as i32, bytes, now);
-                }
+                Ok(_) => perf::record_acked(stats, send_start_ms, bytes),
                 Err(e) => eprintln!("{e}"),
             });
             current_transaction_size += 1;

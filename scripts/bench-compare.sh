@@ -220,7 +220,7 @@ while IFS=: read -r name size records acks batch linger codec rate extra; do
             done
         done
         if [[ " $EXTRAS " == *" tool "* ]]; then
-            # The tool alone (no client, no broker): the same records, clock reads and statistics.
+            # The tool alone (no client, no broker): the same payloads, clock reads and statistics.
             for run in $(seq 1 "$RUNS"); do
                 out="$WORK/tool.$mode.${name//\//_}.$run.out"
                 if "$GNU_TIME" -f "%U %S %M" -o "$out.time" taskset -c "$CLIENT_CPU" "$OURS" --no-client \

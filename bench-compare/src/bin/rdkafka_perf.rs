@@ -156,13 +156,9 @@ impl ProducerContext for PerfContext {
     fn delivery(&self, result: &DeliveryResult<'_>, opaque: usize) {
         match result {
             Ok(_) => {
-                let now = perf::now_ms();
                 let start = (opaque >> 32) as i64;
                 let bytes = (opaque & 0xffff_ffff) as i32;
-                self.stats
-                    .lock()
-                    .expect("stats")
-                    .record((now - start) as i32, bytes, now);
+                perf::record_acked(self.stats, start, bytes);
             }
             Err((e, _)) => eprintln!("{e}"),
         }

@@ -197,9 +197,9 @@ impl ProducerBatch {
             // Room for up to 32 records of this size at once (the vectors then double), not
             // 4: fewer regrowths, and little memory outside buffer.memory for batches that stay
             // small.
-            let expected = self.builder.write_limit() / written.max(1);
-            self.infos.reserve(expected.clamp(1, 32));
-            self.callbacks.reserve(expected.clamp(1, 32));
+            let room = (self.builder.write_limit() / written.max(1)).clamp(1, 32);
+            self.infos.reserve(room);
+            self.callbacks.reserve(room);
         }
         self.infos.push(info);
         self.callbacks.push(callback);
